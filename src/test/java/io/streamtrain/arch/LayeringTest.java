@@ -1,0 +1,43 @@
+package io.streamtrain.arch;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The core (and the Flink-free batcher) stays plain Java: simple to test, to read and to reuse. */
+class LayeringTest {
+  private static final JavaClasses CLASSES =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("io.streamtrain");
+
+  @Test
+  void coreHasNoFlinkKafkaOrAvroImports() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("io.streamtrain.core..", "io.streamtrain.batch..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "org.apache.flink..", "org.apache.kafka..", "org.apache.avro..", "io.streamtrain.avro..",
+            "kafka..", "com.fasterxml.jackson..", "picocli..")
+        .allowEmptyShould(true)
+        .check(CLASSES);
+  }
+
+  @Test
+  void coreDoesNotDependOnOuterLayers() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.streamtrain.core..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.streamtrain.flink..", "io.streamtrain.cli..", "io.streamtrain.io..", "io.streamtrain.local..")
+        .allowEmptyShould(true)
+        .check(CLASSES);
+  }
+}
