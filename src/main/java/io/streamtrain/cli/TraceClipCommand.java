@@ -1,0 +1,96 @@
+package io.streamtrain.cli;
+
+import io.streamtrain.core.SpecException;
+import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.optim.Chain;
+import io.streamtrain.core.optim.ChainState;
+import io.streamtrain.core.optim.ClipByGlobalNorm;
+import io.streamtrain.core.optim.Clipping;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code streamtrain trace clip --spec FILE.json}: clips each given gradient vector independently and prints
+ * the clipped vectors and the pre-clip total norms, for comparison with torch.nn.utils.clip_grad_norm_ /
+ * clip_grad_value_. Spec keys: {@code clip} (see {@link Clipping}), {@code gradients} (vectors), optional
+ * {@code param_split} (tensor sizes, default one tensor). {@code total_norm} is the norm of type {@code
+ * norm_type} for norm clipping and the 2-norm for value clipping; a non-finite total norm leaves that vector
+ * unscaled and is printed as "NaN" or "Infinity".
+ */
+@Command(
+    name = "clip",
+    mixinStandardHelpOptions = true,
+    description = "Trace gradient clipping: clipped gradients and pre-clip total norms, as JSON.")
+public final class TraceClipCommand implements Runnable {
+  static final List<String> KEYS = List.of("clip", "param_split", "gradients");
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--spec", required = true, paramLabel = "FILE.json", description = "The trace spec (- for stdin).")
+  Path specFile;
+
+  @Override
+  public void run() {
+    spec.commandLine().getOut().println(JsonSpecs.write(trace(new SpecReader("", JsonSpecs.read(specFile)))));
+    spec.commandLine().getOut().flush();
+  }
+
+  public static Map<String, Object> trace(SpecReader r) {
+    r.rejectUnknown(KEYS);
+    Clipping clipping = Clipping.fromSpec(r.child("clip"));
+    double[][] grads = r.requireDoubleMatrix("gradients");
+    int n = grads.length == 0 ? 0 : grads[0].length;
+    for (int i = 0; i < grads.length; i++) {
+      if (grads[i].length != n) {
+        throw new SpecException(
+            r.key("gradients") + "[" + i + "]",
+            "has " + grads[i].length + " elements; allowed: as many as gradients[0] (" + n + ")");
+      }
+    }
+    int[] split = split(r, n);
+    Chain chain = new Chain(List.of(clipping.transform(split)));
+    double normType = "norm".equals(clipping.type()) ? clipping.normType() : 2.0;
+    List<double[]> out = new ArrayList<>();
+    List<Double> norms = new ArrayList<>();
+    for (double[] g0 : grads) {
+      double[] g = g0.clone();
+      ChainState st = chain.init(n);
+      Chain.update(g, st, null);
+      ClipByGlobalNorm.State cs = st.find(ClipByGlobalNorm.State.class);
+      norms.add(cs != null ? cs.totalNorm() : ClipByGlobalNorm.totalNorm(g0, split, normType));
+      out.add(g);
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("gradients", out);
+    result.put("total_norm", norms);
+    return result;
+  }
+
+  /** The {@code param_split} key: non-negative sizes summing to {@code n}; null (one tensor) when absent. */
+  static int[] split(SpecReader r, int n) {
+    int[] split = r.getIntArray("param_split", null);
+    if (split == null) {
+      return new int[] {n};
+    }
+    long sum = 0;
+    for (int i = 0; i < split.length; i++) {
+      if (split[i] < 0) {
+        throw new SpecException(r.key("param_split") + "[" + i + "]", split[i], "allowed: a size >= 0");
+      }
+      sum += split[i];
+    }
+    if (sum != n) {
+      throw new SpecException(
+          r.key("param_split"),
+          r.raw("param_split"),
+          "allowed: tensor sizes summing to the vector length " + n + " (they sum to " + sum + ")");
+    }
+    return split;
+  }
+}

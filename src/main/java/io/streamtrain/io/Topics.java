@@ -1,0 +1,119 @@
+package io.streamtrain.io;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * Idempotent topic creation with the AdminClient: a topic that already exists is fine as long as its partition
+ * count matches what was asked (when a count was asked at all), so every command and job can "ensure" its
+ * topics at start-up without coordination. Replication factor 1 by default (the embedded single-node broker);
+ * the model topic is compacted so it keeps the latest snapshot per model id.
+ */
+public final class Topics {
+  /** Partition count meaning "whatever the topic has" when it exists (and 1 when it must be created). */
+  public static final int ANY_PARTITIONS = -1;
+
+  private Topics() {}
+
+  /** What a topic should look like. */
+  public record TopicSpec(String name, int partitions, short replicationFactor, Map<String, String> configs) {
+    public TopicSpec {
+      if (name == null || name.isBlank()) {
+        throw new IllegalArgumentException("topic: a non-empty name is required");
+      }
+      if (partitions == 0 || partitions < ANY_PARTITIONS) {
+        throw new IllegalArgumentException(
+            "partitions: " + partitions + " is not allowed; use a positive count (or -1 for any)");
+      }
+      configs = Map.copyOf(new TreeMap<>(configs));
+    }
+
+    /** A plain (delete-retention) topic. */
+    public static TopicSpec of(String name, int partitions) {
+      return new TopicSpec(name, partitions, (short) 1, Map.of());
+    }
+
+    /** A compacted topic, for model snapshots keyed by model id. */
+    public static TopicSpec compacted(String name, int partitions) {
+      return new TopicSpec(
+          name, partitions, (short) 1, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+    }
+
+    public TopicSpec withReplicationFactor(short rf) {
+      return new TopicSpec(name, partitions, rf, configs);
+    }
+  }
+
+  /**
+   * Creates the topic unless it exists. Returns true when it was created. Fails when an existing topic has a
+   * different partition count than a specific one that was asked for.
+   */
+  public static boolean ensure(Admin admin, TopicSpec spec) {
+    Optional<TopicDescription> existing = describe(admin, spec.name());
+    if (existing.isPresent()) {
+      checkPartitions(spec, existing.get().partitions().size());
+      return false;
+    }
+    NewTopic nt =
+        new NewTopic(spec.name(), spec.partitions() == ANY_PARTITIONS ? 1 : spec.partitions(), spec.replicationFactor())
+            .configs(spec.configs());
+    try {
+      admin.createTopics(List.of(nt)).all().get(60, TimeUnit.SECONDS);
+      return true;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof TopicExistsException) {
+        // Somebody else created it between our describe and create: fine if it has the right shape.
+        checkPartitions(spec, describe(admin, spec.name()).orElseThrow().partitions().size());
+        return false;
+      }
+      throw new IllegalStateException("cannot create topic " + spec.name() + ": " + e.getCause().getMessage(), e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("timed out creating topic " + spec.name(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted creating topic " + spec.name(), e);
+    }
+  }
+
+  /** The topic's description, or empty when it does not exist. */
+  public static Optional<TopicDescription> describe(Admin admin, String topic) {
+    try {
+      return Optional.of(admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic));
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return Optional.empty();
+      }
+      throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("timed out describing topic " + topic, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted describing topic " + topic, e);
+    }
+  }
+
+  private static void checkPartitions(TopicSpec spec, int actual) {
+    if (spec.partitions() != ANY_PARTITIONS && spec.partitions() != actual) {
+      throw new IllegalStateException(
+          "topic "
+              + spec.name()
+              + " exists with "
+              + actual
+              + " partitions but "
+              + spec.partitions()
+              + " were asked for; use a new topic name or --partitions "
+              + actual);
+    }
+  }
+}
