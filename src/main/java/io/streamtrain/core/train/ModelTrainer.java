@@ -2,6 +2,7 @@ package io.streamtrain.core.train;
 
 import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.data.Example;
+import io.streamtrain.core.feature.Target;
 import io.streamtrain.core.model.Model;
 import io.streamtrain.core.model.ParamGroup;
 import io.streamtrain.core.optim.Optimizer;
@@ -30,6 +31,7 @@ public final class ModelTrainer {
   private final double[] grad;
   private final int[] paramSplit;
   private final StepResult result = new StepResult();
+  private double[] predictions;
 
   public ModelTrainer(TrainingConfig config) {
     this.config = config;
@@ -76,9 +78,15 @@ public final class ModelTrainer {
     return batch;
   }
 
-  /** One full step on a vectorized batch. The returned result is reused by the next call. */
+  /**
+   * One full step on a vectorized batch. The returned result is reused by the next call. For classifiers the
+   * batch is first scored with the pre-update parameters (progressive validation, test-then-train: each sample
+   * is predicted before the model has trained on it).
+   */
   public StepResult train(TrainerState s, Batch b) {
+    int correct = progressiveCorrect(s, b);
     computeGradient(s, b, grad);
+    result.correct = correct;
     applyGradient(s, b, grad, result.loss);
     return result;
   }
@@ -102,6 +110,10 @@ public final class ModelTrainer {
     r.loss = loss;
     r.samples = b.size();
     s.batches++;
+    if (r.correct >= 0) {
+      s.intervalScored += b.size();
+      s.intervalCorrect += r.correct;
+    }
     s.intervalBatches++;
     double gradNorm = l2Norm(g);
     r.gradNorm = gradNorm;
@@ -152,6 +164,37 @@ public final class ModelTrainer {
     s.intervalSkipped++;
   }
 
+  /** Correct predictions of the batch at the current parameters, or -1 for a regression model. */
+  private int progressiveCorrect(TrainerState s, Batch b) {
+    Target t = model.featureSpace().target();
+    if (t == Target.REAL || b.size() == 0) {
+      return -1;
+    }
+    int k = model.outputDim();
+    if (predictions == null || predictions.length < b.size() * k) {
+      predictions = new double[Math.max(b.size(), config.batching().batchSize()) * k];
+    }
+    model.predict(s.params, s.buffers, b, predictions);
+    int correct = 0;
+    for (int i = 0; i < b.size(); i++) {
+      int predicted;
+      if (k == 1) {
+        predicted = predictions[i] > 0.5 ? 1 : 0;
+      } else {
+        predicted = 0;
+        for (int c = 1; c < k; c++) {
+          if (predictions[i * k + c] > predictions[i * k + predicted]) {
+            predicted = c;
+          }
+        }
+      }
+      if (predicted == (int) b.label(i)) {
+        correct++;
+      }
+    }
+    return correct;
+  }
+
   /** OneCycleLR is defined for total_steps steps (torch raises past them); a stream goes on at its final lr. */
   private static boolean exhausted(LrScheduler sched) {
     return sched instanceof OneCycleLR oc && sched.stepCount() + 1 >= oc.totalSteps();
@@ -185,8 +228,11 @@ public final class ModelTrainer {
     public double lr;
     public double updateRatio;
     public double paramNorm;
+    /** Correct progressive predictions in the batch (before the update); -1 for regression. */
+    public int correct = -1;
 
     void reset() {
+      correct = -1;
       loss = Double.NaN;
       samples = 0;
       gradNorm = Double.NaN;

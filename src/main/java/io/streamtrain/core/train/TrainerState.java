@@ -42,6 +42,9 @@ public final class TrainerState {
   public long intervalClipped;
   public long intervalRejected;
   public long intervalSkipped;
+  /** Samples scored before training on them (classifiers) and how many were right, in this interval. */
+  public long intervalScored;
+  public long intervalCorrect;
   public double intervalLossSum;
   public long intervalEventMin = Long.MAX_VALUE;
   public long intervalEventMax = Long.MIN_VALUE;
@@ -71,6 +74,8 @@ public final class TrainerState {
     intervalClipped = 0;
     intervalRejected = 0;
     intervalSkipped = 0;
+    intervalScored = 0;
+    intervalCorrect = 0;
     intervalLossSum = 0.0;
     intervalEventMin = Long.MAX_VALUE;
     intervalEventMax = Long.MIN_VALUE;
@@ -89,7 +94,7 @@ public final class TrainerState {
     }
     long[] longs = {step, batches, samplesSeen, skippedBatches, rejectedSamples, version, lossEmaCount,
         intervalBatches, intervalSamples, intervalClipped, intervalRejected, intervalSkipped, intervalEventMin,
-        intervalEventMax, maxEventTime, lastSnapshotStep, lastSnapshotEventTime};
+        intervalEventMax, maxEventTime, lastSnapshotStep, lastSnapshotEventTime, intervalScored, intervalCorrect};
     out.writeShort(longs.length);
     for (long l : longs) {
       out.writeLong(l);
@@ -124,7 +129,7 @@ public final class TrainerState {
       scheduler.readState(in);
     }
     int n = in.readShort();
-    long[] longs = new long[17];
+    long[] longs = new long[19];
     for (int i = 0; i < n; i++) {
       long v = in.readLong();
       if (i < longs.length) {
@@ -148,6 +153,8 @@ public final class TrainerState {
     maxEventTime = longs[14];
     lastSnapshotStep = longs[15];
     lastSnapshotEventTime = longs[16];
+    intervalScored = longs[17];
+    intervalCorrect = longs[18];
     lossEma = in.readDouble();
     intervalLossSum = in.readDouble();
   }
