@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
       TraceCommand.class,
       BrokerCommand.class,
       ProduceCommand.class,
-      ConsumeCommand.class
+      ConsumeCommand.class,
+      TrainCommand.class
     })
 public final class Main implements Runnable {
 
