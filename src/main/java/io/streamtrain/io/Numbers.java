@@ -31,8 +31,10 @@ public final class Numbers {
     return parseFinite(s, 0, s.length());
   }
 
+  // String rather than CharSequence: the reader always has a String, and charAt on the concrete class is cheaper.
+
   /** The value of {@code s[start, end)}, or NaN when it is not a finite decimal number. */
-  public static double parseFinite(CharSequence s, int start, int end) {
+  public static double parseFinite(String s, int start, int end) {
     if (start >= end) {
       return Double.NaN;
     }
@@ -115,7 +117,7 @@ public final class Numbers {
     return negative ? -v : v;
   }
 
-  private static double slow(CharSequence s, int start, int end) {
+  private static double slow(String s, int start, int end) {
     for (int i = start; i < end; i++) {
       char c = s.charAt(i);
       boolean ok = (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
@@ -124,7 +126,7 @@ public final class Numbers {
       }
     }
     try {
-      double v = Double.parseDouble(s.subSequence(start, end).toString());
+      double v = Double.parseDouble(s.substring(start, end));
       return Double.isFinite(v) ? v : Double.NaN;
     } catch (NumberFormatException e) {
       return Double.NaN;

@@ -63,6 +63,16 @@ public final class SampleProducer implements AutoCloseable {
     sent++;
   }
 
+  /** Sends a record whose value is an already encoded Sample (from {@link SampleCodec#encode}). */
+  public void sendEncoded(byte[] key, byte[] value) {
+    Exception e = failure.get();
+    if (e != null) {
+      throw new IllegalStateException("sending to topic " + topic + " failed: " + e.getMessage(), e);
+    }
+    producer.send(new ProducerRecord<>(topic, null, null, key, value, headers), callback);
+    sent++;
+  }
+
   public long sent() {
     return sent;
   }
