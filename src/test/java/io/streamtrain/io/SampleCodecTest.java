@@ -114,4 +114,29 @@ class SampleCodecTest {
     byte[] shorter = Arrays.copyOf(bytes, bytes.length - 3);
     assertThatThrownBy(() -> codec.decode(shorter, new MutableSample())).isInstanceOf(IOException.class);
   }
+
+  @Test
+  void refusesCorruptContentWithoutHugeAllocations() throws IOException {
+    SampleCodec codec = new SampleCodec();
+    MutableSample s = new MutableSample();
+    s.modelId = "m";
+    s.setBinaryLabel(true);
+    byte[] ok = codec.encode(s);
+    // model_id "m" (2 bytes), event_time 0 (1 byte), key branch 0 (1 byte), then the dense block count.
+    byte[] hugeArray = Arrays.copyOf(ok, ok.length);
+    hugeArray[4] = (byte) 0xfe; // zig-zag 127 items claimed with a few bytes left
+    assertThatThrownBy(() -> codec.decode(hugeArray, new MutableSample()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("exceeds the record");
+    byte[] badBranch = Arrays.copyOf(ok, ok.length);
+    badBranch[3] = 4; // key union branch 2
+    assertThatThrownBy(() -> codec.decode(badBranch, new MutableSample())).hasMessageContaining("key: bad union branch 2");
+    byte[] badBool = Arrays.copyOf(ok, ok.length);
+    badBool[badBool.length - 2] = 7;
+    assertThatThrownBy(() -> codec.decode(badBool, new MutableSample())).hasMessageContaining("invalid boolean byte 7");
+    // The codec is still usable after failures, and reuses the model id String across records.
+    MutableSample a = codec.decode(ok, new MutableSample());
+    MutableSample b = codec.decode(ok, new MutableSample());
+    assertThat(a.modelId).isEqualTo("m").isSameAs(b.modelId);
+  }
 }
