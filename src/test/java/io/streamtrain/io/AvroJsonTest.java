@@ -60,4 +60,17 @@ class AvroJsonTest {
     assertThat(AvroJson.decode(TrainingMetrics.getClassSchema(), Arrays.copyOf(bytes(m), bytes(m).length + 1))).isEmpty();
     assertThat(AvroJson.detect(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff})).isEmpty();
   }
+
+  @Test
+  void fingerprintHeadersTellAnotherSchemaVersion() {
+    org.apache.kafka.common.header.internals.RecordHeaders h = new org.apache.kafka.common.header.internals.RecordHeaders();
+    Schemas.headers(io.streamtrain.avro.Sample.getClassSchema()).forEach(h::add);
+    assertThat(Schemas.fromHeaders(h).orElseThrow().getName()).isEqualTo("Sample");
+    assertThat(Schemas.writtenWithOtherVersion(h, io.streamtrain.avro.Sample.getClassSchema())).isFalse();
+    assertThat(Schemas.fingerprint(io.streamtrain.avro.Sample.getClassSchema())).hasSize(16).matches("[0-9a-f]+");
+    org.apache.kafka.common.header.internals.RecordHeaders old = new org.apache.kafka.common.header.internals.RecordHeaders();
+    old.add(Schemas.FINGERPRINT_HEADER, "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(Schemas.writtenWithOtherVersion(old, io.streamtrain.avro.Sample.getClassSchema())).isTrue();
+    assertThat(Schemas.writtenWithOtherVersion(new org.apache.kafka.common.header.internals.RecordHeaders(), TrainingMetrics.getClassSchema())).isFalse();
+  }
 }
