@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.data.Batch;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -21,14 +21,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TorchReferenceTest {
   static final double REL = 1e-9;
 
-  static Stream<Map<String, Object>> cases() {
-    return TestData.list(TestData.fixture("/fixtures/model/single_batch.json"), "cases").stream();
+  static Stream<Arguments> cases() {
+    return TestData.list(TestData.fixture("/fixtures/model/single_batch.json"), "cases").stream()
+        .map(c -> Arguments.of(c.get("name"), c));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void matchesTorch(Map<String, Object> c) {
-    String name = (String) c.get("name");
+  void matchesTorch(String name, Map<String, Object> c) {
     SpecReader r = TestData.reader(name, c);
     double[][] x = r.requireDoubleMatrix("X");
     double[] y = r.requireDoubleArray("y");
@@ -64,10 +64,5 @@ class TorchReferenceTest {
       double el = r.requireDouble("eval_loss");
       assertThat(m.evalLoss(p, bufs, b)).isCloseTo(el, within(REL * Math.abs(el)));
     }
-  }
-
-  @SuppressWarnings("unused")
-  private static List<String> names() {
-    return cases().map(c -> (String) c.get("name")).toList();
   }
 }
