@@ -425,10 +425,7 @@ final class DenseNetwork implements Model {
         int p1 = rp[i + 1];
         for (int o = 0; o < rows; o++) {
           int ro = wo + o * cols;
-          double s = bias ? w[bo + o] : 0.0;
-          for (int j = 0; j < d; j++) {
-            s += w[ro + j] * x[xo + j];
-          }
+          double s = (bias ? w[bo + o] : 0.0) + dot(w, ro, x, xo, d);
           for (int q = p0; q < p1; q++) {
             s += w[ro + ci[q]] * cv[q];
           }
@@ -444,10 +441,7 @@ final class DenseNetwork implements Model {
         int xo = i * cols;
         for (int o = 0; o < rows; o++) {
           int ro = wo + o * cols;
-          double s = bias ? w[bo + o] : 0.0;
-          for (int j = 0; j < cols; j++) {
-            s += w[ro + j] * in[xo + j];
-          }
+          double s = (bias ? w[bo + o] : 0.0) + dot(w, ro, in, xo, cols);
           if (acc) {
             out[i * rows + o] += s;
           } else {
@@ -456,6 +450,29 @@ final class DenseNetwork implements Model {
         }
       }
     }
+  }
+
+  /**
+   * sum_j a[ao + j] b[bo + j] with four independent partial sums: a single running sum is bound by the latency
+   * of the floating-point add; four chains keep the multiplier busy. The summation order is fixed, so results
+   * stay bit-identical run to run and machine to machine (Java double arithmetic is strict).
+   */
+  static double dot(double[] a, int ao, double[] b, int bo, int n) {
+    double s0 = 0.0;
+    double s1 = 0.0;
+    double s2 = 0.0;
+    double s3 = 0.0;
+    int j = 0;
+    for (; j + 3 < n; j += 4) {
+      s0 += a[ao + j] * b[bo + j];
+      s1 += a[ao + j + 1] * b[bo + j + 1];
+      s2 += a[ao + j + 2] * b[bo + j + 2];
+      s3 += a[ao + j + 3] * b[bo + j + 3];
+    }
+    for (; j < n; j++) {
+      s0 += a[ao + j] * b[bo + j];
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
   // ------------------------------------------------------------------ head
