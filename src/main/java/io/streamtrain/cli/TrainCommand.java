@@ -85,10 +85,14 @@ public final class TrainCommand implements Callable<Integer> {
   static void ensureTopics(JobSpec spec, KafkaSettings kafka) {
     JobSpec.Topics t = spec.topics();
     try (Admin admin = Admin.create(kafka.toProperties(Map.of()))) {
-      Topics.ensure(admin, Topics.TopicSpec.of(t.samples(), t.partitions()));
-      Topics.ensure(admin, Topics.TopicSpec.of(t.metrics(), t.partitions()));
-      Topics.ensure(admin, Topics.TopicSpec.compacted(t.models(), t.partitions()));
-      Topics.ensure(admin, Topics.TopicSpec.of(t.rejected(), t.partitions()));
+      for (Topics.TopicSpec ts : List.of(Topics.TopicSpec.of(t.samples(), t.partitions()),
+          Topics.TopicSpec.of(t.metrics(), t.partitions()), Topics.TopicSpec.compacted(t.models(), t.partitions()),
+          Topics.TopicSpec.of(t.rejected(), t.partitions()))) {
+        // An existing topic is used as it is, whatever its partition count: a job reads and writes any layout.
+        if (Topics.describe(admin, ts.name()).isEmpty()) {
+          Topics.ensure(admin, ts);
+        }
+      }
     }
   }
 
