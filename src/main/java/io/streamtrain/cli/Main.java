@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
-      TrainCommand.class
+      TrainCommand.class,
+      DemoCommand.class
     })
 public final class Main implements Runnable {
 
