@@ -14,7 +14,15 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Streaming online learning on Apache Flink and Kafka.",
-    subcommands = {CommandLine.HelpCommand.class, TraceCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      TraceCommand.class,
+      BrokerCommand.class,
+      ProduceCommand.class,
+      ConsumeCommand.class,
+      TrainCommand.class,
+      DemoCommand.class
+    })
 public final class Main implements Runnable {
 
   public static final int EXIT_SPEC_ERROR = 2;

@@ -1,0 +1,425 @@
+package io.streamtrain.cli;
+
+import io.streamtrain.core.SpecException;
+import io.streamtrain.io.CsvSampleReader;
+import io.streamtrain.io.KafkaSettings;
+import io.streamtrain.io.LabelType;
+import io.streamtrain.io.LibsvmSampleReader;
+import io.streamtrain.io.MutableSample;
+import io.streamtrain.io.ReaderOptions;
+import io.streamtrain.io.ReaderOptions.MissingPolicy;
+import io.streamtrain.io.SampleCodec;
+import io.streamtrain.io.SampleProducer;
+import io.streamtrain.io.SampleReader;
+import io.streamtrain.io.Topics;
+import io.streamtrain.io.gen.Generators;
+import io.streamtrain.io.gen.SampleGenerator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code streamtrain produce}: streams a CSV or LIBSVM file (gzip or not), or a seeded synthetic generator, into a
+ * Kafka topic as Avro Samples. Creates the topic if missing, shows progress on stderr, reports the first malformed
+ * lines with their line numbers on stderr, and ends with exactly one line on stdout: {@code produced N samples (R
+ * samples/s), M malformed}. Exit 0 on success (malformed lines included, they are reported), 2 for a bad command
+ * line, 1 when Kafka fails.
+ */
+@Command(
+    name = "produce",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Stream a CSV/LIBSVM file or a synthetic generator into a Kafka topic as Avro Samples.")
+public final class ProduceCommand implements Callable<Integer> {
+
+  static final class Source {
+    @Option(names = "--from", description = "Input file: CSV with a header, or LIBSVM/SVMlight; .gz or gzip content works.")
+    Path from;
+
+    @Option(names = "--generator", description = "Synthetic stream: ${COMPLETION-CANDIDATES}.", completionCandidates = GeneratorNames.class)
+    String generator;
+  }
+
+  static final class GeneratorNames extends ArrayList<String> {
+    GeneratorNames() {
+      super(Generators.NAMES);
+    }
+  }
+
+  @Option(names = "--bootstrap", description = "Kafka bootstrap servers HOST:PORT (overrides conf/kafka.properties).")
+  String bootstrap;
+
+  @Option(names = "--kafka-config", description = "Kafka client properties file (default: conf/kafka.properties).")
+  Path kafkaConfig;
+
+  @Option(names = "--topic", required = true, description = "Target topic (created if missing).")
+  String topic;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
+  @Option(names = "--format", description = "csv or libsvm (default: libsvm for .svm/.libsvm/.svmlight files, else csv).")
+  String format;
+
+  @Option(names = "--label", description = "CSV label column (default: the last column).")
+  String label;
+
+  @Option(names = "--categorical", split = ",", description = "CSV columns to send as categorical (hashed) fields.")
+  List<String> categorical = new ArrayList<>();
+
+  @Option(names = "--ignore", split = ",", description = "CSV columns to leave out (ids, free text).")
+  List<String> ignore = new ArrayList<>();
+
+  @Option(names = "--key-column", description = "CSV column used as the sample key (and Kafka record key).")
+  String keyColumn;
+
+  @Option(names = "--time-column", description = "CSV column holding the event time in epoch milliseconds.")
+  String timeColumn;
+
+  @Option(names = "--delimiter", description = "CSV delimiter (default ','; 'tab' for tabs).", defaultValue = ",")
+  String delimiter;
+
+  @Option(names = "--missing", description = "Missing numeric CSV values: reject (default; the line is malformed), zero, mean (running mean of earlier rows).", defaultValue = "reject")
+  String missing;
+
+  @Option(names = "--label-type", description = "auto (default: true/false binary, numbers real), real, binary (1/+1/true vs 0/-1/false), class (integer index).", defaultValue = "auto")
+  String labelType;
+
+  @Option(names = "--zero-based", description = "LIBSVM indices start at 0 (default: 1-based, as the format defines).")
+  boolean zeroBased;
+
+  @Option(names = "--model-id", description = "Model id written into every sample (default ${DEFAULT-VALUE}).", defaultValue = "default")
+  String modelId;
+
+  @Option(names = "--start-time", description = "Event time of the first sample, epoch ms (default 2026-01-01T00:00:00Z); sample i gets start + i * step.")
+  Long startTime;
+
+  @Option(names = "--time-step-ms", description = "Event-time step between samples in ms (default ${DEFAULT-VALUE}).", defaultValue = "1")
+  long timeStepMs;
+
+  @Option(names = "--count", description = "Generator: number of samples, or 'endless' (default; stop with Ctrl-C).", defaultValue = "endless")
+  String count;
+
+  @Option(names = "--seed", description = "Generator seed (default ${DEFAULT-VALUE}).", defaultValue = "42")
+  long seed;
+
+  @Option(names = "--param", description = "Generator parameter key=value (repeatable), e.g. --param noise=0.1.")
+  Map<String, String> params = new LinkedHashMap<>();
+
+  @Option(names = "--rate", description = "Rate limit in samples/s (default: unlimited).")
+  Double rate;
+
+  @Option(names = "--partitions", description = "Partitions when the topic is created (default 1); an existing topic must match when given.")
+  Integer partitions;
+
+  @Option(names = "--show-malformed", description = "Malformed lines printed to stderr (default ${DEFAULT-VALUE}); all are counted.", defaultValue = "20")
+  int showMalformed;
+
+  @Option(names = "--no-progress", description = "No progress display on stderr.")
+  boolean noProgress;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private volatile boolean stopRequested;
+
+  @Override
+  public Integer call() throws Exception {
+    try {
+      return produce();
+    } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private int produce() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (rate != null && !(rate > 0 && Double.isFinite(rate))) {
+      throw new SpecException("--rate", rate, "allowed: a positive number of samples per second");
+    }
+    if (partitions != null && partitions < 1) {
+      throw new SpecException("--partitions", partitions, "allowed: an integer >= 1");
+    }
+    if (showMalformed < 0) {
+      throw new SpecException("--show-malformed", showMalformed, "allowed: an integer >= 0");
+    }
+    ReaderOptions options =
+        new ReaderOptions(
+            modelId,
+            startTime == null ? ReaderOptions.DEFAULT_START_TIME : startTime,
+            timeStepMs,
+            LabelType.parse(labelType),
+            MissingPolicy.parse(missing));
+    long limit = parseCount();
+    KafkaSettings settings = KafkaSettings.forCli(kafkaConfig, bootstrap);
+
+    long[] shown = {0};
+    SampleReader.MalformedListener listener =
+        (line, reason) -> {
+          if (shown[0] < showMalformed) {
+            err.println("malformed line " + line + ": " + reason);
+            err.flush();
+          } else if (shown[0] == showMalformed && showMalformed > 0) {
+            err.println("(further malformed lines are counted, not shown; see --show-malformed)");
+            err.flush();
+          }
+          shown[0]++;
+        };
+
+    SampleReader reader = null;
+    SampleGenerator gen = null;
+    long fileSize = -1;
+    if (source.from != null) {
+      if (!Files.isRegularFile(source.from)) {
+        throw new SpecException("--from", source.from.toString(), "no such file");
+      }
+      if (!params.isEmpty() || !"endless".equals(count)) {
+        throw new SpecException("--param/--count", "only apply to --generator");
+      }
+      fileSize = Files.size(source.from);
+      reader = openReader(options, listener);
+    } else {
+      Map<String, Object> p = new LinkedHashMap<>();
+      params.forEach((k, v) -> p.put(k, typed(v)));
+      p.putIfAbsent("start_time", options.startTime());
+      p.putIfAbsent("time_step_ms", options.timeStepMs());
+      gen = Generators.create(source.generator, p, seed);
+    }
+
+    ensureTopic(settings);
+    CountDownLatch done = new CountDownLatch(1);
+    Thread waiter =
+        new Thread(
+            () -> {
+              stopRequested = true;
+              try {
+                done.await(30, TimeUnit.SECONDS); // let the main loop flush and print its summary
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "streamtrain-produce-stop");
+    Runtime.getRuntime().addShutdownHook(waiter);
+    ProgressBar progress = new ProgressBar(System.err, "samples", !noProgress);
+    // Two stages so parsing overlaps with the Kafka client's own work (record batching, lz4): a reader thread
+    // parses and encodes chunks of samples, this thread sends them. The queue is short, so memory stays bounded.
+    BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(8);
+    SampleReader fileReader = reader;
+    SampleGenerator generator = gen;
+    Thread stage =
+        new Thread(
+            () -> readChunks(fileReader, generator, limit, queue), "streamtrain-produce-reader");
+    stage.setDaemon(true);
+    long produced = 0;
+    long t0 = System.nanoTime();
+    try (SampleProducer producer = new SampleProducer(settings, topic)) {
+      stage.start();
+      while (true) {
+        Chunk c = queue.take();
+        if (c.failure != null) {
+          throw c.failure instanceof Exception ex ? ex : new IllegalStateException(c.failure);
+        }
+        if (c.size == 0) {
+          break; // end of input
+        }
+        for (int i = 0; i < c.size; i++) {
+          producer.sendEncoded(c.keys[i], c.values[i]);
+          produced++;
+          if (rate != null) {
+            pace(t0, produced);
+          }
+        }
+        double fraction =
+            fileReader != null && fileSize > 0
+                ? (double) fileReader.bytesRead() / fileSize
+                : limit != Long.MAX_VALUE ? (double) produced / limit : Double.NaN;
+        progress.update(produced, fraction);
+      }
+      producer.flush();
+    } finally {
+      stopRequested = true;
+      queue.clear(); // unblock the reader if it waits to put
+      stage.join(10_000);
+      if (reader != null) {
+        reader.close();
+      }
+      progress.finish();
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    long malformed = reader == null ? 0 : reader.malformed();
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "produced %d samples (%d samples/s), %d malformed",
+            produced,
+            Math.round(seconds > 0 ? produced / seconds : 0),
+            malformed));
+    out.flush();
+    done.countDown();
+    try {
+      Runtime.getRuntime().removeShutdownHook(waiter);
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is exiting because of Ctrl-C; the hook is running and will return now
+    }
+    return 0;
+  }
+
+  /** Up to CHUNK encoded samples; size 0 marks the end of the input, a failure an error in the reader. */
+  private static final class Chunk {
+    static final int CAPACITY = 1024;
+    final byte[][] keys = new byte[CAPACITY][];
+    final byte[][] values = new byte[CAPACITY][];
+    int size;
+    Throwable failure;
+  }
+
+  /** The reader stage: fills chunks from the file or generator until the end, the limit or a stop request. */
+  private void readChunks(SampleReader reader, SampleGenerator gen, long limit, BlockingQueue<Chunk> queue) {
+    MutableSample s = new MutableSample();
+    s.modelId = modelId;
+    SampleCodec codec = new SampleCodec();
+    long n = 0;
+    try {
+      while (true) {
+        Chunk c = new Chunk();
+        while (c.size < Chunk.CAPACITY && n < limit && !stopRequested) {
+          if (reader != null) {
+            if (!reader.next(s)) {
+              break;
+            }
+          } else {
+            gen.next(s);
+            s.modelId = modelId;
+          }
+          c.keys[c.size] = s.key == null ? null : s.key.getBytes(StandardCharsets.UTF_8);
+          c.values[c.size] = codec.encode(s);
+          c.size++;
+          n++;
+        }
+        if (c.size > 0) {
+          putUnlessStopped(queue, c);
+        }
+        if (c.size < Chunk.CAPACITY) {
+          putUnlessStopped(queue, new Chunk()); // end marker
+          return;
+        }
+      }
+    } catch (Throwable t) {
+      Chunk f = new Chunk();
+      f.failure = t;
+      putUnlessStopped(queue, f);
+    }
+  }
+
+  private void putUnlessStopped(BlockingQueue<Chunk> queue, Chunk c) {
+    try {
+      while (!queue.offer(c, 100, TimeUnit.MILLISECONDS)) {
+        if (stopRequested && c.size > 0) {
+          return; // the sender is gone; drop the rest
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private long parseCount() {
+    if ("endless".equalsIgnoreCase(count)) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      long n = Long.parseLong(count);
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new SpecException("--count", count, "allowed: a non-negative integer or 'endless'");
+    }
+  }
+
+  private SampleReader openReader(ReaderOptions options, SampleReader.MalformedListener listener) throws IOException {
+    String fmt = format;
+    if (fmt == null) {
+      String name = source.from.getFileName().toString().toLowerCase(Locale.ROOT).replaceAll("\\.gz$", "");
+      fmt = name.endsWith(".svm") || name.endsWith(".libsvm") || name.endsWith(".svmlight") ? "libsvm" : "csv";
+    }
+    switch (fmt) {
+      case "csv" -> {
+        char delim = "tab".equalsIgnoreCase(delimiter) || "\\t".equals(delimiter) ? '\t' : delimiterChar();
+        CsvSampleReader.Columns cols =
+            CsvSampleReader.Columns.defaults()
+                .withLabel(label)
+                .withCategorical(categorical)
+                .withIgnore(ignore)
+                .withKey(keyColumn)
+                .withTime(timeColumn)
+                .withDelimiter(delim);
+        return new CsvSampleReader(source.from, cols, options, listener);
+      }
+      case "libsvm" -> {
+        if (label != null || !categorical.isEmpty() || !ignore.isEmpty() || keyColumn != null || timeColumn != null) {
+          throw new SpecException("--format", "libsvm", "--label, --categorical, --ignore, --key-column and --time-column apply to CSV only");
+        }
+        return new LibsvmSampleReader(source.from, zeroBased, options, listener);
+      }
+      default -> throw new SpecException("--format", fmt, "allowed: csv, libsvm");
+    }
+  }
+
+  private char delimiterChar() {
+    if (delimiter.length() != 1) {
+      throw new SpecException("--delimiter", delimiter, "allowed: one character, or 'tab'");
+    }
+    return delimiter.charAt(0);
+  }
+
+  private void ensureTopic(KafkaSettings settings) {
+    Map<String, Object> extra = Map.of(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+    try (Admin admin = Admin.create(settings.toProperties(extra))) {
+      Topics.ensure(admin, Topics.TopicSpec.of(topic, partitions == null ? Topics.ANY_PARTITIONS : partitions));
+    }
+  }
+
+  /** Sleeps until sample n is due at the requested rate (wall clock, for pacing only). */
+  private void pace(long t0, long n) throws InterruptedException {
+    long due = t0 + (long) (n * 1e9 / rate);
+    long wait = due - System.nanoTime();
+    if (wait > 1_000_000) {
+      TimeUnit.NANOSECONDS.sleep(wait);
+    }
+  }
+
+  /** Command-line parameter text to a number when it looks like one (the generator validates types). */
+  static Object typed(String v) {
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      // not an integer
+    }
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      return v;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package io.streamtrain.core.data;
+
+import io.streamtrain.core.feature.FeatureSpace;
+import io.streamtrain.core.feature.MurmurHash3;
+import java.util.Arrays;
+
+/**
+ * A reusable mini-batch in the compact primitive form the models compute on. {@link #add(Example)} vectorizes
+ * one example through the {@link FeatureSpace}: its dense block goes into a row-major {@code size x denseDim}
+ * block, its sparse pairs and hashed named fields into one CSR structure whose column indices are input columns
+ * (offset by the dense dimension, see {@link FeatureSpace}). Within a row the CSR entries are sorted by column
+ * and duplicates (hash collisions inside one sample) are summed, so each row is a proper sparse vector. Labels
+ * and weights sit in their own arrays. {@link #clear()} keeps every array, so a batch refilled with rows of
+ * similar shape allocates nothing. Not thread-safe.
+ */
+public final class Batch {
+  private final FeatureSpace space;
+  private final int capacity;
+  private final int denseDim;
+  private final double[] dense;
+  private final double[] labels;
+  private final double[] weights;
+  private final int[] rowPtr;
+  private int[] colIdx;
+  private double[] colVal;
+  private int size;
+  private final MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
+
+  public Batch(FeatureSpace space, int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("batch capacity must be >= 1, got " + capacity);
+    }
+    this.space = space;
+    this.capacity = capacity;
+    this.denseDim = space.denseDim();
+    this.dense = new double[Math.multiplyExact(capacity, denseDim)];
+    this.labels = new double[capacity];
+    this.weights = new double[capacity];
+    this.rowPtr = new int[capacity + 1];
+    int guess = space.hasSparsePart() ? capacity * 8 : 0;
+    this.colIdx = new int[guess];
+    this.colVal = new double[guess];
+  }
+
+  public FeatureSpace space() {
+    return space;
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public boolean isFull() {
+    return size == capacity;
+  }
+
+  public boolean isEmpty() {
+    return size == 0;
+  }
+
+  public void clear() {
+    size = 0;
+  }
+
+  /**
+   * Appends one example, which must have passed {@link FeatureSpace#validate} (this method only re-checks what
+   * would corrupt memory: the dense length and the sparse index range).
+   */
+  public void add(Example e) {
+    if (size == capacity) {
+      throw new IllegalStateException("batch is full (capacity " + capacity + ")");
+    }
+    if (e.denseLength() != denseDim) {
+      throw new IllegalArgumentException("dense length " + e.denseLength() + " != " + denseDim);
+    }
+    System.arraycopy(e.denseValues(), 0, dense, size * denseDim, denseDim);
+    int start = rowPtr[size];
+    int extra = e.sparseLength() + e.categoricalLength() + e.numericLength();
+    if (extra > 0) {
+      ensureNnz(start + extra);
+      int p = start;
+      int off = space.sparseOffset();
+      int sparseDim = space.sparseDim();
+      for (int i = 0; i < e.sparseLength(); i++) {
+        int idx = e.sparseIndex(i);
+        if (idx < 0 || idx >= sparseDim) {
+          throw new IllegalArgumentException("sparse index " + idx + " outside [0, " + sparseDim + ")");
+        }
+        colIdx[p] = off + idx;
+        colVal[p++] = e.sparseValue(i);
+      }
+      if (e.categoricalLength() + e.numericLength() > 0 && space.hashBits() == 0) {
+        throw new IllegalArgumentException("named fields given but the feature space has no hashed part");
+      }
+      int hoff = space.hashOffset();
+      for (int i = 0; i < e.categoricalLength(); i++) {
+        long h = hasher.hash(
+            e.categoricalName(i), e.categoricalValue(i), FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+        colIdx[p] = hoff + space.slot(h);
+        colVal[p++] = FeatureSpace.sign(h);
+      }
+      for (int i = 0; i < e.numericLength(); i++) {
+        long h = hasher.hash(e.numericName(i), null, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+        colIdx[p] = hoff + space.slot(h);
+        colVal[p++] = FeatureSpace.sign(h) * e.numericValue(i);
+      }
+      rowPtr[size + 1] = sortAndMerge(start, p);
+    } else {
+      rowPtr[size + 1] = start;
+    }
+    labels[size] = e.label();
+    weights[size] = e.weight();
+    size++;
+  }
+
+  /** Appends a dense row (the feature space must be dense only) with its label and weight. */
+  public void addDense(double[] x, int offset, double label, double weight) {
+    if (size == capacity) {
+      throw new IllegalStateException("batch is full (capacity " + capacity + ")");
+    }
+    System.arraycopy(x, offset, dense, size * denseDim, denseDim);
+    rowPtr[size + 1] = rowPtr[size];
+    labels[size] = label;
+    weights[size] = weight;
+    size++;
+  }
+
+  /** Insertion sort of one short row by column, summing duplicates; returns the new end. */
+  private int sortAndMerge(int from, int to) {
+    for (int i = from + 1; i < to; i++) {
+      int c = colIdx[i];
+      double v = colVal[i];
+      int j = i - 1;
+      while (j >= from && colIdx[j] > c) {
+        colIdx[j + 1] = colIdx[j];
+        colVal[j + 1] = colVal[j];
+        j--;
+      }
+      colIdx[j + 1] = c;
+      colVal[j + 1] = v;
+    }
+    int w = from;
+    for (int i = from; i < to; i++) {
+      if (w > from && colIdx[w - 1] == colIdx[i]) {
+        colVal[w - 1] += colVal[i];
+      } else {
+        colIdx[w] = colIdx[i];
+        colVal[w] = colVal[i];
+        w++;
+      }
+    }
+    return w;
+  }
+
+  private void ensureNnz(int n) {
+    if (colIdx.length < n) {
+      int cap = Math.max(n, 2 * colIdx.length);
+      colIdx = Arrays.copyOf(colIdx, cap);
+      colVal = Arrays.copyOf(colVal, cap);
+    }
+  }
+
+  // ---- read access for models (arrays are live; only the first size rows are meaningful)
+
+  /** Row-major {@code size x denseDim} dense block. */
+  public double[] dense() {
+    return dense;
+  }
+
+  public int denseDim() {
+    return denseDim;
+  }
+
+  public double[] labels() {
+    return labels;
+  }
+
+  public double[] weights() {
+    return weights;
+  }
+
+  /** CSR row pointers: row i's entries are [rowPtr[i], rowPtr[i+1]). */
+  public int[] rowPtr() {
+    return rowPtr;
+  }
+
+  /** CSR input columns (already offset past the dense block). */
+  public int[] colIdx() {
+    return colIdx;
+  }
+
+  public double[] colVal() {
+    return colVal;
+  }
+
+  public int nnz() {
+    return rowPtr[size];
+  }
+
+  public double label(int i) {
+    return labels[i];
+  }
+
+  public double weight(int i) {
+    return weights[i];
+  }
+}

@@ -1,0 +1,11 @@
+package io.streamtrain.core.feature;
+
+/**
+ * What a model's label means, which decides the labels {@link FeatureSpace#validate} accepts: any finite real
+ * (regression), exactly 0 or 1 (binary logistic), or an integer class index in [0, K) (softmax).
+ */
+public enum Target {
+  REAL,
+  BINARY,
+  CLASSES
+}

@@ -1,0 +1,174 @@
+package io.streamtrain.core.model;
+
+import io.streamtrain.core.SpecException;
+import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.feature.FeatureSpace;
+import io.streamtrain.core.feature.Target;
+import io.streamtrain.core.init.InitSpec;
+import io.streamtrain.core.loss.RegressionLoss;
+import java.util.List;
+
+/**
+ * Parses model specs from plain maps, validating everything once at the edge. Keys:
+ * <ul>
+ *   <li>{@code type}: linear | logistic | softmax | mlp (required)
+ *   <li>{@code features}: {@code {"dense": D, "sparse": S, "hash_bits": b}} (see {@link FeatureSpace}); for an
+ *       mlp it defaults to {@code {"dense": layers[0]}}, otherwise it is required unless the caller supplies a
+ *       dense width (the trace command infers it from the data)
+ *   <li>{@code loss} (linear, or mlp with a linear head): squared | huber, default squared; {@code delta} for
+ *       huber, default 1.0
+ *   <li>{@code classes} (softmax): K &gt;= 2
+ *   <li>{@code layers} (mlp): widths input..output, at least 2 entries; {@code activation}: relu | tanh | sigmoid |
+ *       identity (default relu); {@code head}: linear | logistic | softmax (required; logistic and linear need a
+ *       last width of 1, softmax at least 2); {@code batch_norm} (default false); {@code dropout} in [0, 1)
+ *       (default 0)
+ *   <li>{@code l1}, {@code l2}: penalty coefficients &gt;= 0 (default 0)
+ *   <li>{@code init}: see {@link InitSpec}; {@code seed}: integer (default 0)
+ * </ul>
+ */
+public final class ModelSpecs {
+  public static final List<String> TYPES = List.of("linear", "logistic", "softmax", "mlp");
+  public static final List<String> KEYS =
+      List.of("type", "features", "loss", "delta", "classes", "layers", "activation", "head", "batch_norm",
+          "dropout", "l1", "l2", "init", "seed");
+
+  private ModelSpecs() {}
+
+  public static ModelSpec fromSpec(SpecReader r) {
+    return fromSpec(r, -1);
+  }
+
+  /**
+   * Parses a model spec; when {@code features} is absent and {@code inferredDense > 0}, the feature space is
+   * {@code inferredDense} dense values.
+   */
+  public static ModelSpec fromSpec(SpecReader r, int inferredDense) {
+    r.rejectUnknown(KEYS);
+    String typeName = r.getEnum("type", null, TYPES);
+    if (typeName == null) {
+      throw new SpecException(r.key("type"), "missing; allowed: one of " + TYPES);
+    }
+    ModelSpec.ModelType type = ModelSpec.ModelType.valueOf(typeName.toUpperCase(java.util.Locale.ROOT));
+    double l1 = r.getDouble("l1", 0.0, 0.0, false, Double.MAX_VALUE, false);
+    double l2 = r.getDouble("l2", 0.0, 0.0, false, Double.MAX_VALUE, false);
+    long seed = r.getLong("seed", 0L);
+
+    if (type == ModelSpec.ModelType.MLP) {
+      for (String k : List.of("classes")) {
+        notFor(r, k, "mlp (use layers and head)");
+      }
+      int[] layers = r.getIntArray("layers", null);
+      if (layers == null) {
+        throw new SpecException(r.key("layers"), "missing; required for an mlp, e.g. [5, 8, 1]");
+      }
+      if (layers.length < 2) {
+        throw new SpecException(r.key("layers"), java.util.Arrays.toString(layers),
+            "allowed: at least 2 widths (input and output)");
+      }
+      for (int i = 0; i < layers.length; i++) {
+        if (layers[i] < 1) {
+          throw new SpecException(r.key("layers") + "[" + i + "]", layers[i], "allowed: an integer >= 1");
+        }
+      }
+      Activation act = Activation.of(r.getEnum("activation", "relu", Activation.NAMES));
+      String headName = r.getEnum("head", null, Head.NAMES);
+      if (headName == null) {
+        throw new SpecException(r.key("head"), "missing; allowed: one of " + Head.NAMES);
+      }
+      Head head = Head.of(headName);
+      int out = layers[layers.length - 1];
+      if (head == Head.SOFTMAX && out < 2) {
+        throw new SpecException(r.key("layers"), java.util.Arrays.toString(layers),
+            "allowed: a softmax head needs a last width >= 2 (the number of classes)");
+      }
+      if (head != Head.SOFTMAX && out != 1) {
+        throw new SpecException(r.key("layers"), java.util.Arrays.toString(layers),
+            "allowed: a " + headName + " head needs a last width of 1");
+      }
+      if (head != Head.LINEAR) {
+        notFor(r, "loss", "a " + headName + " head");
+        notFor(r, "delta", "a " + headName + " head");
+      }
+      RegressionLoss loss = RegressionLoss.of(r.getEnum("loss", "squared", RegressionLoss.NAMES));
+      double delta = parseDelta(r, loss);
+      boolean bn = r.getBoolean("batch_norm", false);
+      double dropout = r.getDouble("dropout", 0.0, 0.0, false, 1.0, true);
+      FeatureSpace fs = r.has("features") ? FeatureSpace.fromSpec(r.child("features")) : FeatureSpace.dense(layers[0]);
+      if (fs.inputDim() != layers[0]) {
+        throw new SpecException(r.key("layers") + "[0]", layers[0],
+            "allowed: the feature space's input width " + fs.inputDim() + " (" + fs + ")");
+      }
+      fs = withTarget(fs, head, out);
+      InitSpec init = InitSpec.fromSpec(r.key("init"), r.raw("init"), InitSpec.torchDefault());
+      return new ModelSpec(type, fs, layers, act, head, loss, delta, bn, dropout, l1, l2, init, seed);
+    }
+
+    for (String k : List.of("layers", "activation", "head", "batch_norm", "dropout")) {
+      notFor(r, k, "a " + typeName + " model (only for mlp)");
+    }
+    FeatureSpace fs;
+    if (r.has("features")) {
+      fs = FeatureSpace.fromSpec(r.child("features"));
+    } else if (inferredDense > 0) {
+      fs = FeatureSpace.dense(inferredDense);
+    } else {
+      throw new SpecException(r.key("features"), "missing; required, e.g. {\"dense\": 10} or {\"hash_bits\": 20}");
+    }
+    Head head;
+    int out = 1;
+    RegressionLoss loss = RegressionLoss.SQUARED;
+    double delta = 1.0;
+    switch (type) {
+      case LINEAR:
+        notFor(r, "classes", "a linear model");
+        head = Head.LINEAR;
+        loss = RegressionLoss.of(r.getEnum("loss", "squared", RegressionLoss.NAMES));
+        delta = parseDelta(r, loss);
+        break;
+      case LOGISTIC:
+        notFor(r, "classes", "a logistic model (binary; use softmax for K classes)");
+        notFor(r, "loss", "a logistic model (log loss)");
+        notFor(r, "delta", "a logistic model");
+        head = Head.LOGISTIC;
+        break;
+      default:
+        notFor(r, "loss", "a softmax model (cross-entropy)");
+        notFor(r, "delta", "a softmax model");
+        head = Head.SOFTMAX;
+        if (!r.has("classes")) {
+          throw new SpecException(r.key("classes"), "missing; required for softmax: the number of classes K >= 2");
+        }
+        out = r.getInt("classes", 0, 2, 1 << 20);
+        break;
+    }
+    fs = withTarget(fs, head, out);
+    InitSpec init = InitSpec.fromSpec(r.key("init"), r.raw("init"), InitSpec.zeros());
+    return new ModelSpec(type, fs, new int[] {fs.inputDim(), out}, Activation.IDENTITY, head, loss, delta, false,
+        0.0, l1, l2, init, seed);
+  }
+
+  private static double parseDelta(SpecReader r, RegressionLoss loss) {
+    if (loss != RegressionLoss.HUBER) {
+      notFor(r, "delta", "the squared loss (only for huber)");
+      return 1.0;
+    }
+    return r.getDouble("delta", 1.0, 0.0, true, Double.MAX_VALUE, false);
+  }
+
+  private static FeatureSpace withTarget(FeatureSpace fs, Head head, int out) {
+    switch (head) {
+      case LOGISTIC:
+        return fs.withTarget(Target.BINARY, 2);
+      case SOFTMAX:
+        return fs.withTarget(Target.CLASSES, out);
+      default:
+        return fs.withTarget(Target.REAL, 0);
+    }
+  }
+
+  private static void notFor(SpecReader r, String key, String what) {
+    if (r.has(key)) {
+      throw new SpecException(r.key(key), "this key is not allowed for " + what);
+    }
+  }
+}

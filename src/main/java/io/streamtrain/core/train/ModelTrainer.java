@@ -1,0 +1,254 @@
+package io.streamtrain.core.train;
+
+import io.streamtrain.core.data.Batch;
+import io.streamtrain.core.data.Example;
+import io.streamtrain.core.feature.Target;
+import io.streamtrain.core.model.Model;
+import io.streamtrain.core.model.ParamGroup;
+import io.streamtrain.core.optim.Optimizer;
+import io.streamtrain.core.schedule.LrScheduler;
+import io.streamtrain.core.schedule.OneCycleLR;
+import java.util.List;
+
+/**
+ * One training step of one model, torch's order: forward and backward on the mini-batch (compute a gradient),
+ * then lr from the schedule, clipping and the optimizer update (apply it), then the schedule step. The two halves
+ * are separate methods ({@link #computeGradient} and {@link #applyGradient}) so a data-parallel mode can compute
+ * gradients on several workers and apply their mean in one place.
+ *
+ * <p>Divergence guard: a batch whose loss or gradient is not finite is skipped (no update, no schedule step,
+ * buffers untouched) and counted, so one bad batch never poisons the parameters.
+ *
+ * <p>One instance per configuration and thread: it owns the model's scratch memory, a reusable batch and the
+ * gradient buffer, so steady-state steps allocate nothing.
+ */
+public final class ModelTrainer {
+  public static final double LOSS_EMA_BETA = 0.98;
+
+  private final TrainingConfig config;
+  private final Model model;
+  private final Batch batch;
+  private final double[] grad;
+  private final int[] paramSplit;
+  private final StepResult result = new StepResult();
+  private double[] predictions;
+
+  public ModelTrainer(TrainingConfig config) {
+    this.config = config;
+    this.model = config.model().newModel(config.batching().batchSize());
+    this.batch = model.newBatch(config.batching().batchSize());
+    this.grad = new double[model.numParams()];
+    List<ParamGroup> groups = model.layout().groups();
+    this.paramSplit = new int[groups.size()];
+    for (int i = 0; i < paramSplit.length; i++) {
+      paramSplit[i] = groups.get(i).size();
+    }
+  }
+
+  public TrainingConfig config() {
+    return config;
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  /** A fresh state: parameters from the configured initializer and seed, initial buffers, a new optimizer. */
+  public TrainerState newState(String modelId) {
+    double[] params = new double[model.numParams()];
+    model.init(params, config.model().seed());
+    double[] buffers = new double[model.numBuffers()];
+    model.initBuffers(buffers);
+    Optimizer opt = config.optimizer().create(paramSplit);
+    LrScheduler sched = config.newScheduler(opt);
+    return new TrainerState(modelId, params, buffers, opt, sched);
+  }
+
+  /** Vectorizes {@code n} examples (already validated against the model's feature space) and trains on them. */
+  public StepResult train(TrainerState s, List<Example> examples) {
+    batch.clear();
+    for (int i = 0; i < examples.size(); i++) {
+      batch.add(examples.get(i));
+    }
+    return train(s, batch);
+  }
+
+  /** The reusable batch this trainer vectorizes into (valid until the next call). */
+  public Batch batch() {
+    return batch;
+  }
+
+  /**
+   * One full step on a vectorized batch. The returned result is reused by the next call. For classifiers the
+   * batch is first scored with the pre-update parameters (progressive validation, test-then-train: each sample
+   * is predicted before the model has trained on it).
+   */
+  public StepResult train(TrainerState s, Batch b) {
+    int correct = progressiveCorrect(s, b);
+    computeGradient(s, b, grad);
+    result.correct = correct;
+    applyGradient(s, b, grad, result.loss);
+    return result;
+  }
+
+  /** The first half: loss and gradient at the current parameters (no state change). Returns the loss. */
+  public double computeGradient(TrainerState s, Batch b, double[] gradOut) {
+    model.setDropoutStep(s.step);
+    double loss = model.lossAndGradient(s.params, b, gradOut);
+    result.reset();
+    result.loss = loss;
+    result.samples = b.size();
+    return loss;
+  }
+
+  /**
+   * The second half: the divergence guard, running statistics, lr and momentum from the schedule, the optimizer
+   * step (clipping included) and the schedule step; counters and the metrics interval are updated.
+   */
+  public StepResult applyGradient(TrainerState s, Batch b, double[] g, double loss) {
+    StepResult r = result;
+    r.loss = loss;
+    r.samples = b.size();
+    s.batches++;
+    if (r.correct >= 0) {
+      s.intervalScored += b.size();
+      s.intervalCorrect += r.correct;
+    }
+    s.intervalBatches++;
+    double gradNorm = l2Norm(g);
+    r.gradNorm = gradNorm;
+    if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+      skip(s, r);
+      return r;
+    }
+    // torch BatchNorm1d updates its running statistics in the forward pass, i.e. at the pre-update parameters.
+    model.updateBuffers(s.params, b, s.buffers);
+    LrScheduler sched = s.scheduler;
+    if (sched != null) {
+      s.optimizer.setLr(sched.lr());
+      if (sched.cyclesMomentum()) {
+        s.optimizer.setMomentum(sched.currentMomentum());
+      }
+    }
+    r.lr = s.optimizer.lr();
+    double paramNormBefore = l2Norm(s.params);
+    s.optimizer.step(s.params, g);
+    if (s.optimizer.lastStepSkipped()) {
+      skip(s, r);
+      return r;
+    }
+    r.clipCoefficient = s.optimizer.lastClipCoefficient();
+    r.clipped = r.clipCoefficient < 1.0;
+    r.gradNormClipped = r.clipped ? gradNorm * r.clipCoefficient : gradNorm;
+    double updateNorm = l2Norm(g);
+    r.paramNorm = l2Norm(s.params);
+    r.updateRatio = paramNormBefore > 0 ? updateNorm / paramNormBefore : Double.NaN;
+    if (sched != null && !exhausted(sched)) {
+      sched.step(loss);
+    }
+    s.step++;
+    s.samplesSeen += b.size();
+    s.intervalSamples += b.size();
+    s.intervalLossSum += loss;
+    if (r.clipped) {
+      s.intervalClipped++;
+    }
+    s.lastLoss = loss;
+    s.lastGradNorm = gradNorm;
+    s.lastGradNormClipped = r.gradNormClipped;
+    s.lastLr = r.lr;
+    s.lastUpdateRatio = r.updateRatio;
+    s.lastParamNorm = r.paramNorm;
+    s.lossEma = LOSS_EMA_BETA * s.lossEma + (1.0 - LOSS_EMA_BETA) * loss;
+    s.lossEmaCount++;
+    return r;
+  }
+
+  private static void skip(TrainerState s, StepResult r) {
+    r.skipped = true;
+    s.skippedBatches++;
+    s.intervalSkipped++;
+  }
+
+  /** Correct predictions of the batch at the current parameters, or -1 for a regression model. */
+  private int progressiveCorrect(TrainerState s, Batch b) {
+    Target t = model.featureSpace().target();
+    if (t == Target.REAL || b.size() == 0) {
+      return -1;
+    }
+    int k = model.outputDim();
+    if (predictions == null || predictions.length < b.size() * k) {
+      predictions = new double[Math.max(b.size(), config.batching().batchSize()) * k];
+    }
+    model.predict(s.params, s.buffers, b, predictions);
+    int correct = 0;
+    for (int i = 0; i < b.size(); i++) {
+      int predicted;
+      if (k == 1) {
+        predicted = predictions[i] > 0.5 ? 1 : 0;
+      } else {
+        predicted = 0;
+        for (int c = 1; c < k; c++) {
+          if (predictions[i * k + c] > predictions[i * k + predicted]) {
+            predicted = c;
+          }
+        }
+      }
+      if (predicted == (int) b.label(i)) {
+        correct++;
+      }
+    }
+    return correct;
+  }
+
+  /** OneCycleLR is defined for total_steps steps (torch raises past them); a stream goes on at its final lr. */
+  private static boolean exhausted(LrScheduler sched) {
+    return sched instanceof OneCycleLR oc && sched.stepCount() + 1 >= oc.totalSteps();
+  }
+
+  /** Euclidean norm with scaling-free summation (values here are far from overflow; NaN/inf propagate). */
+  static double l2Norm(double[] a) {
+    double s0 = 0;
+    double s1 = 0;
+    int n = a.length;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      s0 += a[i] * a[i];
+      s1 += a[i + 1] * a[i + 1];
+    }
+    if (i < n) {
+      s0 += a[i] * a[i];
+    }
+    return Math.sqrt(s0 + s1);
+  }
+
+  /** What one step did; reused between steps. */
+  public static final class StepResult {
+    public double loss;
+    public int samples;
+    public double gradNorm;
+    public double gradNormClipped;
+    public double clipCoefficient;
+    public boolean clipped;
+    public boolean skipped;
+    public double lr;
+    public double updateRatio;
+    public double paramNorm;
+    /** Correct progressive predictions in the batch (before the update); -1 for regression. */
+    public int correct = -1;
+
+    void reset() {
+      correct = -1;
+      loss = Double.NaN;
+      samples = 0;
+      gradNorm = Double.NaN;
+      gradNormClipped = Double.NaN;
+      clipCoefficient = 1.0;
+      clipped = false;
+      skipped = false;
+      lr = Double.NaN;
+      updateRatio = Double.NaN;
+      paramNorm = Double.NaN;
+    }
+  }
+}

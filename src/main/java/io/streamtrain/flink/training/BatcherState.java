@@ -1,0 +1,77 @@
+package io.streamtrain.flink.training;
+
+import io.streamtrain.batch.ShuffleBuffer;
+import io.streamtrain.core.data.Example;
+import io.streamtrain.flink.types.DataSerializer;
+import io.streamtrain.flink.types.ExampleCodec;
+import java.io.IOException;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * Keyed state of the mini-batcher for one model: the shuffle buffer (samples and generator), the latest event
+ * time seen, the pending idle-gap timer and the rejected samples not yet reported to the trainer.
+ */
+public final class BatcherState {
+  private static final int VERSION = 1;
+  public final ShuffleBuffer<Example> buffer;
+  public long lastEventTime = Long.MIN_VALUE;
+  /** Event time of the registered flush timer, or Long.MIN_VALUE when none is registered. */
+  public long timer = Long.MIN_VALUE;
+  public long pendingRejected;
+  public int configIndex;
+
+  public BatcherState(int capacity, long seed) {
+    buffer = new ShuffleBuffer<>(capacity, seed, ExampleCodec.INSTANCE);
+  }
+
+  /** Flink serializer of the batcher state, versioned. */
+  public static final class Serializer extends DataSerializer<BatcherState> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public BatcherState createInstance() {
+      return new BatcherState(1, 0);
+    }
+
+    @Override
+    public void serialize(BatcherState s, DataOutputView out) throws IOException {
+      out.writeByte(VERSION);
+      out.writeInt(s.buffer.capacity());
+      s.buffer.write(out);
+      out.writeLong(s.lastEventTime);
+      out.writeLong(s.timer);
+      out.writeLong(s.pendingRejected);
+      out.writeInt(s.configIndex);
+    }
+
+    @Override
+    public BatcherState deserialize(DataInputView in) throws IOException {
+      int v = in.readByte();
+      if (v != VERSION) {
+        throw new IOException("unsupported batcher state version " + v + "; this build reads " + VERSION);
+      }
+      BatcherState s = new BatcherState(in.readInt(), 0);
+      s.buffer.read(in);
+      s.lastEventTime = in.readLong();
+      s.timer = in.readLong();
+      s.pendingRejected = in.readLong();
+      s.configIndex = in.readInt();
+      return s;
+    }
+
+    @Override
+    public TypeSerializerSnapshot<BatcherState> snapshotConfiguration() {
+      return new Snapshot();
+    }
+  }
+
+  /** Serializer snapshot (version 1). */
+  public static final class Snapshot extends SimpleTypeSerializerSnapshot<BatcherState> {
+    public Snapshot() {
+      super(Serializer::new);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.streamtrain.flink.training;
+
+import io.streamtrain.core.data.Example;
+import io.streamtrain.flink.types.DataSerializer;
+import io.streamtrain.flink.types.ExampleCodec;
+import io.streamtrain.flink.types.SerializerTypeInfo;
+import java.io.IOException;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * A sample on its way from the Kafka source to the trainer: the decoded {@link Example}, where it came from
+ * (topic, partition, offset, timestamp) and, if it cannot be trained on, why ({@code reason} is null for a good
+ * sample). Undecodable records carry their raw bytes; rejected samples that decoded are re-encoded when they are
+ * written to the rejected topic.
+ */
+public final class SampleRecord {
+  public final Example example = new Example();
+  public String topic = "";
+  public int partition;
+  public long offset;
+  public long timestamp;
+  /** Which of the job spec's training configurations this model id uses (-1: not accepted). */
+  public int configIndex = -1;
+  /** Null when the sample is good; otherwise a stable reason code (a core RejectReason name or a job code). */
+  public String reason;
+  public String message;
+  /** The record's bytes, kept only for records that did not decode. */
+  public byte[] raw;
+
+  public boolean isRejected() {
+    return reason != null;
+  }
+
+  public static final TypeInformation<SampleRecord> TYPE =
+      new SerializerTypeInfo<>(SampleRecord.class, new Serializer());
+
+  /** Flink serializer: the example, the source coordinates and the rejection, versioned via its snapshot. */
+  public static final class Serializer extends DataSerializer<SampleRecord> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public SampleRecord createInstance() {
+      return new SampleRecord();
+    }
+
+    @Override
+    public void serialize(SampleRecord r, DataOutputView out) throws IOException {
+      ExampleCodec.INSTANCE.write(r.example, out);
+      out.writeUTF(r.topic);
+      out.writeInt(r.partition);
+      out.writeLong(r.offset);
+      out.writeLong(r.timestamp);
+      out.writeInt(r.configIndex);
+      out.writeBoolean(r.reason != null);
+      if (r.reason != null) {
+        out.writeUTF(r.reason);
+        out.writeUTF(r.message == null ? "" : truncate(r.message));
+        out.writeInt(r.raw == null ? -1 : r.raw.length);
+        if (r.raw != null) {
+          out.write(r.raw);
+        }
+      }
+    }
+
+    @Override
+    public SampleRecord deserialize(DataInputView in) throws IOException {
+      SampleRecord r = new SampleRecord();
+      ExampleCodec.INSTANCE.read(in, r.example);
+      r.topic = in.readUTF();
+      r.partition = in.readInt();
+      r.offset = in.readLong();
+      r.timestamp = in.readLong();
+      r.configIndex = in.readInt();
+      if (in.readBoolean()) {
+        r.reason = in.readUTF();
+        r.message = in.readUTF();
+        int n = in.readInt();
+        if (n >= 0) {
+          r.raw = new byte[n];
+          in.readFully(r.raw);
+        }
+      }
+      return r;
+    }
+
+    @Override
+    public TypeSerializerSnapshot<SampleRecord> snapshotConfiguration() {
+      return new Snapshot();
+    }
+
+    private static String truncate(String s) {
+      return s.length() > 2000 ? s.substring(0, 2000) : s;
+    }
+  }
+
+  /** Serializer snapshot (version 1). */
+  public static final class Snapshot extends SimpleTypeSerializerSnapshot<SampleRecord> {
+    public Snapshot() {
+      super(Serializer::new);
+    }
+  }
+}

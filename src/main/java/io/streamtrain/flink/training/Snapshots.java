@@ -1,0 +1,99 @@
+package io.streamtrain.flink.training;
+
+import io.streamtrain.avro.Buffer;
+import io.streamtrain.avro.LayerShape;
+import io.streamtrain.avro.ModelSnapshot;
+import io.streamtrain.avro.ModelSpec;
+import io.streamtrain.core.model.Model;
+import io.streamtrain.core.model.ParamGroup;
+import io.streamtrain.core.model.ParamLayout;
+import io.streamtrain.core.train.TrainerState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * Builds the wire {@link ModelSnapshot} of a model: spec (type, tensor shapes, feature space, model JSON),
+ * parameters, buffers, optimizer, version and the CRC32C checksum defined in schemas/ModelSnapshot.avsc.
+ */
+public final class Snapshots {
+  private Snapshots() {}
+
+  /** True when every parameter and buffer is finite: only such a model may be published. */
+  public static boolean allFinite(TrainerState s) {
+    for (double d : s.params) {
+      if (!Double.isFinite(d)) {
+        return false;
+      }
+    }
+    for (double d : s.buffers) {
+      if (!Double.isFinite(d)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  public static ModelSnapshot build(TrainerState s, Model model, Map<String, ?> modelSpec, long version,
+      long createdAt) {
+    List<LayerShape> layers = new ArrayList<>();
+    for (ParamGroup g : model.layout().groups()) {
+      layers.add(new LayerShape(g.name(), toList(g.shape())));
+    }
+    ParamLayout bl = model.bufferLayout();
+    List<Buffer> buffers = new ArrayList<>();
+    for (ParamGroup g : bl.groups()) {
+      List<Double> values = new ArrayList<>(g.size());
+      for (int i = g.offset(); i < g.end(); i++) {
+        values.add(s.buffers[i]);
+      }
+      buffers.add(new Buffer(g.name(), values));
+    }
+    List<Double> params = new ArrayList<>(s.params.length);
+    for (double d : s.params) {
+      params.add(d);
+    }
+    io.streamtrain.core.feature.FeatureSpace fs = model.featureSpace();
+    String featureJson = "{\"dense\":" + fs.denseDim() + ",\"sparse\":" + fs.sparseDim() + ",\"hash_bits\":"
+        + fs.hashBits() + "}";
+    return ModelSnapshot.newBuilder()
+        .setModelId(s.modelId)
+        .setVersion(version)
+        .setStep(s.step)
+        .setSamplesSeen(s.samplesSeen)
+        .setCreatedAt(Instant.ofEpochMilli(createdAt == Long.MIN_VALUE ? 0 : createdAt))
+        .setSpec(new ModelSpec(model.spec().type().specName, layers, featureJson,
+            TrainerSlot.canonicalJson(modelSpec)))
+        .setParameters(params)
+        .setBuffers(buffers)
+        .setOptimizer(s.optimizer.type())
+        .setChecksum(checksum(s.params))
+        .build();
+  }
+
+  /** CRC32C of the parameters as consecutive little-endian IEEE-754 doubles, unsigned 32 bits in a long. */
+  public static long checksum(double[] params) {
+    CRC32C crc = new CRC32C();
+    byte[] buf = new byte[8 * 1024];
+    int pos = 0;
+    for (double d : params) {
+      long bits = Double.doubleToRawLongBits(d);
+      for (int k = 0; k < 8; k++) {
+        buf[pos++] = (byte) (bits >>> (8 * k));
+      }
+      if (pos == buf.length) {
+        crc.update(buf, 0, pos);
+        pos = 0;
+      }
+    }
+    crc.update(buf, 0, pos);
+    return crc.getValue();
+  }
+
+  private static List<Integer> toList(int[] a) {
+    return new ArrayList<>(Arrays.stream(a).boxed().toList());
+  }
+}

@@ -1,0 +1,275 @@
+package io.streamtrain.flink.training;
+
+import io.streamtrain.avro.DiagnosticValue;
+import io.streamtrain.avro.Diagnostics;
+import io.streamtrain.avro.ModelSnapshot;
+import io.streamtrain.avro.TrainingEvent;
+import io.streamtrain.avro.TrainingMetrics;
+import io.streamtrain.core.train.ModelTrainer;
+import io.streamtrain.core.train.ModelTrainer.StepResult;
+import io.streamtrain.core.train.TrainerState;
+import io.streamtrain.core.train.TrainingConfig;
+import io.streamtrain.job.JobSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Keyed by model id: applies one optimizer step per mini-batch to the model's state (parameters, optimizer,
+ * schedule, counters in keyed state), emits {@link TrainingMetrics} every N batches and a {@link ModelSnapshot}
+ * on the snapshot cadence (never a non-finite one), and a final report and snapshot at the end of a bounded
+ * input. The math lives in the core's {@link ModelTrainer}; this function only loads state, calls it, stores
+ * state and emits.
+ */
+public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatch, TrainingMetrics> {
+  private static final long serialVersionUID = 1L;
+
+  private final Map<String, Object> specMap;
+  private final OutputTag<ModelSnapshot> snapshotTag;
+  private transient JobSpec spec;
+  private transient ModelTrainer[] trainers;
+  private transient String[] configJson;
+  private transient ValueState<TrainerSlot> state;
+  private transient List<TrainingEvent> events;
+  private transient LastFigures last;
+  private transient java.util.Map<String, Long> lastReportNanos;
+
+  public TrainerFunction(Map<String, Object> specMap, OutputTag<ModelSnapshot> snapshotTag) {
+    this.specMap = specMap;
+    this.snapshotTag = snapshotTag;
+  }
+
+  /** The latest figures of this subtask, exposed as Flink gauges (the same numbers as the metrics topic). */
+  static final class LastFigures {
+    volatile double loss = Double.NaN;
+    volatile double smoothedLoss = Double.NaN;
+    volatile double gradNorm = Double.NaN;
+    volatile double lr = Double.NaN;
+    volatile double updateRatio = Double.NaN;
+    volatile long steps;
+    volatile long samples;
+    volatile long skipped;
+    volatile long rejected;
+  }
+
+  @Override
+  public void open(OpenContext ctx) {
+    spec = JobSpec.fromMap(specMap);
+    int n = spec.configs().size();
+    trainers = new ModelTrainer[n];
+    configJson = new String[n];
+    for (int i = 0; i < n; i++) {
+      configJson[i] = TrainerSlot.canonicalJson(spec.configMap(i));
+    }
+    state = getRuntimeContext().getState(new ValueStateDescriptor<>("trainer", new TrainerSlot.Serializer()));
+    events = new ArrayList<>();
+    last = new LastFigures();
+    lastReportNanos = new java.util.HashMap<>();
+    MetricGroup g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
+    g.gauge("loss", (Gauge<Double>) () -> last.loss);
+    g.gauge("lossSmoothed", (Gauge<Double>) () -> last.smoothedLoss);
+    g.gauge("gradNorm", (Gauge<Double>) () -> last.gradNorm);
+    g.gauge("learningRate", (Gauge<Double>) () -> last.lr);
+    g.gauge("updateParamRatio", (Gauge<Double>) () -> last.updateRatio);
+    g.gauge("steps", (Gauge<Long>) () -> last.steps);
+    g.gauge("samplesTrained", (Gauge<Long>) () -> last.samples);
+    g.gauge("skippedBatches", (Gauge<Long>) () -> last.skipped);
+    g.gauge("rejectedSamples", (Gauge<Long>) () -> last.rejected);
+  }
+
+  private ModelTrainer trainer(int i) {
+    if (trainers[i] == null) {
+      trainers[i] = new ModelTrainer(spec.configs().get(i));
+    }
+    return trainers[i];
+  }
+
+  @Override
+  public void processElement(MiniBatch batch, Context ctx, Collector<TrainingMetrics> out) throws Exception {
+    String modelId = ctx.getCurrentKey();
+    int cfg = batch.configIndex;
+    ModelTrainer trainer = trainer(cfg);
+    TrainerSlot slot = state.value();
+    if (slot == null) {
+      slot = new TrainerSlot(configJson[cfg], trainer.newState(modelId));
+      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    } else if (!slot.configJson.equals(configJson[cfg])) {
+      slot = migrate(slot, cfg, trainer);
+    }
+    TrainerState s = slot.state;
+    s.rejectedSamples += batch.rejected;
+    s.intervalRejected += batch.rejected;
+    if (batch.size() > 0) {
+      for (int i = 0; i < batch.size(); i++) {
+        long t = batch.get(i).eventTime();
+        if (t < s.intervalEventMin) {
+          s.intervalEventMin = t;
+        }
+        if (t > s.intervalEventMax) {
+          s.intervalEventMax = t;
+        }
+        if (t > s.maxEventTime) {
+          s.maxEventTime = t;
+        }
+      }
+      StepResult r = trainer.train(s, batch);
+      if (r.skipped) {
+        events.add(new TrainingEvent("skipped_batch", s.step,
+            "non-finite loss or gradient (loss " + r.loss + ", gradient norm " + r.gradNorm + "); batch skipped"));
+      }
+      record(s, r);
+      if (s.intervalBatches >= spec.metricsEveryBatches()) {
+        out.collect(report(s));
+      }
+      maybeSnapshot(s, trainer, cfg, ctx, false);
+    }
+    state.update(slot);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<TrainingMetrics> out) throws Exception {
+    // End of a bounded input: report what is left of the interval and publish the final model.
+    TrainerSlot slot = state.value();
+    if (slot == null) {
+      return;
+    }
+    TrainerState s = slot.state;
+    int cfg = spec.configIndex(s.modelId);
+    if (s.intervalBatches > 0 || s.intervalRejected > 0 || !events.isEmpty()) {
+      out.collect(report(s));
+    }
+    if (cfg >= 0) {
+      maybeSnapshot(s, trainer(cfg), cfg, ctx, true);
+    }
+    state.update(slot);
+  }
+
+  private void record(TrainerState s, StepResult r) {
+    last.loss = r.loss;
+    last.smoothedLoss = s.smoothedLoss();
+    last.gradNorm = r.gradNorm;
+    last.lr = r.lr;
+    last.updateRatio = r.updateRatio;
+    last.steps = s.step;
+    last.samples = s.samplesSeen;
+    last.skipped = s.skippedBatches;
+    last.rejected = s.rejectedSamples;
+  }
+
+  private TrainingMetrics report(TrainerState s) {
+    long n = s.intervalBatches - s.intervalSkipped;
+    TrainingMetrics m = TrainingMetrics.newBuilder()
+        .setModelId(s.modelId)
+        .setModelVersion(s.version)
+        .setStep(s.step)
+        .setEventTimeStart(Instant.ofEpochMilli(s.intervalEventMin == Long.MAX_VALUE ? 0 : s.intervalEventMin))
+        .setEventTimeEnd(Instant.ofEpochMilli(s.intervalEventMax == Long.MIN_VALUE ? 0 : s.intervalEventMax))
+        .setSamplesSeen(s.samplesSeen)
+        .setBatchesSeen(s.batches)
+        .setSamplesInReport(s.intervalSamples)
+        .setLossBatch(s.lastLoss)
+        .setLossMean(n > 0 ? s.intervalLossSum / n : Double.NaN)
+        .setLossSmoothed(s.smoothedLoss())
+        .setGradNorm(s.lastGradNorm)
+        .setGradNormClipped(s.lastGradNormClipped)
+        .setClipFraction(n > 0 ? (double) s.intervalClipped / n : 0.0)
+        .setLearningRate(Double.isNaN(s.lastLr) ? s.optimizer.lr() : s.lastLr)
+        .setUpdateParamRatio(s.lastUpdateRatio)
+        .setParamNorm(s.lastParamNorm)
+        .setSamplesPerSecond(throughput(s))
+        .setConsumerLag(null)
+        .setRejectedSamples(s.rejectedSamples)
+        .setSkippedBatches(s.skippedBatches)
+        .setEvents(new ArrayList<>(events))
+        .setDiagnostics(diagnostics(s))
+        .build();
+    events.clear();
+    s.resetInterval();
+    return m;
+  }
+
+  /**
+   * Samples per second of wall-clock time since this subtask's previous report of the model (NaN for the first
+   * report after a start or restore). Operational only: it is the one figure that depends on the wall clock.
+   */
+  private double throughput(TrainerState s) {
+    long now = System.nanoTime();
+    Long prev = lastReportNanos.put(s.modelId, now);
+    if (prev == null || now <= prev) {
+      return Double.NaN;
+    }
+    return s.intervalSamples / ((now - prev) / 1e9);
+  }
+
+  /** Figures beyond the fixed fields; the diagnostics issue adds the curvature and training-state ones. */
+  private static Diagnostics diagnostics(TrainerState s) {
+    List<DiagnosticValue> values = new ArrayList<>();
+    if (s.intervalScored > 0) {
+      values.add(new DiagnosticValue("progressive_accuracy", (double) s.intervalCorrect / s.intervalScored));
+    }
+    return values.isEmpty() ? null : new Diagnostics(null, values);
+  }
+
+  private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot) {
+    if (s.lastSnapshotEventTime == Long.MIN_VALUE && s.maxEventTime != Long.MIN_VALUE) {
+      // The event-time cadence counts from the first event the model saw.
+      s.lastSnapshotEventTime = s.maxEventTime;
+    }
+    boolean due;
+    if (finalSnapshot) {
+      due = s.step > s.lastSnapshotStep;
+    } else {
+      boolean bySteps = spec.snapshotEverySteps() > 0 && s.step - s.lastSnapshotStep >= spec.snapshotEverySteps();
+      boolean byTime = spec.snapshotEveryEventTimeMs() > 0 && s.lastSnapshotEventTime != Long.MIN_VALUE
+          && s.maxEventTime - s.lastSnapshotEventTime >= spec.snapshotEveryEventTimeMs();
+      due = bySteps || byTime;
+    }
+    if (!due || s.step == 0) {
+      return;
+    }
+    if (!Snapshots.allFinite(s)) {
+      events.add(new TrainingEvent("snapshot_withheld", s.step, "parameters are not finite; not published"));
+      return;
+    }
+    s.version++;
+    s.lastSnapshotStep = s.step;
+    s.lastSnapshotEventTime = s.maxEventTime;
+    @SuppressWarnings("unchecked")
+    Map<String, ?> modelSpec = (Map<String, ?>) spec.configMap(cfg).get("model");
+    ctx.output(snapshotTag, Snapshots.build(s, trainer.model(), modelSpec, s.version, s.maxEventTime));
+  }
+
+  /**
+   * A restarted job brought a different configuration for this model: keep what still fits (parameters and
+   * buffers when the shapes are unchanged, the counters and the version), start the optimizer and schedule
+   * afresh, and say so in the next report.
+   */
+  private TrainerSlot migrate(TrainerSlot old, int cfg, ModelTrainer trainer) {
+    TrainerState o = old.state;
+    TrainerState n = trainer.newState(o.modelId);
+    boolean keepParams = n.params.length == o.params.length && n.buffers.length == o.buffers.length;
+    if (keepParams) {
+      System.arraycopy(o.params, 0, n.params, 0, o.params.length);
+      System.arraycopy(o.buffers, 0, n.buffers, 0, o.buffers.length);
+    }
+    n.version = o.version;
+    n.samplesSeen = o.samplesSeen;
+    n.rejectedSamples = o.rejectedSamples;
+    n.maxEventTime = o.maxEventTime;
+    n.lastSnapshotEventTime = o.lastSnapshotEventTime;
+    events.add(new TrainingEvent("config_changed", o.step,
+        keepParams
+            ? "training configuration changed on restart: parameters kept, optimizer and schedule restarted"
+            : "training configuration changed on restart with new shapes: model re-initialized"));
+    return new TrainerSlot(configJson[cfg], n);
+  }
+}

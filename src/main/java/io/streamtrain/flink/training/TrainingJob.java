@@ -1,0 +1,88 @@
+package io.streamtrain.flink.training;
+
+import io.streamtrain.avro.ModelSnapshot;
+import io.streamtrain.avro.RejectedSample;
+import io.streamtrain.avro.TrainingMetrics;
+import io.streamtrain.job.JobSpec;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The training pipeline: samples -> decode and validate (rejects to their sink) -> keyBy(model id) -> shuffled
+ * mini-batches -> optimizer step per batch -> metrics, model snapshots and rejected samples to their sinks.
+ * Sources and sinks are inputs, so the same graph runs against Kafka in production and against test sources and
+ * sinks in tests; {@link KafkaTrainingIo} builds the Kafka ones. {@link #build} adds the graph to an environment
+ * and configures nothing else about it (checkpointing is the caller's, see {@link #configure}).
+ */
+public final class TrainingJob {
+  /** Where the three outputs go. */
+  public record Sinks(Sink<TrainingMetrics> metrics, Sink<ModelSnapshot> snapshots, Sink<RejectedSample> rejected) {}
+
+  public static final OutputTag<RejectedSample> REJECTED =
+      new OutputTag<>("rejected", new AvroTypeInfo<>(RejectedSample.class));
+  public static final OutputTag<ModelSnapshot> SNAPSHOTS =
+      new OutputTag<>("snapshots", new AvroTypeInfo<>(ModelSnapshot.class));
+
+  private final JobSpec spec;
+  private final Source<SampleRecord, ?, ?> source;
+  private final Sinks sinks;
+
+  public TrainingJob(JobSpec spec, Source<SampleRecord, ?, ?> source, Sinks sinks) {
+    this.spec = spec;
+    this.source = source;
+    this.sinks = sinks;
+  }
+
+  /** Checkpointing (exactly-once, the spec's interval), object reuse, no generic types. */
+  public static void configure(StreamExecutionEnvironment env, JobSpec spec) {
+    env.enableCheckpointing(spec.checkpointIntervalMs());
+    env.getConfig().enableObjectReuse();
+    // Every type on the wire and in state has its own serializer: a Kryo fallback would be a bug.
+    org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
+    c.set(org.apache.flink.configuration.PipelineOptions.GENERIC_TYPES, false);
+    env.configure(c);
+  }
+
+  public void build(StreamExecutionEnvironment env) {
+    Map<String, Object> specMap = spec.raw();
+    WatermarkStrategy<SampleRecord> watermarks =
+        WatermarkStrategy.<SampleRecord>forBoundedOutOfOrderness(Duration.ofMillis(spec.outOfOrdernessMs()))
+            .withTimestampAssigner((r, ts) -> r.example.eventTime());
+    SingleOutputStreamOperator<SampleRecord> validated =
+        env.fromSource(source, watermarks, "samples")
+            .uid("samples-source")
+            .returns(SampleRecord.TYPE)
+            .process(new ValidateFunction(specMap, REJECTED))
+            .returns(SampleRecord.TYPE)
+            .name("decode-validate")
+            .uid("validate");
+    SingleOutputStreamOperator<MiniBatch> batches =
+        validated
+            .keyBy(r -> r.example.modelId(), Types.STRING)
+            .process(new MiniBatcherFunction(specMap, REJECTED))
+            .returns(MiniBatch.TYPE)
+            .name("mini-batcher")
+            .uid("batcher");
+    // Batches leave the batcher in the key context they were made in: the stream is still partitioned by model
+    // id, so reinterpreting it as keyed is exact and spares a second network shuffle.
+    SingleOutputStreamOperator<TrainingMetrics> metrics =
+        DataStreamUtils.reinterpretAsKeyedStream(batches, b -> b.modelId, Types.STRING)
+            .process(new TrainerFunction(specMap, SNAPSHOTS))
+            .returns(new AvroTypeInfo<>(TrainingMetrics.class))
+            .name("trainer")
+            .uid("trainer");
+    metrics.sinkTo(sinks.metrics()).name("metrics-sink").uid("metrics-sink");
+    metrics.getSideOutput(SNAPSHOTS).sinkTo(sinks.snapshots()).name("snapshot-sink").uid("snapshot-sink");
+    validated.getSideOutput(REJECTED).union(batches.getSideOutput(REJECTED))
+        .sinkTo(sinks.rejected()).name("rejected-sink").uid("rejected-sink");
+  }
+}

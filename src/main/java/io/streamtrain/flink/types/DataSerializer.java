@@ -1,0 +1,68 @@
+package io.streamtrain.flink.types;
+
+import java.io.IOException;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * Base for streamtrain's hand-written Flink serializers of mutable types: subclasses write and read a versioned
+ * binary form; copying goes through that form (used only when object reuse is off or state is copied on
+ * write), so there is one code path to get right. Keeps Kryo out of the job entirely.
+ */
+public abstract class DataSerializer<T> extends TypeSerializer<T> {
+  private static final long serialVersionUID = 1L;
+
+  @Override
+  public boolean isImmutableType() {
+    return false;
+  }
+
+  @Override
+  public TypeSerializer<T> duplicate() {
+    return this; // stateless: every field is configuration
+  }
+
+  @Override
+  public T copy(T from) {
+    try {
+      DataOutputSerializer out = new DataOutputSerializer(256);
+      serialize(from, out);
+      return deserialize(new DataInputDeserializer(out.getSharedBuffer(), 0, out.length()));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot copy " + from, e);
+    }
+  }
+
+  @Override
+  public T copy(T from, T reuse) {
+    return copy(from);
+  }
+
+  @Override
+  public int getLength() {
+    return -1;
+  }
+
+  @Override
+  public T deserialize(T reuse, DataInputView source) throws IOException {
+    return deserialize(source);
+  }
+
+  @Override
+  public void copy(DataInputView source, DataOutputView target) throws IOException {
+    serialize(deserialize(source), target);
+  }
+
+  @Override
+  public boolean equals(Object obj) {
+    return obj != null && obj.getClass() == getClass();
+  }
+
+  @Override
+  public int hashCode() {
+    return getClass().hashCode();
+  }
+}

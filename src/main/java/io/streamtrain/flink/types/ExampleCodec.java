@@ -1,0 +1,87 @@
+package io.streamtrain.flink.types;
+
+import io.streamtrain.batch.ShuffleBuffer;
+import io.streamtrain.core.data.Example;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/**
+ * Binary form of a core {@link Example} for Flink's network exchange and state: compact, no boxing, reading into
+ * a reused instance. Also the slot codec of the batcher's {@link ShuffleBuffer}.
+ */
+public final class ExampleCodec implements ShuffleBuffer.SlotCodec<Example> {
+  public static final ExampleCodec INSTANCE = new ExampleCodec();
+
+  @Override
+  public Example newSlot() {
+    return new Example();
+  }
+
+  @Override
+  public void copy(Example from, Example to) {
+    to.copyFrom(from);
+  }
+
+  @Override
+  public void write(Example e, DataOutput out) throws IOException {
+    out.writeUTF(e.modelId());
+    out.writeLong(e.eventTime());
+    out.writeDouble(e.label());
+    out.writeDouble(e.weight());
+    int n = e.denseLength();
+    out.writeInt(n);
+    double[] d = e.denseValues();
+    for (int i = 0; i < n; i++) {
+      out.writeDouble(d[i]);
+    }
+    int s = e.sparseLength();
+    out.writeInt(s);
+    for (int i = 0; i < s; i++) {
+      out.writeInt(e.sparseIndex(i));
+      out.writeDouble(e.sparseValue(i));
+    }
+    int c = e.categoricalLength();
+    out.writeInt(c);
+    for (int i = 0; i < c; i++) {
+      out.writeUTF(e.categoricalName(i));
+      out.writeUTF(e.categoricalValue(i));
+    }
+    int m = e.numericLength();
+    out.writeInt(m);
+    for (int i = 0; i < m; i++) {
+      out.writeUTF(e.numericName(i));
+      out.writeDouble(e.numericValue(i));
+    }
+  }
+
+  @Override
+  public void read(DataInput in, Example e) throws IOException {
+    e.clear();
+    e.setModelId(in.readUTF());
+    e.setEventTime(in.readLong());
+    e.setLabel(in.readDouble());
+    e.setWeight(in.readDouble());
+    int n = in.readInt();
+    double[] d = e.ensureDenseCapacity(n);
+    for (int i = 0; i < n; i++) {
+      d[i] = in.readDouble();
+    }
+    e.setDenseLength(n);
+    int s = in.readInt();
+    for (int i = 0; i < s; i++) {
+      int idx = in.readInt();
+      e.addSparse(idx, in.readDouble());
+    }
+    int c = in.readInt();
+    for (int i = 0; i < c; i++) {
+      String name = in.readUTF();
+      e.addCategorical(name, in.readUTF());
+    }
+    int m = in.readInt();
+    for (int i = 0; i < m; i++) {
+      String name = in.readUTF();
+      e.addNumeric(name, in.readDouble());
+    }
+  }
+}

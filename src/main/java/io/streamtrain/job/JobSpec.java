@@ -1,0 +1,222 @@
+package io.streamtrain.job;
+
+import io.streamtrain.core.SpecException;
+import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.train.TrainingConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A training job spec (jobs/*.yaml), validated completely before anything starts. Top-level keys:
+ * <ul>
+ *   <li>{@code name}: the job's name (consumer group, transactional ids); letters, digits, '.', '_' and '-'
+ *   <li>{@code model}, {@code optimizer}, {@code clip}, {@code schedule}, {@code batching}: the default training
+ *       configuration (see {@link TrainingConfig})
+ *   <li>{@code models}: optional list of per-model-id overrides {@code {match: REGEX, model: ..., optimizer:
+ *       ...}}; the first whose regex matches the whole model id wins, its keys replace the default's
+ *   <li>{@code accept}: regex of model ids to train (default {@code .*}); other ids are rejected as UNKNOWN_MODEL
+ *   <li>{@code topics}: {@code samples}, {@code metrics}, {@code models}, {@code rejected} (defaults samples,
+ *       metrics, models, rejected-samples), {@code partitions} for topics the job creates (default 2)
+ *   <li>{@code snapshots}: {@code every_steps} (default 100) and/or {@code every_event_time_ms} (default 0 = off)
+ *   <li>{@code metrics}: {@code every_batches} (default 10)
+ *   <li>{@code checkpoint}: {@code interval_ms} (default 5000), {@code storage} (a URI such as
+ *       file:///var/lib/streamtrain/checkpoints; default: Flink's default for the environment)
+ *   <li>{@code parallelism} (default 2), {@code watermark_out_of_orderness_ms} (default 0)
+ *   <li>{@code source}: {@code start} earliest|latest|committed (default earliest), {@code bounded} true to stop
+ *       at the offsets that were latest when the job started (default false: a live job runs forever)
+ * </ul>
+ */
+public final class JobSpec {
+  public static final List<String> KEYS =
+      List.of("name", "model", "optimizer", "clip", "schedule", "batching", "models", "accept", "topics",
+          "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+  private final Map<String, Object> raw;
+  private final String name;
+  private final List<Pattern> matchers = new ArrayList<>();
+  private final List<TrainingConfig> configs = new ArrayList<>();
+  private final List<Map<String, Object>> configMaps = new ArrayList<>();
+  private final Pattern accept;
+  private final Topics topics;
+  private final long snapshotEverySteps;
+  private final long snapshotEveryEventTimeMs;
+  private final int metricsEveryBatches;
+  private final long checkpointIntervalMs;
+  private final String checkpointStorage;
+  private final int parallelism;
+  private final long outOfOrdernessMs;
+  private final String startFrom;
+  private final boolean bounded;
+
+  /** Topic names. */
+  public record Topics(String samples, String metrics, String models, String rejected, int partitions)
+      implements java.io.Serializable {}
+
+  private JobSpec(Map<String, Object> raw) {
+    this.raw = raw;
+    SpecReader r = new SpecReader("", raw);
+    r.rejectUnknown(KEYS);
+    name = r.getString("name", "streamtrain");
+    if (!NAME.matcher(name).matches()) {
+      throw new SpecException("name", name, "allowed: 1-100 of letters, digits, '.', '_', '-'");
+    }
+    Map<String, Object> base = new LinkedHashMap<>();
+    for (String k : TrainingConfig.KEYS) {
+      if (raw.containsKey(k)) {
+        base.put(k, raw.get(k));
+      }
+    }
+    if (r.has("models")) {
+      List<SpecReader> overrides = r.children("models");
+      for (SpecReader o : overrides) {
+        String match = o.requireString("match");
+        try {
+          matchers.add(Pattern.compile(match));
+        } catch (PatternSyntaxException e) {
+          throw new SpecException(o.key("match"), match, "allowed: a Java regular expression (" + e.getDescription()
+              + ")");
+        }
+        List<String> allowed = new ArrayList<>(TrainingConfig.KEYS);
+        allowed.add("match");
+        o.rejectUnknown(allowed);
+        Map<String, Object> merged = new LinkedHashMap<>(base);
+        for (Map.Entry<String, ?> e : o.map().entrySet()) {
+          if (!"match".equals(e.getKey())) {
+            merged.put(e.getKey(), e.getValue());
+          }
+        }
+        configMaps.add(merged);
+        configs.add(TrainingConfig.fromSpec(new SpecReader(o.path(), merged)));
+      }
+    }
+    if (!base.containsKey("model") || !base.containsKey("optimizer")) {
+      if (configs.isEmpty()) {
+        throw new SpecException(!base.containsKey("model") ? "model" : "optimizer",
+            "missing; a job needs a default model and optimizer, or a 'models' list");
+      }
+    } else {
+      matchers.add(Pattern.compile(".*"));
+      configMaps.add(base);
+      configs.add(TrainingConfig.fromSpec(new SpecReader("", base)));
+    }
+    String acceptRegex = r.getString("accept", ".*");
+    try {
+      accept = Pattern.compile(acceptRegex);
+    } catch (PatternSyntaxException e) {
+      throw new SpecException("accept", acceptRegex, "allowed: a Java regular expression");
+    }
+    SpecReader t = r.has("topics") ? r.child("topics") : new SpecReader("topics", Map.of());
+    t.rejectUnknown("samples", "metrics", "models", "rejected", "partitions");
+    topics = new Topics(t.getString("samples", "samples"), t.getString("metrics", "metrics"),
+        t.getString("models", "models"), t.getString("rejected", "rejected-samples"),
+        t.getInt("partitions", 2, 1, 10_000));
+    SpecReader s = r.has("snapshots") ? r.child("snapshots") : new SpecReader("snapshots", Map.of());
+    s.rejectUnknown("every_steps", "every_event_time_ms");
+    snapshotEverySteps = nonNegative(s, "every_steps", 100);
+    snapshotEveryEventTimeMs = nonNegative(s, "every_event_time_ms", 0);
+    SpecReader m = r.has("metrics") ? r.child("metrics") : new SpecReader("metrics", Map.of());
+    m.rejectUnknown("every_batches");
+    metricsEveryBatches = m.getInt("every_batches", 10, 1, Integer.MAX_VALUE);
+    SpecReader c = r.has("checkpoint") ? r.child("checkpoint") : new SpecReader("checkpoint", Map.of());
+    c.rejectUnknown("interval_ms", "storage");
+    checkpointIntervalMs = c.getLong("interval_ms", 5000);
+    if (checkpointIntervalMs < 10) {
+      throw new SpecException("checkpoint.interval_ms", checkpointIntervalMs, "allowed: at least 10 ms");
+    }
+    checkpointStorage = c.getString("storage", null);
+    parallelism = r.getInt("parallelism", 2, 1, 1024);
+    outOfOrdernessMs = nonNegative(r, "watermark_out_of_orderness_ms", 0);
+    SpecReader src = r.has("source") ? r.child("source") : new SpecReader("source", Map.of());
+    src.rejectUnknown("start", "bounded");
+    startFrom = src.getEnum("start", "earliest", List.of("earliest", "latest", "committed"));
+    bounded = src.getBoolean("bounded", false);
+  }
+
+  private static long nonNegative(SpecReader r, String key, long dflt) {
+    long v = r.getLong(key, dflt);
+    if (v < 0) {
+      throw new SpecException(r.key(key), v, "allowed: an integer >= 0");
+    }
+    return v;
+  }
+
+  /** Parses and validates a job spec given as a map (from YAML or JSON). */
+  public static JobSpec fromMap(Map<String, Object> raw) {
+    return new JobSpec(raw);
+  }
+
+  public Map<String, Object> raw() {
+    return raw;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Index of the configuration for {@code modelId}, or -1 when the id is not accepted. */
+  public int configIndex(String modelId) {
+    if (!accept.matcher(modelId).matches()) {
+      return -1;
+    }
+    for (int i = 0; i < matchers.size(); i++) {
+      if (matchers.get(i).matcher(modelId).matches()) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  public List<TrainingConfig> configs() {
+    return configs;
+  }
+
+  /** The merged raw map of configuration {@code i} (what a checkpoint stores beside the state). */
+  public Map<String, Object> configMap(int i) {
+    return configMaps.get(i);
+  }
+
+  public Topics topics() {
+    return topics;
+  }
+
+  public long snapshotEverySteps() {
+    return snapshotEverySteps;
+  }
+
+  public long snapshotEveryEventTimeMs() {
+    return snapshotEveryEventTimeMs;
+  }
+
+  public int metricsEveryBatches() {
+    return metricsEveryBatches;
+  }
+
+  public long checkpointIntervalMs() {
+    return checkpointIntervalMs;
+  }
+
+  public String checkpointStorage() {
+    return checkpointStorage;
+  }
+
+  public int parallelism() {
+    return parallelism;
+  }
+
+  public long outOfOrdernessMs() {
+    return outOfOrdernessMs;
+  }
+
+  public String startFrom() {
+    return startFrom;
+  }
+
+  public boolean bounded() {
+    return bounded;
+  }
+}

@@ -1,0 +1,113 @@
+package io.streamtrain.testing;
+
+import io.streamtrain.io.MutableSample;
+import io.streamtrain.io.SampleCodec;
+import io.streamtrain.io.gen.SampleGenerator;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Producing samples to and reading Avro records from a real broker in tests. */
+public final class KafkaTestSupport {
+  private KafkaTestSupport() {}
+
+  public static void createTopics(String bootstrap, int partitions, String... topics) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      List<NewTopic> list = new ArrayList<>();
+      for (String t : topics) {
+        list.add(new NewTopic(t, partitions, (short) 1));
+      }
+      admin.createTopics(list).all().get();
+    }
+  }
+
+  public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrap);
+    p.put("key.serializer", ByteArraySerializer.class.getName());
+    p.put("value.serializer", ByteArraySerializer.class.getName());
+    p.put("linger.ms", "5");
+    p.put("acks", "all");
+    return new KafkaProducer<>(p);
+  }
+
+  /**
+   * Produces {@code n} samples of {@code gen} for {@code modelId}, keyed by the model id (so one model's
+   * samples keep their order in one partition), and returns their encoded values in order.
+   */
+  public static List<byte[]> produce(String bootstrap, String topic, String modelId, SampleGenerator gen, int n) {
+    List<byte[]> values = new ArrayList<>(n);
+    SampleCodec codec = new SampleCodec();
+    MutableSample s = new MutableSample();
+    try (KafkaProducer<byte[], byte[]> p = producer(bootstrap)) {
+      byte[] key = modelId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      for (int i = 0; i < n; i++) {
+        gen.next(s);
+        s.modelId = modelId;
+        byte[] v = codec.encode(s);
+        values.add(v);
+        p.send(new ProducerRecord<>(topic, key, v));
+      }
+      p.flush();
+    }
+    return values;
+  }
+
+  /** Reads every record of {@code topic} (all partitions, from the start) with read_committed isolation. */
+  public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrap);
+    p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+    p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+    p.put("isolation.level", "read_committed");
+    p.put("enable.auto.commit", "false");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+      List<TopicPartition> parts = new ArrayList<>();
+      c.partitionsFor(topic, Duration.ofSeconds(30)).forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!caughtUp(c, end, Set.copyOf(parts)) && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  private static boolean caughtUp(KafkaConsumer<?, ?> c, Map<TopicPartition, Long> end, Set<TopicPartition> parts) {
+    for (TopicPartition tp : parts) {
+      if (c.position(tp) < end.get(tp)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  public static <T extends SpecificRecord> List<T> decodeAll(List<ConsumerRecord<byte[], byte[]>> records,
+      Class<T> type) throws IOException {
+    SpecificDatumReader<T> reader = new SpecificDatumReader<>(type);
+    List<T> out = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      out.add(reader.read(null, DecoderFactory.get().binaryDecoder(r.value(), null)));
+    }
+    return out;
+  }
+}
