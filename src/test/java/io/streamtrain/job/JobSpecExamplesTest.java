@@ -25,7 +25,15 @@ class JobSpecExamplesTest {
   void shippedSpecsValidate(Path file) {
     JobSpec spec = JobSpecFiles.load(file);
     assertThat(spec.configs()).isNotEmpty();
-    assertThat(spec.configIndex("any-model")).isGreaterThanOrEqualTo(0);
+    assertThat(spec.configs().get(0).batching().batchSize()).isPositive();
+  }
+
+  @Test
+  void demoSpecRoutesItsTwoModelsAndRejectsOthers() {
+    JobSpec demo = JobSpecFiles.load(Path.of("jobs/demo.yaml"));
+    assertThat(demo.configIndex("breast-cancer")).isEqualTo(0);
+    assertThat(demo.configIndex("hyperplane")).isEqualTo(1);
+    assertThat(demo.configIndex("fraud-eu")).isEqualTo(-1);
   }
 
   @Test
