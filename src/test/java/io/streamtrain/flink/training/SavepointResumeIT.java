@@ -137,7 +137,7 @@ class SavepointResumeIT {
     return env;
   }
 
-  private static boolean committedToEnd(String bs, String group, String topic) throws Exception {
+  static boolean committedToEnd(String bs, String group, String topic) throws Exception {
     try (org.apache.kafka.clients.admin.Admin admin =
         org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bs))) {
       var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
