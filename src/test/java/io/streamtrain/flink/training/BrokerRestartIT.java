@@ -13,6 +13,7 @@ import io.streamtrain.io.gen.Generators;
 import io.streamtrain.io.gen.SampleGenerator;
 import io.streamtrain.job.JobSpec;
 import io.streamtrain.local.BrokerProcess;
+import io.streamtrain.testing.TrainingRuns;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -65,22 +66,16 @@ class BrokerRestartIT {
       produce(bs, "br-samples", "tenant-b", gen, second);
       Awaitility.await("all samples consumed after the outage").atMost(Duration.ofMinutes(4))
           .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-          .until(() -> SavepointResumeIT.committedToEnd(bs, "streamtrain-br-job", "br-samples"));
+          .until(() -> TrainingRuns.committedToEnd(bs, "streamtrain-br-job", "br-samples"));
       job.stopWithSavepoint(true, dir.resolve("sp").toUri().toString(), SavepointFormatType.CANONICAL).get();
 
-      JobSpec ref = spec("bf-job", "bf-", true);
-      Configuration refConf = new Configuration();
-      refConf.setString("restart-strategy.type", "none");
-      StreamExecutionEnvironment env2 = StreamExecutionEnvironment.createLocalEnvironment(2, refConf);
-      TrainingJob.configure(env2, ref);
-      new TrainingJob(ref, KafkaTrainingIo.source(ref, kafka), KafkaTrainingIo.sinks(ref, kafka)).build(env2);
-      env2.execute("reference");
+      TrainingRuns.runBounded(spec("bf-job", "bf-", true), bs, "reference");
 
-      ModelSnapshot a = last(decodeAll(readAll(bs, "br-models"), ModelSnapshot.class));
-      ModelSnapshot b = last(decodeAll(readAll(bs, "bf-models"), ModelSnapshot.class));
+      ModelSnapshot a = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "br-models"), ModelSnapshot.class), null);
+      ModelSnapshot b = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "bf-models"), ModelSnapshot.class), null);
       assertThat(a.getStep()).isEqualTo(b.getStep()).isEqualTo((first + second + 31) / 32);
-      assertThat(a.getParameters().stream().mapToLong(Double::doubleToRawLongBits).toArray())
-          .isEqualTo(b.getParameters().stream().mapToLong(Double::doubleToRawLongBits).toArray());
+      assertThat(TrainingRuns.bits(a.getParameters()))
+          .isEqualTo(TrainingRuns.bits(b.getParameters()));
       Awaitility.await("every sample reported exactly once").atMost(Duration.ofSeconds(150))
           .pollInterval(Duration.ofSeconds(2))
           .untilAsserted(() -> assertThat(decodeAll(readAll(bs, "br-metrics"), TrainingMetrics.class).stream()
@@ -98,7 +93,4 @@ class BrokerRestartIT {
     return JobSpec.fromMap(raw);
   }
 
-  private static ModelSnapshot last(List<ModelSnapshot> s) {
-    return s.stream().max(Comparator.comparingLong(ModelSnapshot::getVersion)).orElseThrow();
-  }
 }

@@ -13,6 +13,7 @@ import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.gen.Generators;
 import io.streamtrain.job.JobSpec;
 import io.streamtrain.local.KafkaBroker;
+import io.streamtrain.testing.TrainingRuns;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -84,10 +85,10 @@ class FailureRecoveryIT {
 
       assertThat(FAILURES.get()).isEqualTo(6);
       for (String id : List.of("tenant-x", "tenant-y")) {
-        ModelSnapshot a = last(decodeAll(readAll(bs, "fr-models"), ModelSnapshot.class), id);
-        ModelSnapshot b = last(decodeAll(readAll(bs, "ok-models"), ModelSnapshot.class), id);
+        ModelSnapshot a = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "fr-models"), ModelSnapshot.class), id);
+        ModelSnapshot b = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "ok-models"), ModelSnapshot.class), id);
         assertThat(a.getStep()).isEqualTo(b.getStep()).isEqualTo((n + 31) / 32);
-        assertThat(bits(a.getParameters())).isEqualTo(bits(b.getParameters()));
+        assertThat(TrainingRuns.bits(a.getParameters())).isEqualTo(TrainingRuns.bits(b.getParameters()));
         List<Long> versions = decodeAll(readAll(bs, "fr-models"), ModelSnapshot.class).stream()
             .filter(s -> s.getModelId().equals(id)).map(ModelSnapshot::getVersion).toList();
         assertThat(versions).isSorted().doesNotHaveDuplicates();
@@ -133,12 +134,5 @@ class FailureRecoveryIT {
     env.execute(spec.name());
   }
 
-  private static ModelSnapshot last(List<ModelSnapshot> s, String id) {
-    return s.stream().filter(x -> x.getModelId().equals(id))
-        .max(Comparator.comparingLong(ModelSnapshot::getVersion)).orElseThrow();
-  }
 
-  private static long[] bits(List<Double> params) {
-    return params.stream().mapToLong(Double::doubleToRawLongBits).toArray();
-  }
 }

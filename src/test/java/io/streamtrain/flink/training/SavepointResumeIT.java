@@ -15,6 +15,7 @@ import io.streamtrain.io.gen.SampleGenerator;
 import io.streamtrain.job.JobSpec;
 import io.streamtrain.local.KafkaBroker;
 import io.streamtrain.testing.KafkaTestSupport;
+import io.streamtrain.testing.TrainingRuns;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +53,7 @@ class SavepointResumeIT {
 
       // Run 1: unbounded, stopped with a savepoint once the first half is trained (what a buffer holds stays).
       JobSpec live = spec("sp-job", "sp-", false);
-      StreamExecutionEnvironment env1 = env(live, null);
+      StreamExecutionEnvironment env1 = TrainingRuns.env(live, null);
       KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
       new TrainingJob(live, KafkaTrainingIo.source(live, kafka), KafkaTrainingIo.sinks(live, kafka)).build(env1);
       JobClient job = env1.executeAsync("sp-first-half");
@@ -67,32 +68,29 @@ class SavepointResumeIT {
       // offsets reach the end of the topic: draining fires the end-of-input flush and the final snapshot.
       produce(bs, gen, 4000);
       JobSpec resumed = spec("sp-job", "sp-", false);
-      StreamExecutionEnvironment env2 = env(resumed, savepoint);
+      StreamExecutionEnvironment env2 = TrainingRuns.env(resumed, savepoint);
       new TrainingJob(resumed, KafkaTrainingIo.source(resumed, kafka), KafkaTrainingIo.sinks(resumed, kafka))
           .build(env2);
       JobClient job2 = env2.executeAsync("sp-second-half");
       Awaitility.await("all samples consumed and checkpointed").atMost(Duration.ofMinutes(2))
           .pollInterval(Duration.ofMillis(500))
-          .until(() -> committedToEnd(bs, "streamtrain-sp-job", "sp-samples"));
+          .until(() -> TrainingRuns.committedToEnd(bs, "streamtrain-sp-job", "sp-samples"));
       job2.stopWithSavepoint(true, dir.resolve("savepoints2").toUri().toString(), SavepointFormatType.CANONICAL)
           .get();
 
       // Reference: one uninterrupted bounded run over the same samples, its outputs to other topics.
-      JobSpec ref = spec("ref-job", "ref-", true);
-      StreamExecutionEnvironment env3 = env(ref, null);
-      new TrainingJob(ref, KafkaTrainingIo.source(ref, kafka), KafkaTrainingIo.sinks(ref, kafka)).build(env3);
-      env3.execute("reference");
+      TrainingRuns.runBounded(spec("ref-job", "ref-", true), bs, "reference");
 
       List<ModelSnapshot> all = decodeAll(readAll(bs, "sp-models"), ModelSnapshot.class);
       List<TrainingMetrics> ms = decodeAll(readAll(bs, "sp-metrics"), TrainingMetrics.class);
       String trace = all.stream().map(x -> x.getVersion() + "@" + x.getStep() + "/" + x.getSamplesSeen()).toList()
           + " metrics " + ms.stream().map(x -> x.getStep() + "/" + x.getSamplesSeen() + "/" + x.getSamplesInReport())
               .toList();
-      ModelSnapshot a = last(all);
-      ModelSnapshot b = last(decodeAll(readAll(bs, "ref-models"), ModelSnapshot.class));
+      ModelSnapshot a = TrainingRuns.lastSnapshot(all, MODEL);
+      ModelSnapshot b = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "ref-models"), ModelSnapshot.class), MODEL);
       assertThat(a.getStep()).isEqualTo(b.getStep()).isEqualTo((half + 4000 + 31) / 32);
       assertThat(a.getSamplesSeen()).as(trace).isEqualTo(half + 4000);
-      assertThat(bits(a.getParameters())).isEqualTo(bits(b.getParameters()));
+      assertThat(TrainingRuns.bits(a.getParameters())).isEqualTo(TrainingRuns.bits(b.getParameters()));
       assertThat(a.getChecksum()).isEqualTo(b.getChecksum());
       // Each step reported exactly once across the stop and the resume (read_committed). A transaction the
       // stopped job left open holds back read_committed readers until the broker aborts it (transaction
@@ -126,50 +124,8 @@ class SavepointResumeIT {
     return JobSpec.fromMap(raw);
   }
 
-  private static StreamExecutionEnvironment env(JobSpec spec, String savepoint) {
-    Configuration conf = new Configuration();
-    conf.setString("restart-strategy.type", "none");
-    if (savepoint != null) {
-      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-    }
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
-    TrainingJob.configure(env, spec);
-    return env;
-  }
-
-  static boolean committedToEnd(String bs, String group, String topic) throws Exception {
-    try (org.apache.kafka.clients.admin.Admin admin =
-        org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bs))) {
-      var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-      var parts = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
-      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
-          new java.util.HashMap<>();
-      for (var p : parts) {
-        latest.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()),
-            org.apache.kafka.clients.admin.OffsetSpec.latest());
-      }
-      var ends = admin.listOffsets(latest).all().get();
-      for (var e : ends.entrySet()) {
-        var c = committed.get(e.getKey());
-        long have = c == null ? 0 : c.offset();
-        if (have < e.getValue().offset()) {
-          return false;
-        }
-      }
-      return true;
-    }
-  }
-
   private static long maxStep(List<TrainingMetrics> m) {
     return m.stream().mapToLong(TrainingMetrics::getStep).max().orElse(0);
   }
 
-  private static ModelSnapshot last(List<ModelSnapshot> s) {
-    return s.stream().filter(x -> x.getModelId().equals(MODEL))
-        .max(Comparator.comparingLong(ModelSnapshot::getVersion)).orElseThrow();
-  }
-
-  private static long[] bits(List<Double> params) {
-    return params.stream().mapToLong(Double::doubleToRawLongBits).toArray();
-  }
 }

@@ -15,6 +15,7 @@ import io.streamtrain.io.gen.SampleGenerator;
 import io.streamtrain.job.JobSpec;
 import io.streamtrain.job.JobSpecFiles;
 import io.streamtrain.local.KafkaBroker;
+import io.streamtrain.testing.TrainingRuns;
 import io.streamtrain.testing.FlinkSessionCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +66,7 @@ class TaskManagerKillIT {
       produce(bs, "tk-samples", "tenant-k", gen, second);
       Awaitility.await("all samples consumed after recovery").atMost(Duration.ofMinutes(4))
           .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-          .until(() -> SavepointResumeIT.committedToEnd(bs, "streamtrain-tk-job", "tk-samples"));
+          .until(() -> TrainingRuns.committedToEnd(bs, "streamtrain-tk-job", "tk-samples"));
       String trigger = rest.stopWithSavepoint(jobId, dir.resolve("sp").toUri().toString(), true);
       assertThat(trigger).isNotEmpty();
       Awaitility.await("job drained").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
@@ -76,20 +77,13 @@ class TaskManagerKillIT {
           "Connection", "lost");
 
       // Failure-free reference over the same samples (embedded, bounded).
-      JobSpec ref = spec("tr-job", "tr-", true);
-      Configuration conf = new Configuration();
-      conf.setString("restart-strategy.type", "none");
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
-      TrainingJob.configure(env, ref);
-      KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
-      new TrainingJob(ref, KafkaTrainingIo.source(ref, kafka), KafkaTrainingIo.sinks(ref, kafka)).build(env);
-      env.execute("reference");
+      TrainingRuns.runBounded(spec("tr-job", "tr-", true), bs, "reference");
 
-      ModelSnapshot a = last(decodeAll(readAll(bs, "tk-models"), ModelSnapshot.class));
-      ModelSnapshot b = last(decodeAll(readAll(bs, "tr-models"), ModelSnapshot.class));
+      ModelSnapshot a = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "tk-models"), ModelSnapshot.class), null);
+      ModelSnapshot b = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "tr-models"), ModelSnapshot.class), null);
       assertThat(a.getStep()).isEqualTo(b.getStep()).isEqualTo((first + second + 31) / 32);
-      assertThat(a.getParameters().stream().mapToLong(Double::doubleToRawLongBits).toArray())
-          .isEqualTo(b.getParameters().stream().mapToLong(Double::doubleToRawLongBits).toArray());
+      assertThat(TrainingRuns.bits(a.getParameters()))
+          .isEqualTo(TrainingRuns.bits(b.getParameters()));
     }
   }
 
@@ -105,7 +99,4 @@ class TaskManagerKillIT {
     return JobSpec.fromMap(raw);
   }
 
-  private static ModelSnapshot last(List<ModelSnapshot> s) {
-    return s.stream().max(Comparator.comparingLong(ModelSnapshot::getVersion)).orElseThrow();
-  }
 }

@@ -13,6 +13,7 @@ import io.streamtrain.io.gen.Generators;
 import io.streamtrain.io.gen.SampleGenerator;
 import io.streamtrain.job.JobSpec;
 import io.streamtrain.local.KafkaBroker;
+import io.streamtrain.testing.TrainingRuns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,26 +60,26 @@ class UpgradeSafetyIT {
       produce(bs, "up-samples", "tenant-u", gen, SECOND);
 
       JobSpec resumed = spec("up-job", "up-", false);
-      StreamExecutionEnvironment env = env(resumed, copy.toUri().toString());
+      StreamExecutionEnvironment env = TrainingRuns.env(resumed, copy.toUri().toString());
       KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
       new TrainingJob(resumed, KafkaTrainingIo.source(resumed, kafka), KafkaTrainingIo.sinks(resumed, kafka))
           .build(env);
       JobClient job = env.executeAsync("upgrade-restore");
       Awaitility.await("all samples consumed").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
           .ignoreExceptions()
-          .until(() -> SavepointResumeIT.committedToEnd(bs, "streamtrain-up-job", "up-samples"));
+          .until(() -> TrainingRuns.committedToEnd(bs, "streamtrain-up-job", "up-samples"));
       job.stopWithSavepoint(true, dir.resolve("sp2").toUri().toString(), SavepointFormatType.CANONICAL).get();
 
       JobSpec fresh = spec("fresh-job", "fresh-", true);
-      StreamExecutionEnvironment env2 = env(fresh, null);
+      StreamExecutionEnvironment env2 = TrainingRuns.env(fresh, null);
       new TrainingJob(fresh, KafkaTrainingIo.source(fresh, kafka), KafkaTrainingIo.sinks(fresh, kafka)).build(env2);
       env2.execute("fresh");
 
-      ModelSnapshot a = last(decodeAll(readAll(bs, "up-models"), ModelSnapshot.class));
-      ModelSnapshot b = last(decodeAll(readAll(bs, "fresh-models"), ModelSnapshot.class));
+      ModelSnapshot a = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "up-models"), ModelSnapshot.class), null);
+      ModelSnapshot b = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "fresh-models"), ModelSnapshot.class), null);
       assertThat(a.getStep()).isEqualTo(b.getStep()).isEqualTo((FIRST + SECOND + 15) / 16);
-      assertThat(a.getParameters().stream().mapToLong(Double::doubleToRawLongBits).toArray())
-          .isEqualTo(b.getParameters().stream().mapToLong(Double::doubleToRawLongBits).toArray());
+      assertThat(TrainingRuns.bits(a.getParameters()))
+          .isEqualTo(TrainingRuns.bits(b.getParameters()));
       // The restored counters continue: versions go on from the fixture's, samples seen covers both parts.
       assertThat(a.getSamplesSeen()).isEqualTo(FIRST + SECOND);
     }
@@ -108,20 +109,7 @@ class UpgradeSafetyIT {
     return JobSpec.fromMap(raw);
   }
 
-  static StreamExecutionEnvironment env(JobSpec spec, String savepoint) {
-    Configuration conf = new Configuration();
-    conf.setString("restart-strategy.type", "none");
-    if (savepoint != null) {
-      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-    }
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
-    TrainingJob.configure(env, spec);
-    return env;
-  }
 
-  private static ModelSnapshot last(List<ModelSnapshot> s) {
-    return s.stream().max(Comparator.comparingLong(ModelSnapshot::getVersion)).orElseThrow();
-  }
 
   static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> s = Files.walk(from)) {
@@ -147,12 +135,12 @@ class UpgradeSafetyIT {
       setUpTopics(bs);
       produce(bs, "up-samples", "tenant-u", generator(), FIRST);
       JobSpec live = spec("up-job", "up-", false);
-      StreamExecutionEnvironment env = env(live, null);
+      StreamExecutionEnvironment env = TrainingRuns.env(live, null);
       KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
       new TrainingJob(live, KafkaTrainingIo.source(live, kafka), KafkaTrainingIo.sinks(live, kafka)).build(env);
       JobClient job = env.executeAsync("upgrade-fixture");
       Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-          .until(() -> SavepointResumeIT.committedToEnd(bs, "streamtrain-up-job", "up-samples"));
+          .until(() -> TrainingRuns.committedToEnd(bs, "streamtrain-up-job", "up-samples"));
       Files.createDirectories(FIXTURE);
       String path = job.stopWithSavepoint(false, FIXTURE.toAbsolutePath().toUri().toString(),
           SavepointFormatType.CANONICAL).get();
