@@ -297,8 +297,11 @@ public final class Diagnostician {
     int steps = Math.min(cfg.lanczosSteps(), n);
     long estimate = d.lastProbeNanos;
     if (estimate <= 0) {
-      double perBatch = d.batches > 0 ? (double) d.trainNanos / d.batches : 0;
-      estimate = (long) (steps * Math.max(1.0, (double) d.reservoirSize / batchCapacity) * 3 * perBatch);
+      // No probe measured yet: a Hessian-vector product costs about two backward passes, so guess three
+      // training steps' time per Lanczos step and reservoir-sized batch (the current step is already counted).
+      double perBatch = (double) d.trainNanos / (d.batches + 1);
+      estimate = Math.max(1L,
+          (long) (steps * Math.max(1.0, (double) d.reservoirSize / batchCapacity) * 3 * perBatch));
     }
     if (cfg.budgetShare() < 1.0
         && d.probeNanos + estimate > cfg.budgetShare() * (d.trainNanos + d.probeNanos + estimate)) {
