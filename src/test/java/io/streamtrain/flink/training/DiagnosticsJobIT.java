@@ -246,6 +246,35 @@ class DiagnosticsJobIT {
   }
 
   @Test
+  void watchOncePrintsEveryModelWithItsStateEvidenceAndSparklines() {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = io.streamtrain.cli.Main.newCommandLine();
+    cl.setOut(new java.io.PrintWriter(out));
+    cl.setErr(new java.io.PrintWriter(err));
+    int rc = cl.execute("watch", "--bootstrap", broker.bootstrapServers(), "--topic", P + "metrics", "--once");
+    assertThat(rc).as(err.toString()).isZero();
+    String text = out.toString();
+    assertThat(text).doesNotContain("\033[");
+    for (String id : List.of("quad-hot", "quad-ok", "saddle-plain", "saddle-escape", "deep", "cliff")) {
+      assertThat(text).contains(id + "  step ");
+    }
+    String[] lines = text.split("\n");
+    String escHeader = java.util.Arrays.stream(lines).filter(l -> l.startsWith("saddle-escape  ")).findFirst()
+        .orElseThrow();
+    assertThat(escHeader).contains("step 150").contains("samples 300");
+    assertThat(text).contains("state VANISHING").contains("events: saddle_escape@10");
+    // The escaped model's loss fell from 1 to ~0: its sparkline starts high and ends on the lowest block.
+    int at = java.util.Arrays.asList(lines).indexOf(escHeader);
+    String lossLine = lines[at + 1].trim();
+    assertThat(lossLine).startsWith("loss");
+    String spark = lossLine.substring(4).trim().split("\\s+")[0];
+    assertThat(spark.charAt(0)).isEqualTo('█');
+    assertThat(spark.charAt(spark.length() - 1)).isEqualTo('▁');
+    assertThat(text).contains("curvature: lambda_max 1000");
+  }
+
+  @Test
   void cliffIsReportedAsExplodingAndClippingKeepsParametersFinite() {
     List<TrainingMetrics> cliff = of("cliff");
     List<TrainingMetrics> exploding = cliff.stream().filter(m -> "EXPLODING".equals(state(m))).toList();
