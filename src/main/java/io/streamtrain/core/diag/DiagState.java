@@ -55,6 +55,7 @@ public final class DiagState {
   public TrainingState intervalState;
   public String intervalEvidence;
   public TrainingState lastState = TrainingState.UNKNOWN;
+  /** Evidence of the most recent state that made its interval worse (evidence is not formatted every step). */
   public String lastEvidence = "";
 
   // ---- transient
@@ -117,6 +118,10 @@ public final class DiagState {
     m.put("diag_time_share", diagShare());
     m.put("saddle_escapes", (double) escapes);
     return m;
+  }
+
+  public boolean hasEvents() {
+    return !events.isEmpty();
   }
 
   /** Events since the last call, in order; the list is cleared. */

@@ -48,6 +48,7 @@ public final class Diagnostician {
   private final int lastLayer;
   private final double l1;
   private final double l2;
+  private final StateClassifier.Signals signals = new StateClassifier.Signals();
   private double[] perSample;
   private Lanczos lanczos;
   private Batch probeBatch;
@@ -235,25 +236,39 @@ public final class Diagnostician {
       probed = probe(d, params, lr, step);
     }
     boolean escapedSinceProbe = d.escapes > 0 && d.lastEscapeStep > d.lastProbeStep;
-    StateClassifier.Signals sig = new StateClassifier.Signals(finite, loss, gradNorm, meanBefore, d.gradPeak,
-        d.batches, d.lossCount >= cfg.lossWindow(), isPlateau(d), d.lossChange, d.layerRatio, d.cosineMean, lr,
-        d.lambdaMax, escapedSinceProbe ? Double.NaN : d.lambdaMin, d.condition);
-    Classification c = StateClassifier.classify(cfg, sig);
-    d.lastState = c.state();
-    d.lastEvidence = c.evidence();
-    if (d.intervalState == null || c.state().ordinal() > d.intervalState.ordinal()) {
-      d.intervalState = c.state();
-      d.intervalEvidence = c.evidence();
+    StateClassifier.Signals sig = signals;
+    sig.finite = finite;
+    sig.loss = loss;
+    sig.gradNorm = gradNorm;
+    sig.gradMeanBefore = meanBefore;
+    sig.gradPeak = d.gradPeak;
+    sig.batches = d.batches;
+    sig.trendKnown = d.lossCount >= cfg.lossWindow();
+    sig.plateau = isPlateau(d);
+    sig.lossChange = d.lossChange;
+    sig.layerRatio = d.layerRatio;
+    sig.cosine = d.cosineMean;
+    sig.lr = lr;
+    sig.lambdaMax = d.lambdaMax;
+    // After an escape the last probe's negative curvature describes the point we left: not evidence any more.
+    sig.lambdaMin = escapedSinceProbe ? Double.NaN : d.lambdaMin;
+    sig.condition = d.condition;
+    TrainingState state = StateClassifier.state(cfg, sig);
+    d.lastState = state;
+    if (d.intervalState == null || state.ordinal() > d.intervalState.ordinal()) {
+      // Evidence is formatted only when the interval's state gets worse (a few times per report at most).
+      d.intervalState = state;
+      d.intervalEvidence = StateClassifier.evidence(cfg, sig, state);
+      d.lastEvidence = d.intervalEvidence;
     }
     if (probed) {
-      d.saddleStreak = c.state() == TrainingState.SADDLE ? d.saddleStreak + 1 : 0;
+      d.saddleStreak = state == TrainingState.SADDLE ? d.saddleStreak + 1 : 0;
       if (cfg.escapeEnabled() && d.saddleStreak >= cfg.escapeAfterProbes() && d.minVector != null) {
         escape(d, params, step);
       }
     }
     d.batches++;
   }
-
   private void pushLoss(DiagState d, double loss) {
     int w = cfg.lossWindow();
     if (d.lossRing.length != w) {

@@ -150,8 +150,10 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         events.add(new TrainingEvent("skipped_batch", s.step,
             "non-finite loss or gradient (loss " + r.loss + ", gradient norm " + r.gradNorm + "); batch skipped"));
       }
-      for (DiagEvent e : s.diag.drainEvents()) {
-        events.add(new TrainingEvent(e.type(), e.step(), e.message()));
+      if (s.diag.hasEvents()) {
+        for (DiagEvent e : s.diag.drainEvents()) {
+          events.add(new TrainingEvent(e.type(), e.step(), e.message()));
+        }
       }
       record(s, r);
       if (s.intervalBatches >= spec.metricsEveryBatches()) {
