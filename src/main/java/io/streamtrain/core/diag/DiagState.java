@@ -111,7 +111,7 @@ public final class DiagState {
     m.put("hessian_min_eigenvalue_2", lambdaMin2);
     m.put("condition_estimate", condition);
     m.put("lr_lambda_max", lrLambdaMax);
-    m.put("probe_step", (double) lastProbeStep);
+    m.put("probe_step", lastProbeStep < 0 ? Double.NaN : (double) lastProbeStep);
     m.put("probes", (double) probes);
     m.put("probes_skipped", (double) probesSkipped);
     m.put("probe_time_share", probeShare());
