@@ -159,7 +159,7 @@ public final class WatchView {
         out.add(String.format(Locale.ROOT,
             "  curvature: lambda_max %s  lambda_min %s  condition %s  lr*lambda_max %s  (probe at step %s, %s of time)",
             num(lmax), num(value(m, "hessian_min_eigenvalue")), num(value(m, "condition_estimate")),
-            num(value(m, "lr_lambda_max")), num(value(m, "probe_step")), percent(value(m, "probe_time_share"))));
+            num(value(m, "lr_lambda_max")), step(value(m, "probe_step")), percent(value(m, "probe_time_share"))));
       }
       double noise = value(m, "grad_noise_scale");
       double ratio = value(m, "layer_grad_ratio");
@@ -172,6 +172,10 @@ public final class WatchView {
       }
     }
     return out;
+  }
+
+  private static String step(double v) {
+    return Double.isNaN(v) ? "-" : Long.toString((long) v);
   }
 
   private static String percent(double share) {

@@ -217,7 +217,11 @@ public final class Diagnostician {
     boolean finite = Double.isFinite(loss) && Double.isFinite(gradNorm);
     double meanBefore = d.gradMean;
     double beta = cfg.emaBeta();
-    if (finite) {
+    // A cliff batch (an exploding gradient) is reported but kept out of the smoothed statistics, so one spike
+    // does not inflate the running mean, the variance and the peak that the next batches are judged against.
+    boolean outlier = finite && (gradNorm > cfg.explodeNorm()
+        || (d.batches > cfg.warmup() && meanBefore > 0 && gradNorm > cfg.explodeFactor() * meanBefore));
+    if (finite && !outlier) {
       // Exponentially weighted mean and variance (Finch 2009, "Incremental calculation of weighted mean and
       // variance", eq. 143): diff = x - mean; mean += (1-beta) diff; var = beta (var + (1-beta) diff^2).
       if (d.batches == 0) {
@@ -229,6 +233,8 @@ public final class Diagnostician {
         d.gradVar = beta * (d.gradVar + (1 - beta) * diff * diff);
       }
       d.gradPeak = Math.max(d.gradPeak, d.gradMean);
+    }
+    if (finite) {
       pushLoss(d, loss);
     }
     boolean probed = false;
@@ -302,9 +308,10 @@ public final class Diagnostician {
     d.lossWindowMean = my;
   }
 
+  /** Flat: the fitted change over the window within the tolerance of the mean loss (or below 1e-12 outright). */
   private boolean isPlateau(DiagState d) {
     return d.lossCount >= cfg.lossWindow()
-        && Math.abs(d.lossChange) <= cfg.plateauTolerance() * Math.abs(d.lossWindowMean);
+        && Math.abs(d.lossChange) <= Math.max(cfg.plateauTolerance() * Math.abs(d.lossWindowMean), 1e-12);
   }
 
   /** Runs the probe unless the budget forbids it; returns whether it ran. */

@@ -41,7 +41,8 @@ public final class Lanczos {
   /**
    * The result of one run: the {@code pairs} largest and smallest Ritz pairs (fewer when the space is smaller),
    * their residual norms, and {@code condition}, the spread over the positive part: lambda_max over the smallest
-   * positive Ritz value (all Ritz values count, not only the reported pairs), NaN when lambda_max is not positive.
+   * positive Ritz value (all Ritz values count, not only the reported pairs; values below 1e-9 max|theta| count
+   * as zero), NaN when lambda_max is not positive.
    */
   public record Result(
       int steps,
@@ -162,9 +163,12 @@ public final class Lanczos {
       largestRes[p] = Math.abs(lastBeta * sHi.get(k - 1, 0)) / vecNorm(sHi, k);
       smallestRes[p] = Math.abs(lastBeta * sLo.get(k - 1, 0)) / vecNorm(sLo, k);
     }
+    // Ritz values within rounding of zero (flat directions, e.g. of an over-parameterized model) are not part of
+    // the positive spectrum: without this cut the condition estimate would be lambda_max / 1e-16.
+    double zero = 1e-9 * Math.max(Math.abs(lastRitz[0]), Math.abs(lastRitz[k - 1]));
     double minPos = Double.POSITIVE_INFINITY;
     for (double v : lastRitz) {
-      if (v > 0 && v < minPos) {
+      if (v > zero && v < minPos) {
         minPos = v;
       }
     }

@@ -9,7 +9,7 @@ import java.util.Locale;
  * a clearly negative lambda_min is a saddle point, with lambda_min &gt;= 0 a minimum; lr * lambda_max near the
  * gradient-descent stability bound 2, or a large curvature spread while the loss is flat and consecutive gradients
  * point against each other, is ill-conditioning; a first/last layer gradient ratio far below 1 is vanishing
- * gradients. Rules are tried in that order (most severe first); thresholds come from {@link DiagnosticsConfig}.
+ * gradients; a small gradient on a flat loss without negative curvature is a (local) minimum. Rules are tried in that order (most severe first); thresholds come from {@link DiagnosticsConfig}.
  * Pure and stateless.
  */
 public final class StateClassifier {
@@ -79,7 +79,8 @@ public final class StateClassifier {
     if (s.layerRatio < c.vanishRatio()) {
       return TrainingState.VANISHING;
     }
-    if (small) {
+    // A small gradient alone is not a minimum while the loss still goes down (a slow direction of a ravine).
+    if (small && (s.plateau || !s.trendKnown)) {
       return TrainingState.NEAR_MINIMUM;
     }
     if (!s.trendKnown) {

@@ -47,6 +47,8 @@ class StateClassifierTest {
 
     s = healthy();
     s.gradNorm = 1e-4; // below the small-gradient bound max(1e-3, 1e-2 * 1.0) = 1e-2
+    assertThat(st(s)).isEqualTo(TrainingState.DESCENDING); // the loss still goes down: not a minimum yet
+    s.plateau = true;
     s.lambdaMax = 2.0;
     s.lambdaMin = -2.0 * 1e-3; // exactly at -1e-3 * max|lambda|: not clearly negative
     assertThat(st(s)).isEqualTo(TrainingState.NEAR_MINIMUM);
