@@ -12,7 +12,7 @@ import java.util.Map;
  * passed the sample's own by {@code ms}. Both 0 (the default) is plain test-then-train. Keys {@code samples} and
  * {@code ms}.
  */
-public record LabelDelay(long samples, long ms) {
+public record LabelDelay(long samples, long ms) implements java.io.Serializable {
   public static final LabelDelay NONE = new LabelDelay(0, 0);
 
   public LabelDelay {

@@ -10,7 +10,8 @@ import java.util.Map;
  * threshold of precision and recall ({@code threshold} in [0, 1], default 0.5), and how often a point of the
  * curve is reported ({@code report_every} samples scored, default 1000).
  */
-public record MetricsSpec(int window, double fadingAlpha, double threshold, long reportEvery) {
+public record MetricsSpec(int window, double fadingAlpha, double threshold, long reportEvery)
+    implements java.io.Serializable {
   public static final MetricsSpec DEFAULT = new MetricsSpec(1000, 0.999, 0.5, 1000);
 
   public static MetricsSpec fromSpec(SpecReader r) {

@@ -20,7 +20,7 @@ import org.apache.kafka.common.header.Header;
  * keeps the latest snapshot per model, and one model's records stay in one partition in order), and the
  * {@code streamtrain.schema} header naming the schema for consumers.
  */
-final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
+public final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
   private static final long serialVersionUID = 1L;
   private final String topic;
   private final Class<T> type;
@@ -32,12 +32,12 @@ final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecor
   private transient List<Header> headers;
 
   /** A serializable key extractor. */
-  interface SerializableKey<T> extends Function<T, String>, java.io.Serializable {}
+  public interface SerializableKey<T> extends Function<T, String>, java.io.Serializable {}
 
   /** The record's own event time (ms) for the Kafka timestamp, or null for the producer's clock. */
-  interface SerializableTime<T> extends Function<T, java.time.Instant>, java.io.Serializable {}
+  public interface SerializableTime<T> extends Function<T, java.time.Instant>, java.io.Serializable {}
 
-  AvroRecordSerializer(String topic, Class<T> type, SerializableKey<T> key, SerializableTime<T> time) {
+  public AvroRecordSerializer(String topic, Class<T> type, SerializableKey<T> key, SerializableTime<T> time) {
     this.topic = topic;
     this.type = type;
     this.key = key;
