@@ -63,7 +63,11 @@ public final class ReplayRunner {
     ReplayJob.configure(env);
     DataStream<SampleRecord> samples;
     if (spec.source().topic() != null) {
+      // One reader for all partitions: every configuration then receives the samples in one and the same order
+      // (a fair comparison even when a model id spans partitions); a model id kept in one partition, as keyed
+      // producers do, arrives in exactly its partition's order, as in the training job.
       samples = env.fromSource(ReplaySources.kafka(spec, kafka), ReplayJob.watermarks(), "replay-source")
+          .setParallelism(1)
           .uid("replay-source");
     } else {
       List<String> malformed = new ArrayList<>();

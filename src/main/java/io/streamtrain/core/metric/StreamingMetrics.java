@@ -16,9 +16,9 @@ import java.util.Arrays;
  * from the mean squared and absolute errors.
  *
  * <p>Costs. Updates are O(1) and allocation-free, except the cumulative AUC, which keeps every score (8 bytes a
- * sample, arrays doubling as they grow) so that it stays exact; reading the AUC sorts those scores
- * (O(n log n), at report time only). Sliding sums are kept running (add the new term, subtract the evicted one)
- * but recounted exactly from the ring whenever they are read: subtraction cancels catastrophically after a large
+ * sample, arrays doubling as they grow) so that it stays exact; reading the AUC sorts the scores added since the
+ * last read and merges them into the sorted rest (O(n) per read, at report time only). Sliding sums are kept
+ * running (add the new term, subtract the evicted one) but recounted exactly from the ring whenever they are read: subtraction cancels catastrophically after a large
  * term leaves the window, and a read is a report (every N samples), so the recount costs O(W / N) per sample.
  */
 public final class StreamingMetrics {
@@ -61,6 +61,10 @@ public final class StreamingMetrics {
   private int np;
   private int nn;
   private FadingAuc fadingAuc;
+  // Cumulative AUC: pos[0..sortedP) and neg[0..sortedN) are already sorted; only the tail is sorted and merged.
+  private int sortedP;
+  private int sortedN;
+  private double[] mergeScratch = new double[0];
 
   private StreamingMetrics(Task task, Form form, int window, double alpha, double threshold) {
     this.task = task;
@@ -300,9 +304,37 @@ public final class StreamingMetrics {
         }
       }
     }
-    Arrays.sort(pos, 0, np);
-    Arrays.sort(neg, 0, nn);
+    if (form == Form.WINDOW) {
+      Arrays.sort(pos, 0, np);
+      Arrays.sort(neg, 0, nn);
+    } else {
+      sortedP = sortTail(pos, sortedP, np);
+      sortedN = sortTail(neg, sortedN, nn);
+    }
     return RankAuc.sorted(pos, np, neg, nn);
+  }
+
+  /**
+   * Sorts {@code a[sorted..n)} and merges it into the sorted prefix from the back, so a report costs O(tail log
+   * tail + n) instead of a full O(n log n) sort of every score seen. Returns n, the new sorted length.
+   */
+  private int sortTail(double[] a, int sorted, int n) {
+    int tail = n - sorted;
+    if (tail == 0) {
+      return n;
+    }
+    Arrays.sort(a, sorted, n);
+    if (mergeScratch.length < tail) {
+      mergeScratch = new double[Math.max(tail, 2 * mergeScratch.length)];
+    }
+    System.arraycopy(a, sorted, mergeScratch, 0, tail);
+    int i = sorted - 1;
+    int j = tail - 1;
+    int k = n - 1;
+    while (j >= 0) {
+      a[k--] = i >= 0 && a[i] > mergeScratch[j] ? a[i--] : mergeScratch[j--];
+    }
+    return n;
   }
 
   /** The task's metrics in {@link Task#names()} order, into {@code out}. */

@@ -111,6 +111,26 @@ class StreamingMetricsTest {
   }
 
   @Test
+  void cumulativeAucStaysExactWhenReadOftenBetweenUpdates() {
+    // Each read sorts only the new tail and merges it into the sorted rest: check the merge on every read.
+    SplittableRandom r = new SplittableRandom(23);
+    int n = 1200;
+    double[] s = new double[n];
+    double[] y = new double[n];
+    double[] w = new double[n];
+    StreamingMetrics m = StreamingMetrics.cumulative(Task.BINARY, 0.5);
+    for (int i = 0; i < n; i++) {
+      y[i] = r.nextDouble() < 0.5 ? 1 : 0;
+      s[i] = Math.round((0.5 + 0.2 * (y[i] - 0.5) + 0.3 * r.nextGaussian()) * 20) / 20.0;
+      w[i] = 1;
+      m.addBinary(s[i], y[i]);
+      if (i % 37 == 36 || i == n - 1) {
+        assertThat(m.auc()).isCloseTo(pairAuc(s, y, w, 0, i + 1), within(1e-12));
+      }
+    }
+  }
+
+  @Test
   void aucIsUndefinedWithOneClass() {
     StreamingMetrics m = StreamingMetrics.cumulative(Task.BINARY, 0.5);
     m.addBinary(0.3, 1);
