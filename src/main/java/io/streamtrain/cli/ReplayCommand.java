@@ -47,6 +47,15 @@ public final class ReplayCommand implements Callable<Integer> {
     System.err.println("streamtrain: replaying " + (spec.source().topic() != null ? "topic " + spec.source().topic()
         : spec.source().file()) + " (" + spec.mode() + ", " + (spec.holdoutMode() ? "1 model"
         : spec.configs().size() + " configurations") + ", embedded Flink, parallelism " + spec.parallelism() + ")");
+    if (spec.outputTopic() != null) {
+      // Brokers that do not auto-create topics need the evaluation topic; an existing one is used as it is.
+      try (org.apache.kafka.clients.admin.Admin admin =
+          org.apache.kafka.clients.admin.Admin.create(kafka.toProperties(java.util.Map.of()))) {
+        if (io.streamtrain.io.Topics.describe(admin, spec.outputTopic()).isEmpty()) {
+          io.streamtrain.io.Topics.ensure(admin, io.streamtrain.io.Topics.TopicSpec.of(spec.outputTopic(), 1));
+        }
+      }
+    }
     ReplayOutcome outcome = ReplayRunner.run(spec, kafka, m -> System.err.println("streamtrain: " + m));
     ReplayReport rep = new ReplayReport(spec, outcome);
     Path reportFile = report != null ? report : spec.report();
