@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       TraceCommand.class,
       BrokerCommand.class,
       ProduceCommand.class,
+      ReplayCommand.class,
       ConsumeCommand.class,
       TrainCommand.class,
       DemoCommand.class,

@@ -20,7 +20,7 @@ import org.apache.kafka.common.header.Header;
  * keeps the latest snapshot per model, and one model's records stay in one partition in order), and the
  * {@code streamtrain.schema} header naming the schema for consumers.
  */
-final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
+public final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
   private static final long serialVersionUID = 1L;
   private final String topic;
   private final Class<T> type;
@@ -31,9 +31,9 @@ final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecor
   private transient List<Header> headers;
 
   /** A serializable key extractor. */
-  interface SerializableKey<T> extends Function<T, String>, java.io.Serializable {}
+  public interface SerializableKey<T> extends Function<T, String>, java.io.Serializable {}
 
-  AvroRecordSerializer(String topic, Class<T> type, SerializableKey<T> key) {
+  public AvroRecordSerializer(String topic, Class<T> type, SerializableKey<T> key) {
     this.topic = topic;
     this.type = type;
     this.key = key;

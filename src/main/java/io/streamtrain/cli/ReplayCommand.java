@@ -1,0 +1,72 @@
+package io.streamtrain.cli;
+
+import io.streamtrain.io.KafkaSettings;
+import io.streamtrain.replay.ReplayOutcome;
+import io.streamtrain.replay.ReplayReport;
+import io.streamtrain.replay.ReplayRunner;
+import io.streamtrain.replay.ReplaySpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code streamtrain replay jobs/R.yaml}: validates the replay spec, runs the bounded replay job (prequential
+ * comparison of several training configurations, or holdout scoring of a published model) in an embedded Flink
+ * MiniCluster over a recorded topic range or a file, then writes the JSON report and PNG charts and prints the
+ * ranking table. Evaluation records go to the spec's evaluation topic when one is set.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+    description = "Replay a recorded topic range or a file: compare training configurations (prequential) or "
+        + "score a published model (holdout); JSON report, PNG charts, ranking table.")
+public final class ReplayCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "SPEC", description = "Replay spec (YAML), e.g. jobs/replay-optimizers.yaml")
+  Path specFile;
+
+  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (overrides conf/kafka.properties)")
+  String bootstrap;
+
+  @Option(names = "--kafka-config", description = "Kafka client properties file (default conf/kafka.properties)")
+  Path kafkaConfig;
+
+  @Option(names = "--report", description = "JSON report path (overrides output.report)")
+  Path report;
+
+  @Option(names = "--charts", description = "Chart directory (overrides output.charts)")
+  Path charts;
+
+  @Override
+  public Integer call() throws Exception {
+    ReplaySpec spec = ReplaySpec.load(specFile);
+    boolean needsKafka = spec.source().topic() != null || spec.outputTopic() != null
+        || (spec.holdoutMode() && spec.holdout().topic() != null);
+    KafkaSettings kafka = needsKafka ? KafkaSettings.forCli(kafkaConfig, bootstrap) : null;
+    System.err.println("streamtrain: replaying " + (spec.source().topic() != null ? "topic " + spec.source().topic()
+        : spec.source().file()) + " (" + spec.mode() + ", " + (spec.holdoutMode() ? "1 model"
+        : spec.configs().size() + " configurations") + ", embedded Flink, parallelism " + spec.parallelism() + ")");
+    if (spec.outputTopic() != null) {
+      // Brokers that do not auto-create topics need the evaluation topic; an existing one is used as it is.
+      try (org.apache.kafka.clients.admin.Admin admin =
+          org.apache.kafka.clients.admin.Admin.create(kafka.toProperties(java.util.Map.of()))) {
+        if (io.streamtrain.io.Topics.describe(admin, spec.outputTopic()).isEmpty()) {
+          io.streamtrain.io.Topics.ensure(admin, io.streamtrain.io.Topics.TopicSpec.of(spec.outputTopic(), 1));
+        }
+      }
+    }
+    ReplayOutcome outcome = ReplayRunner.run(spec, kafka, m -> System.err.println("streamtrain: " + m));
+    ReplayReport rep = new ReplayReport(spec, outcome);
+    Path reportFile = report != null ? report : spec.report();
+    Path chartDir = charts != null ? charts : spec.charts();
+    rep.writeJson(reportFile);
+    List<Path> pngs = rep.writeCharts(chartDir);
+    System.out.print(rep.table());
+    System.out.printf(Locale.ROOT, "%d evaluation points in %.1f s%s%n", outcome.results().size(),
+        outcome.elapsedNanos() / 1e9, spec.outputTopic() != null ? ", published to " + spec.outputTopic() : "");
+    System.out.println("report: " + reportFile);
+    System.out.println("charts: " + pngs.size() + " PNG files in " + chartDir);
+    return 0;
+  }
+}

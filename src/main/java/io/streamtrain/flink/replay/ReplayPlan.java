@@ -1,0 +1,98 @@
+package io.streamtrain.flink.replay;
+
+import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.eval.LabelDelay;
+import io.streamtrain.core.metric.MetricsSpec;
+import io.streamtrain.core.model.Model;
+import io.streamtrain.core.model.ModelSpecs;
+import io.streamtrain.core.train.TrainingConfig;
+import io.streamtrain.job.JobSpec;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the replay job's functions need, in plain serializable form so it travels inside the job graph:
+ * the run's name and source topic, the metrics and label delay, and either the prequential configurations (a
+ * name and a job spec map each, re-validated on the task manager) or the one holdout model (its model section,
+ * fixed parameters and buffers, model id and version).
+ */
+public final class ReplayPlan implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  public final String name;
+  public final String sourceTopic;
+  public final MetricsSpec metrics;
+  public final LabelDelay delay;
+  public final List<String> configNames;
+  public final List<Map<String, Object>> jobMaps;
+  public final String holdoutName;
+  public final String holdoutModelId;
+  public final Long holdoutVersion;
+  public final Map<String, Object> holdoutModel;
+  public final double[] holdoutParams;
+  public final double[] holdoutBuffers;
+  private transient List<JobSpec> jobs;
+
+  private ReplayPlan(String name, String sourceTopic, MetricsSpec metrics, LabelDelay delay, List<String> configNames,
+      List<Map<String, Object>> jobMaps, String holdoutName, String holdoutModelId, Long holdoutVersion,
+      Map<String, Object> holdoutModel, double[] holdoutParams, double[] holdoutBuffers) {
+    this.name = name;
+    this.sourceTopic = sourceTopic;
+    this.metrics = metrics;
+    this.delay = delay;
+    this.configNames = configNames;
+    this.jobMaps = jobMaps;
+    this.holdoutName = holdoutName;
+    this.holdoutModelId = holdoutModelId;
+    this.holdoutVersion = holdoutVersion;
+    this.holdoutModel = holdoutModel;
+    this.holdoutParams = holdoutParams;
+    this.holdoutBuffers = holdoutBuffers;
+  }
+
+  public static ReplayPlan prequential(String name, String sourceTopic, MetricsSpec metrics, LabelDelay delay,
+      List<String> configNames, List<Map<String, Object>> jobMaps) {
+    return new ReplayPlan(name, sourceTopic, metrics, delay, List.copyOf(configNames), new ArrayList<>(jobMaps), null,
+        null, null, null, null, null);
+  }
+
+  public static ReplayPlan holdout(String name, String sourceTopic, MetricsSpec metrics, String configName,
+      String modelId, Long version, Map<String, Object> model, double[] params, double[] buffers) {
+    // Fail here, on the client, when the parameters do not fit the model.
+    Model m = ModelSpecs.fromSpec(new SpecReader("holdout.model", model)).newModel(1);
+    if (m.numParams() != params.length || m.numBuffers() != buffers.length) {
+      throw new io.streamtrain.core.SpecException("holdout", params.length + " parameters, " + buffers.length
+          + " buffer values", "allowed: what the model needs, " + m.numParams() + " and " + m.numBuffers());
+    }
+    return new ReplayPlan(name, sourceTopic, metrics, LabelDelay.NONE, List.of(configName), List.of(), configName,
+        modelId, version, model, params, buffers);
+  }
+
+  public boolean isHoldout() {
+    return holdoutModelId != null;
+  }
+
+  public int size() {
+    return configNames.size();
+  }
+
+  /** The training configuration of {@code modelId} under configuration {@code c}, or null when not trained. */
+  public TrainingConfig route(int c, String modelId) {
+    if (jobs == null) {
+      List<JobSpec> js = new ArrayList<>();
+      for (Map<String, Object> m : jobMaps) {
+        js.add(JobSpec.fromMap(m));
+      }
+      jobs = js;
+    }
+    JobSpec j = jobs.get(c);
+    int i = j.configIndex(modelId);
+    return i < 0 ? null : j.configs().get(i);
+  }
+
+  public Model newHoldoutModel() {
+    return ModelSpecs.fromSpec(new SpecReader("holdout.model", holdoutModel)).newModel(1);
+  }
+}

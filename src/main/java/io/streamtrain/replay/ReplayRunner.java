@@ -1,0 +1,150 @@
+package io.streamtrain.replay;
+
+import io.streamtrain.avro.EvaluationResult;
+import io.streamtrain.core.SpecException;
+import io.streamtrain.flink.replay.FinalModel;
+import io.streamtrain.flink.replay.ReplayJob;
+import io.streamtrain.flink.replay.ReplayOutput;
+import io.streamtrain.flink.replay.ReplayPlan;
+import io.streamtrain.flink.training.AvroRecordSerializer;
+import io.streamtrain.flink.training.SampleRecord;
+import io.streamtrain.io.KafkaSettings;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Consumer;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.CloseableIterator;
+
+/**
+ * Runs a replay spec as a bounded Flink job in an embedded MiniCluster: resolves the holdout model (if any),
+ * builds the source (Kafka range or file), the {@link ReplayJob} graph and the evaluation-topic sink, runs it,
+ * and collects every evaluation point and final model back to the client for the report and charts. The job is
+ * not checkpointed, so its Kafka sink is at-least-once (flushed at the end of input); a rerun gives the same
+ * records.
+ */
+public final class ReplayRunner {
+  private ReplayRunner() {}
+
+  public static ReplayPlan plan(ReplaySpec spec, KafkaSettings kafka) {
+    String topic = spec.source().topic() != null ? spec.source().topic() : spec.source().file().toString();
+    if (spec.holdoutMode()) {
+      ReplaySpec.Holdout h = spec.holdout();
+      Holdouts.Resolved m = Holdouts.resolve(h, kafka);
+      String name = m.version() != null ? h.modelId() + "-v" + m.version() : h.modelId() + "-file";
+      return ReplayPlan.holdout(spec.name(), topic, spec.metrics(), name, h.modelId(), m.version(), m.model(),
+          m.params(), m.buffers());
+    }
+    List<String> names = new ArrayList<>();
+    List<Map<String, Object>> maps = new ArrayList<>();
+    for (ReplaySpec.Config c : spec.configs()) {
+      names.add(c.name());
+      maps.add(c.job().raw());
+    }
+    return ReplayPlan.prequential(spec.name(), topic, spec.metrics(), spec.labelDelay(), names, maps);
+  }
+
+  public static ReplayOutcome run(ReplaySpec spec, KafkaSettings kafka, Consumer<String> log) throws Exception {
+    if (spec.source().topic() != null && kafka == null) {
+      throw new SpecException("source.topic", spec.source().topic(), "needs Kafka settings (--bootstrap)");
+    }
+    ReplayPlan plan = plan(spec, kafka);
+    Configuration conf = new Configuration();
+    // A replay is bounded and rerunnable: a failure is reported, not retried.
+    conf.setString("restart-strategy.type", "none");
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
+    env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
+    ReplayJob.configure(env);
+    DataStream<SampleRecord> samples;
+    if (spec.source().topic() != null) {
+      // One reader for all partitions: every configuration then receives the samples in one and the same order
+      // (a fair comparison even when a model id spans partitions); a model id kept in one partition, as keyed
+      // producers do, arrives in exactly its partition's order, as in the training job.
+      samples = env.fromSource(ReplaySources.kafka(spec, kafka), ReplayJob.watermarks(), "replay-source")
+          .setParallelism(1)
+          .uid("replay-source");
+    } else {
+      List<String> malformed = new ArrayList<>();
+      List<SampleRecord> records = ReplaySources.file(spec, malformed);
+      malformed.forEach(m -> log.accept("malformed: " + m));
+      if (records.isEmpty()) {
+        throw new SpecException("source.file", spec.source().file(), "a file with at least one well-formed sample");
+      }
+      samples = env.fromData(records, SampleRecord.TYPE).setParallelism(1)
+          .assignTimestampsAndWatermarks(ReplayJob.watermarks()).setParallelism(1);
+    }
+    ReplayJob.Outputs outputs = new ReplayJob(plan).build(samples);
+    if (spec.outputTopic() != null) {
+      outputs.results().sinkTo(evaluationSink(spec, kafka)).name("evaluation-sink").uid("evaluation-sink");
+    }
+    long t0 = System.nanoTime();
+    // executeAndCollect keeps the local cluster up until the iterator has every record (a collectAsync iterator
+    // drained after executeAsync can race the cluster's shutdown).
+    CloseableIterator<ReplayOutput> collected = outputs.merged().executeAndCollect("streamtrain-replay-" + spec.name());
+    List<EvaluationResult> rs = new ArrayList<>();
+    List<FinalModel> fs = new ArrayList<>();
+    try (collected) {
+      while (collected.hasNext()) {
+        ReplayOutput o = collected.next();
+        if (o.result != null) {
+          rs.add(EvaluationResult.newBuilder(o.result).build());
+        } else {
+          fs.add(copy(o.finalModel));
+        }
+      }
+    }
+    long elapsed = System.nanoTime() - t0;
+    checkComplete(rs, fs);
+    return new ReplayOutcome(rs, fs, elapsed);
+  }
+
+  private static FinalModel copy(FinalModel m) {
+    FinalModel c = new FinalModel();
+    c.config = m.config;
+    c.modelId = m.modelId;
+    c.steps = m.steps;
+    c.samplesTrained = m.samplesTrained;
+    c.rejected = m.rejected;
+    c.params = m.params.clone();
+    return c;
+  }
+
+  private static KafkaSink<EvaluationResult> evaluationSink(ReplaySpec spec, KafkaSettings kafka) {
+    Properties props = kafka.toProperties(Map.of("compression.type", "lz4", "linger.ms", "5"));
+    return KafkaSink.<EvaluationResult>builder()
+        .setBootstrapServers(kafka.bootstrapServers())
+        .setKafkaProducerConfig(props)
+        .setRecordSerializer(new AvroRecordSerializer<>(spec.outputTopic(), EvaluationResult.class,
+            r -> r.getConfigName() + "/" + r.getModelId()))
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .build();
+  }
+
+  /**
+   * Every evaluated (configuration, model id) must have delivered its final point and its final model; anything
+   * less means output was lost on the way back to the client, and a partial report would mislead.
+   */
+  static void checkComplete(List<EvaluationResult> results, List<FinalModel> finals) {
+    java.util.Set<String> finalPoints = new java.util.TreeSet<>();
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    for (EvaluationResult r : results) {
+      String k = r.getConfigName() + "/" + r.getModelId();
+      keys.add(k);
+      if (io.streamtrain.flink.replay.EvaluationRecords.isFinal(r)) {
+        finalPoints.add(k);
+      }
+    }
+    java.util.Set<String> models = new java.util.TreeSet<>();
+    finals.forEach(m -> models.add(m.config + "/" + m.modelId));
+    if (!finalPoints.equals(keys) || !models.equals(keys)) {
+      throw new IllegalStateException("replay output incomplete: evaluated " + keys + ", final points " + finalPoints
+          + ", final models " + models);
+    }
+  }
+}

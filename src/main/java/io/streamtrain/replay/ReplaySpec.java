@@ -1,0 +1,319 @@
+package io.streamtrain.replay;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.streamtrain.core.SpecException;
+import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.eval.LabelDelay;
+import io.streamtrain.core.metric.MetricsSpec;
+import io.streamtrain.core.train.TrainingConfig;
+import io.streamtrain.job.JobSpec;
+import io.streamtrain.job.JobSpecFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A replay spec (jobs/replay-*.yaml), validated completely before anything starts. Top-level keys:
+ * <ul>
+ *   <li>{@code name} (letters, digits, '.', '_', '-'); {@code mode}: {@code prequential} (default) or
+ *       {@code holdout}
+ *   <li>{@code source}: either {@code topic} with {@code start} and {@code end}, each {@code earliest} /
+ *       {@code latest} (defaults), {@code {timestamp: MS}} or {@code {offsets: {PARTITION: OFFSET, ...}}} (end
+ *       offsets exclusive); or {@code file} (CSV or LIBSVM, as {@code produce} reads them) with optional
+ *       {@code format}, {@code label}, {@code model_id}, {@code start_time}, {@code time_step_ms}
+ *   <li>{@code configs} (prequential): a list of {@code {name: N, job: jobs/X.yaml, ...}}; each takes the training
+ *       sections of a job spec file (model, optimizer, clip, schedule, batching, models, accept) and/or gives
+ *       them inline; inline sections replace the file's, in the default section and in every {@code models}
+ *       entry. Replaying with a job's own file reproduces that job's parameters.
+ *   <li>{@code holdout}: {@code model_id}, then either {@code topic} (a model topic; {@code version}, default the
+ *       latest) or {@code params_file} (JSON with {@code parameters}, optional {@code buffers}) plus {@code model}
+ *   <li>{@code metrics}: see {@link MetricsSpec}; {@code label_delay}: see {@link LabelDelay}
+ *   <li>{@code output}: {@code topic} (evaluation topic; omitted = none), {@code report} (JSON path, default
+ *       target/replay/NAME/report.json), {@code charts} (directory, default target/replay/NAME)
+ *   <li>{@code rank_by}: metric ranking the configurations (default log_loss, or mse for regression);
+ *       {@code parallelism} (default 2)
+ * </ul>
+ */
+public final class ReplaySpec {
+  public static final List<String> KEYS = List.of("name", "mode", "source", "configs", "holdout", "metrics",
+      "label_delay", "output", "rank_by", "parallelism");
+  static final List<String> TRAINING_KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "models",
+      "accept");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** A boundary of the replayed range: earliest, latest, a timestamp, or offsets per partition. */
+  public record Bound(String kind, long timestamp, Map<Integer, Long> offsets) implements java.io.Serializable {
+    static Bound parse(SpecReader parent, String key, String dflt) {
+      if (!parent.has(key)) {
+        return new Bound(dflt, 0, Map.of());
+      }
+      Object v = parent.raw(key);
+      if (v instanceof String s) {
+        if (s.equals("earliest") || s.equals("latest")) {
+          return new Bound(s, 0, Map.of());
+        }
+        throw new SpecException(parent.key(key), s, "allowed: earliest, latest, {timestamp: MS}, {offsets: {P: O}}");
+      }
+      SpecReader r = SpecReader.asReader(parent.key(key), v);
+      r.rejectUnknown("timestamp", "offsets");
+      if (r.has("timestamp") == r.has("offsets")) {
+        throw new SpecException(parent.key(key), v, "allowed: exactly one of timestamp or offsets");
+      }
+      if (r.has("timestamp")) {
+        long ts = r.getLong("timestamp", 0);
+        if (ts < 0) {
+          throw new SpecException(r.key("timestamp"), ts, "allowed: epoch milliseconds >= 0");
+        }
+        return new Bound("timestamp", ts, Map.of());
+      }
+      Map<Integer, Long> offsets = new TreeMap<>();
+      SpecReader o = r.child("offsets");
+      for (String p : o.map().keySet()) {
+        int partition;
+        try {
+          partition = Integer.parseInt(p.trim());
+        } catch (NumberFormatException e) {
+          throw new SpecException(o.key(p), p, "allowed: a partition number");
+        }
+        long off = o.getLong(p, 0);
+        if (partition < 0 || off < 0) {
+          throw new SpecException(o.key(p), off, "allowed: partition >= 0 and offset >= 0");
+        }
+        offsets.put(partition, off);
+      }
+      return new Bound("offsets", 0, offsets);
+    }
+  }
+
+  /** Where the replayed samples come from. */
+  public record Source(String topic, Bound start, Bound end, Path file, Map<String, Object> fileOptions) {}
+
+  /** A named training setup: the job spec it routes model ids with. */
+  public record Config(String name, JobSpec job) {
+    public TrainingConfig route(String modelId) {
+      int i = job.configIndex(modelId);
+      return i < 0 ? null : job.configs().get(i);
+    }
+  }
+
+  /** What holdout mode scores. */
+  public record Holdout(String modelId, String topic, Long version, Path paramsFile, Map<String, Object> model) {}
+
+  private final Map<String, Object> raw;
+  private final String name;
+  private final String mode;
+  private final Source source;
+  private final List<Config> configs = new ArrayList<>();
+  private final Holdout holdout;
+  private final MetricsSpec metrics;
+  private final LabelDelay labelDelay;
+  private final String outputTopic;
+  private final Path report;
+  private final Path charts;
+  private final String rankBy;
+  private final int parallelism;
+
+  /** Parses {@code raw}; relative paths (job files, data files) resolve against {@code base}. */
+  public ReplaySpec(Map<String, Object> raw, Path base) {
+    this.raw = raw;
+    SpecReader r = new SpecReader("", raw);
+    r.rejectUnknown(KEYS);
+    name = r.getString("name", "replay");
+    if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
+      throw new SpecException("name", name, "allowed: 1-100 of letters, digits, '.', '_', '-'");
+    }
+    mode = r.getEnum("mode", "prequential", List.of("prequential", "holdout"));
+    SpecReader s = r.child("source");
+    s.rejectUnknown("topic", "start", "end", "file", "format", "label", "model_id", "start_time", "time_step_ms");
+    if (s.has("topic") == s.has("file")) {
+      throw new SpecException("source", s.map().keySet(), "allowed: exactly one of topic or file");
+    }
+    if (s.has("topic")) {
+      source = new Source(s.requireString("topic"), Bound.parse(s, "start", "earliest"), Bound.parse(s, "end",
+          "latest"), null, Map.of());
+      for (String k : List.of("format", "label", "model_id", "start_time", "time_step_ms")) {
+        if (s.has(k)) {
+          throw new SpecException(s.key(k), s.raw(k), "allowed only with source.file");
+        }
+      }
+    } else {
+      Path f = base.resolve(s.requireString("file"));
+      if (!Files.isRegularFile(f)) {
+        throw new SpecException("source.file", f, "allowed: an existing CSV or LIBSVM file");
+      }
+      if (s.has("start") || s.has("end")) {
+        throw new SpecException("source.start", s.raw("start"), "allowed only with source.topic");
+      }
+      Map<String, Object> opts = new LinkedHashMap<>(s.map());
+      opts.remove("file");
+      source = new Source(null, null, null, f, opts);
+    }
+    if (mode.equals("prequential")) {
+      if (r.has("holdout")) {
+        throw new SpecException("holdout", r.raw("holdout"), "allowed only with mode: holdout");
+      }
+      List<SpecReader> cs = r.children("configs");
+      if (cs.isEmpty()) {
+        throw new SpecException("configs", "[]", "allowed: at least one configuration");
+      }
+      LinkedHashSet<String> names = new LinkedHashSet<>();
+      for (SpecReader c : cs) {
+        List<String> allowed = new ArrayList<>(TRAINING_KEYS);
+        allowed.add("name");
+        allowed.add("job");
+        c.rejectUnknown(allowed);
+        String cname = c.requireString("name");
+        if (!cname.matches("[A-Za-z0-9._+-]{1,100}") || !names.add(cname)) {
+          throw new SpecException(c.key("name"), cname, "allowed: a unique name of letters, digits, '.', '_', '+', '-'");
+        }
+        configs.add(new Config(cname, JobSpec.fromMap(jobMap(c, base))));
+      }
+      holdout = null;
+    } else {
+      if (r.has("configs")) {
+        throw new SpecException("configs", r.raw("configs"), "allowed only with mode: prequential");
+      }
+      SpecReader h = r.child("holdout");
+      h.rejectUnknown("model_id", "topic", "version", "params_file", "model");
+      if (h.has("topic") == h.has("params_file")) {
+        throw new SpecException("holdout", h.map().keySet(), "allowed: exactly one of topic or params_file");
+      }
+      Long version = h.has("version") ? h.getLong("version", 0) : null;
+      Path params = h.has("params_file") ? base.resolve(h.requireString("params_file")) : null;
+      @SuppressWarnings("unchecked")
+      Map<String, Object> model = h.has("model") ? (Map<String, Object>) h.child("model").map() : null;
+      if (params != null && model == null) {
+        throw new SpecException("holdout.model", "missing", "a params_file needs the model section it belongs to");
+      }
+      holdout = new Holdout(h.requireString("model_id"), h.has("topic") ? h.requireString("topic") : null, version,
+          params, model);
+    }
+    metrics = r.has("metrics") ? MetricsSpec.fromSpec(r.child("metrics")) : MetricsSpec.DEFAULT;
+    labelDelay = r.has("label_delay") ? LabelDelay.fromSpec(r.child("label_delay")) : LabelDelay.NONE;
+    SpecReader o = r.has("output") ? r.child("output") : new SpecReader("output", Map.of());
+    o.rejectUnknown("topic", "report", "charts");
+    outputTopic = o.getString("topic", null);
+    report = base.resolve(o.getString("report", "target/replay/" + name + "/report.json"));
+    charts = base.resolve(o.getString("charts", "target/replay/" + name));
+    rankBy = r.getString("rank_by", null);
+    parallelism = r.getInt("parallelism", 2, 1, 1024);
+  }
+
+  /** The job spec map of one configuration: the job file's training sections, then the inline ones over them. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> jobMap(SpecReader c, Path base) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (c.has("job")) {
+      JobSpec file = JobSpecFiles.load(base.resolve(c.requireString("job")));
+      for (String k : TRAINING_KEYS) {
+        if (file.raw().containsKey(k)) {
+          m.put(k, JobSpecFiles.copy(Map.of("v", file.raw().get(k))).get("v"));
+        }
+      }
+    }
+    for (String k : TRAINING_KEYS) {
+      if (!c.has(k)) {
+        continue;
+      }
+      Object v = c.raw(k);
+      m.put(k, v);
+      if (!k.equals("models") && !k.equals("accept") && m.get("models") instanceof List<?> list
+          && !c.has("models")) {
+        List<Object> replaced = new ArrayList<>();
+        for (Object e : list) {
+          Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) e);
+          if (entry.containsKey(k)) {
+            entry.put(k, v);
+          }
+          replaced.add(entry);
+        }
+        m.put("models", replaced);
+      }
+    }
+    if (!m.containsKey("model") && !m.containsKey("models")) {
+      throw new SpecException(c.key("model"), "missing", "a configuration needs 'job' or a model and optimizer");
+    }
+    m.put("name", "replay");
+    return m;
+  }
+
+  public static ReplaySpec load(Path file) {
+    try {
+      Map<String, Object> raw = YAML.readValue(Files.readAllBytes(file),
+          new TypeReference<LinkedHashMap<String, Object>>() {});
+      return new ReplaySpec(raw, Path.of("."));
+    } catch (NoSuchFileException e) {
+      throw new SpecException("spec", "no such file: " + file);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new SpecException("spec", file + " is not valid YAML: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new SpecException("spec", "cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  public Map<String, Object> raw() {
+    return raw;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String mode() {
+    return mode;
+  }
+
+  public boolean holdoutMode() {
+    return mode.equals("holdout");
+  }
+
+  public Source source() {
+    return source;
+  }
+
+  public List<Config> configs() {
+    return configs;
+  }
+
+  public Holdout holdout() {
+    return holdout;
+  }
+
+  public MetricsSpec metrics() {
+    return metrics;
+  }
+
+  public LabelDelay labelDelay() {
+    return labelDelay;
+  }
+
+  public String outputTopic() {
+    return outputTopic;
+  }
+
+  public Path report() {
+    return report;
+  }
+
+  public Path charts() {
+    return charts;
+  }
+
+  /** The ranking metric, or null for the task's loss. */
+  public String rankBy() {
+    return rankBy;
+  }
+
+  public int parallelism() {
+    return parallelism;
+  }
+}
