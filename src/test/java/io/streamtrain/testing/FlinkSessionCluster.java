@@ -234,7 +234,7 @@ public final class FlinkSessionCluster implements AutoCloseable {
             "taskmanager.memory.jvm-overhead.max: 192m",
             "parallelism.default: 1",
             "heartbeat.interval: 1000",
-            "heartbeat.timeout: 10000",
+            "heartbeat.timeout: 30000",
             "pekko.ask.timeout: 30 s",
             "web.submit.enable: true",
             "web.upload.dir: " + dir.resolve("upload"),

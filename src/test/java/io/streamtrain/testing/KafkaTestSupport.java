@@ -44,6 +44,10 @@ public final class KafkaTestSupport {
     p.put("value.serializer", ByteArraySerializer.class.getName());
     p.put("linger.ms", "5");
     p.put("acks", "all");
+    // Idempotence with retries: a NOT_LEADER right after topic creation is retried without loss or reordering.
+    p.put("enable.idempotence", "true");
+    p.put("max.in.flight.requests.per.connection", "5");
+    p.put("delivery.timeout.ms", "120000");
     return new KafkaProducer<>(p);
   }
 
@@ -55,6 +59,7 @@ public final class KafkaTestSupport {
     List<byte[]> values = new ArrayList<>(n);
     SampleCodec codec = new SampleCodec();
     MutableSample s = new MutableSample();
+    java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
     try (KafkaProducer<byte[], byte[]> p = producer(bootstrap)) {
       byte[] key = modelId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
       for (int i = 0; i < n; i++) {
@@ -62,9 +67,17 @@ public final class KafkaTestSupport {
         s.modelId = modelId;
         byte[] v = codec.encode(s);
         values.add(v);
-        p.send(new ProducerRecord<>(topic, key, v));
+        p.send(new ProducerRecord<>(topic, key, v), (md, e) -> {
+          if (e != null) {
+            failure.compareAndSet(null, e);
+          }
+        });
       }
       p.flush();
+    }
+    if (failure.get() != null) {
+      // A lost send would make every count in the test wrong: fail here, naming the cause.
+      throw new IllegalStateException("producing test samples to " + topic + " failed", failure.get());
     }
     return values;
   }
