@@ -59,8 +59,58 @@ public final class ReplaySources {
         b.offsets().forEach((p, o) -> m.put(new TopicPartition(topic, p), o));
         yield OffsetsInitializer.offsets(m, missing);
       }
+      case "timestamps" -> new PerPartitionTimestamps(topic, b.offsets(), missing);
       default -> throw new IllegalStateException(b.kind());
     };
+  }
+
+  /**
+   * Offsets from a timestamp per partition (the first record at or after it, as Kafka's offsetsForTimes); a
+   * partition whose records are all older gets its end offset; partitions not listed start at the earliest (for a
+   * start bound) or end at the latest (for an end bound).
+   */
+  static final class PerPartitionTimestamps implements OffsetsInitializer {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+    private final Map<Integer, Long> times;
+    private final OffsetResetStrategy missing;
+
+    PerPartitionTimestamps(String topic, Map<Integer, Long> times, OffsetResetStrategy missing) {
+      this.topic = topic;
+      this.times = new HashMap<>(times);
+      this.missing = missing;
+    }
+
+    @Override
+    public Map<TopicPartition, Long> getPartitionOffsets(java.util.Collection<TopicPartition> partitions,
+        PartitionOffsetsRetriever retriever) {
+      Map<TopicPartition, Long> query = new HashMap<>();
+      java.util.List<TopicPartition> unlisted = new java.util.ArrayList<>();
+      for (TopicPartition tp : partitions) {
+        Long t = tp.topic().equals(topic) ? times.get(tp.partition()) : null;
+        if (t != null) {
+          query.put(tp, t);
+        } else {
+          unlisted.add(tp);
+        }
+      }
+      Map<TopicPartition, Long> out = new HashMap<>();
+      Map<TopicPartition, Long> ends = retriever.endOffsets(partitions);
+      if (!query.isEmpty()) {
+        retriever.offsetsForTimes(query).forEach((tp, ot) -> out.put(tp, ot == null ? ends.get(tp) : ot.offset()));
+      }
+      if (!unlisted.isEmpty()) {
+        out.putAll(missing == OffsetResetStrategy.EARLIEST ? retriever.beginningOffsets(unlisted)
+            : ends.entrySet().stream().filter(e -> unlisted.contains(e.getKey()))
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+      }
+      return out;
+    }
+
+    @Override
+    public OffsetResetStrategy getAutoOffsetResetStrategy() {
+      return missing;
+    }
   }
 
   /** Reads every sample of the spec's file (in file order) as source records; malformed lines are reported. */

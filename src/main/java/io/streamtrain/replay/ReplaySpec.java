@@ -27,7 +27,7 @@ import java.util.TreeMap;
  *   <li>{@code name} (letters, digits, '.', '_', '-'); {@code mode}: {@code prequential} (default) or
  *       {@code holdout}
  *   <li>{@code source}: either {@code topic} with {@code start} and {@code end}, each {@code earliest} /
- *       {@code latest} (defaults), {@code {timestamp: MS}} or {@code {offsets: {PARTITION: OFFSET, ...}}} (end
+ *       {@code latest} (defaults), {@code {timestamp: MS}}, {@code {timestamps: {PARTITION: MS, ...}}} or {@code {offsets: {PARTITION: OFFSET, ...}}} (end
  *       offsets exclusive); or {@code file} (CSV or LIBSVM, as {@code produce} reads them) with optional
  *       {@code format}, {@code label}, {@code model_id}, {@code start_time}, {@code time_step_ms}
  *   <li>{@code configs} (prequential): a list of {@code {name: N, job: jobs/X.yaml, ...}}; each takes the training
@@ -50,7 +50,10 @@ public final class ReplaySpec {
       "accept");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  /** A boundary of the replayed range: earliest, latest, a timestamp, or offsets per partition. */
+  /**
+   * A boundary of the replayed range: earliest, latest, a timestamp for all partitions, timestamps per partition
+   * ({@code {timestamps: {0: MS, 1: MS}}}) or offsets per partition.
+   */
   public record Bound(String kind, long timestamp, Map<Integer, Long> offsets) implements java.io.Serializable {
     static Bound parse(SpecReader parent, String key, String dflt) {
       if (!parent.has(key)) {
@@ -61,12 +64,13 @@ public final class ReplaySpec {
         if (s.equals("earliest") || s.equals("latest")) {
           return new Bound(s, 0, Map.of());
         }
-        throw new SpecException(parent.key(key), s, "allowed: earliest, latest, {timestamp: MS}, {offsets: {P: O}}");
+        throw new SpecException(parent.key(key), s, "allowed: earliest, latest, {timestamp: MS}, {timestamps: {P: MS}}, {offsets: {P: O}}");
       }
       SpecReader r = SpecReader.asReader(parent.key(key), v);
-      r.rejectUnknown("timestamp", "offsets");
-      if (r.has("timestamp") == r.has("offsets")) {
-        throw new SpecException(parent.key(key), v, "allowed: exactly one of timestamp or offsets");
+      r.rejectUnknown("timestamp", "timestamps", "offsets");
+      int given = (r.has("timestamp") ? 1 : 0) + (r.has("timestamps") ? 1 : 0) + (r.has("offsets") ? 1 : 0);
+      if (given != 1) {
+        throw new SpecException(parent.key(key), v, "allowed: exactly one of timestamp, timestamps or offsets");
       }
       if (r.has("timestamp")) {
         long ts = r.getLong("timestamp", 0);
@@ -75,8 +79,9 @@ public final class ReplaySpec {
         }
         return new Bound("timestamp", ts, Map.of());
       }
+      boolean perPartitionTime = r.has("timestamps");
       Map<Integer, Long> offsets = new TreeMap<>();
-      SpecReader o = r.child("offsets");
+      SpecReader o = r.child(perPartitionTime ? "timestamps" : "offsets");
       for (String p : o.map().keySet()) {
         int partition;
         try {
@@ -86,11 +91,13 @@ public final class ReplaySpec {
         }
         long off = o.getLong(p, 0);
         if (partition < 0 || off < 0) {
-          throw new SpecException(o.key(p), off, "allowed: partition >= 0 and offset >= 0");
+          throw new SpecException(o.key(p), off, perPartitionTime
+              ? "allowed: partition >= 0 and epoch milliseconds >= 0" : "allowed: partition >= 0 and offset >= 0");
         }
         offsets.put(partition, off);
       }
-      return new Bound("offsets", 0, offsets);
+      // For "timestamps" the map holds epoch milliseconds per partition instead of offsets.
+      return new Bound(perPartitionTime ? "timestamps" : "offsets", 0, offsets);
     }
   }
 
