@@ -26,6 +26,13 @@ public final class SampleCodec {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
   private BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
   private BinaryDecoder decoder;
+  // The model id of the previous record: a stream carries few distinct ids, so decoding into a reused Utf8 and
+  // handing back the previous String when the bytes match spares a String per record, and downstream hashing
+  // (validation lookup, keyBy) reuses the String's cached hash.
+  private final org.apache.avro.util.Utf8 idScratch = new org.apache.avro.util.Utf8();
+  private byte[] lastIdBytes = new byte[0];
+  private int lastIdLength = -1;
+  private String lastId = "";
 
   /** Encodes {@code s}; returns a new array holding exactly the record's bytes. */
   public byte[] encode(MutableSample s) {
@@ -118,7 +125,7 @@ public final class SampleCodec {
     BinaryDecoder d = DecoderFactory.get().binaryDecoder(bytes, offset, length, decoder);
     decoder = d;
     into.clear();
-    into.modelId = d.readString();
+    into.modelId = readModelId(d);
     into.eventTime = d.readLong();
     int keyBranch = d.readIndex();
     if (keyBranch == 1) {
@@ -183,6 +190,22 @@ public final class SampleCodec {
       throw new IllegalArgumentException("trailing bytes after the Sample record");
     }
     return into;
+  }
+
+  private String readModelId(BinaryDecoder d) throws IOException {
+    org.apache.avro.util.Utf8 u = d.readString(idScratch);
+    int n = u.getByteLength();
+    byte[] b = u.getBytes();
+    if (n == lastIdLength && java.util.Arrays.equals(b, 0, n, lastIdBytes, 0, n)) {
+      return lastId;
+    }
+    if (lastIdBytes.length < n) {
+      lastIdBytes = new byte[Math.max(n, 2 * lastIdBytes.length)];
+    }
+    System.arraycopy(b, 0, lastIdBytes, 0, n);
+    lastIdLength = n;
+    lastId = new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+    return lastId;
   }
 
   public MutableSample decode(byte[] bytes, MutableSample into) throws IOException {
