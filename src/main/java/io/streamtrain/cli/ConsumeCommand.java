@@ -80,6 +80,8 @@ public final class ConsumeCommand implements Callable<Integer> {
         Map.of(
             ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+            // Looking at a topic must never create it.
+            ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false",
             ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
     long limit = max == null ? Long.MAX_VALUE : max;

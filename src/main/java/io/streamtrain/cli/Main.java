@@ -19,7 +19,9 @@ import picocli.CommandLine.Command;
       TraceCommand.class,
       BrokerCommand.class,
       ProduceCommand.class,
-      ConsumeCommand.class
+      ConsumeCommand.class,
+      TrainCommand.class,
+      DemoCommand.class
     })
 public final class Main implements Runnable {
 

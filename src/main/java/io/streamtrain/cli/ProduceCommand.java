@@ -8,6 +8,7 @@ import io.streamtrain.io.LibsvmSampleReader;
 import io.streamtrain.io.MutableSample;
 import io.streamtrain.io.ReaderOptions;
 import io.streamtrain.io.ReaderOptions.MissingPolicy;
+import io.streamtrain.io.SampleCodec;
 import io.streamtrain.io.SampleProducer;
 import io.streamtrain.io.SampleReader;
 import io.streamtrain.io.Topics;
@@ -15,6 +16,7 @@ import io.streamtrain.io.gen.Generators;
 import io.streamtrain.io.gen.SampleGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -216,35 +220,45 @@ public final class ProduceCommand implements Callable<Integer> {
             "streamtrain-produce-stop");
     Runtime.getRuntime().addShutdownHook(waiter);
     ProgressBar progress = new ProgressBar(System.err, "samples", !noProgress);
-    MutableSample s = new MutableSample();
-    s.modelId = modelId;
+    // Two stages so parsing overlaps with the Kafka client's own work (record batching, lz4): a reader thread
+    // parses and encodes chunks of samples, this thread sends them. The queue is short, so memory stays bounded.
+    BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(8);
+    SampleReader fileReader = reader;
+    SampleGenerator generator = gen;
+    Thread stage =
+        new Thread(
+            () -> readChunks(fileReader, generator, limit, queue), "streamtrain-produce-reader");
+    stage.setDaemon(true);
     long produced = 0;
     long t0 = System.nanoTime();
     try (SampleProducer producer = new SampleProducer(settings, topic)) {
-      while (!stopRequested && produced < limit) {
-        if (reader != null) {
-          if (!reader.next(s)) {
-            break;
+      stage.start();
+      while (true) {
+        Chunk c = queue.take();
+        if (c.failure != null) {
+          throw c.failure instanceof Exception ex ? ex : new IllegalStateException(c.failure);
+        }
+        if (c.size == 0) {
+          break; // end of input
+        }
+        for (int i = 0; i < c.size; i++) {
+          producer.sendEncoded(c.keys[i], c.values[i]);
+          produced++;
+          if (rate != null) {
+            pace(t0, produced);
           }
-        } else {
-          gen.next(s);
-          s.modelId = modelId;
         }
-        producer.send(s);
-        produced++;
-        if (rate != null) {
-          pace(t0, produced);
-        }
-        if ((produced & 1023) == 0) {
-          double fraction =
-              reader != null && fileSize > 0
-                  ? (double) reader.bytesRead() / fileSize
-                  : limit != Long.MAX_VALUE ? (double) produced / limit : Double.NaN;
-          progress.update(produced, fraction);
-        }
+        double fraction =
+            fileReader != null && fileSize > 0
+                ? (double) fileReader.bytesRead() / fileSize
+                : limit != Long.MAX_VALUE ? (double) produced / limit : Double.NaN;
+        progress.update(produced, fraction);
       }
       producer.flush();
     } finally {
+      stopRequested = true;
+      queue.clear(); // unblock the reader if it waits to put
+      stage.join(10_000);
       if (reader != null) {
         reader.close();
       }
@@ -267,6 +281,65 @@ public final class ProduceCommand implements Callable<Integer> {
       // the JVM is exiting because of Ctrl-C; the hook is running and will return now
     }
     return 0;
+  }
+
+  /** Up to CHUNK encoded samples; size 0 marks the end of the input, a failure an error in the reader. */
+  private static final class Chunk {
+    static final int CAPACITY = 1024;
+    final byte[][] keys = new byte[CAPACITY][];
+    final byte[][] values = new byte[CAPACITY][];
+    int size;
+    Throwable failure;
+  }
+
+  /** The reader stage: fills chunks from the file or generator until the end, the limit or a stop request. */
+  private void readChunks(SampleReader reader, SampleGenerator gen, long limit, BlockingQueue<Chunk> queue) {
+    MutableSample s = new MutableSample();
+    s.modelId = modelId;
+    SampleCodec codec = new SampleCodec();
+    long n = 0;
+    try {
+      while (true) {
+        Chunk c = new Chunk();
+        while (c.size < Chunk.CAPACITY && n < limit && !stopRequested) {
+          if (reader != null) {
+            if (!reader.next(s)) {
+              break;
+            }
+          } else {
+            gen.next(s);
+            s.modelId = modelId;
+          }
+          c.keys[c.size] = s.key == null ? null : s.key.getBytes(StandardCharsets.UTF_8);
+          c.values[c.size] = codec.encode(s);
+          c.size++;
+          n++;
+        }
+        if (c.size > 0) {
+          putUnlessStopped(queue, c);
+        }
+        if (c.size < Chunk.CAPACITY) {
+          putUnlessStopped(queue, new Chunk()); // end marker
+          return;
+        }
+      }
+    } catch (Throwable t) {
+      Chunk f = new Chunk();
+      f.failure = t;
+      putUnlessStopped(queue, f);
+    }
+  }
+
+  private void putUnlessStopped(BlockingQueue<Chunk> queue, Chunk c) {
+    try {
+      while (!queue.offer(c, 100, TimeUnit.MILLISECONDS)) {
+        if (stopRequested && c.size > 0) {
+          return; // the sender is gone; drop the rest
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private long parseCount() {

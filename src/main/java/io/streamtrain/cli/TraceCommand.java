@@ -11,7 +11,12 @@ import picocli.CommandLine.Command;
     name = "trace",
     mixinStandardHelpOptions = true,
     description = "Run the core on a JSON spec and print the trajectory as JSON (conformance interface).",
-    subcommands = {TraceOptimizerCommand.class, TraceClipCommand.class, TraceScheduleCommand.class})
+    subcommands = {
+      TraceOptimizerCommand.class,
+      TraceClipCommand.class,
+      TraceScheduleCommand.class,
+      TraceTrainCommand.class
+    })
 public final class TraceCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -78,7 +78,7 @@ public final class CsvSampleReader implements SampleReader {
   private final String[] header;
   private final int[] role;
   private final int denseCount;
-  private final String[] cells;
+  private final Cells cells;
   private final double[] rowValues;
   private final double[] sums;
   private final long[] counts;
@@ -106,14 +106,14 @@ public final class CsvSampleReader implements SampleReader {
       headerLine = headerLine.substring(1); // UTF-8 byte order mark
     }
     List<String> h = new ArrayList<>();
-    String[] tmp = new String[Math.max(16, headerLine.length() + 1)];
-    int n = split(headerLine, delimiter, tmp);
+    Cells tmp = new Cells(headerLine.length() + 2);
+    int n = tmp.split(headerLine, delimiter);
     if (n < 0) {
       input.reader().close();
       throw new SpecException("--from", file.toString(), "the CSV header has an unbalanced quote");
     }
     for (int i = 0; i < n; i++) {
-      h.add(tmp[i].trim());
+      h.add(tmp.text(headerLine, i).trim());
     }
     this.header = h.toArray(new String[0]);
     Map<String, Integer> index = new HashMap<>();
@@ -146,7 +146,7 @@ public final class CsvSampleReader implements SampleReader {
       }
     }
     this.denseCount = d;
-    this.cells = new String[header.length + 1];
+    this.cells = new Cells(header.length + 1);
     this.rowValues = new double[header.length];
     this.sums = new double[header.length];
     this.counts = new long[header.length];
@@ -207,7 +207,7 @@ public final class CsvSampleReader implements SampleReader {
   }
 
   private String parse(String line, MutableSample s) {
-    int n = split(line, delimiter, cells);
+    int n = cells.split(line, delimiter);
     if (n < 0) {
       return "unbalanced quote (a quoted cell may not span lines)";
     }
@@ -218,10 +218,15 @@ public final class CsvSampleReader implements SampleReader {
     s.modelId = options.modelId();
     s.eventTime = options.startTime() + produced * options.timeStepMs();
     for (int i = 0; i < header.length; i++) {
-      String cell = cells[i];
       switch (role[i]) {
         case NUMERIC -> {
-          String t = cell.trim();
+          double v = cells.number(line, i);
+          if (!Double.isNaN(v)) {
+            rowValues[i] = v;
+            s.addDense(v);
+            continue;
+          }
+          String t = cells.text(line, i).trim();
           if (isMissing(t)) {
             if (options.missing() == MissingPolicy.REJECT) {
               return "missing value in column \"" + header[i] + "\" (policy reject; see --missing)";
@@ -230,16 +235,11 @@ public final class CsvSampleReader implements SampleReader {
             // A filled-in value must not feed the running mean.
             rowValues[i] = Double.NaN;
           } else {
-            double v = Numbers.parseFinite(t);
-            if (Double.isNaN(v)) {
-              return "column \"" + header[i] + "\": \"" + t + "\" is not a finite number";
-            }
-            rowValues[i] = v;
-            s.addDense(v);
+            return "column \"" + header[i] + "\": \"" + t + "\" is not a finite number";
           }
         }
         case LABEL -> {
-          String t = cell.trim();
+          String t = cells.text(line, i).trim();
           if (isMissing(t) && !t.equalsIgnoreCase("nan")) {
             return "missing label in column \"" + header[i] + "\"";
           }
@@ -249,20 +249,21 @@ public final class CsvSampleReader implements SampleReader {
           }
         }
         case CATEGORICAL -> {
-          String t = cell.trim();
+          String t = cells.text(line, i).trim();
           if (!t.isEmpty()) {
             s.addCategorical(header[i], t);
           }
         }
         case KEY -> {
-          String t = cell.trim();
+          String t = cells.text(line, i).trim();
           s.key = t.isEmpty() ? null : t;
         }
         case TIME -> {
+          String t = cells.text(line, i).trim();
           try {
-            s.eventTime = Long.parseLong(cell.trim());
+            s.eventTime = Long.parseLong(t);
           } catch (NumberFormatException e) {
-            return "column \"" + header[i] + "\": \"" + cell.trim() + "\" is not an epoch-millisecond time";
+            return "column \"" + header[i] + "\": \"" + t + "\" is not an epoch-millisecond time";
           }
         }
         default -> {
@@ -290,68 +291,112 @@ public final class CsvSampleReader implements SampleReader {
   }
 
   /**
-   * Splits one CSV line into {@code out}; returns the cell count, {@code out.length + 1} if there are more cells
-   * than fit, or -1 for an unbalanced quote.
+   * The cells of one line as ranges [start, end) of the line, so numeric cells are parsed in place without a
+   * substring; a quoted cell is unescaped into a string instead.
    */
-  static int split(String line, char delim, String[] out) {
-    int n = 0;
-    int len = line.length();
-    int i = 0;
-    while (true) {
-      String cell;
-      if (i < len && line.charAt(i) == '"') {
-        StringBuilder sb = new StringBuilder();
-        i++;
-        boolean closed = false;
-        while (i < len) {
-          char c = line.charAt(i);
-          if (c == '"') {
-            if (i + 1 < len && line.charAt(i + 1) == '"') {
-              sb.append('"');
-              i += 2;
+  static final class Cells {
+    final int[] start;
+    final int[] end;
+    final String[] unquoted;
+    int count;
+
+    Cells(int capacity) {
+      start = new int[capacity];
+      end = new int[capacity];
+      unquoted = new String[capacity];
+    }
+
+    /** The cell text, untrimmed. */
+    String text(String line, int i) {
+      return unquoted[i] != null ? unquoted[i] : line.substring(start[i], end[i]);
+    }
+
+    /** The cell as a finite number (surrounding blanks allowed), or NaN. */
+    double number(String line, int i) {
+      if (unquoted[i] != null) {
+        String t = unquoted[i].trim();
+        return Numbers.parseFinite(t, 0, t.length());
+      }
+      int a = start[i];
+      int b = end[i];
+      while (a < b && line.charAt(a) <= ' ') {
+        a++;
+      }
+      while (b > a && line.charAt(b - 1) <= ' ') {
+        b--;
+      }
+      return Numbers.parseFinite(line, a, b);
+    }
+
+    /**
+     * Splits one CSV line; returns the cell count, capacity + 1 when there are more cells than fit, or -1 for an
+     * unbalanced quote.
+     */
+    int split(String line, char delim) {
+      int n = 0;
+      int len = line.length();
+      int i = 0;
+      while (true) {
+        if (n == start.length) {
+          return start.length + 1;
+        }
+        if (i < len && line.charAt(i) == '"') {
+          StringBuilder sb = new StringBuilder();
+          i++;
+          boolean closed = false;
+          while (i < len) {
+            char c = line.charAt(i);
+            if (c == '"') {
+              if (i + 1 < len && line.charAt(i + 1) == '"') {
+                sb.append('"');
+                i += 2;
+              } else {
+                i++;
+                closed = true;
+                break;
+              }
             } else {
+              sb.append(c);
               i++;
-              closed = true;
-              break;
             }
-          } else {
-            sb.append(c);
-            i++;
           }
-        }
-        if (!closed) {
-          return -1;
-        }
-        // Allow spaces between the closing quote and the delimiter.
-        while (i < len && line.charAt(i) != delim) {
-          if (line.charAt(i) != ' ' && line.charAt(i) != '\t') {
+          if (!closed) {
             return -1;
           }
-          i++;
+          // Blanks may follow the closing quote before the delimiter; nothing else may.
+          while (i < len && line.charAt(i) != delim) {
+            if (line.charAt(i) != ' ' && line.charAt(i) != '\t') {
+              return -1;
+            }
+            i++;
+          }
+          unquoted[n] = sb.toString();
+          start[n] = 0;
+          end[n] = 0;
+        } else {
+          int j = line.indexOf(delim, i);
+          if (j < 0) {
+            j = len;
+          }
+          unquoted[n] = null;
+          start[n] = i;
+          end[n] = j;
+          i = j;
         }
-        cell = sb.toString();
-      } else {
-        int j = line.indexOf(delim, i);
-        if (j < 0) {
-          j = len;
+        n++;
+        if (i >= len) {
+          return count = n;
         }
-        cell = line.substring(i, j);
-        i = j;
-      }
-      if (n == out.length) {
-        return out.length + 1;
-      }
-      out[n++] = cell;
-      if (i >= len) {
-        return n;
-      }
-      i++; // skip the delimiter
-      if (i == len) {
-        if (n == out.length) {
-          return out.length + 1;
+        i++; // skip the delimiter
+        if (i == len) {
+          if (n == start.length) {
+            return start.length + 1;
+          }
+          unquoted[n] = null;
+          start[n] = len; // a trailing delimiter: one more, empty cell
+          end[n] = len;
+          return count = n + 1;
         }
-        out[n++] = ""; // trailing delimiter: one more empty cell
-        return n;
       }
     }
   }

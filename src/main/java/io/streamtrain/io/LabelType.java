@@ -28,9 +28,8 @@ public enum LabelType {
     String t = text.trim();
     switch (this) {
       case AUTO -> {
-        String lower = t.toLowerCase(Locale.ROOT);
-        if (lower.equals("true") || lower.equals("false")) {
-          into.setBinaryLabel(lower.equals("true"));
+        if (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false")) {
+          into.setBinaryLabel(t.equalsIgnoreCase("true"));
           return null;
         }
         return real(t, into);

@@ -1,18 +1,20 @@
 package io.streamtrain.io;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import org.apache.avro.io.BinaryDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 
 /**
  * Hand-written Avro binary encoder and decoder for {@code Sample} (schemas/Sample.avsc, field order model_id,
  * event_time, key, dense, sparse_indices, sparse_values, categorical, numeric, label, weight) working on a
  * {@link MutableSample}: no generated objects, no boxing, and the encoder, decoder and output buffer are reused
- * across records. The bytes are exactly what Avro's SpecificDatumWriter writes (a test proves it both ways). The
+ * across records; decoding a stream with a repeated model id allocates nothing per record. The bytes are exactly
+ * what Avro's SpecificDatumWriter writes and reads (a test proves it both ways). The
  * decoder assumes the writer used the current Sample schema; records of another version must go through Avro's
  * schema resolution instead. Not thread-safe: one codec per thread.
  */
@@ -25,14 +27,8 @@ public final class SampleCodec {
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
   private BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-  private BinaryDecoder decoder;
-  // The model id of the previous record: a stream carries few distinct ids, so decoding into a reused Utf8 and
-  // handing back the previous String when the bytes match spares a String per record, and downstream hashing
-  // (validation lookup, keyBy) reuses the String's cached hash.
-  private final org.apache.avro.util.Utf8 idScratch = new org.apache.avro.util.Utf8();
-  private byte[] lastIdBytes = new byte[0];
-  private int lastIdLength = -1;
-  private String lastId = "";
+  private String lastModelId = "";
+  private byte[] lastModelIdBytes = new byte[0];
 
   /** Encodes {@code s}; returns a new array holding exactly the record's bytes. */
   public byte[] encode(MutableSample s) {
@@ -118,97 +114,187 @@ public final class SampleCodec {
   }
 
   /**
-   * Decodes one Sample from {@code bytes[offset, offset+length)} into {@code into} (cleared first). Throws
-   * IOException for truncated input and IllegalArgumentException for invalid content or trailing bytes.
+   * Decodes one Sample from {@code bytes[offset, offset+length)} into {@code into} (cleared first). Reads the Avro
+   * binary encoding directly (zig-zag varints, little-endian doubles, blocked arrays; Avro 1.12 specification,
+   * "Binary Encoding") rather than through Avro's BinaryDecoder, which allocates a byte source per record. Throws
+   * EOFException for truncated input and IllegalArgumentException for invalid content or trailing bytes.
    */
   public MutableSample decode(byte[] bytes, int offset, int length, MutableSample into) throws IOException {
-    BinaryDecoder d = DecoderFactory.get().binaryDecoder(bytes, offset, length, decoder);
-    decoder = d;
-    into.clear();
-    into.modelId = readModelId(d);
-    into.eventTime = d.readLong();
-    int keyBranch = d.readIndex();
-    if (keyBranch == 1) {
-      into.key = d.readString();
-    } else if (keyBranch == 0) {
-      d.readNull();
-    } else {
-      throw new IllegalArgumentException("key: bad union branch " + keyBranch);
-    }
-    for (long n = d.readArrayStart(); n != 0; n = d.arrayNext()) {
-      for (long i = 0; i < n; i++) {
-        into.addDense(d.readDouble());
+    buf = bytes;
+    pos = offset;
+    limit = offset + length;
+    try {
+      into.clear();
+      into.modelId = modelId();
+      into.eventTime = readLong();
+      int keyBranch = readInt();
+      if (keyBranch == 1) {
+        into.key = readString();
+      } else if (keyBranch != 0) {
+        throw new IllegalArgumentException("key: bad union branch " + keyBranch);
       }
-    }
-    int idx = 0;
-    for (long n = d.readArrayStart(); n != 0; n = d.arrayNext()) {
-      for (long i = 0; i < n; i++) {
-        into.addSparse(d.readInt(), 0.0);
-        idx++;
-      }
-    }
-    int v = 0;
-    for (long n = d.readArrayStart(); n != 0; n = d.arrayNext()) {
-      for (long i = 0; i < n; i++) {
-        if (v >= idx) {
-          throw new IllegalArgumentException("sparse_values is longer than sparse_indices");
+      for (long n = blockCount(); n != 0; n = blockCount()) {
+        for (long i = 0; i < n; i++) {
+          into.addDense(readDouble());
         }
-        into.sparseValues[v++] = d.readDouble();
       }
-    }
-    if (v != idx) {
-      throw new IllegalArgumentException(
-          "sparse_indices has " + idx + " entries but sparse_values has " + v);
-    }
-    for (long n = d.readArrayStart(); n != 0; n = d.arrayNext()) {
-      for (long i = 0; i < n; i++) {
-        into.addCategorical(d.readString(), d.readString());
+      int idx = 0;
+      for (long n = blockCount(); n != 0; n = blockCount()) {
+        for (long i = 0; i < n; i++) {
+          into.addSparse(readInt(), 0.0);
+          idx++;
+        }
       }
-    }
-    for (long n = d.readArrayStart(); n != 0; n = d.arrayNext()) {
-      for (long i = 0; i < n; i++) {
-        into.addNumeric(d.readString(), d.readDouble());
+      int v = 0;
+      for (long n = blockCount(); n != 0; n = blockCount()) {
+        for (long i = 0; i < n; i++) {
+          if (v >= idx) {
+            throw new IllegalArgumentException("sparse_values is longer than sparse_indices");
+          }
+          into.sparseValues[v++] = readDouble();
+        }
       }
+      if (v != idx) {
+        throw new IllegalArgumentException("sparse_indices has " + idx + " entries but sparse_values has " + v);
+      }
+      for (long n = blockCount(); n != 0; n = blockCount()) {
+        for (long i = 0; i < n; i++) {
+          into.addCategorical(readString(), readString());
+        }
+      }
+      for (long n = blockCount(); n != 0; n = blockCount()) {
+        for (long i = 0; i < n; i++) {
+          into.addNumeric(readString(), readDouble());
+        }
+      }
+      int lb = readInt();
+      switch (lb) {
+        case LABEL_NULL -> {}
+        case LABEL_DOUBLE -> into.setRealLabel(readDouble());
+        case LABEL_BOOLEAN -> into.setBinaryLabel(readBoolean());
+        case LABEL_INT -> into.setClassLabel(readInt());
+        default -> throw new IllegalArgumentException("label: bad union branch " + lb);
+      }
+      int wb = readInt();
+      if (wb == 1) {
+        into.setWeight(readDouble());
+      } else if (wb != 0) {
+        throw new IllegalArgumentException("weight: bad union branch " + wb);
+      }
+      if (pos != limit) {
+        throw new IllegalArgumentException("trailing bytes after the Sample record");
+      }
+      return into;
+    } finally {
+      buf = null; // do not keep the caller's record alive
     }
-    int lb = d.readIndex();
-    switch (lb) {
-      case LABEL_NULL -> d.readNull();
-      case LABEL_DOUBLE -> into.setRealLabel(d.readDouble());
-      case LABEL_BOOLEAN -> into.setBinaryLabel(d.readBoolean());
-      case LABEL_INT -> into.setClassLabel(d.readInt());
-      default -> throw new IllegalArgumentException("label: bad union branch " + lb);
-    }
-    int wb = d.readIndex();
-    if (wb == 1) {
-      into.setWeight(d.readDouble());
-    } else if (wb == 0) {
-      d.readNull();
-    } else {
-      throw new IllegalArgumentException("weight: bad union branch " + wb);
-    }
-    if (!d.isEnd()) {
-      throw new IllegalArgumentException("trailing bytes after the Sample record");
-    }
-    return into;
-  }
-
-  private String readModelId(BinaryDecoder d) throws IOException {
-    org.apache.avro.util.Utf8 u = d.readString(idScratch);
-    int n = u.getByteLength();
-    byte[] b = u.getBytes();
-    if (n == lastIdLength && java.util.Arrays.equals(b, 0, n, lastIdBytes, 0, n)) {
-      return lastId;
-    }
-    if (lastIdBytes.length < n) {
-      lastIdBytes = new byte[Math.max(n, 2 * lastIdBytes.length)];
-    }
-    System.arraycopy(b, 0, lastIdBytes, 0, n);
-    lastIdLength = n;
-    lastId = new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
-    return lastId;
   }
 
   public MutableSample decode(byte[] bytes, MutableSample into) throws IOException {
     return decode(bytes, 0, bytes.length, into);
+  }
+
+  private byte[] buf;
+  private int pos;
+  private int limit;
+
+  private long readLong() throws IOException {
+    long raw = 0;
+    int shift = 0;
+    while (true) {
+      if (pos >= limit) {
+        throw new EOFException("truncated Sample record");
+      }
+      int b = buf[pos++] & 0xff;
+      raw |= (long) (b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        break;
+      }
+      shift += 7;
+      if (shift > 63) {
+        throw new IllegalArgumentException("invalid varint in Sample record");
+      }
+    }
+    return (raw >>> 1) ^ -(raw & 1); // zig-zag
+  }
+
+  private int readInt() throws IOException {
+    long v = readLong();
+    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("int out of range in Sample record: " + v);
+    }
+    return (int) v;
+  }
+
+  private double readDouble() throws IOException {
+    if (limit - pos < 8) {
+      pos = limit;
+      throw new EOFException("truncated Sample record");
+    }
+    long bits =
+        (buf[pos] & 0xffL)
+            | (buf[pos + 1] & 0xffL) << 8
+            | (buf[pos + 2] & 0xffL) << 16
+            | (buf[pos + 3] & 0xffL) << 24
+            | (buf[pos + 4] & 0xffL) << 32
+            | (buf[pos + 5] & 0xffL) << 40
+            | (buf[pos + 6] & 0xffL) << 48
+            | (buf[pos + 7] & 0xffL) << 56;
+    pos += 8;
+    return Double.longBitsToDouble(bits);
+  }
+
+  private boolean readBoolean() throws IOException {
+    if (pos >= limit) {
+      throw new EOFException("truncated Sample record");
+    }
+    int b = buf[pos++];
+    if (b != 0 && b != 1) {
+      throw new IllegalArgumentException("invalid boolean byte " + b);
+    }
+    return b == 1;
+  }
+
+  /** Items in the next array block; a negative count is followed by the block's byte size, skipped here. */
+  private long blockCount() throws IOException {
+    long n = readLong();
+    if (n < 0) {
+      readLong();
+      n = -n;
+    }
+    if (n > limit - pos) {
+      // Every item takes at least one byte: a larger count is corrupt; refuse it before growing arrays for it.
+      throw new IllegalArgumentException("array block of " + n + " items exceeds the record");
+    }
+    return n;
+  }
+
+  private int stringLength() throws IOException {
+    long n = readLong();
+    if (n < 0) {
+      throw new IllegalArgumentException("negative string length");
+    }
+    if (n > limit - pos) {
+      throw new EOFException("truncated Sample record");
+    }
+    return (int) n;
+  }
+
+  private String readString() throws IOException {
+    int n = stringLength();
+    String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+    pos += n;
+    return s;
+  }
+
+  /** The model id repeats from record to record: reuse the previous String when its bytes match. */
+  private String modelId() throws IOException {
+    int n = stringLength();
+    if (n != lastModelIdBytes.length || !Arrays.equals(buf, pos, pos + n, lastModelIdBytes, 0, n)) {
+      lastModelIdBytes = Arrays.copyOfRange(buf, pos, pos + n);
+      lastModelId = new String(lastModelIdBytes, StandardCharsets.UTF_8);
+    }
+    pos += n;
+    return lastModelId;
   }
 }

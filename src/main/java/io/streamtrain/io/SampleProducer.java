@@ -16,7 +16,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Writes samples to a Kafka topic as Avro binary, fast: one reused {@link SampleCodec}, lz4 compression, large
  * batches with a short linger, idempotence (so retries keep the order within a partition) and acks=all. Each
- * record carries the {@value Schemas#HEADER}: Sample header; the sample key, when set, is the record key (so one
+ * record carries the {@value Schemas#HEADER}: Sample and {@value Schemas#FINGERPRINT_HEADER} headers; the sample key, when set, is the record key (so one
  * entity's samples share a partition). Send errors are kept and rethrown by {@link #flush()} or {@link #close()},
  * never swallowed. Client settings (bootstrap, security) come from {@link KafkaSettings}; the defaults here can be
  * overridden there.
@@ -25,7 +25,7 @@ public final class SampleProducer implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   private final String topic;
   private final SampleCodec codec = new SampleCodec();
-  private final List<Header> headers = List.of(Schemas.header(Sample.getClassSchema()));
+  private final List<Header> headers = Schemas.headers(Sample.getClassSchema());
   private final AtomicReference<Exception> failure = new AtomicReference<>();
   private final Callback callback =
       (metadata, exception) -> {
@@ -59,6 +59,16 @@ public final class SampleProducer implements AutoCloseable {
     }
     byte[] value = codec.encode(s);
     byte[] key = s.key == null ? null : s.key.getBytes(StandardCharsets.UTF_8);
+    producer.send(new ProducerRecord<>(topic, null, null, key, value, headers), callback);
+    sent++;
+  }
+
+  /** Sends a record whose value is an already encoded Sample (from {@link SampleCodec#encode}). */
+  public void sendEncoded(byte[] key, byte[] value) {
+    Exception e = failure.get();
+    if (e != null) {
+      throw new IllegalStateException("sending to topic " + topic + " failed: " + e.getMessage(), e);
+    }
     producer.send(new ProducerRecord<>(topic, null, null, key, value, headers), callback);
     sent++;
   }

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * KafkaRaftServer} and returns once a client sees the broker. Replication factors and min ISR are 1, including the
  * transaction state log, so Flink's exactly-once sink works on one node; {@code transaction.max.timeout.ms} is one
  * hour, the default transaction timeout of Flink's KafkaSink (STACK.md pitfall 6). {@link #close()} stops the
- * server and deletes the data of a temporary directory. Topics are not auto-created: producers create them with
- * {@link io.streamtrain.io.Topics} so partition counts and compaction are explicit.
+ * server and deletes the data of a temporary directory. Topics are auto-created on first use as in a stock broker,
+ * but streamtrain's commands create theirs with {@link io.streamtrain.io.Topics} so partition counts and compaction
+ * are explicit.
  */
 public final class KafkaBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
@@ -170,7 +171,9 @@ public final class KafkaBroker implements AutoCloseable {
     p.put("share.coordinator.state.topic.replication.factor", "1");
     p.put("share.coordinator.state.topic.min.isr", "1");
     p.put("group.initial.rebalance.delay.ms", "0");
-    p.put("auto.create.topics.enable", "false");
+    // Kafka's default: a sink writing to a topic nobody created still works (with 1 partition). Commands and
+    // jobs create their topics explicitly with Topics.ensure to get partition counts and compaction right.
+    p.put("auto.create.topics.enable", "true");
     p.put("message.max.bytes", Integer.toString(16 * 1024 * 1024));
     p.putAll(overrides);
     Properties props = new Properties();

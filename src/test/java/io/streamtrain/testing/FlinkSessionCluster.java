@@ -47,6 +47,11 @@ public final class FlinkSessionCluster implements AutoCloseable {
           "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
           "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
+  private static final java.util.regex.Pattern JOB_LIBRARIES = java.util.regex.Pattern.compile(
+      "/org/apache/kafka/|/flink-connector-kafka|/flink-avro|/org/apache/avro/|/info/picocli/|/org/jfree/|/org/ejml/"
+          + "|/org/hdrhistogram/|/com/fasterxml/jackson/|/org/yaml/|/com/github/luben/|/org/lz4/|/at/yawk/"
+          + "|/org/xerial/snappy/|/org/scala-lang/");
+
   private final Path dir;
   private final Path confDir;
   private final String classpath;
@@ -70,7 +75,21 @@ public final class FlinkSessionCluster implements AutoCloseable {
    * jar, as on a real cluster.
    */
   public static FlinkSessionCluster start(Path dir, int taskManagers, int slots) throws IOException {
-    String cp = Files.readString(Path.of("target", "classpath.txt")).trim();
+    // Like flink-dist's lib/: Flink and its own dependencies only. The job's libraries (Kafka client and
+    // connector, Avro, ...) arrive in the job jar; having them on both sides breaks class loading.
+    StringBuilder flinkOnly = new StringBuilder();
+    for (String entry : Files.readString(Path.of("target", "classpath.txt")).trim().split(java.io.File.pathSeparator)) {
+      if (!JOB_LIBRARIES.matcher(entry).find()) {
+        flinkOnly.append(flinkOnly.length() == 0 ? "" : java.io.File.pathSeparator).append(entry);
+      }
+    }
+    String cp = flinkOnly.toString();
+    // flink-dist ships the web frontend that serves jar upload; here it is a test dependency.
+    for (String entry : Files.readString(Path.of("target", "test-classpath.txt")).trim().split(java.io.File.pathSeparator)) {
+      if (entry.contains("flink-runtime-web")) {
+        cp = cp + java.io.File.pathSeparator + entry;
+      }
+    }
     FlinkSessionCluster c = new FlinkSessionCluster(dir, cp, freePort(), slots);
     try {
       c.writeConfig();

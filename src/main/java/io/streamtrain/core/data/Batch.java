@@ -24,6 +24,7 @@ public final class Batch {
   private int[] colIdx;
   private double[] colVal;
   private int size;
+  private final MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
 
   public Batch(FeatureSpace space, int capacity) {
     if (capacity < 1) {
@@ -97,13 +98,13 @@ public final class Batch {
       }
       int hoff = space.hashOffset();
       for (int i = 0; i < e.categoricalLength(); i++) {
-        long h = MurmurHash3.hashUtf8(
+        long h = hasher.hash(
             e.categoricalName(i), e.categoricalValue(i), FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
         colIdx[p] = hoff + space.slot(h);
         colVal[p++] = FeatureSpace.sign(h);
       }
       for (int i = 0; i < e.numericLength(); i++) {
-        long h = MurmurHash3.hashUtf8(e.numericName(i), null, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+        long h = hasher.hash(e.numericName(i), null, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
         colIdx[p] = hoff + space.slot(h);
         colVal[p++] = FeatureSpace.sign(h) * e.numericValue(i);
       }

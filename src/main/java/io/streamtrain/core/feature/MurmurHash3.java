@@ -4,7 +4,7 @@ package io.streamtrain.core.feature;
  * MurmurHash3 x86_32 (Austin Appleby, public domain reference {@code MurmurHash3.cpp}), the hash behind the
  * feature hashing trick. It is fixed and specified byte by byte, so an index computed here equals the one
  * computed by any other implementation (e.g. Python's {@code mmh3.hash(key, seed, signed=False)}) on every
- * machine. {@link #hashUtf8} hashes the UTF-8 encoding of a string (optionally {@code name + "=" + value})
+ * machine. {@link Utf8Hasher} hashes the UTF-8 encoding of a string (optionally {@code name + "=" + value})
  * without allocating, two seeds at once.
  */
 public final class MurmurHash3 {
@@ -47,65 +47,31 @@ public final class MurmurHash3 {
    * Unpaired surrogates are encoded as '?' like {@link String#getBytes(java.nio.charset.Charset)} does.
    */
   public static long hashUtf8(String name, String value, int seedA, int seedB) {
-    Acc acc = new Acc(seedA, seedB);
-    // The accumulator is a local object that escape analysis scalar-replaces; no allocation survives JIT.
-    feed(acc, name);
-    if (value != null) {
-      acc.add('=');
-      feed(acc, value);
-    }
-    return acc.finish();
+    return new Utf8Hasher().hash(name, value, seedA, seedB);
   }
 
-  private static void feed(Acc acc, String s) {
-    int n = s.length();
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        acc.add(c);
-      } else if (c < 0x800) {
-        acc.add(0xc0 | (c >> 6));
-        acc.add(0x80 | (c & 0x3f));
-      } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-        int cp = Character.toCodePoint(c, s.charAt(++i));
-        acc.add(0xf0 | (cp >> 18));
-        acc.add(0x80 | ((cp >> 12) & 0x3f));
-        acc.add(0x80 | ((cp >> 6) & 0x3f));
-        acc.add(0x80 | (cp & 0x3f));
-      } else if (Character.isSurrogate(c)) {
-        acc.add('?');
-      } else {
-        acc.add(0xe0 | (c >> 12));
-        acc.add(0x80 | ((c >> 6) & 0x3f));
-        acc.add(0x80 | (c & 0x3f));
-      }
-    }
-  }
+  /**
+   * A reusable streaming hasher for the UTF-8 bytes of {@code name} or {@code name + "=" + value}, two seeds in
+   * one pass; keep one per thread (e.g. in a {@link io.streamtrain.core.data.Batch}) so hashing allocates
+   * nothing. Unpaired surrogates are encoded as '?' like {@link String#getBytes(java.nio.charset.Charset)}.
+   */
+  public static final class Utf8Hasher {
+    private int hA;
+    private int hB;
+    private int block;
+    private int count;
 
-  /** Streaming state for two seeds: the current partial 4-byte block is shared, the h values are not. */
-  private static final class Acc {
-    int hA;
-    int hB;
-    int block;
-    int count;
-
-    Acc(int seedA, int seedB) {
+    /** Returns {@code (hashA << 32) | (hashB & 0xffffffffL)}. */
+    public long hash(String name, String value, int seedA, int seedB) {
       hA = seedA;
       hB = seedB;
-    }
-
-    void add(int b) {
-      block |= (b & 0xff) << ((count & 3) << 3);
-      count++;
-      if ((count & 3) == 0) {
-        int k = mixK(block);
-        hA = mixH(hA, k);
-        hB = mixH(hB, k);
-        block = 0;
+      block = 0;
+      count = 0;
+      feed(name);
+      if (value != null) {
+        add('=');
+        feed(value);
       }
-    }
-
-    long finish() {
       int a = hA;
       int b = hB;
       if ((count & 3) != 0) {
@@ -116,6 +82,42 @@ public final class MurmurHash3 {
       a = fmix(a ^ count);
       b = fmix(b ^ count);
       return ((long) a << 32) | (b & 0xffffffffL);
+    }
+
+    private void feed(String s) {
+      int n = s.length();
+      for (int i = 0; i < n; i++) {
+        char c = s.charAt(i);
+        if (c < 0x80) {
+          add(c);
+        } else if (c < 0x800) {
+          add(0xc0 | (c >> 6));
+          add(0x80 | (c & 0x3f));
+        } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+          int cp = Character.toCodePoint(c, s.charAt(++i));
+          add(0xf0 | (cp >> 18));
+          add(0x80 | ((cp >> 12) & 0x3f));
+          add(0x80 | ((cp >> 6) & 0x3f));
+          add(0x80 | (cp & 0x3f));
+        } else if (Character.isSurrogate(c)) {
+          add('?');
+        } else {
+          add(0xe0 | (c >> 12));
+          add(0x80 | ((c >> 6) & 0x3f));
+          add(0x80 | (c & 0x3f));
+        }
+      }
+    }
+
+    private void add(int b) {
+      block |= (b & 0xff) << ((count & 3) << 3);
+      count++;
+      if ((count & 3) == 0) {
+        int k = mixK(block);
+        hA = mixH(hA, k);
+        hB = mixH(hB, k);
+        block = 0;
+      }
     }
   }
 

@@ -307,6 +307,21 @@ public final class Initializer {
   }
 
   @Override
+  public boolean equals(Object o) {
+    return o instanceof Initializer i
+        && i.kind == kind
+        && Double.compare(i.p1, p1) == 0
+        && Double.compare(i.p2, p2) == 0
+        && i.fanOutMode == fanOutMode
+        && java.util.Objects.equals(i.nonlinearity, nonlinearity);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(kind, p1, p2, fanOutMode, nonlinearity);
+  }
+
+  @Override
   public String toString() {
     return kind.specName;
   }

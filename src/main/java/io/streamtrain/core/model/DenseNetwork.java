@@ -75,6 +75,7 @@ final class DenseNetwork implements Model {
   private double[] gNext;
   private double[] probs;
   private double[] rowScale;
+  private double[] rowTmp;
   // R-operator scratch, allocated on the first Hessian-vector product
   private int rcap;
   private double[][] rz;
@@ -204,6 +205,7 @@ final class DenseNetwork implements Model {
     gNext = new double[Math.multiplyExact(n, maxWidth)];
     probs = new double[Math.multiplyExact(n, outDim)];
     rowScale = new double[n];
+    rowTmp = new double[maxWidth];
   }
 
   private void ensureRCapacity(int n) {
@@ -413,49 +415,90 @@ final class DenseNetwork implements Model {
     int cols = width[k - 1];
     int wo = wOff[k];
     int bo = bOff[k];
-    if (k == 1) {
-      double[] x = b.dense();
-      int d = denseDim;
-      int[] rp = b.rowPtr();
-      int[] ci = b.colIdx();
-      double[] cv = b.colVal();
-      for (int i = 0; i < n; i++) {
-        int xo = i * d;
-        int p0 = rp[i];
-        int p1 = rp[i + 1];
-        for (int o = 0; o < rows; o++) {
-          int ro = wo + o * cols;
-          double s = bias ? w[bo + o] : 0.0;
-          for (int j = 0; j < d; j++) {
-            s += w[ro + j] * x[xo + j];
-          }
-          for (int q = p0; q < p1; q++) {
-            s += w[ro + ci[q]] * cv[q];
-          }
-          if (acc) {
-            out[i * rows + o] += s;
-          } else {
-            out[i * rows + o] = s;
+    double[] t = rowTmp;
+    double[] x = k == 1 ? b.dense() : in;
+    int d = k == 1 ? denseDim : cols;
+    int[] rp = b.rowPtr();
+    int[] ci = b.colIdx();
+    double[] cv = b.colVal();
+    for (int i = 0; i < n; i++) {
+      matVec(w, wo, cols, rows, x, i * d, d, t);
+      if (k == 1) {
+        // The CSR part of the input: a few columns per row, gathered from each weight row.
+        for (int q = rp[i]; q < rp[i + 1]; q++) {
+          int c = ci[q];
+          double v = cv[q];
+          for (int o = 0; o < rows; o++) {
+            t[o] += w[wo + o * cols + c] * v;
           }
         }
       }
-    } else {
-      for (int i = 0; i < n; i++) {
-        int xo = i * cols;
-        for (int o = 0; o < rows; o++) {
-          int ro = wo + o * cols;
-          double s = bias ? w[bo + o] : 0.0;
-          for (int j = 0; j < cols; j++) {
-            s += w[ro + j] * in[xo + j];
-          }
-          if (acc) {
-            out[i * rows + o] += s;
-          } else {
-            out[i * rows + o] = s;
-          }
+      int oo = i * rows;
+      for (int o = 0; o < rows; o++) {
+        double s = bias ? w[bo + o] + t[o] : t[o];
+        if (acc) {
+          out[oo + o] += s;
+        } else {
+          out[oo + o] = s;
         }
       }
     }
+  }
+
+  /**
+   * t[o] = sum_{j &lt; d} w[wo + o * stride + j] x[xo + j] for o &lt; rows. Four weight rows at a time: each x_j is
+   * loaded once for four multiply-adds and the four sums are independent chains (not bound by the add latency).
+   * Fixed summation order, so results are bit-identical run to run.
+   */
+  static void matVec(double[] w, int wo, int stride, int rows, double[] x, int xo, int d, double[] t) {
+    int o = 0;
+    for (; o + 3 < rows; o += 4) {
+      int r0 = wo + o * stride;
+      int r1 = r0 + stride;
+      int r2 = r1 + stride;
+      int r3 = r2 + stride;
+      double s0 = 0.0;
+      double s1 = 0.0;
+      double s2 = 0.0;
+      double s3 = 0.0;
+      for (int j = 0; j < d; j++) {
+        double xj = x[xo + j];
+        s0 += w[r0 + j] * xj;
+        s1 += w[r1 + j] * xj;
+        s2 += w[r2 + j] * xj;
+        s3 += w[r3 + j] * xj;
+      }
+      t[o] = s0;
+      t[o + 1] = s1;
+      t[o + 2] = s2;
+      t[o + 3] = s3;
+    }
+    for (; o < rows; o++) {
+      t[o] = dot(w, wo + o * stride, x, xo, d);
+    }
+  }
+
+  /**
+   * sum_j a[ao + j] b[bo + j] with four independent partial sums: a single running sum is bound by the latency
+   * of the floating-point add; four chains keep the multiplier busy. The summation order is fixed, so results
+   * stay bit-identical run to run and machine to machine (Java double arithmetic is strict).
+   */
+  static double dot(double[] a, int ao, double[] b, int bo, int n) {
+    double s0 = 0.0;
+    double s1 = 0.0;
+    double s2 = 0.0;
+    double s3 = 0.0;
+    int j = 0;
+    for (; j + 3 < n; j += 4) {
+      s0 += a[ao + j] * b[bo + j];
+      s1 += a[ao + j + 1] * b[bo + j + 1];
+      s2 += a[ao + j + 2] * b[bo + j + 2];
+      s3 += a[ao + j + 3] * b[bo + j + 3];
+    }
+    for (; j < n; j++) {
+      s0 += a[ao + j] * b[bo + j];
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
   // ------------------------------------------------------------------ head
@@ -593,42 +636,46 @@ final class DenseNetwork implements Model {
     int cols = width[k - 1];
     int wo = wOff[k];
     int bo = bOff[k];
-    if (k == 1) {
-      double[] x = b.dense();
-      int d = denseDim;
-      int[] rp = b.rowPtr();
-      int[] ci = b.colIdx();
-      double[] cv = b.colVal();
-      for (int i = 0; i < n; i++) {
+    double[] x = k == 1 ? b.dense() : in;
+    int d = k == 1 ? denseDim : cols;
+    // Dense columns: four samples per pass over a weight-gradient row, so the row is loaded and stored once per
+    // four multiply-adds.
+    for (int o = 0; o < rows; o++) {
+      int ro = wo + o * cols;
+      int i = 0;
+      for (; i + 3 < n; i += 4) {
+        double g0 = g[i * rows + o];
+        double g1 = g[(i + 1) * rows + o];
+        double g2 = g[(i + 2) * rows + o];
+        double g3 = g[(i + 3) * rows + o];
+        int x0 = i * d;
+        int x1 = x0 + d;
+        int x2 = x1 + d;
+        int x3 = x2 + d;
+        for (int j = 0; j < d; j++) {
+          grad[ro + j] += g0 * x[x0 + j] + g1 * x[x1 + j] + g2 * x[x2 + j] + g3 * x[x3 + j];
+        }
+      }
+      for (; i < n; i++) {
+        double gi = g[i * rows + o];
         int xo = i * d;
-        for (int o = 0; o < rows; o++) {
-          double gi = g[i * rows + o];
-          if (gi == 0.0) {
-            continue;
-          }
+        for (int j = 0; j < d; j++) {
+          grad[ro + j] += gi * x[xo + j];
+        }
+      }
+    }
+    int[] rp = b.rowPtr();
+    int[] ci = b.colIdx();
+    double[] cv = b.colVal();
+    for (int i = 0; i < n; i++) {
+      for (int o = 0; o < rows; o++) {
+        double gi = g[i * rows + o];
+        grad[bo + o] += gi;
+        if (k == 1) {
           int ro = wo + o * cols;
-          for (int j = 0; j < d; j++) {
-            grad[ro + j] += gi * x[xo + j];
-          }
           for (int q = rp[i]; q < rp[i + 1]; q++) {
             grad[ro + ci[q]] += gi * cv[q];
           }
-          grad[bo + o] += gi;
-        }
-      }
-    } else {
-      for (int i = 0; i < n; i++) {
-        int xo = i * cols;
-        for (int o = 0; o < rows; o++) {
-          double gi = g[i * rows + o];
-          if (gi == 0.0) {
-            continue;
-          }
-          int ro = wo + o * cols;
-          for (int j = 0; j < cols; j++) {
-            grad[ro + j] += gi * in[xo + j];
-          }
-          grad[bo + o] += gi;
         }
       }
     }
@@ -644,11 +691,24 @@ final class DenseNetwork implements Model {
     }
     for (int i = 0; i < n; i++) {
       int xo = i * cols;
-      for (int o = 0; o < rows; o++) {
-        double gi = g[i * rows + o];
-        if (gi == 0.0) {
-          continue;
+      int go = i * rows;
+      int o = 0;
+      // Four weight rows per pass over the input-gradient row (one load and store of it per four multiply-adds).
+      for (; o + 3 < rows; o += 4) {
+        double g0 = g[go + o];
+        double g1 = g[go + o + 1];
+        double g2 = g[go + o + 2];
+        double g3 = g[go + o + 3];
+        int r0 = wo + o * cols;
+        int r1 = r0 + cols;
+        int r2 = r1 + cols;
+        int r3 = r2 + cols;
+        for (int j = 0; j < cols; j++) {
+          da[xo + j] += g0 * w[r0 + j] + g1 * w[r1 + j] + g2 * w[r2 + j] + g3 * w[r3 + j];
         }
+      }
+      for (; o < rows; o++) {
+        double gi = g[go + o];
         int ro = wo + o * cols;
         for (int j = 0; j < cols; j++) {
           da[xo + j] += gi * w[ro + j];

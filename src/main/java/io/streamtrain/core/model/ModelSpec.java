@@ -99,7 +99,7 @@ public record ModelSpec(
         && Double.compare(s.dropout, dropout) == 0
         && Double.compare(s.l1, l1) == 0
         && Double.compare(s.l2, l2) == 0
-        && s.init.weights().toString().equals(init.weights().toString())
+        && s.init.equals(init)
         && s.seed == seed;
   }
 

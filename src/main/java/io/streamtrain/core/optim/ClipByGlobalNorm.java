@@ -68,7 +68,10 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
   public static double totalNorm(double[] g, int[] split, double normType) {
     State s = new ClipByGlobalNorm(Double.MAX_VALUE, normType, split).init(g.length);
     s.prepare();
-    s.accumulate(g, 0, g.length);
+    // Same blocks as a chain pass: the partial sums, hence the last bits, depend on the blocking.
+    for (int from = 0; from < g.length; from += Chain.BLOCK) {
+      s.accumulate(g, from, Math.min(g.length, from + Chain.BLOCK));
+    }
     s.finishReduction();
     return s.totalNorm();
   }

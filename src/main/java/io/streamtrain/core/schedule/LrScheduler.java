@@ -84,6 +84,9 @@ public interface LrScheduler {
   /**
    * Replaces the mutable state with one written by {@link #writeState} of a scheduler built from the same spec.
    *
+   * The configuration is not part of the state: restoring into a scheduler built from another spec of the same
+   * type is not detected. After a failed read the scheduler's state is undefined; rebuild it from the spec.
+   *
    * @throws IOException when the version or the type tag does not match, or the input is truncated
    */
   void readState(DataInput in) throws IOException;

@@ -44,7 +44,7 @@ public final class SequentialLR implements LrScheduler {
     if (milestones.length != schedulers.size() - 1) {
       throw new SpecException(
           "milestones",
-          java.util.Arrays.toString(milestones),
+          java.util.Arrays.stream(milestones).boxed().toList(),
           "allowed: exactly one milestone fewer than schedulers (" + (schedulers.size() - 1) + ")");
     }
     for (int i = 0; i < milestones.length; i++) {

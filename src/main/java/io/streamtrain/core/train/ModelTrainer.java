@@ -153,6 +153,12 @@ public final class ModelTrainer {
     if (r.clipped) {
       s.intervalClipped++;
     }
+    s.lastLoss = loss;
+    s.lastGradNorm = gradNorm;
+    s.lastGradNormClipped = r.gradNormClipped;
+    s.lastLr = r.lr;
+    s.lastUpdateRatio = r.updateRatio;
+    s.lastParamNorm = r.paramNorm;
     s.lossEma = LOSS_EMA_BETA * s.lossEma + (1.0 - LOSS_EMA_BETA) * loss;
     s.lossEmaCount++;
     return r;

@@ -49,6 +49,13 @@ public final class TrainerState {
   public long intervalEventMin = Long.MAX_VALUE;
   public long intervalEventMax = Long.MIN_VALUE;
   public long maxEventTime = Long.MIN_VALUE;
+  /** Figures of the last applied step, for reports (NaN before the first one). */
+  public double lastLoss = Double.NaN;
+  public double lastGradNorm = Double.NaN;
+  public double lastGradNormClipped = Double.NaN;
+  public double lastLr = Double.NaN;
+  public double lastUpdateRatio = Double.NaN;
+  public double lastParamNorm = Double.NaN;
   public long lastSnapshotStep;
   public long lastSnapshotEventTime = Long.MIN_VALUE;
 
@@ -101,6 +108,11 @@ public final class TrainerState {
     }
     out.writeDouble(lossEma);
     out.writeDouble(intervalLossSum);
+    double[] last = {lastLoss, lastGradNorm, lastGradNormClipped, lastLr, lastUpdateRatio, lastParamNorm};
+    out.writeShort(last.length);
+    for (double d : last) {
+      out.writeDouble(d);
+    }
   }
 
   /** Reads a state written by {@link #write} into this one (created from the same configuration). */
@@ -157,6 +169,21 @@ public final class TrainerState {
     intervalCorrect = longs[18];
     lossEma = in.readDouble();
     intervalLossSum = in.readDouble();
+    int m = in.readShort();
+    double[] last = new double[6];
+    java.util.Arrays.fill(last, Double.NaN);
+    for (int i = 0; i < m; i++) {
+      double v = in.readDouble();
+      if (i < last.length) {
+        last[i] = v;
+      }
+    }
+    lastLoss = last[0];
+    lastGradNorm = last[1];
+    lastGradNormClipped = last[2];
+    lastLr = last[3];
+    lastUpdateRatio = last[4];
+    lastParamNorm = last[5];
   }
 
   private static void writeDoubles(DataOutput out, double[] a) throws IOException {

@@ -30,8 +30,7 @@ public final class KafkaTrainingIo {
   public static KafkaSource<SampleRecord> source(JobSpec spec, KafkaSettings kafka) {
     Properties props = kafka.toProperties(Map.of(
         "max.poll.records", "5000",
-        "max.partition.fetch.bytes", String.valueOf(8 << 20),
-        "partition.discovery.interval.ms", "-1"));
+        "max.partition.fetch.bytes", String.valueOf(8 << 20)));
     KafkaSourceBuilder<SampleRecord> b = KafkaSource.<SampleRecord>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setProperties(props)

@@ -41,6 +41,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private transient ValueState<TrainerSlot> state;
   private transient List<TrainingEvent> events;
   private transient LastFigures last;
+  private transient java.util.Map<String, Long> lastReportNanos;
 
   public TrainerFunction(Map<String, Object> specMap, OutputTag<ModelSnapshot> snapshotTag) {
     this.specMap = specMap;
@@ -72,6 +73,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("trainer", new TrainerSlot.Serializer()));
     events = new ArrayList<>();
     last = new LastFigures();
+    lastReportNanos = new java.util.HashMap<>();
     MetricGroup g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
     g.gauge("loss", (Gauge<Double>) () -> last.loss);
     g.gauge("lossSmoothed", (Gauge<Double>) () -> last.smoothedLoss);
@@ -126,7 +128,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       }
       record(s, r);
       if (s.intervalBatches >= spec.metricsEveryBatches()) {
-        out.collect(report(s, r));
+        out.collect(report(s));
       }
       maybeSnapshot(s, trainer, cfg, ctx, false);
     }
@@ -143,7 +145,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     TrainerState s = slot.state;
     int cfg = spec.configIndex(s.modelId);
     if (s.intervalBatches > 0 || s.intervalRejected > 0 || !events.isEmpty()) {
-      out.collect(report(s, null));
+      out.collect(report(s));
     }
     if (cfg >= 0) {
       maybeSnapshot(s, trainer(cfg), cfg, ctx, true);
@@ -163,7 +165,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     last.rejected = s.rejectedSamples;
   }
 
-  private TrainingMetrics report(TrainerState s, StepResult r) {
+  private TrainingMetrics report(TrainerState s) {
     long n = s.intervalBatches - s.intervalSkipped;
     TrainingMetrics m = TrainingMetrics.newBuilder()
         .setModelId(s.modelId)
@@ -174,16 +176,16 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         .setSamplesSeen(s.samplesSeen)
         .setBatchesSeen(s.batches)
         .setSamplesInReport(s.intervalSamples)
-        .setLossBatch(r == null ? Double.NaN : r.loss)
+        .setLossBatch(s.lastLoss)
         .setLossMean(n > 0 ? s.intervalLossSum / n : Double.NaN)
         .setLossSmoothed(s.smoothedLoss())
-        .setGradNorm(r == null ? Double.NaN : r.gradNorm)
-        .setGradNormClipped(r == null ? Double.NaN : r.gradNormClipped)
+        .setGradNorm(s.lastGradNorm)
+        .setGradNormClipped(s.lastGradNormClipped)
         .setClipFraction(n > 0 ? (double) s.intervalClipped / n : 0.0)
-        .setLearningRate(r == null ? s.optimizer.lr() : r.lr)
-        .setUpdateParamRatio(r == null ? Double.NaN : r.updateRatio)
-        .setParamNorm(r == null ? Double.NaN : r.paramNorm)
-        .setSamplesPerSecond(Double.NaN)
+        .setLearningRate(Double.isNaN(s.lastLr) ? s.optimizer.lr() : s.lastLr)
+        .setUpdateParamRatio(s.lastUpdateRatio)
+        .setParamNorm(s.lastParamNorm)
+        .setSamplesPerSecond(throughput(s))
         .setConsumerLag(null)
         .setRejectedSamples(s.rejectedSamples)
         .setSkippedBatches(s.skippedBatches)
@@ -193,6 +195,19 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     events.clear();
     s.resetInterval();
     return m;
+  }
+
+  /**
+   * Samples per second of wall-clock time since this subtask's previous report of the model (NaN for the first
+   * report after a start or restore). Operational only: it is the one figure that depends on the wall clock.
+   */
+  private double throughput(TrainerState s) {
+    long now = System.nanoTime();
+    Long prev = lastReportNanos.put(s.modelId, now);
+    if (prev == null || now <= prev) {
+      return Double.NaN;
+    }
+    return s.intervalSamples / ((now - prev) / 1e9);
   }
 
   /** Figures beyond the fixed fields; the diagnostics issue adds the curvature and training-state ones. */

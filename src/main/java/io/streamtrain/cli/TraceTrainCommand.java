@@ -1,0 +1,132 @@
+package io.streamtrain.cli;
+
+import io.streamtrain.core.SpecException;
+import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.data.Batch;
+import io.streamtrain.core.data.Example;
+import io.streamtrain.core.feature.RejectReason;
+import io.streamtrain.core.model.Model;
+import io.streamtrain.core.model.ModelSpec;
+import io.streamtrain.core.model.ModelSpecs;
+import io.streamtrain.core.optim.Optimizer;
+import io.streamtrain.core.optim.Optimizers;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code streamtrain trace train --spec FILE.json}: trains a model in the core on given data and prints the final
+ * parameters and every batch loss, for comparison with a torch training loop. Spec keys: {@code model} (see
+ * {@link ModelSpecs}; without {@code features} the dense width is taken from the data), {@code initial}
+ * (optional, the starting parameters in the layout below; otherwise the model's initializer with its seed),
+ * {@code optimizer} (torch names, see {@link Optimizers}), {@code data} ({@code X}: rows of dense values,
+ * {@code y}: labels, optional {@code weights}), {@code batch_size}, {@code epochs}. Batches are consecutive rows
+ * in order (the last one may be shorter), no shuffling; each step computes the batch-mean loss and its gradient
+ * in training mode, advances batch-norm running statistics, then applies the optimizer. Output: {@code
+ * {"final": {params..., buffers...}, "batch_losses": [[epoch 1], [epoch 2], ...]}}. Layouts: linear and logistic
+ * {@code {"weight": [w...], "bias": b}}; softmax {@code {"weight": [[K rows]], "bias": [K]}}; mlp {@code {"W1":
+ * [[out][in]], "b1": [...], "gamma1", "beta1" (batch norm), ..., "running_mean1", "running_var1"}} (see
+ * {@link ModelSpec}).
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = "Trace training: final parameters and batch losses of a model trained on given data, as JSON.")
+public final class TraceTrainCommand implements Runnable {
+  static final List<String> KEYS = List.of("model", "initial", "optimizer", "data", "batch_size", "epochs");
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--spec", required = true, paramLabel = "FILE.json", description = "The trace spec (- for stdin).")
+  Path specFile;
+
+  @Override
+  public void run() {
+    spec.commandLine().getOut().println(JsonSpecs.write(trace(new SpecReader("", JsonSpecs.read(specFile)))));
+    spec.commandLine().getOut().flush();
+  }
+
+  /** Runs the training trace described by {@code r}; spec errors are {@link SpecException}s naming the key. */
+  public static Map<String, Object> trace(SpecReader r) {
+    r.rejectUnknown(KEYS);
+    SpecReader data = r.child("data");
+    data.rejectUnknown("X", "y", "weights");
+    double[][] x = data.requireDoubleMatrix("X");
+    double[] y = data.requireDoubleArray("y");
+    if (x.length == 0) {
+      throw new SpecException(data.key("X"), "is empty; allowed: at least one row");
+    }
+    if (y.length != x.length) {
+      throw new SpecException(data.key("y"), "has " + y.length + " labels; allowed: one per row of X (" + x.length + ")");
+    }
+    double[] w = data.getDoubleArray("weights", null);
+    if (w != null && w.length != x.length) {
+      throw new SpecException(data.key("weights"), "has " + w.length + " values; allowed: one per row of X (" + x.length + ")");
+    }
+    ModelSpec ms = ModelSpecs.fromSpec(r.child("model"), x[0].length);
+    if (ms.features().sparseDim() > 0 || ms.features().hashBits() > 0) {
+      throw new SpecException(r.key("model.features"), "trace train feeds dense rows; allowed: only {\"dense\": D}");
+    }
+    if (!r.has("batch_size")) {
+      throw new SpecException(r.key("batch_size"), "missing; it is required (an integer >= 1)");
+    }
+    int batchSize = r.getInt("batch_size", 1, 1, Integer.MAX_VALUE);
+    int epochs = r.getInt("epochs", 1, 0, 1_000_000);
+    Model model = ms.newModel(Math.min(batchSize, x.length));
+    double[] params = new double[model.numParams()];
+    if (r.has("initial")) {
+      model.layout().fromNested(r.child("initial"), params);
+    } else {
+      model.init(params, ms.seed());
+    }
+    double[] buffers = new double[model.numBuffers()];
+    model.initBuffers(buffers);
+    Optimizer opt = Optimizers.fromSpec(r.child("optimizer"), model.numParams());
+
+    Example e = new Example();
+    for (int i = 0; i < x.length; i++) {
+      e.clear();
+      e.setDense(x[i], x[i].length).setLabel(y[i]).setWeight(w == null ? 1.0 : w[i]);
+      RejectReason why = ms.features().validate(e);
+      if (why != RejectReason.OK) {
+        String key = switch (why) {
+          case INVALID_WEIGHT -> data.key("weights") + "[" + i + "]";
+          case NON_FINITE_LABEL, LABEL_OUT_OF_RANGE -> data.key("y") + "[" + i + "]";
+          default -> data.key("X") + "[" + i + "]";
+        };
+        throw new SpecException(key, "rejected (" + why + "): " + why.description());
+      }
+    }
+
+    Batch batch = model.newBatch(Math.min(batchSize, x.length));
+    double[] grad = new double[model.numParams()];
+    List<List<Double>> losses = new ArrayList<>(epochs);
+    long step = 0;
+    for (int ep = 0; ep < epochs; ep++) {
+      List<Double> epochLosses = new ArrayList<>();
+      for (int start = 0; start < x.length; start += batchSize) {
+        batch.clear();
+        for (int i = start; i < Math.min(x.length, start + batchSize); i++) {
+          batch.addDense(x[i], 0, y[i], w == null ? 1.0 : w[i]);
+        }
+        model.setDropoutStep(step++);
+        double loss = model.lossAndGradient(params, batch, grad);
+        model.updateBuffers(params, batch, buffers);
+        opt.step(params, grad);
+        epochLosses.add(loss);
+      }
+      losses.add(epochLosses);
+    }
+    Map<String, Object> fin = new LinkedHashMap<>(model.layout().toNested(params));
+    fin.putAll(model.bufferLayout().toNested(buffers));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("final", fin);
+    out.put("batch_losses", losses);
+    return out;
+  }
+}

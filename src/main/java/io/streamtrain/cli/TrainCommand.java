@@ -1,0 +1,164 @@
+package io.streamtrain.cli;
+
+import io.streamtrain.flink.RestSubmitter;
+import io.streamtrain.flink.training.KafkaTrainingIo;
+import io.streamtrain.flink.training.TrainingJob;
+import io.streamtrain.flink.training.TrainingJobMain;
+import io.streamtrain.io.KafkaSettings;
+import io.streamtrain.io.Topics;
+import io.streamtrain.job.JobSpec;
+import io.streamtrain.job.JobSpecFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code streamtrain train jobs/X.yaml}: validates the spec, creates missing topics, and runs the training job in
+ * an embedded Flink MiniCluster against the configured brokers, or with {@code --cluster HOST:PORT} submits the
+ * job jar to a running Flink cluster over REST. With {@code --savepoint-dir}, Ctrl-C stops the job with a
+ * savepoint (printed), from which {@code --from-savepoint} resumes.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Run a training job (jobs/*.yaml) in an embedded Flink MiniCluster or on a Flink cluster.")
+public final class TrainCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "SPEC", description = "Job spec (YAML), e.g. jobs/logistic-hashed-adam.yaml")
+  Path specFile;
+
+  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (overrides conf/kafka.properties)")
+  String bootstrap;
+
+  @Option(names = "--kafka-config", description = "Kafka client properties file (default conf/kafka.properties)")
+  Path kafkaConfig;
+
+  @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "Submit to this Flink cluster's REST API")
+  String cluster;
+
+  @Option(names = "--jar", description = "Job jar for --cluster (default target/streamtrain-*-job.jar)")
+  Path jar;
+
+  @Option(names = "--from-savepoint", paramLabel = "PATH", description = "Resume from this savepoint or checkpoint")
+  String fromSavepoint;
+
+  @Option(names = "--savepoint-dir", paramLabel = "DIR",
+      description = "On Ctrl-C, stop the job with a savepoint in DIR (embedded mode)")
+  Path savepointDir;
+
+  @Option(names = "--bounded", description = "Stop at the end offsets current at start (overrides source.bounded)")
+  boolean bounded;
+
+  @Override
+  public Integer call() throws Exception {
+    JobSpec spec = JobSpecFiles.load(specFile);
+    if (bounded) {
+      Map<String, Object> raw = JobSpecFiles.copy(spec.raw());
+      @SuppressWarnings("unchecked")
+      Map<String, Object> source = raw.get("source") instanceof Map<?, ?> m
+          ? new java.util.LinkedHashMap<>((Map<String, Object>) m) : new java.util.LinkedHashMap<>();
+      source.put("bounded", true);
+      raw.put("source", source);
+      spec = JobSpec.fromMap(raw);
+    }
+    KafkaSettings kafka = KafkaSettings.forCli(kafkaConfig, bootstrap);
+    ensureTopics(spec, kafka);
+    if (cluster != null) {
+      return submit(spec, kafka);
+    }
+    return runEmbedded(spec, kafka);
+  }
+
+  static void ensureTopics(JobSpec spec, KafkaSettings kafka) {
+    JobSpec.Topics t = spec.topics();
+    try (Admin admin = Admin.create(kafka.toProperties(Map.of()))) {
+      for (Topics.TopicSpec ts : List.of(Topics.TopicSpec.of(t.samples(), t.partitions()),
+          Topics.TopicSpec.of(t.metrics(), t.partitions()), Topics.TopicSpec.compacted(t.models(), t.partitions()),
+          Topics.TopicSpec.of(t.rejected(), t.partitions()))) {
+        // An existing topic is used as it is, whatever its partition count: a job reads and writes any layout.
+        if (Topics.describe(admin, ts.name()).isEmpty()) {
+          Topics.ensure(admin, ts);
+        }
+      }
+    }
+  }
+
+  private int runEmbedded(JobSpec spec, KafkaSettings kafka) throws Exception {
+    Configuration conf = new Configuration();
+    conf.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+    conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    String storage = spec.checkpointStorage() != null ? spec.checkpointStorage()
+        : Path.of(System.getProperty("java.io.tmpdir"), "streamtrain", spec.name(), "checkpoints").toUri().toString();
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, storage);
+    if (savepointDir != null) {
+      conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, savepointDir.toAbsolutePath().toUri().toString());
+    }
+    if (fromSavepoint != null) {
+      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, fromSavepoint);
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
+    TrainingJob.configure(env, spec);
+    new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka)).build(env);
+    System.err.println("streamtrain: training '" + spec.name() + "' from topic " + spec.topics().samples() + " on "
+        + kafka.bootstrapServers() + " (embedded Flink, parallelism " + spec.parallelism() + ")");
+    JobClient client = env.executeAsync("streamtrain-train-" + spec.name());
+    Thread hook = null;
+    if (savepointDir != null) {
+      hook = new Thread(() -> {
+        try {
+          String path = client.stopWithSavepoint(false, savepointDir.toAbsolutePath().toUri().toString(),
+              SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+          System.out.println("stopped with savepoint " + path);
+          System.out.println("resume with: bin/streamtrain train " + specFile + " --from-savepoint " + path);
+        } catch (Exception e) {
+          System.err.println("streamtrain: stop with savepoint failed: " + e);
+        }
+      }, "stop-with-savepoint");
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
+    client.getJobExecutionResult().get();
+    if (hook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException ignored) {
+        // already shutting down: the hook is running
+      }
+    }
+    System.out.println("training job '" + spec.name() + "' finished");
+    return 0;
+  }
+
+  private int submit(JobSpec spec, KafkaSettings kafka) throws IOException, InterruptedException {
+    Path jobJar = jar != null ? jar : findJobJar();
+    RestSubmitter rest = new RestSubmitter(cluster);
+    String jarId = rest.upload(jobJar);
+    List<String> args = new ArrayList<>(List.of("--spec-json", JobSpecFiles.toJson(spec),
+        "--bootstrap", kafka.bootstrapServers()));
+    String jobId = rest.run(jarId, TrainingJobMain.class.getName(), args, spec.parallelism(), fromSavepoint);
+    System.out.println("submitted job " + jobId + " to " + cluster);
+    return 0;
+  }
+
+  static Path findJobJar() throws IOException {
+    Path target = Path.of(System.getProperty("streamtrain.home", "."), "target");
+    try (var files = Files.list(target)) {
+      return files.filter(p -> p.getFileName().toString().matches("streamtrain-.*-job\\.jar"))
+          .findFirst()
+          .orElseThrow(() -> new io.streamtrain.core.SpecException("--jar",
+              "no job jar under " + target + "; build it with mvn -DskipTests package or pass --jar"));
+    }
+  }
+}
