@@ -15,7 +15,8 @@ import java.io.IOException;
  */
 public final class TrainerState {
   private static final int MAGIC = 0x53545453; // "STTS"
-  public static final int FORMAT_VERSION = 1;
+  /** 2 added the last step's figures at the end; version 1 states (without them) are still read. */
+  public static final int FORMAT_VERSION = 2;
 
   public final String modelId;
   public final double[] params;
@@ -122,8 +123,9 @@ public final class TrainerState {
       throw new IOException("not a trainer state (magic " + Integer.toHexString(magic) + ")");
     }
     int version = in.readByte();
-    if (version != FORMAT_VERSION) {
-      throw new IOException("unsupported trainer state version " + version + "; this build reads " + FORMAT_VERSION);
+    if (version < 1 || version > FORMAT_VERSION) {
+      throw new IOException("unsupported trainer state version " + version + "; this build reads 1 to "
+          + FORMAT_VERSION);
     }
     String id = in.readUTF();
     if (!id.equals(modelId)) {
@@ -169,7 +171,8 @@ public final class TrainerState {
     intervalCorrect = longs[18];
     lossEma = in.readDouble();
     intervalLossSum = in.readDouble();
-    int m = in.readShort();
+    // A version 1 state ends here: a savepoint of an older build restores with no last-step figures (NaN).
+    int m = version >= 2 ? in.readShort() : 0;
     double[] last = new double[6];
     java.util.Arrays.fill(last, Double.NaN);
     for (int i = 0; i < m; i++) {
