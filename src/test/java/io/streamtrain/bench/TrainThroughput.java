@@ -150,8 +150,16 @@ public final class TrainThroughput {
     MutableSample s = new MutableSample();
     String[] ids = new String[models];
     byte[][] keys = new byte[models][];
+    // Model ids chosen so that model m is trained by subtask m % 2 (Flink's key-group assignment, max
+    // parallelism 128): two models then really use both trainer subtasks.
+    int candidate = 0;
     for (int m = 0; m < models; m++) {
-      ids[m] = "model-" + m;
+      String id;
+      do {
+        id = "model-" + candidate++;
+      } while (org.apache.flink.runtime.state.KeyGroupRangeAssignment.assignKeyToParallelOperator(id, 128, 2)
+          != m % 2);
+      ids[m] = id;
       keys[m] = ids[m].getBytes(StandardCharsets.UTF_8);
     }
     try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p)) {
@@ -166,8 +174,10 @@ public final class TrainThroughput {
           z += w[j] * x;
         }
         s.setBinaryLabel(rng.nextDouble() < 1 / (1 + Math.exp(-z)));
-        // With one model per partition (models = 2) a model's samples stay in order in its partition.
-        prod.send(new ProducerRecord<>(topic, i % 2, keys[i % models], codec.encode(s)));
+        // One model: spread over both partitions (both source subtasks decode). Several: model m in partition
+        // m % 2, so each model's samples stay in order.
+        int partition = models == 1 ? i % 2 : (i % models) % 2;
+        prod.send(new ProducerRecord<>(topic, partition, keys[i % models], codec.encode(s)));
       }
       prod.flush();
     }
