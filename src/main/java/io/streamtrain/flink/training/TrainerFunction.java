@@ -15,8 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -39,7 +42,11 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private transient ModelTrainer[] trainers;
   private transient String[] configJson;
   private transient ValueState<TrainerSlot> state;
-  private transient List<TrainingEvent> events;
+  /**
+   * Events not yet reported, per model (keyed state): they belong in that model's next report, and a checkpoint
+   * taken before the report carries them, so a restored job reports them as the uninterrupted one would.
+   */
+  private transient ListState<TrainingEvent> events;
   private transient LastFigures last;
   private transient java.util.Map<String, Long> lastReportNanos;
 
@@ -71,7 +78,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       configJson[i] = TrainerSlot.canonicalJson(spec.configMap(i));
     }
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("trainer", new TrainerSlot.Serializer()));
-    events = new ArrayList<>();
+    events = getRuntimeContext().getListState(
+        new ListStateDescriptor<>("events", new AvroTypeInfo<>(TrainingEvent.class)));
     last = new LastFigures();
     lastReportNanos = new java.util.HashMap<>();
     MetricGroup g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
@@ -123,7 +131,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       }
       StepResult r = trainer.train(s, batch);
       if (r.skipped) {
-        events.add(new TrainingEvent("skipped_batch", s.step,
+        events.add(new TrainingEvent("SKIPPED_BATCH", s.step,
             "non-finite loss or gradient (loss " + r.loss + ", gradient norm " + r.gradNorm + "); batch skipped"));
       }
       record(s, r);
@@ -144,7 +152,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     }
     TrainerState s = slot.state;
     int cfg = spec.configIndex(s.modelId);
-    if (s.intervalBatches > 0 || s.intervalRejected > 0 || !events.isEmpty()) {
+    if (s.intervalBatches > 0 || s.intervalRejected > 0 || !pendingEvents().isEmpty()) {
       out.collect(report(s));
     }
     if (cfg >= 0) {
@@ -165,7 +173,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     last.rejected = s.rejectedSamples;
   }
 
-  private TrainingMetrics report(TrainerState s) {
+  private TrainingMetrics report(TrainerState s) throws Exception {
     long n = s.intervalBatches - s.intervalSkipped;
     TrainingMetrics m = TrainingMetrics.newBuilder()
         .setModelId(s.modelId)
@@ -189,7 +197,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         .setConsumerLag(null)
         .setRejectedSamples(s.rejectedSamples)
         .setSkippedBatches(s.skippedBatches)
-        .setEvents(new ArrayList<>(events))
+        .setEvents(pendingEvents())
         .setDiagnostics(diagnostics(s))
         .build();
     events.clear();
@@ -210,6 +218,15 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     return s.intervalSamples / ((now - prev) / 1e9);
   }
 
+  private List<TrainingEvent> pendingEvents() throws Exception {
+    List<TrainingEvent> out = new ArrayList<>();
+    Iterable<TrainingEvent> it = events.get();
+    if (it != null) {
+      it.forEach(out::add);
+    }
+    return out;
+  }
+
   /** Figures beyond the fixed fields; the diagnostics issue adds the curvature and training-state ones. */
   private static Diagnostics diagnostics(TrainerState s) {
     List<DiagnosticValue> values = new ArrayList<>();
@@ -219,7 +236,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     return values.isEmpty() ? null : new Diagnostics(null, values);
   }
 
-  private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot) {
+  private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot)
+      throws Exception {
     if (s.lastSnapshotEventTime == Long.MIN_VALUE && s.maxEventTime != Long.MIN_VALUE) {
       // The event-time cadence counts from the first event the model saw.
       s.lastSnapshotEventTime = s.maxEventTime;
@@ -237,7 +255,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       return;
     }
     if (!Snapshots.allFinite(s)) {
-      events.add(new TrainingEvent("snapshot_withheld", s.step, "parameters are not finite; not published"));
+      events.add(new TrainingEvent("SNAPSHOT_WITHHELD", s.step, "parameters are not finite; not published"));
       return;
     }
     s.version++;
@@ -253,7 +271,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
    * buffers when the shapes are unchanged, the counters and the version), start the optimizer and schedule
    * afresh, and say so in the next report.
    */
-  private TrainerSlot migrate(TrainerSlot old, int cfg, ModelTrainer trainer) {
+  private TrainerSlot migrate(TrainerSlot old, int cfg, ModelTrainer trainer) throws Exception {
     TrainerState o = old.state;
     TrainerState n = trainer.newState(o.modelId);
     boolean keepParams = n.params.length == o.params.length && n.buffers.length == o.buffers.length;
@@ -266,7 +284,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     n.rejectedSamples = o.rejectedSamples;
     n.maxEventTime = o.maxEventTime;
     n.lastSnapshotEventTime = o.lastSnapshotEventTime;
-    events.add(new TrainingEvent("config_changed", o.step,
+    events.add(new TrainingEvent("CONFIG_CHANGED", o.step,
         keepParams
             ? "training configuration changed on restart: parameters kept, optimizer and schedule restarted"
             : "training configuration changed on restart with new shapes: model re-initialized"));

@@ -48,8 +48,13 @@ class TrainerFunctionTest {
   }
 
   static KeyedOneInputStreamOperatorTestHarness<String, MiniBatch, TrainingMetrics> harness() throws Exception {
+    return harness(spec());
+  }
+
+  static KeyedOneInputStreamOperatorTestHarness<String, MiniBatch, TrainingMetrics> harness(Map<String, Object> spec)
+      throws Exception {
     var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new TrainerFunction(spec(), TrainingJob.SNAPSHOTS)),
+        new KeyedProcessOperator<>(new TrainerFunction(spec, TrainingJob.SNAPSHOTS)),
         (MiniBatch b) -> b.modelId, Types.STRING);
     h.setup(new AvroSerializer<>(TrainingMetrics.class));
     return h;
@@ -107,10 +112,20 @@ class TrainerFunctionTest {
     return new Outputs(m, s);
   }
 
+  /** The input with tenant-b's 5th batch (index 9) poisoned by a NaN: a skipped batch and its pending event. */
+  static List<MiniBatch> inputWithBadBatch() {
+    List<MiniBatch> in = input();
+    in.get(9).get(4).denseValues()[0] = Double.NaN;
+    return in;
+  }
+
   static Outputs uninterrupted() throws Exception {
+    return uninterrupted(input());
+  }
+
+  static Outputs uninterrupted(List<MiniBatch> in) throws Exception {
     try (var h = harness()) {
       h.open();
-      List<MiniBatch> in = input();
       feed(h, in, 0, in.size());
       h.processWatermark(Long.MAX_VALUE);
       return outputs(h);
@@ -133,16 +148,76 @@ class TrainerFunctionTest {
     return b;
   }
 
+  static TrainingConfig trainingConfig(Map<String, Object> spec) {
+    Map<String, Object> training = new LinkedHashMap<>();
+    for (String k : TrainingConfig.KEYS) {
+      if (spec.containsKey(k)) {
+        training.put(k, spec.get(k));
+      }
+    }
+    return TrainingConfig.fromSpec(new SpecReader("", training));
+  }
+
+  /**
+   * A job restarted from a checkpoint with a changed optimizer keeps each model's parameters and restarts the
+   * optimizer and schedule: the final parameters equal the core's run of the old configuration up to the
+   * restore, then a fresh state of the new configuration seeded with those parameters; the change is reported.
+   */
+  @Test
+  void restoredWithAChangedConfigurationKeepsParametersAndRestartsTheOptimizer() throws Exception {
+    List<MiniBatch> in = input();
+    Map<String, Object> changed = spec();
+    changed.put("optimizer", Map.of("type", "sgd", "lr", 0.1, "momentum", 0.5));
+    int cut = 12;
+    OperatorSubtaskState snap;
+    try (var h = harness()) {
+      h.open();
+      feed(h, in, 0, cut);
+      snap = h.snapshot(1, 0);
+    }
+    Outputs after;
+    try (var h = harness(changed)) {
+      h.initializeState(snap);
+      h.open();
+      feed(h, in, cut, in.size());
+      h.processWatermark(Long.MAX_VALUE);
+      after = outputs(h);
+    }
+    for (String model : List.of("tenant-a", "tenant-b")) {
+      ModelTrainer before = new ModelTrainer(trainingConfig(spec()));
+      TrainerState s = before.newState(model);
+      ModelTrainer next = new ModelTrainer(trainingConfig(changed));
+      TrainerState n = next.newState(model);
+      boolean migrated = false;
+      for (int i = 0; i < in.size(); i++) {
+        MiniBatch b = in.get(i);
+        if (!b.modelId.equals(model)) {
+          continue;
+        }
+        if (i < cut) {
+          before.train(s, b);
+        } else {
+          if (!migrated) {
+            migrated = true;
+            System.arraycopy(s.params, 0, n.params, 0, s.params.length);
+            System.arraycopy(s.buffers, 0, n.buffers, 0, s.buffers.length);
+          }
+          next.train(n, b);
+        }
+      }
+      assertThat(bits(last(after.snapshots(), model).getParameters())).as(model).isEqualTo(bits(n.params));
+      assertThat(last(after.snapshots(), model).getSamplesSeen()).isEqualTo(14 * B + 3);
+      assertThat(last(after.snapshots(), model).getOptimizer()).isEqualTo("sgd");
+      assertThat(after.metrics().stream().filter(m -> m.getModelId().equals(model))
+          .flatMap(m -> m.getEvents().stream()).map(e -> e.getType()))
+          .containsOnlyOnce("CONFIG_CHANGED");
+    }
+  }
+
   @Test
   void finalParametersEqualTheCoreTrainerBitForBit() throws Exception {
     Outputs out = uninterrupted();
-    Map<String, Object> training = new LinkedHashMap<>();
-    for (String k : TrainingConfig.KEYS) {
-      if (spec().containsKey(k)) {
-        training.put(k, spec().get(k));
-      }
-    }
-    TrainingConfig cfg = TrainingConfig.fromSpec(new SpecReader("", training));
+    TrainingConfig cfg = trainingConfig(spec());
     for (String model : List.of("tenant-a", "tenant-b")) {
       ModelTrainer core = new ModelTrainer(cfg);
       TrainerState s = core.newState(model);
@@ -184,10 +259,14 @@ class TrainerFunctionTest {
 
   @Test
   void restoredMidIntervalContinuesToIdenticalOutput() throws Exception {
-    Outputs expected = uninterrupted();
-    List<MiniBatch> in = input();
+    List<MiniBatch> in = inputWithBadBatch();
+    Outputs expected = uninterrupted(in);
+    // The skipped batch is reported once, in tenant-b's own report.
+    assertThat(expected.metrics().stream().flatMap(m -> m.getEvents().stream().map(e -> m.getModelId() + " "
+        + e.getType()))).containsExactly("tenant-b SKIPPED_BATCH");
     // 13 batches: tenant-a at step 7 (mid metrics interval of 3, mid snapshot cadence of 5), tenant-b at step 6.
-    for (int cut : new int[] {1, 13, 29}) {
+    // 11 batches: tenant-b's skipped-batch event is pending (its report comes with its 6th batch).
+    for (int cut : new int[] {1, 11, 13, 29}) {
       OperatorSubtaskState snap;
       Outputs got;
       try (var h = harness()) {
