@@ -111,8 +111,13 @@ public final class ConsumeCommand implements Callable<Integer> {
           Optional<GenericRecord> rec = decode(r);
           if (rec.isEmpty()) {
             undecodable++;
+            Optional<Schema> named = Schemas.fromHeaders(r.headers());
+            boolean otherVersion = named.isPresent() && Schemas.writtenWithOtherVersion(r.headers(), named.get());
             err.println(
-                "skipped " + topic + "/" + r.partition() + "@" + r.offset() + ": not a record of any streamtrain schema");
+                "skipped " + topic + "/" + r.partition() + "@" + r.offset() + ": "
+                    + (otherVersion
+                        ? "a " + named.get().getName() + " written with another schema version (fingerprint differs)"
+                        : "not a record of any streamtrain schema"));
             continue;
           }
           out.println(mapper.writeValueAsString(AvroJson.toJson(rec.get())));

@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
       ProduceCommand.class,
       ConsumeCommand.class,
       TrainCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      WatchCommand.class
     })
 public final class Main implements Runnable {
 

@@ -89,9 +89,18 @@ public final class RestSubmitter {
 
   /** Stops the job with a savepoint into {@code targetDir}; returns the trigger id to poll. */
   public String stopWithSavepoint(String jobId, String targetDir) throws IOException, InterruptedException {
+    return stopWithSavepoint(jobId, targetDir, false);
+  }
+
+  /**
+   * Stops the job with a savepoint; with {@code drain} the sources first emit the end-of-input watermark, so
+   * event-time timers fire (the trainer's final flush, report and snapshot) before the savepoint.
+   */
+  public String stopWithSavepoint(String jobId, String targetDir, boolean drain)
+      throws IOException, InterruptedException {
     ObjectNode req = JSON.createObjectNode();
     req.put("targetDirectory", targetDir);
-    req.put("drain", false);
+    req.put("drain", drain);
     HttpRequest http =
         HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId + "/stop"))
             .header("Content-Type", "application/json")

@@ -2,6 +2,7 @@ package io.streamtrain.job;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.diag.DiagnosticsConfig;
 import io.streamtrain.core.train.TrainingConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +18,8 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@code model}, {@code optimizer}, {@code clip}, {@code schedule}, {@code batching}: the default training
  *       configuration (see {@link TrainingConfig})
  *   <li>{@code models}: optional list of per-model-id overrides {@code {match: REGEX, model: ..., optimizer:
- *       ...}}; the first whose regex matches the whole model id wins, its keys replace the default's
+ *       ...}}; the first whose regex matches the whole model id wins, its keys replace the default's; an entry
+ *       may also carry its own {@code diagnostics} section, which replaces the job's for those models
  *   <li>{@code accept}: regex of model ids to train (default {@code .*}); other ids are rejected as UNKNOWN_MODEL
  *   <li>{@code topics}: {@code samples}, {@code metrics}, {@code models}, {@code rejected} (defaults samples,
  *       metrics, models, rejected-samples), {@code partitions} for topics the job creates (default 2)
@@ -28,12 +30,16 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@code parallelism} (default 2), {@code watermark_out_of_orderness_ms} (default 0)
  *   <li>{@code source}: {@code start} earliest|latest|committed (default earliest), {@code bounded} true to stop
  *       at the offsets that were latest when the job started (default false: a live job runs forever)
+ *   <li>{@code diagnostics}: training diagnostics for every model (see {@link DiagnosticsConfig} for the keys and
+ *       their defaults: on, a curvature probe every 50 batches for models up to 100000 parameters, reservoir 256,
+ *       20 Lanczos steps, probes bounded to 10% of the trainer's time, saddle escape off)
  * </ul>
  */
 public final class JobSpec {
   public static final List<String> KEYS =
       List.of("name", "model", "optimizer", "clip", "schedule", "batching", "models", "accept", "topics",
-          "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source");
+          "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source",
+          "diagnostics");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   private final Map<String, Object> raw;
@@ -52,6 +58,9 @@ public final class JobSpec {
   private final long outOfOrdernessMs;
   private final String startFrom;
   private final boolean bounded;
+  private final DiagnosticsConfig diagnostics;
+  /** Per configuration: its own diagnostics section, or null for the job's. */
+  private final List<DiagnosticsConfig> configDiagnostics = new ArrayList<>();
 
   /** Topic names. */
   public record Topics(String samples, String metrics, String models, String rejected, int partitions)
@@ -83,13 +92,17 @@ public final class JobSpec {
         }
         List<String> allowed = new ArrayList<>(TrainingConfig.KEYS);
         allowed.add("match");
+        allowed.add("diagnostics");
         o.rejectUnknown(allowed);
         Map<String, Object> merged = new LinkedHashMap<>(base);
         for (Map.Entry<String, ?> e : o.map().entrySet()) {
-          if (!"match".equals(e.getKey())) {
+          if (!"match".equals(e.getKey()) && !"diagnostics".equals(e.getKey())) {
             merged.put(e.getKey(), e.getValue());
           }
         }
+        // Diagnostics are not part of the training configuration a checkpoint identifies: changing them on a
+        // restart keeps the optimizer state.
+        configDiagnostics.add(o.has("diagnostics") ? DiagnosticsConfig.fromSpec(o.child("diagnostics")) : null);
         configMaps.add(merged);
         configs.add(TrainingConfig.fromSpec(new SpecReader(o.path(), merged)));
       }
@@ -101,6 +114,7 @@ public final class JobSpec {
       }
     } else {
       matchers.add(Pattern.compile(".*"));
+      configDiagnostics.add(null);
       configMaps.add(base);
       configs.add(TrainingConfig.fromSpec(new SpecReader("", base)));
     }
@@ -135,6 +149,8 @@ public final class JobSpec {
     src.rejectUnknown("start", "bounded");
     startFrom = src.getEnum("start", "earliest", List.of("earliest", "latest", "committed"));
     bounded = src.getBoolean("bounded", false);
+    diagnostics = DiagnosticsConfig.fromSpec(
+        r.has("diagnostics") ? r.child("diagnostics") : new SpecReader("diagnostics", Map.of()));
   }
 
   private static long nonNegative(SpecReader r, String key, long dflt) {
@@ -218,5 +234,16 @@ public final class JobSpec {
 
   public boolean bounded() {
     return bounded;
+  }
+
+  /** Diagnostics settings of configuration {@code i}: its own section, else the job's. */
+  public DiagnosticsConfig diagnostics(int i) {
+    DiagnosticsConfig c = configDiagnostics.get(i);
+    return c != null ? c : diagnostics;
+  }
+
+  /** Training diagnostics settings (defaults when the spec has no {@code diagnostics} section). */
+  public DiagnosticsConfig diagnostics() {
+    return diagnostics;
   }
 }

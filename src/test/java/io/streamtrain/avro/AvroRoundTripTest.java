@@ -81,7 +81,8 @@ class AvroRoundTripTest {
             .setConsumerLag(1234L)
             .setEvents(List.of(new TrainingEvent("ROLLBACK", 41L, "loss spike 12x")))
             .setDiagnostics(
-                new Diagnostics("SADDLE", List.of(new DiagnosticValue("hessian_min_eigenvalue", -0.3))))
+                new Diagnostics("SADDLE", "lambda_min -0.3 < 0 with a small gradient",
+                    List.of(new DiagnosticValue("hessian_min_eigenvalue", -0.3))))
             .setGradNorm(Double.POSITIVE_INFINITY)
             .build();
     // Avro's record equality treats NaN != NaN; the JSON rendering compares every field, NaN included.

@@ -129,6 +129,32 @@ public final class Batch {
     size++;
   }
 
+  /**
+   * Appends a copy of row {@code i} of {@code src} (same feature space): its dense values, sparse entries, label
+   * and weight. Used to keep samples (the diagnostics' reservoir) without going back to the examples.
+   */
+  public void addRowFrom(Batch src, int i) {
+    if (size == capacity) {
+      throw new IllegalStateException("batch is full (capacity " + capacity + ")");
+    }
+    if (src.denseDim != denseDim) {
+      throw new IllegalArgumentException("dense width " + src.denseDim + " != " + denseDim);
+    }
+    System.arraycopy(src.dense, i * denseDim, dense, size * denseDim, denseDim);
+    int from = src.rowPtr[i];
+    int len = src.rowPtr[i + 1] - from;
+    int start = rowPtr[size];
+    if (len > 0) {
+      ensureNnz(start + len);
+      System.arraycopy(src.colIdx, from, colIdx, start, len);
+      System.arraycopy(src.colVal, from, colVal, start, len);
+    }
+    rowPtr[size + 1] = start + len;
+    labels[size] = src.labels[i];
+    weights[size] = src.weights[i];
+    size++;
+  }
+
   /** Insertion sort of one short row by column, summing duplicates; returns the new end. */
   private int sortAndMerge(int from, int to) {
     for (int i = from + 1; i < to; i++) {

@@ -22,6 +22,12 @@ public final class FeatureSpace {
   /** Largest hashed space: 2^30 slots keeps every input column index inside an int. */
   public static final int MAX_HASH_BITS = 30;
 
+  /**
+   * Largest accepted magnitude of a feature value or a label: beyond it, squares and products in the loss and
+   * its gradient overflow double precision (1e100 squared is 1e200; 1e300 squared is infinite).
+   */
+  public static final double MAX_ABS_VALUE = 1e100;
+
   public static final int INDEX_SEED = 0;
   public static final int SIGN_SEED = 1;
 
@@ -203,23 +209,31 @@ public final class FeatureSpace {
         return RejectReason.MALFORMED_FIELD;
       }
     }
+    // Non-finite values first; magnitudes beyond MAX_ABS_VALUE (finite, but their squares and products overflow
+    // double) are the last check, so a sample with both is reported as non-finite.
+    boolean tooLarge = Math.abs(y) > MAX_ABS_VALUE;
     double[] d = e.denseValues();
     for (int i = 0; i < dense; i++) {
       if (!Double.isFinite(d[i])) {
         return RejectReason.NON_FINITE_FEATURE;
       }
+      tooLarge |= Math.abs(d[i]) > MAX_ABS_VALUE;
     }
     for (int i = 0; i < ns; i++) {
-      if (!Double.isFinite(e.sparseValue(i))) {
+      double v = e.sparseValue(i);
+      if (!Double.isFinite(v)) {
         return RejectReason.NON_FINITE_FEATURE;
       }
+      tooLarge |= Math.abs(v) > MAX_ABS_VALUE;
     }
     for (int i = 0; i < nn; i++) {
-      if (!Double.isFinite(e.numericValue(i))) {
+      double v = e.numericValue(i);
+      if (!Double.isFinite(v)) {
         return RejectReason.NON_FINITE_FEATURE;
       }
+      tooLarge |= Math.abs(v) > MAX_ABS_VALUE;
     }
-    return RejectReason.OK;
+    return tooLarge ? RejectReason.VALUE_TOO_LARGE : RejectReason.OK;
   }
 
   @Override

@@ -18,6 +18,7 @@ public enum RejectReason {
   NAMED_FIELDS_NOT_ACCEPTED("the sample has named fields but the model declares no hashed feature space"),
   MALFORMED_FIELD("a named field has a null name or a null categorical value"),
   NON_FINITE_FEATURE("a dense, sparse or numeric field value is NaN or infinite"),
+  VALUE_TOO_LARGE("a feature value or the label exceeds 1e100 in magnitude (its square would overflow)"),
   UNKNOWN_MODEL("no model is configured for the sample's model id (set by the job)"),
   UNDECODABLE("the record could not be decoded (set by the job)");
 

@@ -70,11 +70,7 @@ public enum Activation {
 
   /** The logistic function without overflow for large |z|. */
   public static double sigmoid(double z) {
-    if (z >= 0) {
-      return 1.0 / (1.0 + Math.exp(-z));
-    }
-    double e = Math.exp(z);
-    return e / (1.0 + e);
+    return io.streamtrain.core.loss.LogisticLoss.sigmoid(z);
   }
 
   /** torch.nn.init.calculate_gain's name for this activation. */

@@ -24,6 +24,11 @@ import io.streamtrain.core.feature.FeatureSpace;
  * is the explicit call that advances the running statistics after a training step. Evaluation mode (running
  * statistics, no dropout) is used by {@link #predict} and {@link #evalLoss}.
  *
+ * <p>Determinism. Every sum runs in a fixed order, so the same inputs give bit-identical results run to run.
+ * exp, log and tanh come from {@link Math} (JIT intrinsics): identical on the same JVM build and CPU
+ * architecture, which is what checkpoint recovery needs; across architectures they may differ in the last bit.
+ * Initialization uses {@link StrictMath} and is bit-identical everywhere.
+ *
  * <p>Memory. Scratch arrays live in the instance and grow to the largest batch seen, so steady-state calls
  * allocate nothing. An instance is NOT thread-safe: use one per thread (create it from the {@link ModelSpec}).
  */

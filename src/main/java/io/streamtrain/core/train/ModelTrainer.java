@@ -2,6 +2,8 @@ package io.streamtrain.core.train;
 
 import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.data.Example;
+import io.streamtrain.core.diag.Diagnostician;
+import io.streamtrain.core.diag.DiagnosticsConfig;
 import io.streamtrain.core.feature.Target;
 import io.streamtrain.core.model.Model;
 import io.streamtrain.core.model.ParamGroup;
@@ -32,6 +34,7 @@ public final class ModelTrainer {
   private final int[] paramSplit;
   private final StepResult result = new StepResult();
   private double[] predictions;
+  private Diagnostician diagnostician;
 
   public ModelTrainer(TrainingConfig config) {
     this.config = config;
@@ -51,6 +54,21 @@ public final class ModelTrainer {
 
   public Model model() {
     return model;
+  }
+
+  /**
+   * Turns on training diagnostics for the steps of {@link #train(TrainerState, Batch)}: per-batch gradient
+   * statistics, curvature probes and the training-state classification into {@link TrainerState#diag}, with the
+   * trainer's and the diagnostics' time measured ({@link System#nanoTime}) for the probe budget. Returns this.
+   */
+  public ModelTrainer enableDiagnostics(DiagnosticsConfig c) {
+    this.diagnostician = c == null || !c.enabled() ? null : new Diagnostician(c, model, config.batching().batchSize());
+    return this;
+  }
+
+  /** The diagnostics engine, or null when diagnostics are off. */
+  public Diagnostician diagnostician() {
+    return diagnostician;
   }
 
   /** A fresh state: parameters from the configured initializer and seed, initial buffers, a new optimizer. */
@@ -84,10 +102,26 @@ public final class ModelTrainer {
    * is predicted before the model has trained on it).
    */
   public StepResult train(TrainerState s, Batch b) {
+    Diagnostician dg = diagnostician;
+    long t0 = dg == null ? 0 : System.nanoTime();
     int correct = progressiveCorrect(s, b);
     computeGradient(s, b, grad);
+    if (dg == null) {
+      result.correct = correct;
+      applyGradient(s, b, grad, result.loss);
+      return result;
+    }
+    long t1 = System.nanoTime();
+    dg.observeGradient(s.diag, s.params, b, grad);
+    long t2 = System.nanoTime();
     result.correct = correct;
     applyGradient(s, b, grad, result.loss);
+    long t3 = System.nanoTime();
+    // The step's own time goes in before the probe decides whether it fits the budget.
+    s.diag.trainNanos += (t1 - t0) + (t3 - t2);
+    double lr = Double.isNaN(result.lr) ? s.optimizer.lr() : result.lr;
+    dg.afterStep(s.diag, s.params, result.loss, result.gradNorm, result.skipped, lr, s.step);
+    s.diag.diagNanos += (t2 - t1) + (System.nanoTime() - t3);
     return result;
   }
 

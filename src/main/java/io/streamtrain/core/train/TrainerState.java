@@ -1,5 +1,6 @@
 package io.streamtrain.core.train;
 
+import io.streamtrain.core.diag.DiagState;
 import io.streamtrain.core.optim.Optimizer;
 import io.streamtrain.core.schedule.LrScheduler;
 import java.io.DataInput;
@@ -15,8 +16,10 @@ import java.io.IOException;
  */
 public final class TrainerState {
   private static final int MAGIC = 0x53545453; // "STTS"
-  /** 2 added the last step's figures at the end; version 1 states (without them) are still read. */
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 1;
+  /** Values of the long and double blocks before the diagnostics' (format version 1 as first released). */
+  private static final int BASE_LONGS = 19;
+  private static final int BASE_DOUBLES = 6;
 
   public final String modelId;
   public final double[] params;
@@ -59,6 +62,12 @@ public final class TrainerState {
   public double lastParamNorm = Double.NaN;
   public long lastSnapshotStep;
   public long lastSnapshotEventTime = Long.MIN_VALUE;
+  /**
+   * Diagnostics of this model (gradient statistics, loss window, latest probe, training state). Its scalars ride
+   * at the end of the count-prefixed long and double blocks, so states written before diagnostics existed read
+   * with defaults, and readers that predate them skip the extra values.
+   */
+  public final DiagState diag = new DiagState();
 
   TrainerState(String modelId, double[] params, double[] buffers, Optimizer optimizer, LrScheduler scheduler) {
     this.modelId = modelId;
@@ -103,6 +112,9 @@ public final class TrainerState {
     long[] longs = {step, batches, samplesSeen, skippedBatches, rejectedSamples, version, lossEmaCount,
         intervalBatches, intervalSamples, intervalClipped, intervalRejected, intervalSkipped, intervalEventMin,
         intervalEventMax, maxEventTime, lastSnapshotStep, lastSnapshotEventTime, intervalScored, intervalCorrect};
+    long[] diagLongs = diag.longs();
+    longs = java.util.Arrays.copyOf(longs, BASE_LONGS + diagLongs.length);
+    System.arraycopy(diagLongs, 0, longs, BASE_LONGS, diagLongs.length);
     out.writeShort(longs.length);
     for (long l : longs) {
       out.writeLong(l);
@@ -110,6 +122,9 @@ public final class TrainerState {
     out.writeDouble(lossEma);
     out.writeDouble(intervalLossSum);
     double[] last = {lastLoss, lastGradNorm, lastGradNormClipped, lastLr, lastUpdateRatio, lastParamNorm};
+    double[] diagDoubles = diag.doubles();
+    last = java.util.Arrays.copyOf(last, BASE_DOUBLES + diagDoubles.length);
+    System.arraycopy(diagDoubles, 0, last, BASE_DOUBLES, diagDoubles.length);
     out.writeShort(last.length);
     for (double d : last) {
       out.writeDouble(d);
@@ -123,9 +138,8 @@ public final class TrainerState {
       throw new IOException("not a trainer state (magic " + Integer.toHexString(magic) + ")");
     }
     int version = in.readByte();
-    if (version < 1 || version > FORMAT_VERSION) {
-      throw new IOException("unsupported trainer state version " + version + "; this build reads 1 to "
-          + FORMAT_VERSION);
+    if (version != FORMAT_VERSION) {
+      throw new IOException("unsupported trainer state version " + version + "; this build reads " + FORMAT_VERSION);
     }
     String id = in.readUTF();
     if (!id.equals(modelId)) {
@@ -142,13 +156,10 @@ public final class TrainerState {
     if (scheduler != null) {
       scheduler.readState(in);
     }
-    int n = in.readShort();
-    long[] longs = new long[19];
+    int n = in.readUnsignedShort();
+    long[] longs = new long[Math.max(n, BASE_LONGS)];
     for (int i = 0; i < n; i++) {
-      long v = in.readLong();
-      if (i < longs.length) {
-        longs[i] = v;
-      }
+      longs[i] = in.readLong();
     }
     step = longs[0];
     batches = longs[1];
@@ -171,16 +182,17 @@ public final class TrainerState {
     intervalCorrect = longs[18];
     lossEma = in.readDouble();
     intervalLossSum = in.readDouble();
-    // A version 1 state ends here: a savepoint of an older build restores with no last-step figures (NaN).
-    int m = version >= 2 ? in.readShort() : 0;
-    double[] last = new double[6];
+    int m = in.readUnsignedShort();
+    double[] last = new double[Math.max(m, BASE_DOUBLES)];
     java.util.Arrays.fill(last, Double.NaN);
     for (int i = 0; i < m; i++) {
-      double v = in.readDouble();
-      if (i < last.length) {
-        last[i] = v;
-      }
+      last[i] = in.readDouble();
     }
+    int diagLongCount = Math.max(0, n - BASE_LONGS);
+    diag.setLongs(java.util.Arrays.copyOfRange(longs, BASE_LONGS, BASE_LONGS + diagLongCount), diagLongCount);
+    int diagDoubleCount = Math.max(0, m - BASE_DOUBLES);
+    diag.setDoubles(java.util.Arrays.copyOfRange(last, BASE_DOUBLES, BASE_DOUBLES + diagDoubleCount),
+        diagDoubleCount);
     lastLoss = last[0];
     lastGradNorm = last[1];
     lastGradNormClipped = last[2];

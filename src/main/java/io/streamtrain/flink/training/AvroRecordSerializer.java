@@ -25,7 +25,6 @@ final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecor
   private final String topic;
   private final Class<T> type;
   private final SerializableKey<T> key;
-  private final SerializableTime<T> time;
   private transient SpecificDatumWriter<T> writer;
   private transient ByteArrayOutputStream buffer;
   private transient BinaryEncoder encoder;
@@ -34,14 +33,10 @@ final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecor
   /** A serializable key extractor. */
   interface SerializableKey<T> extends Function<T, String>, java.io.Serializable {}
 
-  /** The record's own event time (ms) for the Kafka timestamp, or null for the producer's clock. */
-  interface SerializableTime<T> extends Function<T, java.time.Instant>, java.io.Serializable {}
-
-  AvroRecordSerializer(String topic, Class<T> type, SerializableKey<T> key, SerializableTime<T> time) {
+  AvroRecordSerializer(String topic, Class<T> type, SerializableKey<T> key) {
     this.topic = topic;
     this.type = type;
     this.key = key;
-    this.time = time;
   }
 
   @Override
@@ -60,11 +55,10 @@ final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecor
       throw new UncheckedIOException(e);
     }
     String k = key.apply(element);
-    // Flink's element timestamp can be Long.MAX_VALUE (records emitted at end of input), which Kafka refuses:
-    // the record's own event time is the meaningful one.
-    java.time.Instant t = time.apply(element);
-    Long ts = t == null || t.toEpochMilli() < 0 ? null : t.toEpochMilli();
-    return new ProducerRecord<>(topic, null, ts, k == null ? null : k.getBytes(StandardCharsets.UTF_8),
+    // The Kafka timestamp is the producer's clock, never the event time the record carries: Flink's element
+    // timestamp can be Long.MAX_VALUE (records emitted at end of input), which Kafka refuses, and a replay of
+    // old events stamped with their event time would fall straight to the topic's time-based retention.
+    return new ProducerRecord<>(topic, null, null, k == null ? null : k.getBytes(StandardCharsets.UTF_8),
         buffer.toByteArray(), headers);
   }
 }

@@ -52,14 +52,11 @@ public final class KafkaTrainingIo {
   public static TrainingJob.Sinks sinks(JobSpec spec, KafkaSettings kafka) {
     return new TrainingJob.Sinks(
         sink(kafka, spec.name() + "-metrics",
-            new AvroRecordSerializer<>(spec.topics().metrics(), TrainingMetrics.class, m -> m.getModelId(),
-                m -> m.getEventTimeEnd())),
+            new AvroRecordSerializer<>(spec.topics().metrics(), TrainingMetrics.class, m -> m.getModelId())),
         sink(kafka, spec.name() + "-models",
-            new AvroRecordSerializer<>(spec.topics().models(), ModelSnapshot.class, m -> m.getModelId(),
-                m -> m.getCreatedAt())),
+            new AvroRecordSerializer<>(spec.topics().models(), ModelSnapshot.class, m -> m.getModelId())),
         sink(kafka, spec.name() + "-rejected",
-            new AvroRecordSerializer<>(spec.topics().rejected(), RejectedSample.class, r -> r.getModelId(),
-                r -> r.getSourceTimestamp())));
+            new AvroRecordSerializer<>(spec.topics().rejected(), RejectedSample.class, r -> r.getModelId())));
   }
 
   private static <T> KafkaSink<T> sink(KafkaSettings kafka, String txPrefix, KafkaRecordSerializationSchema<T> ser) {

@@ -5,6 +5,9 @@ import io.streamtrain.avro.Diagnostics;
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.avro.TrainingEvent;
 import io.streamtrain.avro.TrainingMetrics;
+import io.streamtrain.core.diag.Classification;
+import io.streamtrain.core.diag.DiagEvent;
+import io.streamtrain.core.diag.DiagState;
 import io.streamtrain.core.train.ModelTrainer;
 import io.streamtrain.core.train.ModelTrainer.StepResult;
 import io.streamtrain.core.train.TrainerState;
@@ -31,7 +34,9 @@ import org.apache.flink.util.OutputTag;
  * schedule, counters in keyed state), emits {@link TrainingMetrics} every N batches and a {@link ModelSnapshot}
  * on the snapshot cadence (never a non-finite one), and a final report and snapshot at the end of a bounded
  * input. The math lives in the core's {@link ModelTrainer}; this function only loads state, calls it, stores
- * state and emits.
+ * state and emits. Training diagnostics (the spec's {@code diagnostics} section) ride in the metrics'
+ * {@code diagnostics} record (training state, evidence, named figures), saddle escapes in its events, and the
+ * same figures are gauges under the {@code streamtrain} metric group.
  */
 public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatch, TrainingMetrics> {
   private static final long serialVersionUID = 1L;
@@ -66,6 +71,9 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     volatile long samples;
     volatile long skipped;
     volatile long rejected;
+    volatile String trainingState = "UNKNOWN";
+    volatile int trainingStateCode;
+    volatile java.util.Map<String, Double> diag = java.util.Map.of();
   }
 
   @Override
@@ -92,11 +100,27 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     g.gauge("samplesTrained", (Gauge<Long>) () -> last.samples);
     g.gauge("skippedBatches", (Gauge<Long>) () -> last.skipped);
     g.gauge("rejectedSamples", (Gauge<Long>) () -> last.rejected);
+    g.gauge("trainingState", (Gauge<String>) () -> last.trainingState);
+    g.gauge("trainingStateCode", (Gauge<Integer>) () -> last.trainingStateCode);
+    for (String name : new DiagState().figures().keySet()) {
+      g.gauge(camel(name), (Gauge<Double>) () -> last.diag.getOrDefault(name, Double.NaN));
+    }
+  }
+
+  /** grad_norm_mean -> diagGradNormMean (Flink metric names in the usual camel case). */
+  static String camel(String snake) {
+    StringBuilder b = new StringBuilder("diag");
+    for (String part : snake.split("_")) {
+      if (!part.isEmpty()) {
+        b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+      }
+    }
+    return b.toString();
   }
 
   private ModelTrainer trainer(int i) {
     if (trainers[i] == null) {
-      trainers[i] = new ModelTrainer(spec.configs().get(i));
+      trainers[i] = new ModelTrainer(spec.configs().get(i)).enableDiagnostics(spec.diagnostics(i));
     }
     return trainers[i];
   }
@@ -131,8 +155,13 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       }
       StepResult r = trainer.train(s, batch);
       if (r.skipped) {
-        events.add(new TrainingEvent("SKIPPED_BATCH", s.step,
+        events.add(new TrainingEvent("skipped_batch", s.step,
             "non-finite loss or gradient (loss " + r.loss + ", gradient norm " + r.gradNorm + "); batch skipped"));
+      }
+      if (s.diag.hasEvents()) {
+        for (DiagEvent e : s.diag.drainEvents()) {
+          events.add(new TrainingEvent(e.type(), e.step(), e.message()));
+        }
       }
       record(s, r);
       if (s.intervalBatches >= spec.metricsEveryBatches()) {
@@ -171,6 +200,14 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     last.samples = s.samplesSeen;
     last.skipped = s.skippedBatches;
     last.rejected = s.rejectedSamples;
+    if (s.diag.batches > 0) {
+      last.trainingState = s.diag.lastState.name();
+      last.trainingStateCode = s.diag.lastState.ordinal();
+      if (s.diag.batches % spec.metricsEveryBatches() == 0) {
+        // The figures map is built per report interval, not per batch, to keep the step allocation-free.
+        last.diag = s.diag.figures();
+      }
+    }
   }
 
   private TrainingMetrics report(TrainerState s) throws Exception {
@@ -198,7 +235,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         .setRejectedSamples(s.rejectedSamples)
         .setSkippedBatches(s.skippedBatches)
         .setEvents(pendingEvents())
-        .setDiagnostics(diagnostics(s))
+        .setDiagnostics(diagnostics(s, s.diag.batches > 0))
         .build();
     events.clear();
     s.resetInterval();
@@ -227,13 +264,27 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     return out;
   }
 
-  /** Figures beyond the fixed fields; the diagnostics issue adds the curvature and training-state ones. */
-  private static Diagnostics diagnostics(TrainerState s) {
+  /**
+   * Figures beyond the fixed fields: progressive accuracy, then (diagnostics on) the interval's training state
+   * with its evidence and the named diagnostics figures in their fixed order (figures not computed yet, NaN,
+   * are left out). Resets the diagnostics interval.
+   */
+  private static Diagnostics diagnostics(TrainerState s, boolean diagOn) {
     List<DiagnosticValue> values = new ArrayList<>();
     if (s.intervalScored > 0) {
       values.add(new DiagnosticValue("progressive_accuracy", (double) s.intervalCorrect / s.intervalScored));
     }
-    return values.isEmpty() ? null : new Diagnostics(null, values);
+    if (!diagOn) {
+      return values.isEmpty() ? null : new Diagnostics(null, null, values);
+    }
+    for (Map.Entry<String, Double> e : s.diag.figures().entrySet()) {
+      if (!Double.isNaN(e.getValue())) {
+        values.add(new DiagnosticValue(e.getKey(), e.getValue()));
+      }
+    }
+    Classification c = s.diag.intervalClassification();
+    s.diag.resetInterval();
+    return new Diagnostics(c.state().name(), c.evidence(), values);
   }
 
   private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot)
@@ -255,7 +306,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       return;
     }
     if (!Snapshots.allFinite(s)) {
-      events.add(new TrainingEvent("SNAPSHOT_WITHHELD", s.step, "parameters are not finite; not published"));
+      events.add(new TrainingEvent("snapshot_withheld", s.step, "parameters are not finite; not published"));
       return;
     }
     s.version++;
@@ -284,7 +335,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     n.rejectedSamples = o.rejectedSamples;
     n.maxEventTime = o.maxEventTime;
     n.lastSnapshotEventTime = o.lastSnapshotEventTime;
-    events.add(new TrainingEvent("CONFIG_CHANGED", o.step,
+    events.add(new TrainingEvent("config_changed", o.step,
         keepParams
             ? "training configuration changed on restart: parameters kept, optimizer and schedule restarted"
             : "training configuration changed on restart with new shapes: model re-initialized"));

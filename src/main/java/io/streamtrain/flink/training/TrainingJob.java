@@ -35,11 +35,23 @@ public final class TrainingJob {
   private final JobSpec spec;
   private final Source<SampleRecord, ?, ?> source;
   private final Sinks sinks;
+  private java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<MiniBatch>>
+      batchInterceptor = java.util.function.UnaryOperator.identity();
 
   public TrainingJob(JobSpec spec, Source<SampleRecord, ?, ?> source, Sinks sinks) {
     this.spec = spec;
     this.source = source;
     this.sinks = sinks;
+  }
+
+  /**
+   * Puts a chained, non-keyed step between the batcher and the trainer, e.g. a fault injector in recovery tests.
+   * It must keep the stream partitioned as it is (a map or filter, no rebalance).
+   */
+  public TrainingJob withBatchInterceptor(
+      java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<MiniBatch>> f) {
+    this.batchInterceptor = f;
+    return this;
   }
 
   /** Checkpointing (exactly-once, the spec's interval), object reuse, no generic types. */
@@ -75,7 +87,7 @@ public final class TrainingJob {
     // Batches leave the batcher in the key context they were made in: the stream is still partitioned by model
     // id, so reinterpreting it as keyed is exact and spares a second network shuffle.
     SingleOutputStreamOperator<TrainingMetrics> metrics =
-        DataStreamUtils.reinterpretAsKeyedStream(batches, b -> b.modelId, Types.STRING)
+        DataStreamUtils.reinterpretAsKeyedStream(batchInterceptor.apply(batches), b -> b.modelId, Types.STRING)
             .process(new TrainerFunction(specMap, SNAPSHOTS))
             .returns(new AvroTypeInfo<>(TrainingMetrics.class))
             .name("trainer")

@@ -105,29 +105,6 @@ class TrainerStateTest {
     assertThat(bits(sa.params)).isNotEqualTo(bits(a.newState("m").params));
   }
 
-  /**
-   * A version 1 state (an older build's savepoint: the same bytes without the trailing block of last-step
-   * figures, a short count and 6 doubles) restores the same parameters and counters, with the figures unknown.
-   */
-  @Test
-  void readsAVersionOneStateWithoutTheLastStepFigures() throws IOException {
-    TrainingConfig cfg = config(richSpec());
-    ModelTrainer t = new ModelTrainer(cfg);
-    TrainerState s = t.newState("m");
-    for (List<Example> b : batches(5, 16, 3, 1)) {
-      t.train(s, b);
-    }
-    byte[] v2 = bytes(s);
-    byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 2 - 6 * 8);
-    v1[4] = 1;
-    TrainerState r = t.newState("m");
-    r.read(new DataInputStream(new ByteArrayInputStream(v1)));
-    assertThat(bits(r.params)).isEqualTo(bits(s.params));
-    assertThat(r.step).isEqualTo(5);
-    assertThat(r.lastLoss).isNaN();
-    assertThat(s.lastLoss).isFinite();
-  }
-
   @Test
   void readRejectsAStateOfAnotherModelOrShape() throws IOException {
     TrainingConfig cfg = config(richSpec());

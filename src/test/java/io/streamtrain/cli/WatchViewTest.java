@@ -1,0 +1,58 @@
+package io.streamtrain.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamtrain.avro.DiagnosticValue;
+import io.streamtrain.avro.Diagnostics;
+import io.streamtrain.avro.TrainingEvent;
+import io.streamtrain.avro.TrainingMetrics;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The watch view's sparklines and per-model text, from hand-made metrics. */
+class WatchViewTest {
+
+  @Test
+  void sparklineMapsMinToLowestAndMaxToHighestBlock() {
+    assertThat(WatchView.sparkline(new double[] {0, 1, 2, 3, 4, 5, 6, 7}, 8)).isEqualTo("▁▂▃▄▅▆▇█");
+    assertThat(WatchView.sparkline(new double[] {3, 3, 3}, 3)).isEqualTo("▄▄▄");
+    assertThat(WatchView.sparkline(new double[] {1, Double.NaN, Double.POSITIVE_INFINITY, 2}, 4)).isEqualTo("▁ !█");
+    // Four decades: log scale puts 10 and 100 at 1/3 and 2/3 of the height.
+    assertThat(WatchView.sparkline(new double[] {1, 10, 100, 1000}, 4)).isEqualTo("▁▃▆█");
+  }
+
+  static TrainingMetrics metrics(String id, long step, double loss, double grad, String state, String evidence,
+      List<TrainingEvent> events) {
+    return TrainingMetrics.newBuilder().setModelId(id).setStep(step).setSamplesSeen(step * 10).setLossBatch(loss)
+        .setLossMean(loss).setGradNorm(grad).setLearningRate(0.1).setSamplesPerSecond(1234.0).setConsumerLag(7L)
+        .setEvents(events)
+        .setDiagnostics(new Diagnostics(state, evidence, List.of(new DiagnosticValue("hessian_max_eigenvalue", 2.0),
+            new DiagnosticValue("hessian_min_eigenvalue", -2.0), new DiagnosticValue("layer_grad_ratio", 1e-5))))
+        .build();
+  }
+
+  @Test
+  void rendersOneBlockPerModelSortedWithLatestStateAndHistory() {
+    WatchView v = new WatchView(4);
+    for (int i = 1; i <= 6; i++) {
+      v.accept(metrics("b", i, 7 - i, i, "DESCENDING", "loss change -1", List.of()));
+    }
+    v.accept(metrics("a", 3, 1.0, 0.0, "SADDLE", "lambda_min -2 < 0",
+        List.of(new TrainingEvent("saddle_escape", 3L, "stepped"))));
+    v.accept(metrics("b", 2, 99, 99, "DIVERGED", "stale", List.of())); // older step: ignored
+    List<String> lines = v.render();
+    assertThat(v.modelCount()).isEqualTo(2);
+    assertThat(lines.get(0)).isEqualTo("a  step 3  samples 30  state SADDLE");
+    String text = String.join("\n", lines);
+    assertThat(text).contains("evidence: lambda_min -2 < 0").contains("events: saddle_escape@3")
+        .contains("lr 0.1000  samples/s 1234  lag 7").contains("lambda_max 2.000  lambda_min -2.000")
+        .contains("b  step 6  samples 60  state DESCENDING").doesNotContain("DIVERGED");
+    // b keeps the last 4 reports: losses 4, 3, 2, 1 (falling) and gradient norms 3..6 (rising).
+    assertThat(text).contains("  loss   █▆▃▁  1.000").contains("  |grad| ▁▃▆█  6.000");
+  }
+
+  @Test
+  void emptyViewSaysSo() {
+    assertThat(new WatchView(5).render()).containsExactly("no training metrics yet");
+  }
+}

@@ -1,0 +1,165 @@
+package io.streamtrain.core.diag;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.streamtrain.core.SpecException;
+import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.data.Batch;
+import io.streamtrain.core.random.Xoshiro256;
+import io.streamtrain.core.train.ModelTrainer;
+import io.streamtrain.core.train.TrainerState;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Per-batch statistics against closed forms computed here from explicit per-sample gradients, the probe budget
+ * logic, state persistence, and configuration errors.
+ */
+class GradientStatisticsTest {
+
+  @Test
+  void noiseScaleMatchesExplicitPerSampleGradients() {
+    // Linear regression: g_i = 2 (w.x_i + b - y_i) [x_i; 1]; at w = 0, b = 0 the residual is -y_i.
+    ModelTrainer t = DiagnosticsScenariosTest.trainer(Map.of("type", "linear", "features", Map.of("dense", 3)),
+        Map.of("type", "sgd", "lr", 0.01), null, 16, Map.of("probe_every", 0, "noise_every", 1));
+    TrainerState s = t.newState("noise");
+    Xoshiro256 rng = new Xoshiro256(8);
+    int n = 16;
+    double[][] x = new double[n][3];
+    double[] y = new double[n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < 3; j++) {
+        x[i][j] = rng.nextGaussian();
+      }
+      y[i] = 1.0 + x[i][0] + 0.3 * rng.nextGaussian();
+    }
+    Batch b = DiagnosticsScenariosTest.batch(t, x, y);
+    double[][] g = new double[n][4];
+    double[] mean = new double[4];
+    for (int i = 0; i < n; i++) {
+      double r = -y[i];
+      for (int j = 0; j < 3; j++) {
+        g[i][j] = 2 * r * x[i][j];
+      }
+      g[i][3] = 2 * r;
+      for (int k = 0; k < 4; k++) {
+        mean[k] += g[i][k] / n;
+      }
+    }
+    double trace = 0;
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < 4; k++) {
+        trace += (g[i][k] - mean[k]) * (g[i][k] - mean[k]);
+      }
+    }
+    trace /= n - 1;
+    double meanSq = Lanczos.dot(mean, mean);
+    double g2 = meanSq - trace / n;
+    t.train(s, b);
+    assertThat(s.diag.noiseTraceEma).isCloseTo(trace, within(1e-10 * trace));
+    assertThat(s.diag.noiseG2Ema).isCloseTo(g2, within(1e-10 * Math.abs(g2)));
+    assertThat(s.diag.noiseScale).isCloseTo(trace / g2, within(1e-9 * trace / g2));
+    // First batch: smoothed mean is the norm itself, variance 0.
+    assertThat(s.diag.gradMean).isCloseTo(Math.sqrt(meanSq), within(1e-12));
+    assertThat(s.diag.gradVar).isZero();
+  }
+
+  @Test
+  void exponentialMeanAndVarianceFollowTheRecurrence() {
+    ModelTrainer t = DiagnosticsScenariosTest.trainer(Map.of("type", "linear", "features", Map.of("dense", 1)),
+        Map.of("type", "sgd", "lr", 0.1), null, 1, Map.of("probe_every", 0, "ema_beta", 0.5));
+    TrainerState s = t.newState("ema");
+    double mean = 0;
+    double var = 0;
+    for (int k = 0; k < 5; k++) {
+      t.train(s, DiagnosticsScenariosTest.batch(t, new double[][] {{1.0 + k}}, new double[] {2.0 * k}));
+      double x = s.lastGradNorm;
+      if (k == 0) {
+        mean = x;
+      } else {
+        double diff = x - mean;
+        mean += 0.5 * diff;
+        var = 0.5 * (var + 0.5 * diff * diff);
+      }
+    }
+    assertThat(s.diag.gradMean).isCloseTo(mean, within(1e-12));
+    assertThat(s.diag.gradVar).isCloseTo(var, within(1e-12));
+  }
+
+  static ModelTrainer quadTrainer(double share) {
+    return DiagnosticsScenariosTest.trainer(Map.of("type", "linear", "features", Map.of("dense", 2)),
+        Map.of("type", "sgd", "lr", 1e-3), null, 4,
+        Map.of("probe_every", 1, "reservoir", 16, "budget_share", share, "lanczos_steps", 3));
+  }
+
+  @Test
+  void probesOverTheBudgetAreSkippedAndCountedAndAFullBudgetNeverSkips() {
+    double[][] x = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+    double[] y = {1, 2, 3, 4};
+    ModelTrainer tiny = quadTrainer(1e-12);
+    TrainerState s = tiny.newState("tiny");
+    ModelTrainer full = quadTrainer(1.0);
+    TrainerState f = full.newState("full");
+    for (int i = 0; i < 10; i++) {
+      tiny.train(s, DiagnosticsScenariosTest.batch(tiny, x, y));
+      full.train(f, DiagnosticsScenariosTest.batch(full, x, y));
+    }
+    assertThat(s.diag.probes).isZero();
+    assertThat(s.diag.probesSkipped).isEqualTo(10);
+    assertThat(s.diag.probeShare()).isZero();
+    assertThat(f.diag.probes).isEqualTo(10);
+    assertThat(f.diag.probesSkipped).isZero();
+    assertThat(f.diag.probeShare()).isGreaterThan(0).isLessThan(1);
+  }
+
+  @Test
+  void diagnosticsFiguresSurviveTheTrainerStateRoundTrip() throws Exception {
+    ModelTrainer t = quadTrainer(1.0);
+    TrainerState s = t.newState("m");
+    double[][] x = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+    for (int i = 0; i < 25; i++) {
+      t.train(s, DiagnosticsScenariosTest.batch(t, x, new double[] {1, 2, 3, 4}));
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    s.write(new DataOutputStream(bytes));
+    TrainerState r = t.newState("m");
+    r.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+    Map<String, Double> restored = r.diag.figures();
+    Map<String, Double> original = s.diag.figures();
+    for (String timing : List.of("probe_time_share", "diag_time_share")) {
+      restored.remove(timing);
+      original.remove(timing);
+    }
+    assertThat(restored).isEqualTo(original);
+    assertThat(r.diag.figures().get("hessian_max_eigenvalue")).isEqualTo(s.diag.lambdaMax).isFinite();
+    assertThat(r.diag.lossRing).containsExactly(s.diag.lossRing);
+    assertThat(r.diag.lastState).isEqualTo(s.diag.lastState);
+    assertThat(r.diag.batches).isEqualTo(25);
+    assertThat(r.params).containsExactly(s.params);
+  }
+
+  @Test
+  void configErrorsNameKeyValueAndAllowed() {
+    assertThatThrownBy(() -> DiagnosticsConfig.fromSpec(new SpecReader("diagnostics", Map.of("budget_share", 0))))
+        .isInstanceOf(SpecException.class).hasMessageContaining("diagnostics.budget_share");
+    assertThatThrownBy(() -> DiagnosticsConfig.fromSpec(new SpecReader("diagnostics", Map.of("lanczos", 3))))
+        .isInstanceOf(SpecException.class).hasMessageContaining("lanczos");
+    assertThatThrownBy(() -> DiagnosticsConfig.fromSpec(new SpecReader("diagnostics",
+        Map.of("saddle_escape", Map.of("step", -1)))))
+        .isInstanceOf(SpecException.class).hasMessageContaining("diagnostics.saddle_escape.step");
+    DiagnosticsConfig d = DiagnosticsConfig.defaults();
+    assertThat(d.budgetShare()).isEqualTo(0.10);
+    assertThat(d.probeEveryFor(1000)).isEqualTo(d.probeEvery());
+    assertThat(d.probeEveryFor(200_000)).isZero();
+    assertThat(DiagnosticsConfig.fromSpec(new SpecReader("d", Map.of("probe_every", 7))).probeEveryFor(200_000))
+        .isEqualTo(7);
+    assertThat(List.of(TrainingState.values())).startsWith(TrainingState.UNKNOWN).endsWith(TrainingState.DIVERGED);
+  }
+}
