@@ -226,22 +226,19 @@ public final class SampleCodec {
     return (int) v;
   }
 
+  private static final java.lang.invoke.VarHandle LE_DOUBLE =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(double[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
   private double readDouble() throws IOException {
     if (limit - pos < 8) {
       pos = limit;
       throw new EOFException("truncated Sample record");
     }
-    long bits =
-        (buf[pos] & 0xffL)
-            | (buf[pos + 1] & 0xffL) << 8
-            | (buf[pos + 2] & 0xffL) << 16
-            | (buf[pos + 3] & 0xffL) << 24
-            | (buf[pos + 4] & 0xffL) << 32
-            | (buf[pos + 5] & 0xffL) << 40
-            | (buf[pos + 6] & 0xffL) << 48
-            | (buf[pos + 7] & 0xffL) << 56;
+    // One little-endian 8-byte load (Avro's double encoding) instead of eight byte loads and shifts: the dense
+    // block dominated the source thread's profile in the end-to-end benchmark.
+    double v = (double) LE_DOUBLE.get(buf, pos);
     pos += 8;
-    return Double.longBitsToDouble(bits);
+    return v;
   }
 
   private boolean readBoolean() throws IOException {

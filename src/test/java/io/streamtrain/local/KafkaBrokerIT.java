@@ -44,10 +44,14 @@ class KafkaBrokerIT {
         assertThatThrownBy(() -> Topics.ensure(admin, TopicSpec.of("samples", 3)))
             .hasMessageContaining("exists with 2 partitions but 3 were asked for");
         assertThat(Topics.ensure(admin, TopicSpec.compacted("models", 1))).isTrue();
-        Config cfg =
-            admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "models")))
-                .all().get().values().iterator().next();
-        assertThat(cfg.get("cleanup.policy").value()).isEqualTo("compact");
+        // createTopics returns when the controller has the topic; the broker's metadata follows a moment later
+        // (UnknownTopicOrPartitionException seen on a loaded machine), so wait for it instead of racing it.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+          Config cfg =
+              admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "models")))
+                  .all().get().values().iterator().next();
+          assertThat(cfg.get("cleanup.policy").value()).isEqualTo("compact");
+        });
       }
       // An exactly-once style producer: transactions need the transaction state log settings of a single node.
       Properties pp = new Properties();

@@ -15,6 +15,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Decodes Avro Sample bytes straight into a {@link SampleRecord} with the hand-written codec (no generated
  * objects, no boxing). A record that does not decode is never dropped and never fails the job: it is emitted with
  * reason {@code UNDECODABLE}, its raw bytes and the decoder's message, to go to the rejected-samples topic.
+ *
+ * <p>One {@link SampleRecord} is reused for every record (its arrays only grow): the Kafka source pushes each
+ * record synchronously through the chained validation into the network writer, which serializes it at once, and
+ * with object reuse off Flink copies between chained operators anyway. A caller that collects records must copy.
  */
 public final class SampleDeserializer implements KafkaRecordDeserializationSchema<SampleRecord> {
   private static final long serialVersionUID = 1L;
@@ -23,11 +27,13 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
 
   private transient SampleCodec codec;
   private transient MutableSample scratch;
+  private transient SampleRecord reuse;
 
   @Override
   public void open(DeserializationSchema.InitializationContext context) {
     codec = new SampleCodec();
     scratch = new MutableSample();
+    reuse = new SampleRecord();
   }
 
   @Override
@@ -35,7 +41,11 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     if (codec == null) {
       open(null);
     }
-    SampleRecord r = new SampleRecord();
+    SampleRecord r = reuse;
+    r.configIndex = -1;
+    r.reason = null;
+    r.message = null;
+    r.raw = null;
     r.topic = record.topic();
     r.partition = record.partition();
     r.offset = record.offset();

@@ -18,8 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -44,7 +47,11 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private transient ModelTrainer[] trainers;
   private transient String[] configJson;
   private transient ValueState<TrainerSlot> state;
-  private transient List<TrainingEvent> events;
+  /**
+   * Events not yet reported, per model (keyed state): they belong in that model's next report, and a checkpoint
+   * taken before the report carries them, so a restored job reports them as the uninterrupted one would.
+   */
+  private transient ListState<TrainingEvent> events;
   private transient LastFigures last;
   private transient java.util.Map<String, Long> lastReportNanos;
 
@@ -79,7 +86,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       configJson[i] = TrainerSlot.canonicalJson(spec.configMap(i));
     }
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("trainer", new TrainerSlot.Serializer()));
-    events = new ArrayList<>();
+    events = getRuntimeContext().getListState(
+        new ListStateDescriptor<>("events", new AvroTypeInfo<>(TrainingEvent.class)));
     last = new LastFigures();
     lastReportNanos = new java.util.HashMap<>();
     MetricGroup g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
@@ -173,7 +181,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     }
     TrainerState s = slot.state;
     int cfg = spec.configIndex(s.modelId);
-    if (s.intervalBatches > 0 || s.intervalRejected > 0 || !events.isEmpty()) {
+    if (s.intervalBatches > 0 || s.intervalRejected > 0 || !pendingEvents().isEmpty()) {
       out.collect(report(s));
     }
     if (cfg >= 0) {
@@ -202,7 +210,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     }
   }
 
-  private TrainingMetrics report(TrainerState s) {
+  private TrainingMetrics report(TrainerState s) throws Exception {
     long n = s.intervalBatches - s.intervalSkipped;
     TrainingMetrics m = TrainingMetrics.newBuilder()
         .setModelId(s.modelId)
@@ -226,7 +234,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         .setConsumerLag(null)
         .setRejectedSamples(s.rejectedSamples)
         .setSkippedBatches(s.skippedBatches)
-        .setEvents(new ArrayList<>(events))
+        .setEvents(pendingEvents())
         .setDiagnostics(diagnostics(s, s.diag.batches > 0))
         .build();
     events.clear();
@@ -245,6 +253,15 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       return Double.NaN;
     }
     return s.intervalSamples / ((now - prev) / 1e9);
+  }
+
+  private List<TrainingEvent> pendingEvents() throws Exception {
+    List<TrainingEvent> out = new ArrayList<>();
+    Iterable<TrainingEvent> it = events.get();
+    if (it != null) {
+      it.forEach(out::add);
+    }
+    return out;
   }
 
   /**
@@ -270,7 +287,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     return new Diagnostics(c.state().name(), c.evidence(), values);
   }
 
-  private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot) {
+  private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot)
+      throws Exception {
     if (s.lastSnapshotEventTime == Long.MIN_VALUE && s.maxEventTime != Long.MIN_VALUE) {
       // The event-time cadence counts from the first event the model saw.
       s.lastSnapshotEventTime = s.maxEventTime;
@@ -304,7 +322,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
    * buffers when the shapes are unchanged, the counters and the version), start the optimizer and schedule
    * afresh, and say so in the next report.
    */
-  private TrainerSlot migrate(TrainerSlot old, int cfg, ModelTrainer trainer) {
+  private TrainerSlot migrate(TrainerSlot old, int cfg, ModelTrainer trainer) throws Exception {
     TrainerState o = old.state;
     TrainerState n = trainer.newState(o.modelId);
     boolean keepParams = n.params.length == o.params.length && n.buffers.length == o.buffers.length;
