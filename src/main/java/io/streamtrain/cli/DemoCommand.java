@@ -86,7 +86,7 @@ public final class DemoCommand implements Callable<Integer> {
       Configuration conf = new Configuration();
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
       TrainingJob.configure(env, spec);
-      new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka)).build(env);
+      KafkaTrainingIo.job(spec, kafka).build(env);
       o.printf("training in an embedded Flink MiniCluster (parallelism %d) ...%n%n", spec.parallelism());
       JobClient job = env.executeAsync("streamtrain-demo");
       Live live = new Live(bootstrap, spec.topics().metrics(), o);

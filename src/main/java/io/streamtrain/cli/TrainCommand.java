@@ -111,7 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
     TrainingJob.configure(env, spec);
-    new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka)).build(env);
+    KafkaTrainingIo.job(spec, kafka).build(env);
     System.err.println("streamtrain: training '" + spec.name() + "' from topic " + spec.topics().samples() + " on "
         + kafka.bootstrapServers() + " (embedded Flink, parallelism " + spec.parallelism() + ")");
     JobClient client = env.executeAsync("streamtrain-train-" + spec.name());

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.avro.Buffer;
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.core.SpecException;
-import io.streamtrain.flink.training.Snapshots;
 import io.streamtrain.io.KafkaSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -98,7 +97,7 @@ public final class Holdouts {
           "a model id (and version) published on topic " + h.topic());
     }
     double[] params = best.getParameters().stream().mapToDouble(Double::doubleValue).toArray();
-    if (Snapshots.checksum(params) != best.getChecksum()) {
+    if (io.streamtrain.io.ParameterChecksum.of(params) != best.getChecksum()) {
       throw new SpecException("holdout", h.modelId() + " version " + best.getVersion(),
           "a snapshot whose parameters match its checksum (this one is corrupt)");
     }

@@ -190,7 +190,7 @@ public final class ReplayReport {
       m.put("steps", fm.steps);
       m.put("samples_trained", fm.samplesTrained);
       m.put("rejected", fm.rejected);
-      m.put("parameter_checksum", io.streamtrain.flink.training.Snapshots.checksum(fm.params));
+      m.put("parameter_checksum", io.streamtrain.io.ParameterChecksum.of(fm.params));
       models.add(m);
     }
     root.put("models", models);

@@ -80,7 +80,7 @@ public final class TrainLatency {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
       TrainingJob.configure(env, spec);
       KafkaSettings kafka = KafkaSettings.ofBootstrap(bootstrap);
-      new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka)).build(env);
+      KafkaTrainingIo.job(spec, kafka).build(env);
       JobClient job = env.executeAsync("latency");
 
       Histogram oldest = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);

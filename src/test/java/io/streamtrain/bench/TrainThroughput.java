@@ -117,7 +117,7 @@ public final class TrainThroughput {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
     TrainingJob.configure(env, spec);
     KafkaSettings kafka = KafkaSettings.ofBootstrap(bootstrap);
-    new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka)).build(env);
+    KafkaTrainingIo.job(spec, kafka).build(env);
     env.execute(spec.name());
   }
 

@@ -68,7 +68,7 @@ class ReplayIT {
     conf.setString("restart-strategy.type", "none");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
     TrainingJob.configure(env, spec);
-    new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka()), KafkaTrainingIo.sinks(spec, kafka())).build(env);
+    KafkaTrainingIo.job(spec, kafka()).build(env);
     env.execute(spec.name());
   }
 

@@ -35,7 +35,7 @@ public final class TrainingRuns {
   /** The job graph of {@code spec} against the broker, on {@code env}. */
   public static TrainingJob job(JobSpec spec, String bootstrap) {
     KafkaSettings kafka = KafkaSettings.ofBootstrap(bootstrap);
-    return new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka));
+    return KafkaTrainingIo.job(spec, kafka);
   }
 
   /** Runs a bounded spec to its end, restarts off. */

@@ -27,6 +27,11 @@ public final class KafkaTrainingIo {
 
   private KafkaTrainingIo() {}
 
+  /** The training job of {@code spec} reading from and writing to Kafka. */
+  public static TrainingJob job(JobSpec spec, KafkaSettings kafka) {
+    return new TrainingJob(spec, source(spec, kafka), sinks(spec, kafka));
+  }
+
   public static KafkaSource<SampleRecord> source(JobSpec spec, KafkaSettings kafka) {
     Properties props = kafka.toProperties(Map.of(
         "max.poll.records", "5000",

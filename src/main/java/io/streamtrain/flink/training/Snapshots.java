@@ -8,12 +8,12 @@ import io.streamtrain.core.model.Model;
 import io.streamtrain.core.model.ParamGroup;
 import io.streamtrain.core.model.ParamLayout;
 import io.streamtrain.core.train.TrainerState;
+import io.streamtrain.io.ParameterChecksum;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32C;
 
 /**
  * Builds the wire {@link ModelSnapshot} of a model: spec (type, tensor shapes, feature space, model JSON),
@@ -70,27 +70,8 @@ public final class Snapshots {
         .setParameters(params)
         .setBuffers(buffers)
         .setOptimizer(s.optimizer.type())
-        .setChecksum(checksum(s.params))
+        .setChecksum(ParameterChecksum.of(s.params))
         .build();
-  }
-
-  /** CRC32C of the parameters as consecutive little-endian IEEE-754 doubles, unsigned 32 bits in a long. */
-  public static long checksum(double[] params) {
-    CRC32C crc = new CRC32C();
-    byte[] buf = new byte[8 * 1024];
-    int pos = 0;
-    for (double d : params) {
-      long bits = Double.doubleToRawLongBits(d);
-      for (int k = 0; k < 8; k++) {
-        buf[pos++] = (byte) (bits >>> (8 * k));
-      }
-      if (pos == buf.length) {
-        crc.update(buf, 0, pos);
-        pos = 0;
-      }
-    }
-    crc.update(buf, 0, pos);
-    return crc.getValue();
   }
 
   private static List<Integer> toList(int[] a) {

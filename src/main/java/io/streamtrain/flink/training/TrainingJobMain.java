@@ -37,7 +37,7 @@ public final class TrainingJobMain {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(spec.parallelism());
     TrainingJob.configure(env, spec);
-    new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka)).build(env);
+    KafkaTrainingIo.job(spec, kafka).build(env);
     env.execute("streamtrain-train-" + spec.name());
   }
 }

@@ -40,7 +40,7 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
     spec = JobSpec.fromMap(specMap);
     spaces = new FeatureSpace[spec.configs().size()];
     for (int i = 0; i < spaces.length; i++) {
-      spaces[i] = spec.configs().get(i).model().newModel(1).featureSpace();
+      spaces[i] = spec.configs().get(i).model().features();
     }
     configOf = new HashMap<>();
     rejections = new Rejections();

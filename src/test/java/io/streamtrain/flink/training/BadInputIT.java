@@ -173,7 +173,7 @@ class BadInputIT {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
       TrainingJob.configure(env, spec);
       io.streamtrain.io.KafkaSettings kafka = io.streamtrain.io.KafkaSettings.ofBootstrap(bs);
-      new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka)).build(env);
+      KafkaTrainingIo.job(spec, kafka).build(env);
       env.execute("bad-input");
 
       List<RejectedSample> rejected = decodeAll(readAll(bs, "bad-rejected"), RejectedSample.class);

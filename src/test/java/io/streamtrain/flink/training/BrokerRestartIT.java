@@ -54,7 +54,7 @@ class BrokerRestartIT {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
       TrainingJob.configure(env, live);
       KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
-      new TrainingJob(live, KafkaTrainingIo.source(live, kafka), KafkaTrainingIo.sinks(live, kafka)).build(env);
+      KafkaTrainingIo.job(live, kafka).build(env);
       JobClient job = env.executeAsync("broker-restart");
       Awaitility.await("training under way").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
           .ignoreExceptions()

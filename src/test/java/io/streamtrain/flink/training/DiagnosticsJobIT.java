@@ -99,7 +99,7 @@ class DiagnosticsJobIT {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
     TrainingJob.configure(env, spec);
     KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
-    new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka)).build(env);
+    KafkaTrainingIo.job(spec, kafka).build(env);
     env.execute(spec.name());
     metrics = decodeAll(readAll(bs, P + "metrics"), TrainingMetrics.class);
     snapshots = decodeAll(readAll(bs, P + "models"), ModelSnapshot.class);

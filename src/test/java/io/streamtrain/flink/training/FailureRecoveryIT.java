@@ -126,7 +126,7 @@ class FailureRecoveryIT {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
     TrainingJob.configure(env, spec);
     KafkaSettings kafka = KafkaSettings.ofBootstrap(bootstrap);
-    TrainingJob job = new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka));
+    TrainingJob job = KafkaTrainingIo.job(spec, kafka);
     if (injector != null) {
       job.withBatchInterceptor(s -> s.map(injector).returns(MiniBatch.TYPE).name("fault-injector"));
     }

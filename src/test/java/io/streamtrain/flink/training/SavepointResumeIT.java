@@ -55,7 +55,7 @@ class SavepointResumeIT {
       JobSpec live = spec("sp-job", "sp-", false);
       StreamExecutionEnvironment env1 = TrainingRuns.env(live, null);
       KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
-      new TrainingJob(live, KafkaTrainingIo.source(live, kafka), KafkaTrainingIo.sinks(live, kafka)).build(env1);
+      KafkaTrainingIo.job(live, kafka).build(env1);
       JobClient job = env1.executeAsync("sp-first-half");
       long expectedSteps = (half - 256 + 32) / 32; // the buffer (256) fills, then one batch per 32 samples
       Awaitility.await("first half trained").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
@@ -69,8 +69,7 @@ class SavepointResumeIT {
       produce(bs, gen, 4000);
       JobSpec resumed = spec("sp-job", "sp-", false);
       StreamExecutionEnvironment env2 = TrainingRuns.env(resumed, savepoint);
-      new TrainingJob(resumed, KafkaTrainingIo.source(resumed, kafka), KafkaTrainingIo.sinks(resumed, kafka))
-          .build(env2);
+      KafkaTrainingIo.job(resumed, kafka).build(env2);
       JobClient job2 = env2.executeAsync("sp-second-half");
       Awaitility.await("all samples consumed and checkpointed").atMost(Duration.ofMinutes(2))
           .pollInterval(Duration.ofMillis(500))

@@ -68,7 +68,7 @@ class TrainingJobIT {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
     TrainingJob.configure(env, spec);
     KafkaSettings kafka = KafkaSettings.ofBootstrap(broker.bootstrapServers());
-    new TrainingJob(spec, KafkaTrainingIo.source(spec, kafka), KafkaTrainingIo.sinks(spec, kafka)).build(env);
+    KafkaTrainingIo.job(spec, kafka).build(env);
     env.execute(spec.name());
   }
 

@@ -62,8 +62,7 @@ class UpgradeSafetyIT {
       JobSpec resumed = spec("up-job", "up-", false);
       StreamExecutionEnvironment env = TrainingRuns.env(resumed, copy.toUri().toString());
       KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
-      new TrainingJob(resumed, KafkaTrainingIo.source(resumed, kafka), KafkaTrainingIo.sinks(resumed, kafka))
-          .build(env);
+      KafkaTrainingIo.job(resumed, kafka).build(env);
       JobClient job = env.executeAsync("upgrade-restore");
       Awaitility.await("all samples consumed").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
           .ignoreExceptions()
@@ -72,7 +71,7 @@ class UpgradeSafetyIT {
 
       JobSpec fresh = spec("fresh-job", "fresh-", true);
       StreamExecutionEnvironment env2 = TrainingRuns.env(fresh, null);
-      new TrainingJob(fresh, KafkaTrainingIo.source(fresh, kafka), KafkaTrainingIo.sinks(fresh, kafka)).build(env2);
+      KafkaTrainingIo.job(fresh, kafka).build(env2);
       env2.execute("fresh");
 
       ModelSnapshot a = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "up-models"), ModelSnapshot.class), null);
@@ -137,7 +136,7 @@ class UpgradeSafetyIT {
       JobSpec live = spec("up-job", "up-", false);
       StreamExecutionEnvironment env = TrainingRuns.env(live, null);
       KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
-      new TrainingJob(live, KafkaTrainingIo.source(live, kafka), KafkaTrainingIo.sinks(live, kafka)).build(env);
+      KafkaTrainingIo.job(live, kafka).build(env);
       JobClient job = env.executeAsync("upgrade-fixture");
       Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
           .until(() -> TrainingRuns.committedToEnd(bs, "streamtrain-up-job", "up-samples"));
