@@ -70,6 +70,7 @@ public final class Topics {
             .configs(spec.configs());
     try {
       admin.createTopics(List.of(nt)).all().get(60, TimeUnit.SECONDS);
+      awaitLeaders(admin, spec.name(), nt.numPartitions(), 60_000);
       return true;
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TopicExistsException) {
@@ -83,6 +84,41 @@ public final class Topics {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted creating topic " + spec.name(), e);
+    }
+  }
+
+  /**
+   * Waits until every partition of a just-created topic answers a leader-only request (ListOffsets). Until its
+   * leader has taken over, produce requests get NOT_LEADER_OR_FOLLOWER, and an idempotent producer's retried
+   * batches can stall until their delivery timeout: writing right after creation is only safe after this.
+   */
+  public static void awaitLeaders(Admin admin, String topic, int partitions, long timeoutMs) {
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> probe = new TreeMap<>(
+        java.util.Comparator.comparingInt(org.apache.kafka.common.TopicPartition::partition));
+    for (int p = 0; p < partitions; p++) {
+      probe.put(new org.apache.kafka.common.TopicPartition(topic, p),
+          org.apache.kafka.clients.admin.OffsetSpec.latest());
+    }
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (true) {
+      try {
+        admin.listOffsets(probe).all().get(10, TimeUnit.SECONDS);
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("topic " + topic + ": partition leaders not ready after " + timeoutMs
+              + " ms: " + e.getMessage(), e);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for the leaders of " + topic, e);
+      }
+      try {
+        Thread.sleep(50); // polling the broker for leadership; not a wait on a fixed duration
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for the leaders of " + topic, e);
+      }
     }
   }
 

@@ -34,6 +34,9 @@ public final class KafkaTestSupport {
         list.add(new NewTopic(t, partitions, (short) 1));
       }
       admin.createTopics(list).all().get();
+      for (String t : topics) {
+        io.streamtrain.io.Topics.awaitLeaders(admin, t, partitions, 60_000);
+      }
     }
   }
 
