@@ -15,8 +15,9 @@ import java.util.regex.PatternSyntaxException;
  * A training job spec (jobs/*.yaml), validated completely before anything starts. Top-level keys:
  * <ul>
  *   <li>{@code name}: the job's name (consumer group, transactional ids); letters, digits, '.', '_' and '-'
- *   <li>{@code model}, {@code optimizer}, {@code clip}, {@code schedule}, {@code batching}: the default training
- *       configuration (see {@link TrainingConfig})
+ *   <li>{@code model}, {@code optimizer}, {@code clip}, {@code schedule}, {@code batching}, {@code guard}: the
+ *       default training configuration (see {@link TrainingConfig}; {@code guard} is the loss-spike rollback,
+ *       {@link io.streamtrain.core.train.LossGuard})
  *   <li>{@code models}: optional list of per-model-id overrides {@code {match: REGEX, model: ..., optimizer:
  *       ...}}; the first whose regex matches the whole model id wins, its keys replace the default's; an entry
  *       may also carry its own {@code diagnostics} section, which replaces the job's for those models
@@ -37,8 +38,8 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class JobSpec {
   public static final List<String> KEYS =
-      List.of("name", "model", "optimizer", "clip", "schedule", "batching", "models", "accept", "topics",
-          "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source",
+      List.of("name", "model", "optimizer", "clip", "schedule", "batching", "guard", "models", "accept",
+          "topics", "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source",
           "diagnostics");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 

@@ -46,8 +46,8 @@ import java.util.TreeMap;
 public final class ReplaySpec {
   public static final List<String> KEYS = List.of("name", "mode", "source", "configs", "holdout", "metrics",
       "label_delay", "output", "rank_by", "parallelism");
-  static final List<String> TRAINING_KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "models",
-      "accept");
+  static final List<String> TRAINING_KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard",
+      "models", "accept");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   /**

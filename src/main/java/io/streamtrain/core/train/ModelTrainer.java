@@ -19,7 +19,9 @@ import java.util.List;
  * gradients on several workers and apply their mean in one place.
  *
  * <p>Divergence guard: a batch whose loss or gradient is not finite is skipped (no update, no schedule step,
- * buffers untouched) and counted, so one bad batch never poisons the parameters.
+ * buffers untouched) and counted, so one bad batch never poisons the parameters. With a {@link LossGuard}
+ * configured, a batch whose loss spikes above a factor of the smoothed loss is not applied either: the state rolls
+ * back to the last good copy and the learning rate is cut (see {@link LossGuard} for the rules).
  *
  * <p>One instance per configuration and thread: it owns the model's scratch memory, a reusable batch and the
  * gradient buffer, so steady-state steps allocate nothing.
@@ -143,6 +145,8 @@ public final class ModelTrainer {
     StepResult r = result;
     r.loss = loss;
     r.samples = b.size();
+    r.skipped = false;
+    r.rolledBack = false;
     s.batches++;
     if (r.correct >= 0) {
       s.intervalScored += b.size();
@@ -155,14 +159,32 @@ public final class ModelTrainer {
       skip(s, r);
       return r;
     }
+    LossGuard guard = config.guard();
+    GuardState gs = s.guard;
+    if (guard != null) {
+      if (gs.hasGood && s.step >= gs.resumeStep && s.lossEmaCount >= guard.warmupSteps()) {
+        double smoothed = s.smoothedLoss();
+        if (guard.isSpike(loss, smoothed)) {
+          rollback(s, guard, r, smoothed);
+          return r;
+        }
+      }
+      // The state before this step produced a normal loss on this batch: a good state to come back to.
+      if (!gs.hasGood || s.step - gs.goodStep >= guard.goodStateEvery()) {
+        gs.save(s);
+      }
+    }
     // torch BatchNorm1d updates its running statistics in the forward pass, i.e. at the pre-update parameters.
     model.updateBuffers(s.params, b, s.buffers);
     LrScheduler sched = s.scheduler;
     if (sched != null) {
-      s.optimizer.setLr(sched.lr());
+      // lrScale is 1 unless the loss guard cut it (x * 1.0 == x exactly, so unguarded runs are unchanged).
+      s.optimizer.setLr(sched.lr() * gs.lrScale);
       if (sched.cyclesMomentum()) {
         s.optimizer.setMomentum(sched.currentMomentum());
       }
+    } else if (gs.lrScale != 1.0) {
+      s.optimizer.setLr(s.baseLr * gs.lrScale);
     }
     r.lr = s.optimizer.lr();
     double paramNormBefore = l2Norm(s.params);
@@ -196,6 +218,25 @@ public final class ModelTrainer {
     s.lossEma = LOSS_EMA_BETA * s.lossEma + (1.0 - LOSS_EMA_BETA) * loss;
     s.lossEmaCount++;
     return r;
+  }
+
+  /**
+   * The batch's loss spiked: it is not applied; parameters, buffers, optimizer and schedule go back to the last
+   * good state, the smoothed loss to its value then, the learning-rate scale is cut and checks pause for the
+   * warm-up. The batch counts as skipped; the trainer's step and sample counters keep running (metrics and
+   * snapshot versions never go backwards).
+   */
+  private static void rollback(TrainerState s, LossGuard guard, StepResult r, double smoothed) {
+    GuardState gs = s.guard;
+    gs.restore(s);
+    gs.lrScale *= guard.lrCut();
+    gs.rollbacks++;
+    gs.resumeStep = s.step + guard.warmupSteps();
+    r.rolledBack = true;
+    r.smoothedLoss = smoothed;
+    r.rolledBackTo = gs.goodStep;
+    r.lrScale = gs.lrScale;
+    skip(s, r);
   }
 
   private static void skip(TrainerState s, StepResult r) {
@@ -270,6 +311,13 @@ public final class ModelTrainer {
     public double paramNorm;
     /** Correct progressive predictions in the batch (before the update); -1 for regression. */
     public int correct = -1;
+    /** The loss guard rolled back instead of applying this batch (then {@link #skipped} is true too). */
+    public boolean rolledBack;
+    /** For a rollback: the smoothed loss the batch loss was compared with, the trainer step of the good state
+     * returned to, and the learning-rate scale from now on. */
+    public double smoothedLoss;
+    public long rolledBackTo;
+    public double lrScale;
 
     void reset() {
       correct = -1;
@@ -283,6 +331,10 @@ public final class ModelTrainer {
       lr = Double.NaN;
       updateRatio = Double.NaN;
       paramNorm = Double.NaN;
+      rolledBack = false;
+      smoothedLoss = Double.NaN;
+      rolledBackTo = -1;
+      lrScale = Double.NaN;
     }
   }
 }

@@ -16,7 +16,8 @@ import java.io.IOException;
  */
 public final class TrainerState {
   private static final int MAGIC = 0x53545453; // "STTS"
-  public static final int FORMAT_VERSION = 1;
+  /** 2 added the loss-spike guard's section at the end; version 1 states read with a fresh guard. */
+  public static final int FORMAT_VERSION = 2;
   /** Values of the long and double blocks before the diagnostics' (format version 1 as first released). */
   private static final int BASE_LONGS = 19;
   private static final int BASE_DOUBLES = 6;
@@ -68,6 +69,10 @@ public final class TrainerState {
    * with defaults, and readers that predate them skip the extra values.
    */
   public final DiagState diag = new DiagState();
+  /** The loss-spike guard's learning-rate scale, rollback count and last good state. */
+  public final GuardState guard = new GuardState();
+  /** The optimizer's learning rate as configured (before schedules and guard cuts); not part of the state. */
+  final double baseLr;
 
   TrainerState(String modelId, double[] params, double[] buffers, Optimizer optimizer, LrScheduler scheduler) {
     this.modelId = modelId;
@@ -75,6 +80,7 @@ public final class TrainerState {
     this.buffers = buffers;
     this.optimizer = optimizer;
     this.scheduler = scheduler;
+    this.baseLr = optimizer.lr();
   }
 
   /** The smoothed loss (bias-corrected exponential moving average, beta {@value ModelTrainer#LOSS_EMA_BETA}). */
@@ -129,6 +135,7 @@ public final class TrainerState {
     for (double d : last) {
       out.writeDouble(d);
     }
+    guard.write(out);
   }
 
   /** Reads a state written by {@link #write} into this one (created from the same configuration). */
@@ -138,8 +145,9 @@ public final class TrainerState {
       throw new IOException("not a trainer state (magic " + Integer.toHexString(magic) + ")");
     }
     int version = in.readByte();
-    if (version != FORMAT_VERSION) {
-      throw new IOException("unsupported trainer state version " + version + "; this build reads " + FORMAT_VERSION);
+    if (version < 1 || version > FORMAT_VERSION) {
+      throw new IOException(
+          "unsupported trainer state version " + version + "; this build reads 1 to " + FORMAT_VERSION);
     }
     String id = in.readUTF();
     if (!id.equals(modelId)) {
@@ -199,6 +207,11 @@ public final class TrainerState {
     lastLr = last[3];
     lastUpdateRatio = last[4];
     lastParamNorm = last[5];
+    if (version >= 2) {
+      guard.read(in, params.length, buffers.length);
+    } else {
+      guard.clear();
+    }
   }
 
   private static void writeDoubles(DataOutput out, double[] a) throws IOException {

@@ -14,27 +14,30 @@ import java.util.Map;
 
 /**
  * Everything that decides how one model trains: the model spec, the optimizer (torch names), optional gradient
- * clipping, an optional learning-rate schedule and the batching. Parsed and fully validated once, at the edge,
- * from a plain map with keys {@code model}, {@code optimizer}, {@code clip}, {@code schedule}, {@code batching};
+ * clipping, an optional learning-rate schedule, the batching and an optional loss-spike guard ({@link LossGuard}).
+ * Parsed and fully validated once, at the edge, from a plain map with keys {@code model}, {@code optimizer},
+ * {@code clip}, {@code schedule}, {@code batching}, {@code guard};
  * every error names the key, the bad value and what is allowed. The raw map is kept, so the configuration can
  * travel with the state it produced (a checkpoint restores exactly what was running).
  */
 public final class TrainingConfig {
-  public static final List<String> KEYS = List.of("model", "optimizer", "clip", "schedule", "batching");
+  public static final List<String> KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard");
 
   private final Map<String, ?> raw;
   private final String path;
   private final ModelSpec model;
   private final OptimizerSpec optimizer;
   private final Batching batching;
+  private final LossGuard guard;
 
   private TrainingConfig(String path, Map<String, ?> raw, ModelSpec model, OptimizerSpec optimizer,
-      Batching batching) {
+      Batching batching, LossGuard guard) {
     this.path = path;
     this.raw = raw;
     this.model = model;
     this.optimizer = optimizer;
     this.batching = batching;
+    this.guard = guard;
   }
 
   public static TrainingConfig fromSpec(SpecReader r) {
@@ -46,7 +49,8 @@ public final class TrainingConfig {
     }
     Batching batching = r.has("batching") ? Batching.fromSpec(r.child("batching")) : Batching.fromSpec(
         new SpecReader(r.key("batching"), Map.of()));
-    TrainingConfig cfg = new TrainingConfig(r.path(), r.map(), model, opt, batching);
+    LossGuard guard = r.has("guard") ? LossGuard.fromSpec(r.child("guard")) : null;
+    TrainingConfig cfg = new TrainingConfig(r.path(), r.map(), model, opt, batching, guard);
     // Build a scheduler once so a bad schedule fails here, before any job starts.
     cfg.newScheduler(opt.create(1));
     return cfg;
@@ -66,6 +70,11 @@ public final class TrainingConfig {
 
   public Batching batching() {
     return batching;
+  }
+
+  /** The loss-spike guard, or null when the configuration has none (only non-finite batches are skipped). */
+  public LossGuard guard() {
+    return guard;
   }
 
   public boolean hasSchedule() {

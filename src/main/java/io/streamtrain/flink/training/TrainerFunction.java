@@ -71,6 +71,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     volatile long samples;
     volatile long skipped;
     volatile long rejected;
+    volatile long rollbacks;
+    volatile double lrScale = 1.0;
     volatile String trainingState = "UNKNOWN";
     volatile int trainingStateCode;
     volatile java.util.Map<String, Double> diag = java.util.Map.of();
@@ -100,6 +102,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     g.gauge("samplesTrained", (Gauge<Long>) () -> last.samples);
     g.gauge("skippedBatches", (Gauge<Long>) () -> last.skipped);
     g.gauge("rejectedSamples", (Gauge<Long>) () -> last.rejected);
+    g.gauge("lossSpikeRollbacks", (Gauge<Long>) () -> last.rollbacks);
+    g.gauge("learningRateScale", (Gauge<Double>) () -> last.lrScale);
     g.gauge("trainingState", (Gauge<String>) () -> last.trainingState);
     g.gauge("trainingStateCode", (Gauge<Integer>) () -> last.trainingStateCode);
     for (String name : new DiagState().figures().keySet()) {
@@ -154,7 +158,13 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         }
       }
       StepResult r = trainer.train(s, batch);
-      if (r.skipped) {
+      if (r.rolledBack) {
+        events.add(new TrainingEvent("loss_spike_rollback", s.step,
+            "batch loss " + r.loss + " exceeded " + spec.configs().get(cfg).guard().spikeFactor()
+                + " x smoothed loss " + r.smoothedLoss + "; batch not applied, parameters, optimizer and schedule"
+                + " rolled back to their state before step " + r.rolledBackTo + ", learning-rate scale now "
+                + r.lrScale));
+      } else if (r.skipped) {
         events.add(new TrainingEvent("skipped_batch", s.step,
             "non-finite loss or gradient (loss " + r.loss + ", gradient norm " + r.gradNorm + "); batch skipped"));
       }
@@ -200,6 +210,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     last.samples = s.samplesSeen;
     last.skipped = s.skippedBatches;
     last.rejected = s.rejectedSamples;
+    last.rollbacks = s.guard.rollbacks;
+    last.lrScale = s.guard.lrScale;
     if (s.diag.batches > 0) {
       last.trainingState = s.diag.lastState.name();
       last.trainingStateCode = s.diag.lastState.ordinal();
@@ -273,6 +285,10 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     List<DiagnosticValue> values = new ArrayList<>();
     if (s.intervalScored > 0) {
       values.add(new DiagnosticValue("progressive_accuracy", (double) s.intervalCorrect / s.intervalScored));
+    }
+    if (s.guard.rollbacks > 0) {
+      values.add(new DiagnosticValue("loss_spike_rollbacks", (double) s.guard.rollbacks));
+      values.add(new DiagnosticValue("lr_scale", s.guard.lrScale));
     }
     if (!diagOn) {
       return values.isEmpty() ? null : new Diagnostics(null, null, values);
