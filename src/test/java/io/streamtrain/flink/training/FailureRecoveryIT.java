@@ -33,7 +33,9 @@ import org.junit.jupiter.api.Test;
  * Exactly-once training under failure: exceptions are thrown at random points of a 100k-sample stream (between
  * the batcher and the trainer, so the whole pipeline restarts from the last checkpoint), and the job ends with
  * the parameters of a failure-free run, bit for bit; the metrics topic read with read_committed has every
- * sample exactly once and snapshot versions only increase.
+ * sample exactly once and snapshot versions only increase. The loss-spike guard is on and tenant-y's stream
+ * carries seeded outliers (flipped label, features x1000), so rollbacks happen between the failures: the
+ * guard's state (last good copy, lr cut) is part of the checkpoints, and each rollback is reported exactly once.
  */
 class FailureRecoveryIT {
   /** Batches seen per (plan, subtask) across restarts, and which planned failures already fired: in-JVM only. */
@@ -72,7 +74,7 @@ class FailureRecoveryIT {
           "ok-rejected");
       int n = 51_200; // two models: 102,400 samples in all
       produce(bs, "fr-samples", "tenant-x", Generators.create("hyperplane", Map.of("dims", 8), 3), n);
-      produce(bs, "fr-samples", "tenant-y", Generators.create("linear", Map.of("dims", 8), 4), n);
+      produce(bs, "fr-samples", "tenant-y", withOutliers(Generators.create("linear", Map.of("dims", 8), 4), n), n);
 
       // Failures at random batch counts (seeded, so the test is reproducible): 3 per model.
       Xoshiro256 rng = new Xoshiro256(20261127L);
@@ -87,25 +89,78 @@ class FailureRecoveryIT {
       for (String id : List.of("tenant-x", "tenant-y")) {
         ModelSnapshot a = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "fr-models"), ModelSnapshot.class), id);
         ModelSnapshot b = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, "ok-models"), ModelSnapshot.class), id);
-        assertThat(a.getStep()).isEqualTo(b.getStep()).isEqualTo((n + 31) / 32);
+        // Batches the guard rolled back are not applied: steps = batches - skipped (checked with the metrics below).
+        assertThat(a.getStep()).isEqualTo(b.getStep()).isBetween((n + 31) / 32 - 12L, (n + 31) / 32 + 0L);
         assertThat(TrainingRuns.bits(a.getParameters())).isEqualTo(TrainingRuns.bits(b.getParameters()));
         List<Long> versions = decodeAll(readAll(bs, "fr-models"), ModelSnapshot.class).stream()
             .filter(s -> s.getModelId().equals(id)).map(ModelSnapshot::getVersion).toList();
         assertThat(versions).isSorted().doesNotHaveDuplicates();
       }
+      // The outliers made the guard roll back; both runs rolled back at the same steps, each reported once.
+      Awaitility.await("rollback events").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(2))
+          .untilAsserted(() -> {
+            List<String> fr = rollbacks(decodeAll(readAll(bs, "fr-metrics"), TrainingMetrics.class));
+            List<String> ok = rollbacks(decodeAll(readAll(bs, "ok-metrics"), TrainingMetrics.class));
+            assertThat(fr).isEqualTo(ok).doesNotHaveDuplicates();
+            assertThat(fr.stream().filter(e -> e.startsWith("tenant-y")).count()).isGreaterThanOrEqualTo(3);
+            System.out.println("FailureRecoveryIT rollbacks (model step): " + fr);
+          });
       Awaitility.await("every sample reported exactly once").atMost(Duration.ofSeconds(150))
           .pollInterval(Duration.ofSeconds(2))
           .untilAsserted(() -> {
             List<TrainingMetrics> m = decodeAll(readAll(bs, "fr-metrics"), TrainingMetrics.class);
             for (String id : List.of("tenant-x", "tenant-y")) {
+              TrainingMetrics last = m.stream().filter(x -> x.getModelId().equals(id))
+                  .max(Comparator.comparingLong(TrainingMetrics::getBatchesSeen)).orElseThrow();
+              // Every batch once: applied ones in steps, rolled-back ones in skipped_batches (all of 32 samples).
+              assertThat(last.getStep() + last.getSkippedBatches()).as(id).isEqualTo((n + 31) / 32);
               assertThat(m.stream().filter(x -> x.getModelId().equals(id))
-                  .mapToLong(TrainingMetrics::getSamplesInReport).sum()).as(id).isEqualTo(n);
+                  .mapToLong(TrainingMetrics::getSamplesInReport).sum()).as(id)
+                  .isEqualTo(n - 32 * last.getSkippedBatches());
               List<Long> steps = m.stream().filter(x -> x.getModelId().equals(id)).map(TrainingMetrics::getStep)
                   .toList();
               assertThat(steps).as(id).isSorted().doesNotHaveDuplicates();
             }
           });
     }
+  }
+
+  /** The generator with ~12 seeded outliers after the first 3,200 samples: label flipped, features x1000. */
+  static io.streamtrain.io.gen.SampleGenerator withOutliers(io.streamtrain.io.gen.SampleGenerator g, int n) {
+    Xoshiro256 rng = new Xoshiro256(99);
+    java.util.Set<Long> at = new java.util.TreeSet<>();
+    while (at.size() < 12) {
+      at.add(3_200L + rng.nextInt(n - 3_200));
+    }
+    return new io.streamtrain.io.gen.SampleGenerator() {
+      @Override
+      public void next(io.streamtrain.io.MutableSample into) {
+        long i = g.index();
+        g.next(into);
+        if (at.contains(i)) {
+          for (int j = 0; j < into.denseSize; j++) {
+            into.dense[j] *= 1000;
+          }
+          into.label = 1 - into.label;
+        }
+      }
+
+      @Override
+      public long index() {
+        return g.index();
+      }
+
+      @Override
+      public int dimensions() {
+        return g.dimensions();
+      }
+    };
+  }
+
+  /** "model step" of every loss_spike_rollback event in the metrics, in order. */
+  static List<String> rollbacks(List<TrainingMetrics> metrics) {
+    return metrics.stream().flatMap(m -> m.getEvents().stream().filter(e -> e.getType().equals("loss_spike_rollback"))
+        .map(e -> m.getModelId() + " " + e.getStep())).sorted().toList();
   }
 
   private static JobSpec spec(String name, String prefix) {
@@ -115,6 +170,8 @@ class FailureRecoveryIT {
     topics.put("samples", "fr-samples");
     raw.put("topics", topics);
     raw.put("checkpoint", Map.of("interval_ms", 300));
+    raw.put("guard", Map.of("loss_spike_factor", 5, "min_excess", 1.0, "lr_cut", 0.5, "warmup_steps", 20,
+        "good_state_every", 25));
     return JobSpec.fromMap(raw);
   }
 
