@@ -89,8 +89,8 @@ public final class GuardState {
       out.writeLong(goodStep);
       out.writeDouble(goodLossEma);
       out.writeLong(goodLossEmaCount);
-      writeDoubles(out, goodParams);
-      writeDoubles(out, goodBuffers);
+      TrainerState.writeDoubles(out, goodParams);
+      TrainerState.writeDoubles(out, goodBuffers);
       goodOptimizer.writeTo(out);
       goodSchedule.writeTo(out);
     }
@@ -106,29 +106,14 @@ public final class GuardState {
       goodStep = in.readLong();
       goodLossEma = in.readDouble();
       goodLossEmaCount = in.readLong();
-      goodParams = readDoubles(in, numParams, "guard parameters");
-      goodBuffers = readDoubles(in, numBuffers, "guard buffers");
+      if (goodParams == null) {
+        goodParams = new double[numParams];
+        goodBuffers = new double[numBuffers];
+      }
+      TrainerState.readDoubles(in, goodParams, "guard parameters");
+      TrainerState.readDoubles(in, goodBuffers, "guard buffers");
       goodOptimizer.readFrom(in);
       goodSchedule.readFrom(in);
     }
-  }
-
-  private static void writeDoubles(DataOutput out, double[] a) throws IOException {
-    out.writeInt(a.length);
-    for (double d : a) {
-      out.writeDouble(d);
-    }
-  }
-
-  private static double[] readDoubles(DataInput in, int expected, String what) throws IOException {
-    int n = in.readInt();
-    if (n != expected) {
-      throw new IOException(what + ": state has " + n + " values, the model has " + expected);
-    }
-    double[] a = new double[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = in.readDouble();
-    }
-    return a;
   }
 }

@@ -214,14 +214,14 @@ public final class TrainerState {
     }
   }
 
-  private static void writeDoubles(DataOutput out, double[] a) throws IOException {
+  static void writeDoubles(DataOutput out, double[] a) throws IOException {
     out.writeInt(a.length);
     for (double d : a) {
       out.writeDouble(d);
     }
   }
 
-  private static void readDoubles(DataInput in, double[] into, String what) throws IOException {
+  static void readDoubles(DataInput in, double[] into, String what) throws IOException {
     int n = in.readInt();
     if (n != into.length) {
       throw new IOException(what + ": state has " + n + " values, the model has " + into.length);

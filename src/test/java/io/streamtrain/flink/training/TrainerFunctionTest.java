@@ -132,6 +132,25 @@ class TrainerFunctionTest {
     }
   }
 
+  /** Outputs of a run checkpointed after {@code cut} batches and restored into a new operator for the rest. */
+  static Outputs restoredAt(Map<String, Object> spec, List<MiniBatch> in, int cut) throws Exception {
+    OperatorSubtaskState snap;
+    Outputs got;
+    try (var h = harness(spec)) {
+      h.open();
+      feed(h, in, 0, cut);
+      snap = h.snapshot(1, 0);
+      got = outputs(h);
+    }
+    try (var h = harness(spec)) {
+      h.initializeState(snap);
+      h.open();
+      feed(h, in, cut, in.size());
+      h.processWatermark(Long.MAX_VALUE);
+      return got.plus(outputs(h));
+    }
+  }
+
   static ModelSnapshot last(List<ModelSnapshot> snaps, String model) {
     return snaps.stream().filter(s -> s.getModelId().equals(model)).reduce((a, b) -> b).orElseThrow();
   }
@@ -267,21 +286,7 @@ class TrainerFunctionTest {
     // 13 batches: tenant-a at step 7 (mid metrics interval of 3, mid snapshot cadence of 5), tenant-b at step 6.
     // 11 batches: tenant-b's skipped-batch event is pending (its report comes with its 6th batch).
     for (int cut : new int[] {1, 11, 13, 29}) {
-      OperatorSubtaskState snap;
-      Outputs got;
-      try (var h = harness()) {
-        h.open();
-        feed(h, in, 0, cut);
-        snap = h.snapshot(1, 0);
-        got = outputs(h);
-      }
-      try (var h = harness()) {
-        h.initializeState(snap);
-        h.open();
-        feed(h, in, cut, in.size());
-        h.processWatermark(Long.MAX_VALUE);
-        got = got.plus(outputs(h));
-      }
+      Outputs got = restoredAt(spec(), in, cut);
       // Compared in Avro's JSON rendering (doubles printed round-trip exactly): Avro's record equals treats a NaN
       // field as unequal to itself. samples_per_second is wall-clock throughput, the one figure allowed to differ.
       assertThat(render(withoutWallClock(got.metrics()))).as("metrics, restored at %d", cut)
@@ -349,21 +354,7 @@ class TrainerFunctionTest {
     }
 
     for (int cut : new int[] {10, 17, 21}) {
-      OperatorSubtaskState snap;
-      Outputs got;
-      try (var h = harness(spec)) {
-        h.open();
-        feed(h, in, 0, cut);
-        snap = h.snapshot(1, 0);
-        got = outputs(h);
-      }
-      try (var h = harness(spec)) {
-        h.initializeState(snap);
-        h.open();
-        feed(h, in, cut, in.size());
-        h.processWatermark(Long.MAX_VALUE);
-        got = got.plus(outputs(h));
-      }
+      Outputs got = restoredAt(spec, in, cut);
       assertThat(render(withoutWallClock(got.metrics()))).as("metrics, restored at %d", cut)
           .isEqualTo(render(withoutWallClock(expected.metrics())));
       assertThat(render(got.snapshots())).as("snapshots, restored at %d", cut)
