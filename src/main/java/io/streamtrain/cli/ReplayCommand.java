@@ -15,13 +15,14 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code streamtrain replay jobs/R.yaml}: validates the replay spec, runs the bounded replay job (prequential
- * comparison of several training configurations, or holdout scoring of a published model) in an embedded Flink
+ * comparison of several training configurations, or holdout scoring of a published model or of a model in a
+ * training job's savepoint) in an embedded Flink
  * MiniCluster over a recorded topic range or a file, then writes the JSON report and PNG charts and prints the
  * ranking table. Evaluation records go to the spec's evaluation topic when one is set.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
     description = "Replay a recorded topic range or a file: compare training configurations (prequential) or "
-        + "score a published model (holdout); JSON report, PNG charts, ranking table.")
+        + "score a published model or a savepoint's (holdout); JSON report, PNG charts, ranking table.")
 public final class ReplayCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SPEC", description = "Replay spec (YAML), e.g. jobs/replay-optimizers.yaml")
   Path specFile;

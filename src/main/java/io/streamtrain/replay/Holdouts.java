@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.avro.Buffer;
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.core.SpecException;
+import io.streamtrain.flink.replay.SavepointModels;
 import io.streamtrain.io.KafkaSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,19 +25,26 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Finds the model a holdout replay scores: a {@link ModelSnapshot} of a model id (a given version, or the latest)
- * read from the model topic with read_committed isolation and checked against its CRC32C checksum, or parameters
- * from a JSON file ({@code {"parameters": [...], "buffers": [...]}}) with the model section from the spec.
+ * read from the model topic with read_committed isolation and checked against its CRC32C checksum, parameters
+ * from a JSON file ({@code {"parameters": [...], "buffers": [...]}}) with the model section from the spec, or the
+ * trainer state of a model id in a training job's savepoint ({@link SavepointModels}).
  */
 public final class Holdouts {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The model to score: its model section, parameters, buffers and version (null for a file). */
-  public record Resolved(Map<String, Object> model, double[] params, double[] buffers, Long version) {}
+  /**
+   * The model to score: its model section, parameters, buffers, snapshot version (null when the parameters are
+   * not a published snapshot) and the name it is reported under.
+   */
+  public record Resolved(Map<String, Object> model, double[] params, double[] buffers, Long version, String name) {}
 
   private Holdouts() {}
 
   public static Resolved resolve(ReplaySpec.Holdout h, KafkaSettings kafka) {
-    return h.topic() != null ? fromTopic(h, kafka) : fromFile(h);
+    if (h.topic() != null) {
+      return fromTopic(h, kafka);
+    }
+    return h.savepoint() != null ? SavepointModels.read(h.savepoint(), h.modelId()) : fromFile(h);
   }
 
   static Resolved fromFile(ReplaySpec.Holdout h) {
@@ -48,7 +56,7 @@ public final class Holdouts {
       double[] buffers = m.containsKey("buffers")
           ? io.streamtrain.core.SpecReader.toDoubleArray("holdout.params_file.buffers", m.get("buffers"))
           : new double[0];
-      return new Resolved(h.model(), params, buffers, null);
+      return new Resolved(h.model(), params, buffers, null, h.modelId() + "-file");
     } catch (IOException e) {
       throw new SpecException("holdout.params_file", h.paramsFile(), "a readable JSON file: " + e.getMessage());
     }
@@ -113,7 +121,8 @@ public final class Holdouts {
         throw new SpecException("holdout", best.getSpec().getModelJson(), "a snapshot with a readable model_json");
       }
     }
-    return new Resolved(model, params, buf.stream().mapToDouble(Double::doubleValue).toArray(), best.getVersion());
+    return new Resolved(model, params, buf.stream().mapToDouble(Double::doubleValue).toArray(), best.getVersion(),
+        h.modelId() + "-v" + best.getVersion());
   }
 
   private static boolean caughtUp(KafkaConsumer<?, ?> c, Map<TopicPartition, Long> end) {

@@ -37,8 +37,7 @@ public final class ReplayRunner {
     if (spec.holdoutMode()) {
       ReplaySpec.Holdout h = spec.holdout();
       Holdouts.Resolved m = Holdouts.resolve(h, kafka);
-      String name = m.version() != null ? h.modelId() + "-v" + m.version() : h.modelId() + "-file";
-      return ReplayPlan.holdout(spec.name(), topic, spec.metrics(), name, h.modelId(), m.version(), m.model(),
+      return ReplayPlan.holdout(spec.name(), topic, spec.metrics(), m.name(), h.modelId(), m.version(), m.model(),
           m.params(), m.buffers());
     }
     List<String> names = new ArrayList<>();

@@ -34,8 +34,10 @@ import java.util.TreeMap;
  *       sections of a job spec file (model, optimizer, clip, schedule, batching, models, accept) and/or gives
  *       them inline; inline sections replace the file's, in the default section and in every {@code models}
  *       entry. Replaying with a job's own file reproduces that job's parameters.
- *   <li>{@code holdout}: {@code model_id}, then either {@code topic} (a model topic; {@code version}, default the
- *       latest) or {@code params_file} (JSON with {@code parameters}, optional {@code buffers}) plus {@code model}
+ *   <li>{@code holdout}: {@code model_id}, then exactly one of {@code topic} (a model topic; {@code version},
+ *       default the latest), {@code params_file} (JSON with {@code parameters}, optional {@code buffers}) plus
+ *       {@code model}, or {@code savepoint} (a training job's savepoint or retained checkpoint directory, or a
+ *       file-system URI; the model section and parameters both come from it)
  *   <li>{@code metrics}: see {@link MetricsSpec}; {@code label_delay}: see {@link LabelDelay}
  *   <li>{@code output}: {@code topic} (evaluation topic; omitted = none), {@code report} (JSON path, default
  *       target/replay/NAME/report.json), {@code charts} (directory, default target/replay/NAME)
@@ -112,8 +114,9 @@ public final class ReplaySpec {
     }
   }
 
-  /** What holdout mode scores. */
-  public record Holdout(String modelId, String topic, Long version, Path paramsFile, Map<String, Object> model) {}
+  /** What holdout mode scores; {@code savepoint} is a path resolved against the spec's base, or a URI. */
+  public record Holdout(String modelId, String topic, Long version, Path paramsFile, Map<String, Object> model,
+      String savepoint) {}
 
   private final Map<String, Object> raw;
   private final String name;
@@ -190,9 +193,19 @@ public final class ReplaySpec {
         throw new SpecException("configs", r.raw("configs"), "allowed only with mode: prequential");
       }
       SpecReader h = r.child("holdout");
-      h.rejectUnknown("model_id", "topic", "version", "params_file", "model");
-      if (h.has("topic") == h.has("params_file")) {
-        throw new SpecException("holdout", h.map().keySet(), "allowed: exactly one of topic or params_file");
+      h.rejectUnknown("model_id", "topic", "version", "params_file", "model", "savepoint");
+      int sources = (h.has("topic") ? 1 : 0) + (h.has("params_file") ? 1 : 0) + (h.has("savepoint") ? 1 : 0);
+      if (sources != 1) {
+        throw new SpecException("holdout", h.map().keySet(),
+            "allowed: exactly one of topic, params_file or savepoint");
+      }
+      if (h.has("version") && !h.has("topic")) {
+        throw new SpecException("holdout.version", h.raw("version"),
+            "allowed only with holdout.topic (a savepoint or a params_file holds one set of parameters)");
+      }
+      if (h.has("savepoint") && h.has("model")) {
+        throw new SpecException("holdout.model", "given", "allowed only with topic or params_file: a savepoint"
+            + " carries the model section of the configuration that trained it");
       }
       Long version = h.has("version") ? h.getLong("version", 0) : null;
       Path params = h.has("params_file") ? base.resolve(h.requireString("params_file")) : null;
@@ -202,7 +215,7 @@ public final class ReplaySpec {
         throw new SpecException("holdout.model", "missing", "a params_file needs the model section it belongs to");
       }
       holdout = new Holdout(h.requireString("model_id"), h.has("topic") ? h.requireString("topic") : null, version,
-          params, model);
+          params, model, h.has("savepoint") ? savepointLocation(h.requireString("savepoint"), base) : null);
     }
     metrics = r.has("metrics") ? MetricsSpec.fromSpec(r.child("metrics")) : MetricsSpec.DEFAULT;
     labelDelay = r.has("label_delay") ? LabelDelay.fromSpec(r.child("label_delay")) : LabelDelay.NONE;
@@ -213,6 +226,14 @@ public final class ReplaySpec {
     charts = base.resolve(o.getString("charts", "target/replay/" + name));
     rankBy = r.getString("rank_by", null);
     parallelism = r.getInt("parallelism", 2, 1, 1024);
+  }
+
+  /** A savepoint URI (s3://, file:...) as given; a plain path resolved against the spec's base directory. */
+  private static String savepointLocation(String given, Path base) {
+    if (given.isBlank()) {
+      throw new SpecException("holdout.savepoint", "\"\"", "allowed: a savepoint or checkpoint directory");
+    }
+    return given.contains("://") || given.startsWith("file:") ? given : base.resolve(given).toString();
   }
 
   /** The job spec map of one configuration: the job file's training sections, then the inline ones over them. */

@@ -21,7 +21,6 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
@@ -87,7 +86,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     for (int i = 0; i < n; i++) {
       configJson[i] = TrainerSlot.canonicalJson(spec.configMap(i));
     }
-    state = getRuntimeContext().getState(new ValueStateDescriptor<>("trainer", new TrainerSlot.Serializer()));
+    state = getRuntimeContext().getState(TrainerSlot.descriptor());
     events = getRuntimeContext().getListState(
         new ListStateDescriptor<>("events", new AvroTypeInfo<>(TrainingEvent.class)));
     last = new LastFigures();

@@ -28,6 +28,11 @@ public final class TrainerSlot {
   static final ObjectMapper JSON =
       new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
   private static final int VERSION = 1;
+  /**
+   * Name of the trainer's keyed value state. Part of the savepoint format: a savepoint reader finds the state by
+   * it, and renaming it orphans the state of existing savepoints.
+   */
+  public static final String STATE_NAME = "trainer";
 
   public final String configJson;
   public final TrainerState state;
@@ -35,6 +40,11 @@ public final class TrainerSlot {
   public TrainerSlot(String configJson, TrainerState state) {
     this.configJson = configJson;
     this.state = state;
+  }
+
+  /** The descriptor of the trainer's keyed state, shared by the trainer and savepoint readers. */
+  public static org.apache.flink.api.common.state.ValueStateDescriptor<TrainerSlot> descriptor() {
+    return new org.apache.flink.api.common.state.ValueStateDescriptor<>(STATE_NAME, new Serializer());
   }
 
   /** Canonical JSON of a configuration map (keys sorted), the identity of a configuration. */

@@ -27,6 +27,8 @@ public final class TrainingJob {
   /** Where the three outputs go. */
   public record Sinks(Sink<TrainingMetrics> metrics, Sink<ModelSnapshot> snapshots, Sink<RejectedSample> rejected) {}
 
+  /** Operator uid of the trainer: savepoints carry its keyed state under this id, so it never changes. */
+  public static final String TRAINER_UID = "trainer";
   public static final OutputTag<RejectedSample> REJECTED =
       new OutputTag<>("rejected", new AvroTypeInfo<>(RejectedSample.class));
   public static final OutputTag<ModelSnapshot> SNAPSHOTS =
@@ -91,7 +93,7 @@ public final class TrainingJob {
             .process(new TrainerFunction(specMap, SNAPSHOTS))
             .returns(new AvroTypeInfo<>(TrainingMetrics.class))
             .name("trainer")
-            .uid("trainer");
+            .uid(TRAINER_UID);
     metrics.sinkTo(sinks.metrics()).name("metrics-sink").uid("metrics-sink");
     metrics.getSideOutput(SNAPSHOTS).sinkTo(sinks.snapshots()).name("snapshot-sink").uid("snapshot-sink");
     validated.getSideOutput(REJECTED).union(batches.getSideOutput(REJECTED))
