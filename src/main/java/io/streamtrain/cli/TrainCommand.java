@@ -147,6 +147,13 @@ public final class TrainCommand implements Callable<Integer> {
     String jarId = rest.upload(jobJar);
     List<String> args = new ArrayList<>(List.of("--spec-json", JobSpecFiles.toJson(spec),
         "--bootstrap", kafka.bootstrapServers()));
+    if (kafkaConfig != null) {
+      // Only the file's path travels in the (REST-visible) program arguments, never resolved secrets: the job's
+      // main method reads the file and resolves its ${env:...} placeholders on the JobManager.
+      args.addAll(List.of("--kafka-config", kafkaConfig.toAbsolutePath().toString()));
+      System.err.println("streamtrain: the JobManager reads " + kafkaConfig.toAbsolutePath()
+          + " and needs the environment variables it refers to");
+    }
     String jobId = rest.run(jarId, TrainingJobMain.class.getName(), args, spec.parallelism(), fromSavepoint);
     System.out.println("submitted job " + jobId + " to " + cluster);
     return 0;

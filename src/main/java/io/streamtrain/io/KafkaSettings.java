@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
  * conf/kafka.properties}): bootstrap.servers, security.protocol, sasl.*, ssl.* and any other client property are
  * passed through to producers, consumers and admin clients, so the same commands work against a user's secured
  * cluster. Values may contain {@code ${env:NAME}} placeholders resolved from the environment, so secrets never sit
- * in committed files; a missing variable is an error naming the key and the variable. A bootstrap given on the
+ * in committed files; a missing variable is an error naming the key and the variable. Substituted into the double
+ * quotes of a {@code sasl.jaas.config}, a value's quotes and backslashes are escaped so the broker sees it exactly
+ * (see conf/kafka-sasl-ssl.properties). A bootstrap given on the
  * command line overrides the file. {@link #redacted()} is the only form that may be logged: values of keys that
  * look secret (password, secret, jaas, token, credentials, key material) are masked.
  */
@@ -84,6 +86,7 @@ public final class KafkaSettings {
   static String resolve(String key, String value, Function<String, String> env) {
     Matcher m = PLACEHOLDER.matcher(value);
     StringBuilder sb = new StringBuilder();
+    boolean jaas = key.endsWith("sasl.jaas.config");
     while (m.find()) {
       String name = m.group(1);
       String v = env.apply(name);
@@ -91,10 +94,34 @@ public final class KafkaSettings {
         // Name the variable, never the value of anything.
         throw new SpecException(key, "refers to the environment variable " + name + ", which is not set");
       }
+      if (jaas && (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0)) {
+        throw new SpecException(key, "the environment variable " + name
+            + " holds a line break, which a JAAS option value cannot contain");
+      }
+      if (jaas && insideQuotes(value, m.start())) {
+        // Kafka parses a JAAS option value in double quotes with java.io.StreamTokenizer, which treats a backslash
+        // as an escape and a quote as the end: "pa\x" would authenticate as "pax". Escape both, so the broker
+        // sees the variable's exact value.
+        v = v.replace("\\", "\\\\").replace("\"", "\\\"");
+      }
       m.appendReplacement(sb, Matcher.quoteReplacement(v));
     }
     m.appendTail(sb);
     return sb.toString();
+  }
+
+  /** Whether position {@code at} of a JAAS entry lies inside a double-quoted option value. */
+  private static boolean insideQuotes(String jaas, int at) {
+    boolean inside = false;
+    for (int i = 0; i < at; i++) {
+      char c = jaas.charAt(i);
+      if (c == '\\' && inside) {
+        i++; // an escaped character inside quotes
+      } else if (c == '"') {
+        inside = !inside;
+      }
+    }
+    return inside;
   }
 
   public String bootstrapServers() {

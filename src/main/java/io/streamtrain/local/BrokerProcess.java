@@ -29,6 +29,8 @@ public final class BrokerProcess implements AutoCloseable {
   private final Path logFile;
   private final int port;
   private final Duration startTimeout;
+  private final List<String> extraArgs = new ArrayList<>();
+  private final java.util.Map<String, String> environment = new java.util.TreeMap<>();
   private Process process;
 
   /**
@@ -47,6 +49,16 @@ public final class BrokerProcess implements AutoCloseable {
 
   public BrokerProcess(Path home, Path dataDir, Path logFile) {
     this(home, 0, dataDir, logFile, Duration.ofSeconds(120));
+  }
+
+  /**
+   * More {@code streamtrain broker} options (e.g. {@code --sasl-ssl-port}) and environment variables (e.g. the
+   * passwords those options name) for every later {@link #start()}.
+   */
+  public synchronized BrokerProcess withOptions(List<String> args, java.util.Map<String, String> env) {
+    extraArgs.addAll(args);
+    environment.putAll(env);
+    return this;
   }
 
   /** Starts the process and returns once it printed its ready line; fails (and kills it) otherwise. */
@@ -71,10 +83,12 @@ public final class BrokerProcess implements AutoCloseable {
     cmd.add(Integer.toString(port));
     cmd.add("--data-dir");
     cmd.add(dataDir.toString());
+    cmd.addAll(extraArgs);
     try {
       Files.createDirectories(dataDir);
       Files.createDirectories(logFile.getParent());
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().putAll(environment);
       process = pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the broker process: " + e.getMessage(), e);

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * hour, the default transaction timeout of Flink's KafkaSink (STACK.md pitfall 6). {@link #close()} stops the
  * server and deletes the data of a temporary directory. Topics are auto-created on first use as in a stock broker,
  * but streamtrain's commands create theirs with {@link io.streamtrain.io.Topics} so partition counts and compaction
- * are explicit.
+ * are explicit. A {@link SaslSslListener} given to the builder adds a TLS + SASL/PLAIN listener for clients beside
+ * the plaintext one ({@link #saslSslBootstrapServers()}).
  */
 public final class KafkaBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
@@ -50,8 +51,10 @@ public final class KafkaBroker implements AutoCloseable {
   private final Path requestedDataDir;
   private final Map<String, String> overrides;
   private final Duration startTimeout;
+  private final SaslSslListener requestedSaslSsl;
 
   private KafkaRaftServer server;
+  private SaslSslListener saslSsl;
   private Path dataDir;
   private boolean deleteOnClose;
   private int port;
@@ -62,6 +65,7 @@ public final class KafkaBroker implements AutoCloseable {
     this.requestedDataDir = b.dataDir;
     this.overrides = new TreeMap<>(b.overrides);
     this.startTimeout = b.startTimeout;
+    this.requestedSaslSsl = b.saslSsl;
   }
 
   public static Builder builder() {
@@ -79,6 +83,7 @@ public final class KafkaBroker implements AutoCloseable {
     private Path dataDir;
     private final Map<String, String> overrides = new TreeMap<>();
     private Duration startTimeout = Duration.ofSeconds(90);
+    private SaslSslListener saslSsl;
 
     public Builder port(int port) {
       if (port < 0 || port > 65535) {
@@ -96,6 +101,12 @@ public final class KafkaBroker implements AutoCloseable {
     /** Any Kafka server property, e.g. log.retention.ms; applied after the defaults. */
     public Builder serverProperty(String key, String value) {
       overrides.put(key, value);
+      return this;
+    }
+
+    /** Also open this TLS + SASL/PLAIN listener for clients (null: plaintext only). */
+    public Builder saslSslListener(SaslSslListener listener) {
+      this.saslSsl = listener;
       return this;
     }
 
@@ -125,6 +136,11 @@ public final class KafkaBroker implements AutoCloseable {
       }
       port = requestedPort == 0 ? freePort() : requestedPort;
       controllerPort = freePort(port);
+      saslSsl = null;
+      if (requestedSaslSsl != null) {
+        int p = requestedSaslSsl.port();
+        saslSsl = requestedSaslSsl.onPort(p != 0 ? p : freePort(port, controllerPort));
+      }
       Path logDir = dataDir.resolve("kraft-logs");
       Files.createDirectories(logDir);
       Properties props = serverProperties(logDir);
@@ -133,7 +149,8 @@ public final class KafkaBroker implements AutoCloseable {
       server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
       awaitReady();
-      LOG.info("Kafka broker ready on {} (data in {})", bootstrapServers(), dataDir);
+      LOG.info("Kafka broker ready on {}{} (data in {})", bootstrapServers(),
+          saslSsl == null ? "" : ", " + saslSsl.name() + " on " + saslSslBootstrapServers(), dataDir);
       return this;
     } catch (IOException e) {
       closeQuietly();
@@ -151,11 +168,22 @@ public final class KafkaBroker implements AutoCloseable {
     // A static quorum of one voter: nothing about the controller endpoint is stored in the log, so a restart
     // on the same data directory may use another controller port.
     p.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
+    String listeners = "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort;
+    String advertised = "PLAINTEXT://localhost:" + port;
+    String protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
+    if (saslSsl != null) {
+      // Clients only: the controller and inter-broker traffic stay on the plaintext listeners.
+      String l = saslSsl.name() + "://localhost:" + saslSsl.port();
+      listeners += "," + l;
+      advertised += "," + l;
+      protocols += "," + saslSsl.name() + ":SASL_SSL";
+      p.putAll(saslSsl.scopedServerProperties());
+    }
+    p.put("listeners", listeners);
+    p.put("advertised.listeners", advertised);
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("listener.security.protocol.map", protocols);
     p.put("log.dirs", logDir.toString());
     p.put("metadata.log.dir", logDir.toString());
     p.put("num.partitions", "1");
@@ -237,6 +265,19 @@ public final class KafkaBroker implements AutoCloseable {
     return port;
   }
 
+  /** {@code localhost:PORT} of the SASL_SSL listener; fails when the broker has none. */
+  public String saslSslBootstrapServers() {
+    if (saslSsl == null) {
+      throw new IllegalStateException("this broker has no SASL_SSL listener; add one with Builder.saslSslListener");
+    }
+    return "localhost:" + saslSsl.port();
+  }
+
+  /** The SASL_SSL listener's port, or -1 without one. */
+  public int saslSslPort() {
+    return saslSsl == null ? -1 : saslSsl.port();
+  }
+
   public Path dataDir() {
     return dataDir;
   }
@@ -276,10 +317,10 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
-  private static int freePort(int avoid) {
+  private static int freePort(int... avoid) {
     for (int i = 0; i < 20; i++) {
       int p = freePort();
-      if (p != avoid) {
+      if (java.util.Arrays.stream(avoid).noneMatch(a -> a == p)) {
         return p;
       }
     }

@@ -89,6 +89,13 @@ public final class KafkaTestSupport {
   public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);
+    return readAll(p, topic);
+  }
+
+  /** As {@link #readAll(String, String)}, with these client settings (e.g. a secured listener's). */
+  public static List<ConsumerRecord<byte[], byte[]>> readAll(Properties clientSettings, String topic) {
+    Properties p = new Properties();
+    p.putAll(clientSettings);
     p.put("key.deserializer", ByteArrayDeserializer.class.getName());
     p.put("value.deserializer", ByteArrayDeserializer.class.getName());
     p.put("isolation.level", "read_committed");
