@@ -29,7 +29,13 @@ public final class KafkaTrainingIo {
 
   /** The training job of {@code spec} reading from and writing to Kafka. */
   public static TrainingJob job(JobSpec spec, KafkaSettings kafka) {
-    return new TrainingJob(spec, source(spec, kafka), sinks(spec, kafka));
+    return new TrainingJob(spec, source(spec, kafka), sinks(spec, kafka))
+        .withConsumerLag(endOffsets(spec, kafka), ValidateFunction.LAG_INTERVAL_MS);
+  }
+
+  /** End offsets of the samples topic, asked with the source's own client settings (consumer_lag). */
+  public static EndOffsets endOffsets(JobSpec spec, KafkaSettings kafka) {
+    return new KafkaEndOffsets(spec.topics().samples(), kafka, "streamtrain-" + spec.name());
   }
 
   public static KafkaSource<SampleRecord> source(JobSpec spec, KafkaSettings kafka) {
