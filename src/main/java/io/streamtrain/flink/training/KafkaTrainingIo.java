@@ -24,6 +24,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class KafkaTrainingIo {
   /** Below the broker's transaction.max.timeout.ms (default 15 minutes; STACK.md pitfall 6). */
   public static final String TRANSACTION_TIMEOUT_MS = "60000";
+  /** Bytes one fetch request of the source may bring (a quarter of it per partition): the bound on its buffers. */
+  public static final int SOURCE_FETCH_BYTES = 4 << 20;
 
   private KafkaTrainingIo() {}
 
@@ -39,9 +41,17 @@ public final class KafkaTrainingIo {
   }
 
   public static KafkaSource<SampleRecord> source(JobSpec spec, KafkaSettings kafka) {
+    // Bounded memory under backpressure: what the source holds on the heap is the consumer's fetched data (at
+    // most fetch.max.bytes per broker) plus the connector's hand-over queue (source.reader.element.queue.capacity,
+    // default 2, of one poll each: at most max.poll.records records and never more than was fetched), so a few fetches'
+    // worth. With 8 MB per partition and the consumer's default 50 MB per fetch, BackpressureIT's 4 KB records ran a
+    // 128 MB heap out of memory; 4 MB per fetch bounds it to a few times 4 MB whatever the record size. A quarter of that per partition
+    // lets one fetch serve several partitions: with a whole fetch per partition, one partition starved the others
+    // for seconds after a start (and consumer_lag did not count them yet). Small records still come 5000 a poll.
     Properties props = kafka.toProperties(Map.of(
         "max.poll.records", "5000",
-        "max.partition.fetch.bytes", String.valueOf(8 << 20)));
+        "max.partition.fetch.bytes", String.valueOf(SOURCE_FETCH_BYTES / 4),
+        "fetch.max.bytes", String.valueOf(SOURCE_FETCH_BYTES)));
     KafkaSourceBuilder<SampleRecord> b = KafkaSource.<SampleRecord>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setProperties(props)
