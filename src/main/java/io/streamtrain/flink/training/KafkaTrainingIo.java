@@ -24,7 +24,7 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class KafkaTrainingIo {
   /** Below the broker's transaction.max.timeout.ms (default 15 minutes; STACK.md pitfall 6). */
   public static final String TRANSACTION_TIMEOUT_MS = "60000";
-  /** Bytes one fetch request of the source may bring (a quarter of it per partition): the bound on its buffers. */
+  /** Bytes one fetch request of the source may bring (half of it per partition): the bound on its buffers. */
   public static final int SOURCE_FETCH_BYTES = 4 << 20;
 
   private KafkaTrainingIo() {}
@@ -43,15 +43,19 @@ public final class KafkaTrainingIo {
   public static KafkaSource<SampleRecord> source(JobSpec spec, KafkaSettings kafka) {
     // Bounded memory under backpressure: what the source holds on the heap is the consumer's fetched data (at
     // most fetch.max.bytes per broker) plus the connector's hand-over queue (source.reader.element.queue.capacity,
-    // default 2, of one poll each: at most max.poll.records records and never more than was fetched), so a few fetches'
-    // worth. With 8 MB per partition and the consumer's default 50 MB per fetch, BackpressureIT's 4 KB records ran a
-    // 128 MB heap out of memory; 4 MB per fetch bounds it to a few times 4 MB whatever the record size. A quarter of that per partition
-    // lets one fetch serve several partitions: with a whole fetch per partition, one partition starved the others
-    // for seconds after a start (and consumer_lag did not count them yet). Small records still come 5000 a poll.
-    Properties props = kafka.toProperties(Map.of(
+    // default 2, of one poll each: at most max.poll.records records and never more than was fetched), so a few
+    // fetches' worth whatever the record size. With 8 MB per partition and Kafka's default 50 MB per fetch,
+    // BackpressureIT's 4 KB records ran a 128 MB heap out of memory; 4 MB per fetch keeps its live heap near 60 MB
+    // (docs/reliability.md). Half of that per partition lets one fetch serve two partitions: with a whole fetch per
+    // partition, one partition starved the other for seconds after a start (and consumer_lag did not count it yet).
+    // These are defaults: a setting in the Kafka client properties (conf/kafka.properties) wins, so a job with
+    // small records and heap to spare can fetch more at a time.
+    Properties props = new Properties();
+    props.putAll(Map.of(
         "max.poll.records", "5000",
-        "max.partition.fetch.bytes", String.valueOf(SOURCE_FETCH_BYTES / 4),
+        "max.partition.fetch.bytes", String.valueOf(SOURCE_FETCH_BYTES / 2),
         "fetch.max.bytes", String.valueOf(SOURCE_FETCH_BYTES)));
+    props.putAll(kafka.clientProperties());
     KafkaSourceBuilder<SampleRecord> b = KafkaSource.<SampleRecord>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setProperties(props)
