@@ -94,11 +94,6 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
     super.close();
   }
 
-  /** The lag tracker of this subtask (null without a Kafka source), for tests. */
-  SourceLag sourceLag() {
-    return sourceLag;
-  }
-
   @Override
   public void processElement(SampleRecord r, Context ctx, Collector<SampleRecord> out) {
     if (sourceLag != null) {
