@@ -24,18 +24,38 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class KafkaTrainingIo {
   /** Below the broker's transaction.max.timeout.ms (default 15 minutes; STACK.md pitfall 6). */
   public static final String TRANSACTION_TIMEOUT_MS = "60000";
+  /** Bytes one fetch request of the source may bring (half of it per partition): the bound on its buffers. */
+  public static final int SOURCE_FETCH_BYTES = 4 << 20;
 
   private KafkaTrainingIo() {}
 
   /** The training job of {@code spec} reading from and writing to Kafka. */
   public static TrainingJob job(JobSpec spec, KafkaSettings kafka) {
-    return new TrainingJob(spec, source(spec, kafka), sinks(spec, kafka));
+    return new TrainingJob(spec, source(spec, kafka), sinks(spec, kafka))
+        .withConsumerLag(endOffsets(spec, kafka), ValidateFunction.LAG_INTERVAL_MS);
+  }
+
+  /** End offsets of the samples topic, asked with the source's own client settings (consumer_lag). */
+  public static EndOffsets endOffsets(JobSpec spec, KafkaSettings kafka) {
+    return new KafkaEndOffsets(spec.topics().samples(), kafka, "streamtrain-" + spec.name());
   }
 
   public static KafkaSource<SampleRecord> source(JobSpec spec, KafkaSettings kafka) {
-    Properties props = kafka.toProperties(Map.of(
+    // Bounded memory under backpressure: what the source holds on the heap is the consumer's fetched data (at
+    // most fetch.max.bytes per broker) plus the connector's hand-over queue (source.reader.element.queue.capacity,
+    // default 2, of one poll each: at most max.poll.records records and never more than was fetched), so a few
+    // fetches' worth whatever the record size. With 8 MB per partition and Kafka's default 50 MB per fetch,
+    // BackpressureIT's 4 KB records ran a 128 MB heap out of memory; 4 MB per fetch keeps its live heap near 60 MB
+    // (docs/reliability.md). Half of that per partition lets one fetch serve two partitions: with a whole fetch per
+    // partition, one partition starved the other for seconds after a start (and consumer_lag did not count it yet).
+    // These are defaults: a setting in the Kafka client properties (conf/kafka.properties) wins, so a job with
+    // small records and heap to spare can fetch more at a time.
+    Properties props = new Properties();
+    props.putAll(Map.of(
         "max.poll.records", "5000",
-        "max.partition.fetch.bytes", String.valueOf(8 << 20)));
+        "max.partition.fetch.bytes", String.valueOf(SOURCE_FETCH_BYTES / 2),
+        "fetch.max.bytes", String.valueOf(SOURCE_FETCH_BYTES)));
+    props.putAll(kafka.clientProperties());
     KafkaSourceBuilder<SampleRecord> b = KafkaSource.<SampleRecord>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setProperties(props)

@@ -17,6 +17,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * A mini-batch of one model on its way from the batcher to the trainer, plus the count of samples of that model
  * rejected since the previous batch (so the trainer's metrics count them). With object reuse the examples are
  * the batcher's buffer slots, valid until the batcher's next element; the trainer consumes the batch at once.
+ * It also carries the consumer lag the batcher last heard for the model (-1 when unknown), for the metrics only.
  */
 public final class MiniBatch extends AbstractList<Example> implements RandomAccess {
   public String modelId = "";
@@ -24,6 +25,8 @@ public final class MiniBatch extends AbstractList<Example> implements RandomAcce
   private int size;
   public long rejected;
   public int configIndex;
+  /** Records the source readers of this model are behind the end of the samples topic; -1 when unknown. */
+  public long consumerLag = -1;
 
   public MiniBatch(int capacity) {
     examples = new Example[Math.max(1, capacity)];
@@ -34,6 +37,7 @@ public final class MiniBatch extends AbstractList<Example> implements RandomAcce
     this.configIndex = configIndex;
     size = 0;
     rejected = 0;
+    consumerLag = -1;
   }
 
   public void append(Example e) {
@@ -58,7 +62,7 @@ public final class MiniBatch extends AbstractList<Example> implements RandomAcce
 
   public static final TypeInformation<MiniBatch> TYPE = new SerializerTypeInfo<>(MiniBatch.class, new Serializer());
 
-  /** Deep serializer (used across a network edge or when object reuse is off). */
+  /** Deep serializer (used across a network edge or when object reuse is off; never for state). */
   public static final class Serializer extends DataSerializer<MiniBatch> {
     private static final long serialVersionUID = 1L;
 
@@ -72,6 +76,7 @@ public final class MiniBatch extends AbstractList<Example> implements RandomAcce
       out.writeUTF(b.modelId);
       out.writeLong(b.rejected);
       out.writeInt(b.configIndex);
+      out.writeLong(b.consumerLag);
       out.writeInt(b.size);
       for (int i = 0; i < b.size; i++) {
         ExampleCodec.INSTANCE.write(b.examples[i], out);
@@ -83,10 +88,12 @@ public final class MiniBatch extends AbstractList<Example> implements RandomAcce
       String id = in.readUTF();
       long rejected = in.readLong();
       int cfg = in.readInt();
+      long lag = in.readLong();
       int n = in.readInt();
       MiniBatch b = new MiniBatch(n);
       b.reset(id, cfg);
       b.rejected = rejected;
+      b.consumerLag = lag;
       for (int i = 0; i < n; i++) {
         Example e = new Example();
         ExampleCodec.INSTANCE.read(in, e);

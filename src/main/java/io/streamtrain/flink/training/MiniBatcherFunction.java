@@ -18,7 +18,9 @@ import org.apache.flink.util.OutputTag;
  * whenever the buffer is full; flushes the buffer in random batches when the model's event time jumps by more
  * than the idle gap, when the watermark passes the idle gap, and at the end of a bounded input. Rejected samples
  * of the model are sent to the rejected output and counted into the next batch. All state (buffer, generator,
- * timer) is keyed state, so replay and recovery give the same batches.
+ * timer) is keyed state, so replay and recovery give the same batches. Lag markers from the validate subtasks
+ * only update {@link ConsumerLags} (operator memory, not state) and ride with the model's next batch as its
+ * {@code consumerLag}; they never enter the buffer, the state, the timers or the event time.
  */
 public final class MiniBatcherFunction extends KeyedProcessFunction<String, SampleRecord, MiniBatch> {
   private static final long serialVersionUID = 1L;
@@ -29,6 +31,7 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
   private transient ValueState<BatcherState> state;
   private transient MiniBatch batch;
   private transient Rejections rejections;
+  private transient ConsumerLags lags;
 
   public MiniBatcherFunction(Map<String, Object> specMap, OutputTag<RejectedSample> rejectedTag) {
     this.specMap = specMap;
@@ -41,6 +44,7 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("batcher", new BatcherState.Serializer()));
     batch = new MiniBatch(1024);
     rejections = new Rejections();
+    lags = new ConsumerLags();
   }
 
   /** Seed of a model's shuffle: the configured seed mixed with a stable hash of the model id. */
@@ -55,6 +59,10 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
   @Override
   public void processElement(SampleRecord r, Context ctx, Collector<MiniBatch> out) throws Exception {
     String modelId = ctx.getCurrentKey();
+    if (r.isLagMarker()) {
+      lags.update(modelId, r.lagSource, r.lag);
+      return;
+    }
     BatcherState s = state.value();
     Batching b = spec.configs().get(r.configIndex).batching();
     if (s == null) {
@@ -105,6 +113,7 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
       if (s.pendingRejected > 0) {
         batch.reset(modelId, s.configIndex);
         batch.rejected = s.pendingRejected;
+        batch.consumerLag = lags.total(modelId);
         s.pendingRejected = 0;
         out.collect(batch);
       }
@@ -126,6 +135,7 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
       batch.append(s.buffer.slot(from + i));
     }
     batch.rejected = s.pendingRejected;
+    batch.consumerLag = lags.total(modelId);
     s.pendingRejected = 0;
     out.collect(batch);
   }

@@ -17,6 +17,10 @@ import org.apache.flink.core.memory.DataOutputView;
  * sample; the coordinates travel between operators only with a rejected sample, the only one that needs them).
  * Undecodable records carry their raw bytes; rejected samples that decoded are re-encoded when they are
  * written to the rejected topic.
+ *
+ * <p>A record may also be a lag marker ({@link #lagMarker}): no sample, only a model id to route it by and the
+ * consumer lag one source reader measured ({@link SourceLag}). The batcher keeps the latest per reader and hands
+ * the sum to the trainer with the model's next batch; markers never enter the shuffle buffer or any state.
  */
 public final class SampleRecord {
   public final Example example = new Example();
@@ -31,17 +35,42 @@ public final class SampleRecord {
   public String message;
   /** The record's bytes, kept only for records that did not decode. */
   public byte[] raw;
+  /** For a lag marker: the index of the validate subtask (source reader) that measured it; -1 for a sample. */
+  public int lagSource = -1;
+  /** For a lag marker: records that reader is behind the end of the samples topic. */
+  public long lag;
 
   public boolean isRejected() {
     return reason != null;
   }
 
+  public boolean isLagMarker() {
+    return lagSource >= 0;
+  }
+
+  /** A lag marker for {@code modelId} (keyed like its samples) carrying reader {@code source}'s lag. */
+  public static SampleRecord lagMarker(String modelId, int configIndex, int source, long lag) {
+    SampleRecord r = new SampleRecord();
+    r.example.setModelId(modelId);
+    r.configIndex = configIndex;
+    r.lagSource = source;
+    r.lag = lag;
+    return r;
+  }
+
   public static final TypeInformation<SampleRecord> TYPE =
       new SerializerTypeInfo<>(SampleRecord.class, new Serializer());
 
-  /** Flink serializer: the example, the source coordinates and the rejection, versioned via its snapshot. */
+  /**
+   * Flink serializer: the example, the configuration index, then a kind byte (0 a good sample, 1 a rejected one
+   * followed by its coordinates and reason, 2 a lag marker followed by its reader and lag). Records of this type
+   * only cross network edges, never state, so the format may change between versions.
+   */
   public static final class Serializer extends DataSerializer<SampleRecord> {
     private static final long serialVersionUID = 1L;
+    private static final int GOOD = 0;
+    private static final int REJECTED = 1;
+    private static final int MARKER = 2;
 
     @Override
     public SampleRecord createInstance() {
@@ -52,7 +81,12 @@ public final class SampleRecord {
     public void serialize(SampleRecord r, DataOutputView out) throws IOException {
       ExampleCodec.INSTANCE.write(r.example, out);
       out.writeInt(r.configIndex);
-      out.writeBoolean(r.reason != null);
+      out.writeByte(r.reason != null ? REJECTED : r.lagSource >= 0 ? MARKER : GOOD);
+      if (r.reason == null && r.lagSource >= 0) {
+        out.writeInt(r.lagSource);
+        out.writeLong(r.lag);
+        return;
+      }
       // Source coordinates only matter for a rejected sample (they go into RejectedSample): a good one does not
       // carry them across the keyBy, sparing a string and 20 bytes per sample on the hot path.
       if (r.reason != null) {
@@ -74,7 +108,11 @@ public final class SampleRecord {
       SampleRecord r = new SampleRecord();
       ExampleCodec.INSTANCE.read(in, r.example);
       r.configIndex = in.readInt();
-      if (in.readBoolean()) {
+      int kind = in.readByte();
+      if (kind == MARKER) {
+        r.lagSource = in.readInt();
+        r.lag = in.readLong();
+      } else if (kind == REJECTED) {
         r.topic = in.readUTF();
         r.partition = in.readInt();
         r.offset = in.readLong();

@@ -35,7 +35,9 @@ import org.apache.flink.util.OutputTag;
  * input. The math lives in the core's {@link ModelTrainer}; this function only loads state, calls it, stores
  * state and emits. Training diagnostics (the spec's {@code diagnostics} section) ride in the metrics'
  * {@code diagnostics} record (training state, evidence, named figures), saddle escapes in its events, and the
- * same figures are gauges under the {@code streamtrain} metric group.
+ * same figures are gauges under the {@code streamtrain} metric group. Each report's {@code consumer_lag} is the
+ * latest lag the batches of its model brought (see {@link ConsumerLags}); it is kept in operator memory, never in
+ * state, and never touches training.
  */
 public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatch, TrainingMetrics> {
   private static final long serialVersionUID = 1L;
@@ -53,6 +55,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private transient ListState<TrainingEvent> events;
   private transient LastFigures last;
   private transient java.util.Map<String, Long> lastReportNanos;
+  /** Latest consumer lag per model id (a one-element array, so updating it per batch does not box). */
+  private transient java.util.Map<String, long[]> lagByModel;
 
   public TrainerFunction(Map<String, Object> specMap, OutputTag<ModelSnapshot> snapshotTag) {
     this.specMap = specMap;
@@ -72,6 +76,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     volatile long rejected;
     volatile long rollbacks;
     volatile double lrScale = 1.0;
+
+    volatile long consumerLag = -1;
     volatile String trainingState = "UNKNOWN";
     volatile int trainingStateCode;
     volatile java.util.Map<String, Double> diag = java.util.Map.of();
@@ -91,6 +97,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         new ListStateDescriptor<>("events", new AvroTypeInfo<>(TrainingEvent.class)));
     last = new LastFigures();
     lastReportNanos = new java.util.HashMap<>();
+    lagByModel = new java.util.HashMap<>();
     MetricGroup g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
     g.gauge("loss", (Gauge<Double>) () -> last.loss);
     g.gauge("lossSmoothed", (Gauge<Double>) () -> last.smoothedLoss);
@@ -103,6 +110,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     g.gauge("rejectedSamples", (Gauge<Long>) () -> last.rejected);
     g.gauge("lossSpikeRollbacks", (Gauge<Long>) () -> last.rollbacks);
     g.gauge("learningRateScale", (Gauge<Double>) () -> last.lrScale);
+
+    g.gauge("consumerLag", (Gauge<Long>) () -> last.consumerLag);
     g.gauge("trainingState", (Gauge<String>) () -> last.trainingState);
     g.gauge("trainingStateCode", (Gauge<Integer>) () -> last.trainingStateCode);
     for (String name : new DiagState().figures().keySet()) {
@@ -141,6 +150,9 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       slot = migrate(slot, cfg, trainer);
     }
     TrainerState s = slot.state;
+    if (batch.consumerLag >= 0) {
+      noteLag(modelId, batch.consumerLag);
+    }
     s.rejectedSamples += batch.rejected;
     s.intervalRejected += batch.rejected;
     if (batch.size() > 0) {
@@ -242,7 +254,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         .setUpdateParamRatio(s.lastUpdateRatio)
         .setParamNorm(s.lastParamNorm)
         .setSamplesPerSecond(throughput(s))
-        .setConsumerLag(null)
+        .setConsumerLag(lagOf(s.modelId))
         .setRejectedSamples(s.rejectedSamples)
         .setSkippedBatches(s.skippedBatches)
         .setEvents(pendingEvents())
@@ -251,6 +263,22 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     events.clear();
     s.resetInterval();
     return m;
+  }
+
+  private void noteLag(String modelId, long lag) {
+    long[] l = lagByModel.get(modelId);
+    if (l == null) {
+      l = new long[1];
+      lagByModel.put(modelId, l);
+    }
+    l[0] = lag;
+    last.consumerLag = lag;
+  }
+
+  /** The latest consumer lag of the model's batches, or null when none carried one (no Kafka source). */
+  private Long lagOf(String modelId) {
+    long[] l = lagByModel.get(modelId);
+    return l == null ? null : l[0];
   }
 
   /**

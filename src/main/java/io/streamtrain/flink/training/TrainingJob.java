@@ -39,6 +39,8 @@ public final class TrainingJob {
   private final Sinks sinks;
   private java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<MiniBatch>>
       batchInterceptor = java.util.function.UnaryOperator.identity();
+  private EndOffsets endOffsets;
+  private long lagIntervalMs = ValidateFunction.LAG_INTERVAL_MS;
 
   public TrainingJob(JobSpec spec, Source<SampleRecord, ?, ?> source, Sinks sinks) {
     this.spec = spec;
@@ -53,6 +55,17 @@ public final class TrainingJob {
   public TrainingJob withBatchInterceptor(
       java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<MiniBatch>> f) {
     this.batchInterceptor = f;
+    return this;
+  }
+
+  /**
+   * Measures consumer lag against {@code endOffsets} (the samples topic's end offsets; {@link KafkaTrainingIo}
+   * passes its Kafka one) every {@code intervalMs}, reported as {@code consumer_lag} in the metrics. Without it the
+   * field stays null.
+   */
+  public TrainingJob withConsumerLag(EndOffsets endOffsets, long intervalMs) {
+    this.endOffsets = endOffsets;
+    this.lagIntervalMs = intervalMs;
     return this;
   }
 
@@ -75,7 +88,7 @@ public final class TrainingJob {
         env.fromSource(source, watermarks, "samples")
             .uid("samples-source")
             .returns(SampleRecord.TYPE)
-            .process(new ValidateFunction(specMap, REJECTED))
+            .process(new ValidateFunction(specMap, REJECTED, endOffsets, lagIntervalMs))
             .returns(SampleRecord.TYPE)
             .name("decode-validate")
             .uid("validate");

@@ -4,7 +4,9 @@ import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.RejectReason;
 import io.streamtrain.job.JobSpec;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -17,11 +19,29 @@ import org.apache.flink.util.OutputTag;
  * input space. Records that did not decode and samples of models the job does not train go straight to the
  * rejected output (they have no model to count them); samples of a known model that do not fit it keep their
  * reason and travel on with the model's key, so the model's metrics count them. Nothing is dropped.
+ *
+ * <p>With {@link EndOffsets} (a Kafka source), each subtask also measures how far its source reader is behind
+ * the end of the samples topic ({@link SourceLag}: offsets noted per record, end offsets queried off the record
+ * path at most once per {@link #LAG_INTERVAL_MS}) and, whenever a new figure is in, sends a lag marker carrying
+ * (its subtask index, its lag) to every model id it has accepted, keyed like the samples. The markers are
+ * informational: the batcher never lets them touch batching or state.
  */
 public final class ValidateFunction extends ProcessFunction<SampleRecord, SampleRecord> {
   private static final long serialVersionUID = 1L;
+  /** How often a subtask asks for end offsets, and so how often its lag markers go out (processing time). */
+  public static final long LAG_INTERVAL_MS = 1000;
+  /** Model ids a subtask sends lag markers to: the first ones it accepted (a bound on markers per second). */
+  static final int MAX_LAG_MODELS = 1024;
   private final Map<String, Object> specMap;
   private final OutputTag<RejectedSample> rejectedTag;
+  private final EndOffsets endOffsets;
+  private final long lagIntervalMs;
+  private transient SourceLag sourceLag;
+  private transient String lagTopic;
+  private transient int subtask;
+  /** Accepted model ids in the order first seen, with their configuration (the lag markers' destinations). */
+  private transient List<String> lagModels;
+  private transient List<Integer> lagConfigs;
   private transient JobSpec spec;
   private transient FeatureSpace[] spaces;
   private transient Map<String, Integer> configOf;
@@ -31,8 +51,16 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
   private transient Counter invalid;
 
   public ValidateFunction(Map<String, Object> specMap, OutputTag<RejectedSample> rejectedTag) {
+    this(specMap, rejectedTag, null, LAG_INTERVAL_MS);
+  }
+
+  /** With {@code endOffsets} (may be null: no lag) probed every {@code lagIntervalMs}. */
+  public ValidateFunction(Map<String, Object> specMap, OutputTag<RejectedSample> rejectedTag, EndOffsets endOffsets,
+      long lagIntervalMs) {
     this.specMap = specMap;
     this.rejectedTag = rejectedTag;
+    this.endOffsets = endOffsets;
+    this.lagIntervalMs = lagIntervalMs;
   }
 
   @Override
@@ -48,10 +76,50 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
     undecodable = g.counter("rejectedUndecodable");
     unknownModel = g.counter("rejectedUnknownModel");
     invalid = g.counter("rejectedInvalid");
+    if (endOffsets != null) {
+      subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+      lagTopic = endOffsets.topic();
+      lagModels = new ArrayList<>();
+      lagConfigs = new ArrayList<>();
+      sourceLag = new SourceLag(endOffsets, subtask, lagIntervalMs).start();
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (sourceLag != null) {
+      sourceLag.close();
+      sourceLag = null;
+    }
+    super.close();
   }
 
   @Override
   public void processElement(SampleRecord r, Context ctx, Collector<SampleRecord> out) {
+    if (sourceLag != null) {
+      // Coordinates are only there when this function runs chained to the Kafka source (they are not serialized
+      // for good samples); without them the record does not count, and the lag stays unknown.
+      if (lagTopic.equals(r.topic)) {
+        sourceLag.consumed(r.partition, r.offset);
+      }
+      validate(r, ctx, out);
+      if (sourceLag.hasNewFigure()) {
+        sendLag(sourceLag.lag(), out);
+      }
+    } else {
+      validate(r, ctx, out);
+    }
+  }
+
+  /** One marker per accepted model id: the batchers of those models learn this reader's lag. */
+  private void sendLag(long lag, Collector<SampleRecord> out) {
+    for (int i = 0; i < lagModels.size(); i++) {
+      // A fresh record per marker: the collector may keep it (a harness does), and this runs once a second.
+      out.collect(SampleRecord.lagMarker(lagModels.get(i), lagConfigs.get(i), subtask, lag));
+    }
+  }
+
+  private void validate(SampleRecord r, Context ctx, Collector<SampleRecord> out) {
     if (r.isRejected() && r.raw != null) {
       undecodable.inc();
       ctx.output(rejectedTag, rejections.toAvro(r));
@@ -63,6 +131,11 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
       cfg = spec.configIndex(id);
       if (configOf.size() < 100_000) {
         configOf.put(id, cfg);
+        // Cached ids miss only once, so each accepted id is added once.
+        if (cfg >= 0 && lagModels != null && lagModels.size() < MAX_LAG_MODELS) {
+          lagModels.add(id);
+          lagConfigs.add(cfg);
+        }
       }
     }
     if (cfg < 0) {
