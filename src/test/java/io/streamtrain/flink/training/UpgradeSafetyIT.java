@@ -30,24 +30,28 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Upgrade safety: a savepoint written by streamtrain 0.1 (committed under src/test/resources/savepoints/v1, made
- * by {@link #main}) is restored by the current build, which drains the rest of the stream; the final parameters
- * must equal, bit for bit, those of the current build training the whole stream from scratch. A change that
- * breaks the state formats, the serializer snapshots or the operator uids fails here.
+ * Upgrade safety: savepoints written by earlier builds (committed under src/test/resources/savepoints/vN, made by
+ * {@link #main}) are restored by the current build, which drains the rest of the stream; the final parameters
+ * must equal, bit for bit, those of the current build training the whole stream from scratch. v1: the first
+ * release's formats (trainer state format 1). v2: trainer state format 2, with the loss-spike guard's section (a
+ * last good copy of parameters, buffers, optimizer and schedule) in the state. A change that breaks the state
+ * formats, the serializer snapshots or the operator uids fails here; a change of format adds the next fixture.
  */
 class UpgradeSafetyIT {
-  static final Path FIXTURE = Path.of("src/test/resources/savepoints/v1");
+  static final Path FIXTURES = Path.of("src/test/resources/savepoints");
   static final int FIRST = 4_000;
   static final int SECOND = 2_000;
 
-  @Test
-  void savepointOfVersion1RestoresAndContinuesExactly(@TempDir Path dir) throws Exception {
+  @ParameterizedTest(name = "savepoint {0}")
+  @ValueSource(strings = {"v1", "v2"})
+  void savepointOfAnEarlierVersionRestoresAndContinuesExactly(String version, @TempDir Path dir) throws Exception {
     Path savepoint;
-    try (Stream<Path> s = Files.list(FIXTURE)) {
+    try (Stream<Path> s = Files.list(FIXTURES.resolve(version))) {
       savepoint = s.filter(Files::isDirectory).findFirst().orElseThrow();
     }
     Path copy = dir.resolve(savepoint.getFileName());
@@ -59,7 +63,7 @@ class UpgradeSafetyIT {
       produce(bs, "up-samples", "tenant-u", gen, FIRST);
       produce(bs, "up-samples", "tenant-u", gen, SECOND);
 
-      JobSpec resumed = spec("up-job", "up-", false);
+      JobSpec resumed = spec("up-job", "up-", false, version);
       StreamExecutionEnvironment env = TrainingRuns.env(resumed, copy.toUri().toString());
       KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
       KafkaTrainingIo.job(resumed, kafka).build(env);
@@ -69,7 +73,7 @@ class UpgradeSafetyIT {
           .until(() -> TrainingRuns.committedToEnd(bs, "streamtrain-up-job", "up-samples"));
       job.stopWithSavepoint(true, dir.resolve("sp2").toUri().toString(), SavepointFormatType.CANONICAL).get();
 
-      JobSpec fresh = spec("fresh-job", "fresh-", true);
+      JobSpec fresh = spec("fresh-job", "fresh-", true, version);
       StreamExecutionEnvironment env2 = TrainingRuns.env(fresh, null);
       KafkaTrainingIo.job(fresh, kafka).build(env2);
       env2.execute("fresh");
@@ -93,8 +97,12 @@ class UpgradeSafetyIT {
     return Generators.create("circles", Map.of("noise", 0.05), 77);
   }
 
-  /** An MLP with batch norm and Adam with a schedule, so every kind of state is in the savepoint. */
-  static JobSpec spec(String name, String prefix, boolean bounded) {
+  /**
+   * An MLP with batch norm and Adam with a schedule, so every kind of state is in the savepoint; from v2 on with
+   * the loss-spike guard (a restore with another configuration would restart the optimizer, so each fixture is
+   * restored with the spec that wrote it).
+   */
+  static JobSpec spec(String name, String prefix, boolean bounded, String version) {
     Map<String, Object> raw = TrainingJobIT.spec(name, prefix,
         Map.of("type", "mlp", "layers", List.of(2, 8, 1), "activation", "tanh", "head", "logistic",
             "batch_norm", true, "seed", 3),
@@ -105,6 +113,10 @@ class UpgradeSafetyIT {
     topics.put("samples", "up-samples");
     raw.put("topics", topics);
     raw.put("source", Map.of("bounded", bounded));
+    if (!version.equals("v1")) {
+      raw.put("guard", Map.of("loss_spike_factor", 4, "min_excess", 0.2, "warmup_steps", 10,
+          "good_state_every", 20));
+    }
     return JobSpec.fromMap(raw);
   }
 
@@ -124,24 +136,26 @@ class UpgradeSafetyIT {
   }
 
   /**
-   * Writes the fixture: trains on the first part of the stream and stops with a savepoint into
-   * src/test/resources/savepoints/v1. Run once per state format version, from the project root:
-   * {@code java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) ... UpgradeSafetyIT}.
+   * Writes a fixture: trains on the first part of the stream and stops with a savepoint into
+   * src/test/resources/savepoints/VERSION (the argument). Run once per state format version, from the project
+   * root: {@code java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) ... UpgradeSafetyIT v2}.
    */
   public static void main(String[] args) throws Exception {
+    String version = args.length > 0 ? args[0] : "v2";
+    Path fixture = FIXTURES.resolve(version);
     try (KafkaBroker broker = KafkaBroker.startTemporary()) {
       String bs = broker.bootstrapServers();
       setUpTopics(bs);
       produce(bs, "up-samples", "tenant-u", generator(), FIRST);
-      JobSpec live = spec("up-job", "up-", false);
+      JobSpec live = spec("up-job", "up-", false, version);
       StreamExecutionEnvironment env = TrainingRuns.env(live, null);
       KafkaSettings kafka = KafkaSettings.ofBootstrap(bs);
       KafkaTrainingIo.job(live, kafka).build(env);
       JobClient job = env.executeAsync("upgrade-fixture");
       Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
           .until(() -> TrainingRuns.committedToEnd(bs, "streamtrain-up-job", "up-samples"));
-      Files.createDirectories(FIXTURE);
-      String path = job.stopWithSavepoint(false, FIXTURE.toAbsolutePath().toUri().toString(),
+      Files.createDirectories(fixture);
+      String path = job.stopWithSavepoint(false, fixture.toAbsolutePath().toUri().toString(),
           SavepointFormatType.CANONICAL).get();
       long steps = decodeAll(readAll(bs, "up-metrics"), TrainingMetrics.class).stream()
           .mapToLong(TrainingMetrics::getStep).max().orElse(0);
