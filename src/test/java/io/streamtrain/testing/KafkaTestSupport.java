@@ -40,6 +40,15 @@ public final class KafkaTestSupport {
     }
   }
 
+  /** Waits until every partition of the topics has a leader (after a topic creation or a broker restart). */
+  public static void awaitLeaders(String bootstrap, int partitions, String... topics) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      for (String t : topics) {
+        io.streamtrain.io.Topics.awaitLeaders(admin, t, partitions, 120_000);
+      }
+    }
+  }
+
   public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);
@@ -51,6 +60,8 @@ public final class KafkaTestSupport {
     p.put("enable.idempotence", "true");
     p.put("max.in.flight.requests.per.connection", "5");
     p.put("delivery.timeout.ms", "120000");
+    // Metadata and the idempotent producer's id can take a while right after a broker restart on a loaded machine.
+    p.put("max.block.ms", "120000");
     return new KafkaProducer<>(p);
   }
 

@@ -13,6 +13,7 @@ import io.streamtrain.io.gen.Generators;
 import io.streamtrain.io.gen.SampleGenerator;
 import io.streamtrain.job.JobSpec;
 import io.streamtrain.local.BrokerProcess;
+import io.streamtrain.testing.KafkaTestSupport;
 import io.streamtrain.testing.TrainingRuns;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,6 +64,7 @@ class BrokerRestartIT {
 
       broker.stop();
       broker.start();
+      KafkaTestSupport.awaitLeaders(bs, 2, "br-samples");
       produce(bs, "br-samples", "tenant-b", gen, second);
       Awaitility.await("all samples consumed after the outage").atMost(Duration.ofMinutes(4))
           .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
