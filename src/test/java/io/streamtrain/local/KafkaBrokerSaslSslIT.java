@@ -54,14 +54,10 @@ class KafkaBrokerSaslSslIT {
   @BeforeAll
   static void start() throws Exception {
     keys = TestKeyMaterial.generate(tmp.resolve("tls"), "ks-" + System.nanoTime(), "ts-" + System.nanoTime());
-    broker = KafkaBroker.builder()
-        .saslSslListener(SaslSslListener.builder()
-            .keystore(keys.keystore(), "PKCS12", keys.keystorePassword())
-            .user("trainer", PASSWORD)
-            .user("reader", "other-" + System.nanoTime())
-            .build())
-        .build()
-        .start();
+    Map<String, String> users = new java.util.LinkedHashMap<>();
+    users.put("trainer", PASSWORD);
+    users.put("reader", "other-" + System.nanoTime());
+    broker = keys.startSecureBroker(users);
   }
 
   @AfterAll
@@ -73,9 +69,7 @@ class KafkaBrokerSaslSslIT {
 
   /** The environment conf/kafka-sasl-ssl.properties expects. */
   static Map<String, String> env(String user, String password, TestKeyMaterial k) {
-    return Map.of("STREAMTRAIN_KAFKA_USER", user, "STREAMTRAIN_KAFKA_PASSWORD", password,
-        "STREAMTRAIN_KAFKA_TRUSTSTORE", k.truststore().toString(),
-        "STREAMTRAIN_KAFKA_TRUSTSTORE_PASSWORD", k.truststorePassword());
+    return k.clientEnv(user, password);
   }
 
   static KafkaSettings shippedConf(String bootstrap, Map<String, String> env) {

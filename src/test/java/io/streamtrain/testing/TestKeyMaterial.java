@@ -17,6 +17,24 @@ import java.util.concurrent.TimeUnit;
  */
 public record TestKeyMaterial(Path keystore, String keystorePassword, Path truststore, String truststorePassword) {
 
+  /**
+   * A started broker whose clients' listener is TLS + SASL/PLAIN with this key material and the given users
+   * (name to password, in order).
+   */
+  public io.streamtrain.local.KafkaBroker startSecureBroker(java.util.Map<String, String> users) {
+    io.streamtrain.local.SaslSslListener.Builder listener = io.streamtrain.local.SaslSslListener.builder()
+        .keystore(keystore, "PKCS12", keystorePassword);
+    users.forEach(listener::user);
+    return io.streamtrain.local.KafkaBroker.builder().saslSslListener(listener.build()).build().start();
+  }
+
+  /** The environment conf/kafka-sasl-ssl.properties expects, for this truststore and the given credentials. */
+  public java.util.Map<String, String> clientEnv(String user, String password) {
+    return java.util.Map.of("STREAMTRAIN_KAFKA_USER", user, "STREAMTRAIN_KAFKA_PASSWORD", password,
+        "STREAMTRAIN_KAFKA_TRUSTSTORE", truststore.toString(),
+        "STREAMTRAIN_KAFKA_TRUSTSTORE_PASSWORD", truststorePassword);
+  }
+
   /** Generates a keystore and a matching truststore under {@code dir}. */
   public static TestKeyMaterial generate(Path dir, String keystorePassword, String truststorePassword)
       throws IOException, InterruptedException {

@@ -17,7 +17,6 @@ import io.streamtrain.io.gen.SampleGenerator;
 import io.streamtrain.job.JobSpec;
 import io.streamtrain.job.JobSpecFiles;
 import io.streamtrain.local.KafkaBroker;
-import io.streamtrain.local.SaslSslListener;
 import io.streamtrain.testing.TestKeyMaterial;
 import io.streamtrain.testing.TrainingRuns;
 import java.io.File;
@@ -59,13 +58,7 @@ class SecureTrainingIT {
   @BeforeAll
   static void start() throws Exception {
     keys = TestKeyMaterial.generate(tmp.resolve("tls"), "ks-" + System.nanoTime(), "ts-" + System.nanoTime());
-    broker = KafkaBroker.builder()
-        .saslSslListener(SaslSslListener.builder()
-            .keystore(keys.keystore(), "PKCS12", keys.keystorePassword())
-            .user("trainer", PASSWORD)
-            .build())
-        .build()
-        .start();
+    broker = keys.startSecureBroker(Map.of("trainer", PASSWORD));
   }
 
   @AfterAll
@@ -76,9 +69,7 @@ class SecureTrainingIT {
   }
 
   static Map<String, String> env() {
-    return Map.of("STREAMTRAIN_KAFKA_USER", "trainer", "STREAMTRAIN_KAFKA_PASSWORD", PASSWORD,
-        "STREAMTRAIN_KAFKA_TRUSTSTORE", keys.truststore().toString(),
-        "STREAMTRAIN_KAFKA_TRUSTSTORE_PASSWORD", keys.truststorePassword());
+    return keys.clientEnv("trainer", PASSWORD);
   }
 
   static KafkaSettings secure() {
