@@ -6,7 +6,6 @@ import io.streamtrain.io.AvroJson;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.Schemas;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,6 +24,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,11 +41,8 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = "Print the records of a topic (any streamtrain schema) as JSON lines.")
 public final class ConsumeCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap", description = "Kafka bootstrap servers HOST:PORT (overrides conf/kafka.properties).")
-  String bootstrap;
 
-  @Option(names = "--kafka-config", description = "Kafka client properties file (default: conf/kafka.properties).")
-  Path kafkaConfig;
+  @Mixin KafkaOptions kafkaOptions;
 
   @Option(names = "--topic", required = true, description = "Topic to read.")
   String topic;
@@ -72,7 +69,7 @@ public final class ConsumeCommand implements Callable<Integer> {
     if (!isolation.equals("read_committed") && !isolation.equals("read_uncommitted")) {
       throw new SpecException("--isolation", isolation, "allowed: read_committed, read_uncommitted");
     }
-    KafkaSettings settings = KafkaSettings.forCli(kafkaConfig, bootstrap);
+    KafkaSettings settings = kafkaOptions.settings();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ObjectMapper mapper = new ObjectMapper();

@@ -34,6 +34,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -64,11 +65,8 @@ public final class ProduceCommand implements Callable<Integer> {
     }
   }
 
-  @Option(names = "--bootstrap", description = "Kafka bootstrap servers HOST:PORT (overrides conf/kafka.properties).")
-  String bootstrap;
 
-  @Option(names = "--kafka-config", description = "Kafka client properties file (default: conf/kafka.properties).")
-  Path kafkaConfig;
+  @Mixin KafkaOptions kafkaOptions;
 
   @Option(names = "--topic", required = true, description = "Target topic (created if missing).")
   String topic;
@@ -170,7 +168,7 @@ public final class ProduceCommand implements Callable<Integer> {
             LabelType.parse(labelType),
             MissingPolicy.parse(missing));
     long limit = parseCount();
-    KafkaSettings settings = KafkaSettings.forCli(kafkaConfig, bootstrap);
+    KafkaSettings settings = kafkaOptions.settings();
 
     long[] shown = {0};
     SampleReader.MalformedListener listener =

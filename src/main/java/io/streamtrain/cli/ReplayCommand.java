@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,11 +28,8 @@ public final class ReplayCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SPEC", description = "Replay spec (YAML), e.g. jobs/replay-optimizers.yaml")
   Path specFile;
 
-  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (overrides conf/kafka.properties)")
-  String bootstrap;
 
-  @Option(names = "--kafka-config", description = "Kafka client properties file (default conf/kafka.properties)")
-  Path kafkaConfig;
+  @Mixin KafkaOptions kafkaOptions;
 
   @Option(names = "--report", description = "JSON report path (overrides output.report)")
   Path report;
@@ -44,7 +42,7 @@ public final class ReplayCommand implements Callable<Integer> {
     ReplaySpec spec = ReplaySpec.load(specFile);
     boolean needsKafka = spec.source().topic() != null || spec.outputTopic() != null
         || (spec.holdoutMode() && spec.holdout().topic() != null);
-    KafkaSettings kafka = needsKafka ? KafkaSettings.forCli(kafkaConfig, bootstrap) : null;
+    KafkaSettings kafka = needsKafka ? kafkaOptions.settings() : null;
     System.err.println("streamtrain: replaying " + (spec.source().topic() != null ? "topic " + spec.source().topic()
         : spec.source().file()) + " (" + spec.mode() + ", " + (spec.holdoutMode() ? "1 model"
         : spec.configs().size() + " configurations") + ", embedded Flink, parallelism " + spec.parallelism() + ")");

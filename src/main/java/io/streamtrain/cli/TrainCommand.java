@@ -25,6 +25,7 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -40,11 +41,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SPEC", description = "Job spec (YAML), e.g. jobs/logistic-hashed-adam.yaml")
   Path specFile;
 
-  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (overrides conf/kafka.properties)")
-  String bootstrap;
 
-  @Option(names = "--kafka-config", description = "Kafka client properties file (default conf/kafka.properties)")
-  Path kafkaConfig;
+  @Mixin KafkaOptions kafkaOptions;
 
   @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "Submit to this Flink cluster's REST API")
   String cluster;
@@ -74,7 +72,7 @@ public final class TrainCommand implements Callable<Integer> {
       raw.put("source", source);
       spec = JobSpec.fromMap(raw);
     }
-    KafkaSettings kafka = KafkaSettings.forCli(kafkaConfig, bootstrap);
+    KafkaSettings kafka = kafkaOptions.settings();
     ensureTopics(spec, kafka);
     if (cluster != null) {
       return submit(spec, kafka);
@@ -147,11 +145,11 @@ public final class TrainCommand implements Callable<Integer> {
     String jarId = rest.upload(jobJar);
     List<String> args = new ArrayList<>(List.of("--spec-json", JobSpecFiles.toJson(spec),
         "--bootstrap", kafka.bootstrapServers()));
-    if (kafkaConfig != null) {
+    if (kafkaOptions.configFile() != null) {
       // Only the file's path travels in the (REST-visible) program arguments, never resolved secrets: the job's
       // main method reads the file and resolves its ${env:...} placeholders on the JobManager.
-      args.addAll(List.of("--kafka-config", kafkaConfig.toAbsolutePath().toString()));
-      System.err.println("streamtrain: the JobManager reads " + kafkaConfig.toAbsolutePath()
+      args.addAll(List.of("--kafka-config", kafkaOptions.configFile().toAbsolutePath().toString()));
+      System.err.println("streamtrain: the JobManager reads " + kafkaOptions.configFile().toAbsolutePath()
           + " and needs the environment variables it refers to");
     }
     String jobId = rest.run(jarId, TrainingJobMain.class.getName(), args, spec.parallelism(), fromSavepoint);

@@ -5,7 +5,6 @@ import io.streamtrain.core.SpecException;
 import io.streamtrain.io.KafkaSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +22,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,11 +39,8 @@ import picocli.CommandLine.Option;
     description = "Live per-model view of a metrics topic: training state and evidence, loss and gradient-norm "
         + "sparklines, lr, throughput, lag.")
 public final class WatchCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap", description = "Kafka bootstrap servers HOST:PORT (overrides conf/kafka.properties).")
-  String bootstrap;
 
-  @Option(names = "--kafka-config", description = "Kafka client properties file (default: conf/kafka.properties).")
-  Path kafkaConfig;
+  @Mixin KafkaOptions kafkaOptions;
 
   @Option(names = "--topic", required = true, description = "The metrics topic (TrainingMetrics records).")
   String topic;
@@ -74,7 +71,7 @@ public final class WatchCommand implements Callable<Integer> {
     if (!(timeout > 0) || !Double.isFinite(timeout)) {
       throw new SpecException("--timeout", timeout, "allowed: a positive number of seconds");
     }
-    KafkaSettings settings = KafkaSettings.forCli(kafkaConfig, bootstrap);
+    KafkaSettings settings = kafkaOptions.settings();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Map<String, Object> extra = Map.of(
