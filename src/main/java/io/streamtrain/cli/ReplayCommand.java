@@ -41,7 +41,8 @@ public final class ReplayCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ReplaySpec spec = ReplaySpec.load(specFile);
     boolean needsKafka = spec.source().topic() != null || spec.outputTopic() != null
-        || (spec.holdoutMode() && spec.holdout().topic() != null);
+        || (spec.holdoutMode() && spec.holdout().topic() != null)
+        || (!spec.holdoutMode() && spec.configs().stream().anyMatch(c -> c.job().warmStart() != null));
     KafkaSettings kafka = needsKafka ? kafkaOptions.settings() : null;
     System.err.println("streamtrain: replaying " + (spec.source().topic() != null ? "topic " + spec.source().topic()
         : spec.source().file()) + " (" + spec.mode() + ", " + (spec.holdoutMode() ? "1 model"

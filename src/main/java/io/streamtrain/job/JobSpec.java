@@ -31,6 +31,11 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@code parallelism} (default 2), {@code watermark_out_of_orderness_ms} (default 0)
  *   <li>{@code source}: {@code start} earliest|latest|committed (default earliest), {@code bounded} true to stop
  *       at the offsets that were latest when the job started (default false: a live job runs forever)
+ *   <li>{@code warm_start}: {@code topic} (default the job's models topic), {@code model_id} (optional: every new
+ *       model starts from this model's snapshot; default: each model from its own id's), {@code version}
+ *       (optional, with model_id; default the latest): a model with no state in this job starts from that
+ *       ModelSnapshot's parameters and buffers (optimizer and schedule fresh), checked against the model's shapes
+ *       before the job starts
  *   <li>{@code diagnostics}: training diagnostics for every model (see {@link DiagnosticsConfig} for the keys and
  *       their defaults: on, a curvature probe every 50 batches for models up to 100000 parameters, reservoir 256,
  *       20 Lanczos steps, probes bounded to 10% of the trainer's time, saddle escape off)
@@ -40,7 +45,7 @@ public final class JobSpec {
   public static final List<String> KEYS =
       List.of("name", "model", "optimizer", "clip", "schedule", "batching", "guard", "models", "accept",
           "topics", "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source",
-          "diagnostics");
+          "diagnostics", "warm_start");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   private final Map<String, Object> raw;
@@ -60,8 +65,16 @@ public final class JobSpec {
   private final String startFrom;
   private final boolean bounded;
   private final DiagnosticsConfig diagnostics;
+  private final WarmStartSpec warmStart;
   /** Per configuration: its own diagnostics section, or null for the job's. */
   private final List<DiagnosticsConfig> configDiagnostics = new ArrayList<>();
+
+  /**
+   * Where a model that has no state in this job yet takes its initial parameters from: the latest (or the given
+   * {@code version}) ModelSnapshot on {@code topic}, of the model's own id, or of {@code modelId} for every model
+   * (a template, e.g. a global model new tenants start from).
+   */
+  public record WarmStartSpec(String topic, String modelId, Long version) implements java.io.Serializable {}
 
   /** Topic names. */
   public record Topics(String samples, String metrics, String models, String rejected, int partitions)
@@ -152,6 +165,25 @@ public final class JobSpec {
     bounded = src.getBoolean("bounded", false);
     diagnostics = DiagnosticsConfig.fromSpec(
         r.has("diagnostics") ? r.child("diagnostics") : new SpecReader("diagnostics", Map.of()));
+    warmStart = r.has("warm_start") ? warmStart(r.child("warm_start"), topics.models()) : null;
+  }
+
+  private static WarmStartSpec warmStart(SpecReader w, String modelsTopic) {
+    w.rejectUnknown("topic", "model_id", "version");
+    String topic = w.getString("topic", modelsTopic);
+    String id = w.getString("model_id", null);
+    Long version = null;
+    if (w.has("version")) {
+      if (id == null) {
+        throw new SpecException(w.key("version"), w.raw("version"),
+            "allowed only with warm_start.model_id (a version names one model's snapshot)");
+      }
+      version = w.getLong("version", 0);
+      if (version < 1) {
+        throw new SpecException(w.key("version"), version, "allowed: a published version >= 1");
+      }
+    }
+    return new WarmStartSpec(topic, id, version);
   }
 
   private static long nonNegative(SpecReader r, String key, long dflt) {
@@ -235,6 +267,11 @@ public final class JobSpec {
 
   public boolean bounded() {
     return bounded;
+  }
+
+  /** The warm start section, or null: models then start from their configured initializer. */
+  public WarmStartSpec warmStart() {
+    return warmStart;
   }
 
   /** Diagnostics settings of configuration {@code i}: its own section, else the job's. */

@@ -8,6 +8,7 @@ import io.streamtrain.flink.replay.ReplayOutput;
 import io.streamtrain.flink.replay.ReplayPlan;
 import io.streamtrain.flink.training.AvroRecordSerializer;
 import io.streamtrain.flink.training.SampleRecord;
+import io.streamtrain.flink.training.WarmStarts;
 import io.streamtrain.io.KafkaSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,11 +43,18 @@ public final class ReplayRunner {
     }
     List<String> names = new ArrayList<>();
     List<Map<String, Object>> maps = new ArrayList<>();
+    List<WarmStarts> warm = new ArrayList<>();
     for (ReplaySpec.Config c : spec.configs()) {
       names.add(c.name());
       maps.add(c.job().raw());
+      if (c.job().warmStart() != null && kafka == null) {
+        throw new SpecException("configs." + c.name() + ".warm_start", c.job().warmStart().topic(),
+            "needs Kafka settings (--bootstrap) to read the model topic");
+      }
+      warm.add(WarmStarts.load(c.job(), kafka));
     }
-    return ReplayPlan.prequential(spec.name(), topic, spec.metrics(), spec.labelDelay(), names, maps);
+    return ReplayPlan.prequential(spec.name(), topic, spec.metrics(), spec.labelDelay(), names, maps)
+        .withWarmStarts(warm);
   }
 
   public static ReplayOutcome run(ReplaySpec spec, KafkaSettings kafka, Consumer<String> log) throws Exception {

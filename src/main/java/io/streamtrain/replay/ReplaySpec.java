@@ -49,7 +49,7 @@ public final class ReplaySpec {
   public static final List<String> KEYS = List.of("name", "mode", "source", "configs", "holdout", "metrics",
       "label_delay", "output", "rank_by", "parallelism");
   static final List<String> TRAINING_KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard",
-      "models", "accept");
+      "models", "accept", "warm_start");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   /**
@@ -246,6 +246,20 @@ public final class ReplaySpec {
         if (file.raw().containsKey(k)) {
           m.put(k, JobSpecFiles.copy(Map.of("v", file.raw().get(k))).get("v"));
         }
+      }
+      JobSpec.WarmStartSpec w = file.warmStart();
+      if (w != null) {
+        // The job's warm start with its topic resolved (it defaults to the job's model topic, which the replay's
+        // configuration does not carry), so the replay starts each model where the job did.
+        Map<String, Object> ws = new LinkedHashMap<>();
+        ws.put("topic", w.topic());
+        if (w.modelId() != null) {
+          ws.put("model_id", w.modelId());
+        }
+        if (w.version() != null) {
+          ws.put("version", w.version());
+        }
+        m.put("warm_start", ws);
       }
     }
     for (String k : TRAINING_KEYS) {

@@ -57,6 +57,21 @@ class JobSpecTest {
   }
 
   @Test
+  void warmStartDefaultsToTheJobsModelTopicAndValidatesItsKeys() {
+    assertThat(JobSpec.fromMap(valid()).warmStart()).isNull();
+    Map<String, Object> m = valid();
+    m.put("topics", Map.of("models", "ctr-models"));
+    m.put("warm_start", Map.of());
+    assertThat(JobSpec.fromMap(m).warmStart()).isEqualTo(new JobSpec.WarmStartSpec("ctr-models", null, null));
+    m.put("warm_start", Map.of("topic", "global-models", "model_id", "global", "version", 7));
+    assertThat(JobSpec.fromMap(m).warmStart()).isEqualTo(new JobSpec.WarmStartSpec("global-models", "global", 7L));
+    assertError(error(x -> x.put("warm_start", Map.of("version", 3))), "warm_start.version", "model_id");
+    assertError(error(x -> x.put("warm_start", Map.of("model_id", "g", "version", 0))), "warm_start.version",
+        ">= 1");
+    assertError(error(x -> x.put("warm_start", Map.of("from", "x"))), "warm_start.from", "unknown key");
+  }
+
+  @Test
   void topLevelErrorsNameTheKey() {
     assertError(error(m -> m.put("nmae", "x")), "nmae", "unknown key", "name");
     assertError(error(m -> m.put("name", "has space")), "name", "\"has space\"", "allowed");

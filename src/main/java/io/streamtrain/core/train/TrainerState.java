@@ -91,6 +91,22 @@ public final class TrainerState {
     return lossEma / (1.0 - Math.pow(ModelTrainer.LOSS_EMA_BETA, lossEmaCount));
   }
 
+  /**
+   * Starts this fresh state from given parameters and buffers (a warm start: e.g. a published snapshot mapped to
+   * this model's layout), continuing snapshot versions from {@code version} (0 to start at 1). The optimizer and
+   * schedule stay fresh, as when torch loads only a model's state_dict.
+   */
+  public void warmStart(double[] initialParams, double[] initialBuffers, long version) {
+    if (initialParams.length != params.length || initialBuffers.length != buffers.length) {
+      throw new IllegalArgumentException("warm start for '" + modelId + "' has " + initialParams.length
+          + " parameters and " + initialBuffers.length + " buffers; the model has " + params.length + " and "
+          + buffers.length);
+    }
+    System.arraycopy(initialParams, 0, params, 0, params.length);
+    System.arraycopy(initialBuffers, 0, buffers, 0, buffers.length);
+    this.version = version;
+  }
+
   public void resetInterval() {
     intervalBatches = 0;
     intervalSamples = 0;

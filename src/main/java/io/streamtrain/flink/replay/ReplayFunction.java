@@ -56,7 +56,13 @@ public final class ReplayFunction extends KeyedProcessFunction<String, SampleRec
           plan.holdoutBuffers.clone(), plan.metrics, this::emit);
     }
     TrainingConfig cfg = plan.route(c, modelId);
-    return Prequential.prequential(name, modelId, cfg, plan.metrics, plan.delay, this::emit);
+    Prequential p = Prequential.prequential(name, modelId, cfg, plan.metrics, plan.delay, this::emit);
+    io.streamtrain.flink.training.WarmStarts.Initial init = cfg == null ? null : plan.warmStart(c, modelId);
+    if (init != null) {
+      // As the training job: the model starts from the warm start's parameters, optimizer and schedule fresh.
+      p.state().warmStart(init.params(), init.buffers(), init.version());
+    }
+    return p;
   }
 
   private void emit(EvalPoint p) {

@@ -34,6 +34,8 @@ public final class ReplayPlan implements Serializable {
   public final double[] holdoutParams;
   public final double[] holdoutBuffers;
   private transient List<JobSpec> jobs;
+  /** Per configuration: the initial models of its warm_start, or null (set by {@link #withWarmStarts}). */
+  private List<io.streamtrain.flink.training.WarmStarts> warmStarts;
 
   private ReplayPlan(String name, String sourceTopic, MetricsSpec metrics, LabelDelay delay, List<String> configNames,
       List<Map<String, Object>> jobMaps, String holdoutName, String holdoutModelId, Long holdoutVersion,
@@ -70,6 +72,21 @@ public final class ReplayPlan implements Serializable {
         modelId, version, model, params, buffers);
   }
 
+  /** The configurations' warm starts (one entry per configuration, null where it has none). */
+  public ReplayPlan withWarmStarts(List<io.streamtrain.flink.training.WarmStarts> w) {
+    this.warmStarts = new ArrayList<>(w);
+    return this;
+  }
+
+  /** The initial model of {@code modelId} under configuration {@code c}, or null. */
+  public io.streamtrain.flink.training.WarmStarts.Initial warmStart(int c, String modelId) {
+    if (warmStarts == null || warmStarts.get(c) == null) {
+      return null;
+    }
+    JobSpec j = job(c);
+    return warmStarts.get(c).lookup(modelId, j.configIndex(modelId));
+  }
+
   public boolean isHoldout() {
     return holdoutModelId != null;
   }
@@ -80,6 +97,12 @@ public final class ReplayPlan implements Serializable {
 
   /** The training configuration of {@code modelId} under configuration {@code c}, or null when not trained. */
   public TrainingConfig route(int c, String modelId) {
+    JobSpec j = job(c);
+    int i = j.configIndex(modelId);
+    return i < 0 ? null : j.configs().get(i);
+  }
+
+  private JobSpec job(int c) {
     if (jobs == null) {
       List<JobSpec> js = new ArrayList<>();
       for (Map<String, Object> m : jobMaps) {
@@ -87,9 +110,7 @@ public final class ReplayPlan implements Serializable {
       }
       jobs = js;
     }
-    JobSpec j = jobs.get(c);
-    int i = j.configIndex(modelId);
-    return i < 0 ? null : j.configs().get(i);
+    return jobs.get(c);
   }
 
   public Model newHoldoutModel() {

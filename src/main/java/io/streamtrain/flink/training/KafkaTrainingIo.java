@@ -29,10 +29,14 @@ public final class KafkaTrainingIo {
 
   private KafkaTrainingIo() {}
 
-  /** The training job of {@code spec} reading from and writing to Kafka. */
+  /**
+   * The training job of {@code spec} reading from and writing to Kafka; a {@code warm_start} is resolved here,
+   * before the job starts (snapshots read, mapped and checked against the configurations).
+   */
   public static TrainingJob job(JobSpec spec, KafkaSettings kafka) {
     return new TrainingJob(spec, source(spec, kafka), sinks(spec, kafka))
-        .withConsumerLag(endOffsets(spec, kafka), ValidateFunction.LAG_INTERVAL_MS);
+        .withConsumerLag(endOffsets(spec, kafka), ValidateFunction.LAG_INTERVAL_MS)
+        .withWarmStarts(WarmStarts.load(spec, kafka));
   }
 
   /** End offsets of the samples topic, asked with the source's own client settings (consumer_lag). */

@@ -44,6 +44,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
 
   private final Map<String, Object> specMap;
   private final OutputTag<ModelSnapshot> snapshotTag;
+  private final WarmStarts warmStarts;
   private transient JobSpec spec;
   private transient ModelTrainer[] trainers;
   private transient String[] configJson;
@@ -59,8 +60,14 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private transient java.util.Map<String, long[]> lagByModel;
 
   public TrainerFunction(Map<String, Object> specMap, OutputTag<ModelSnapshot> snapshotTag) {
+    this(specMap, snapshotTag, null);
+  }
+
+  /** With initial models for models that have no state yet ({@code warm_start}; null: none). */
+  public TrainerFunction(Map<String, Object> specMap, OutputTag<ModelSnapshot> snapshotTag, WarmStarts warmStarts) {
     this.specMap = specMap;
     this.snapshotTag = snapshotTag;
+    this.warmStarts = warmStarts;
   }
 
   /** The latest figures of this subtask, exposed as Flink gauges (the same numbers as the metrics topic). */
@@ -144,7 +151,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     ModelTrainer trainer = trainer(cfg);
     TrainerSlot slot = state.value();
     if (slot == null) {
-      slot = new TrainerSlot(configJson[cfg], trainer.newState(modelId));
+      slot = new TrainerSlot(configJson[cfg], newState(modelId, cfg, trainer));
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
     } else if (!slot.configJson.equals(configJson[cfg])) {
       slot = migrate(slot, cfg, trainer);
@@ -191,6 +198,19 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       maybeSnapshot(s, trainer, cfg, ctx, false);
     }
     state.update(slot);
+  }
+
+  /** A model's first state in this job: from its warm start when there is one, else from its initializer. */
+  private TrainerState newState(String modelId, int cfg, ModelTrainer trainer) throws Exception {
+    TrainerState s = trainer.newState(modelId);
+    WarmStarts.Initial init = warmStarts == null ? null : warmStarts.lookup(modelId, cfg);
+    if (init != null) {
+      s.warmStart(init.params(), init.buffers(), init.version());
+      events.add(new TrainingEvent("warm_started", 0L, "parameters and buffers from snapshot " + init.sourceId()
+          + " version " + init.sourceVersion() + "; optimizer and schedule fresh"
+          + (init.version() > 0 ? "; versions continue from " + init.version() : "")));
+    }
+    return s;
   }
 
   @Override

@@ -41,6 +41,7 @@ public final class TrainingJob {
       batchInterceptor = java.util.function.UnaryOperator.identity();
   private EndOffsets endOffsets;
   private long lagIntervalMs = ValidateFunction.LAG_INTERVAL_MS;
+  private WarmStarts warmStarts;
 
   public TrainingJob(JobSpec spec, Source<SampleRecord, ?, ?> source, Sinks sinks) {
     this.spec = spec;
@@ -66,6 +67,15 @@ public final class TrainingJob {
   public TrainingJob withConsumerLag(EndOffsets endOffsets, long intervalMs) {
     this.endOffsets = endOffsets;
     this.lagIntervalMs = intervalMs;
+    return this;
+  }
+
+  /**
+   * Initial models for models that have no state in this job yet (the spec's {@code warm_start}, resolved by
+   * {@link WarmStarts#load}); null: every model starts from its initializer.
+   */
+  public TrainingJob withWarmStarts(WarmStarts w) {
+    this.warmStarts = w;
     return this;
   }
 
@@ -103,7 +113,7 @@ public final class TrainingJob {
     // id, so reinterpreting it as keyed is exact and spares a second network shuffle.
     SingleOutputStreamOperator<TrainingMetrics> metrics =
         DataStreamUtils.reinterpretAsKeyedStream(batchInterceptor.apply(batches), b -> b.modelId, Types.STRING)
-            .process(new TrainerFunction(specMap, SNAPSHOTS))
+            .process(new TrainerFunction(specMap, SNAPSHOTS, warmStarts))
             .returns(new AvroTypeInfo<>(TrainingMetrics.class))
             .name("trainer")
             .uid(TRAINER_UID);

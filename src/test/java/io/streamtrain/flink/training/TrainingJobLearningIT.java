@@ -123,11 +123,20 @@ class TrainingJobLearningIT {
    */
   static Map<Long, long[]> replayThroughTheCore(String id, TrainingConfig cfg, List<byte[]> values)
       throws Exception {
+    return replayThroughTheCore(id, cfg, values, null);
+  }
+
+  /** As above, the model starting from {@code initialParams} (a warm start; null: the initializer). */
+  static Map<Long, long[]> replayThroughTheCore(String id, TrainingConfig cfg, List<byte[]> values,
+      double[] initialParams) throws Exception {
     Batching batching = cfg.batching();
     ShuffleBuffer<Example> buffer = new ShuffleBuffer<>(batching.shuffleCapacity(),
         MiniBatcherFunction.seedFor(batching.seed(), id), ExampleCodec.INSTANCE);
     ModelTrainer trainer = new ModelTrainer(cfg);
     TrainerState state = trainer.newState(id);
+    if (initialParams != null) {
+      state.warmStart(initialParams, new double[0], 0);
+    }
     SampleCodec codec = new SampleCodec();
     MutableSample wire = new MutableSample();
     Example example = new Example();
