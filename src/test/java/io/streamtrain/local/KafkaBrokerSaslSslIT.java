@@ -1,5 +1,6 @@
 package io.streamtrain.local;
 
+import static io.streamtrain.testing.TestKeyMaterial.shippedClientSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -72,9 +73,6 @@ class KafkaBrokerSaslSslIT {
     return k.clientEnv(user, password);
   }
 
-  static KafkaSettings shippedConf(String bootstrap, Map<String, String> env) {
-    return KafkaSettings.load(Path.of("conf", "kafka-sasl-ssl.properties"), true, bootstrap, env::get);
-  }
 
   /** Short timeouts, so a refused client fails within the test's bounded wait. */
   static Properties quick(Properties p) {
@@ -100,7 +98,7 @@ class KafkaBrokerSaslSslIT {
 
   @Test
   void anAuthenticatedClientProducesConsumesAndAdministersOverSaslSsl() throws Exception {
-    KafkaSettings s = shippedConf(broker.saslSslBootstrapServers(), env("trainer", PASSWORD, keys));
+    KafkaSettings s = shippedClientSettings(broker.saslSslBootstrapServers(), env("trainer", PASSWORD, keys));
     assertThat(s.clientProperties()).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN");
     String topic = "secure-" + System.nanoTime();
     try (Admin admin = Admin.create(s.toProperties(Map.of()))) {
@@ -134,10 +132,10 @@ class KafkaBrokerSaslSslIT {
 
   @Test
   void aWrongPasswordIsRefusedWithSaslAuthenticationException() throws Exception {
-    KafkaSettings wrong = shippedConf(broker.saslSslBootstrapServers(), env("trainer", PASSWORD + "x", keys));
+    KafkaSettings wrong = shippedClientSettings(broker.saslSslBootstrapServers(), env("trainer", PASSWORD + "x", keys));
     assertThat(describeClusterFailure(wrong.toProperties(Map.of()))).isInstanceOf(SaslAuthenticationException.class)
         .hasMessageContaining("Invalid username or password");
-    KafkaSettings unknownUser = shippedConf(broker.saslSslBootstrapServers(), env("mallory", PASSWORD, keys));
+    KafkaSettings unknownUser = shippedClientSettings(broker.saslSslBootstrapServers(), env("mallory", PASSWORD, keys));
     assertThat(describeClusterFailure(unknownUser.toProperties(Map.of())))
         .isInstanceOf(SaslAuthenticationException.class);
     // A consumer sees the same refusal, as an exception from its first metadata request.
@@ -161,7 +159,7 @@ class KafkaBrokerSaslSslIT {
   @Test
   void aClientWithoutTheTruststoreFailsTheTlsHandshake() throws Exception {
     Map<String, String> props = new HashMap<>(
-        shippedConf(broker.saslSslBootstrapServers(), env("trainer", PASSWORD, keys)).clientProperties());
+        shippedClientSettings(broker.saslSslBootstrapServers(), env("trainer", PASSWORD, keys)).clientProperties());
     props.keySet().removeIf(k -> k.startsWith("ssl.truststore."));
     Properties p = new Properties();
     p.putAll(props); // the JDK's default trust anchors do not include the self-signed broker certificate
@@ -181,11 +179,12 @@ class KafkaBrokerSaslSslIT {
           Map.of("STREAMTRAIN_BROKER_KEYSTORE_PASSWORD", keys.keystorePassword(), "TRAINER_PASSWORD", userPassword));
       proc.start();
       String secure = "localhost:" + securePort;
-      KafkaSettings s = shippedConf(secure, env("trainer", userPassword, keys));
+      KafkaSettings s = shippedClientSettings(secure, env("trainer", userPassword, keys));
       try (Admin admin = Admin.create(s.toProperties(Map.of()))) {
         assertThat(Topics.ensure(admin, TopicSpec.of("over-tls", 1))).isTrue();
       }
-      assertThat(describeClusterFailure(shippedConf(secure, env("trainer", "nope", keys)).toProperties(Map.of())))
+      assertThat(describeClusterFailure(
+          shippedClientSettings(secure, env("trainer", "nope", keys)).toProperties(Map.of())))
           .isInstanceOf(SaslAuthenticationException.class);
       proc.stop();
       String out = Files.readString(log, StandardCharsets.UTF_8);

@@ -34,18 +34,20 @@ public final class KafkaTestSupport {
         list.add(new NewTopic(t, partitions, (short) 1));
       }
       admin.createTopics(list).all().get();
-      for (String t : topics) {
-        io.streamtrain.io.Topics.awaitLeaders(admin, t, partitions, 60_000);
-      }
+      awaitLeaders(admin, partitions, 60_000, topics);
     }
   }
 
   /** Waits until every partition of the topics has a leader (after a topic creation or a broker restart). */
   public static void awaitLeaders(String bootstrap, int partitions, String... topics) {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      for (String t : topics) {
-        io.streamtrain.io.Topics.awaitLeaders(admin, t, partitions, 120_000);
-      }
+      awaitLeaders(admin, partitions, 120_000, topics);
+    }
+  }
+
+  private static void awaitLeaders(Admin admin, int partitions, long timeoutMs, String... topics) {
+    for (String t : topics) {
+      io.streamtrain.io.Topics.awaitLeaders(admin, t, partitions, timeoutMs);
     }
   }
 

@@ -35,6 +35,16 @@ public record TestKeyMaterial(Path keystore, String keystorePassword, Path trust
         "STREAMTRAIN_KAFKA_TRUSTSTORE_PASSWORD", truststorePassword);
   }
 
+  /**
+   * Client settings from the shipped conf/kafka-sasl-ssl.properties for {@code bootstrap}, with the placeholders
+   * resolved from {@code env} (see {@link #clientEnv}) instead of the process environment.
+   */
+  public static io.streamtrain.io.KafkaSettings shippedClientSettings(String bootstrap,
+      java.util.Map<String, String> env) {
+    return io.streamtrain.io.KafkaSettings.load(Path.of("conf", "kafka-sasl-ssl.properties"), true, bootstrap,
+        env::get);
+  }
+
   /** Generates a keystore and a matching truststore under {@code dir}. */
   public static TestKeyMaterial generate(Path dir, String keystorePassword, String truststorePassword)
       throws IOException, InterruptedException {

@@ -73,8 +73,7 @@ class SecureTrainingIT {
   }
 
   static KafkaSettings secure() {
-    return KafkaSettings.load(Path.of("conf", "kafka-sasl-ssl.properties"), true, broker.saslSslBootstrapServers(),
-        env()::get);
+    return TestKeyMaterial.shippedClientSettings(broker.saslSslBootstrapServers(), env());
   }
 
   /** {@code n} samples of a 5-dimensional linear problem for model {@code tenant-a}, and one undecodable record. */
