@@ -1,7 +1,6 @@
 package io.streamtrain.bench;
 
 import io.streamtrain.avro.TrainingMetrics;
-import io.streamtrain.core.random.Xoshiro256;
 import io.streamtrain.flink.training.KafkaTrainingIo;
 import io.streamtrain.flink.training.TrainingJob;
 import io.streamtrain.io.KafkaSettings;
@@ -11,7 +10,6 @@ import io.streamtrain.job.JobSpec;
 import io.streamtrain.local.KafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,15 +45,8 @@ public final class TrainLatency {
   private TrainLatency() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new HashMap<>(Map.of("rate", "10000", "seconds", "40", "warmup", "10", "dims", "50",
-        "batch", "256", "capacity", "1024"));
-    for (String arg : args) {
-      String[] kv = arg.split("=", 2);
-      if (kv.length != 2 || !a.containsKey(kv[0])) {
-        throw new IllegalArgumentException("argument " + arg + ": allowed key=value with keys " + a.keySet());
-      }
-      a.put(kv[0], kv[1]);
-    }
+    Map<String, String> a = BenchArgs.parse(args, Map.of("rate", "10000", "seconds", "40", "warmup", "10",
+        "dims", "50", "batch", "256", "capacity", "1024"));
     int rate = Integer.parseInt(a.get("rate"));
     int seconds = Integer.parseInt(a.get("seconds"));
     int warmup = Integer.parseInt(a.get("warmup"));
@@ -114,11 +105,7 @@ public final class TrainLatency {
     p.put("value.serializer", ByteArraySerializer.class.getName());
     p.put("linger.ms", "1");
     p.put("acks", "1");
-    Xoshiro256 rng = new Xoshiro256(7);
-    double[] w = new double[dims];
-    for (int j = 0; j < dims; j++) {
-      w[j] = rng.nextGaussian() / Math.sqrt(dims) * 3;
-    }
+    LogisticSamples gen = new LogisticSamples(7, dims);
     SampleCodec codec = new SampleCodec();
     MutableSample s = new MutableSample();
     byte[] key = "model-0".getBytes(StandardCharsets.UTF_8);
@@ -131,16 +118,9 @@ public final class TrainLatency {
         if (wait > 0) {
           LockSupport.parkNanos(wait);
         }
-        s.clear();
+        gen.next(s);
         s.modelId = "model-0";
         s.eventTime = System.currentTimeMillis();
-        double z = 0;
-        for (int j = 0; j < dims; j++) {
-          double x = rng.nextGaussian();
-          s.addDense(x);
-          z += w[j] * x;
-        }
-        s.setBinaryLabel(rng.nextDouble() < 1 / (1 + Math.exp(-z)));
         prod.send(new ProducerRecord<>("samples", (int) (i % 2), key, codec.encode(s)));
       }
       prod.flush();

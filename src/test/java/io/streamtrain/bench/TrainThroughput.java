@@ -1,7 +1,6 @@
 package io.streamtrain.bench;
 
 import io.streamtrain.avro.TrainingMetrics;
-import io.streamtrain.core.random.Xoshiro256;
 import io.streamtrain.flink.training.KafkaTrainingIo;
 import io.streamtrain.flink.training.TrainingJob;
 import io.streamtrain.io.KafkaSettings;
@@ -48,15 +47,8 @@ public final class TrainThroughput {
   private TrainThroughput() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new HashMap<>(Map.of("samples", "2000000", "dims", "50", "runs", "3", "models", "1",
-        "batch", "256"));
-    for (String arg : args) {
-      String[] kv = arg.split("=", 2);
-      if (kv.length != 2 || !a.containsKey(kv[0])) {
-        throw new IllegalArgumentException("argument " + arg + ": allowed key=value with keys " + a.keySet());
-      }
-      a.put(kv[0], kv[1]);
-    }
+    Map<String, String> a = BenchArgs.parse(args, Map.of("samples", "2000000", "dims", "50", "runs", "3",
+        "models", "1", "batch", "256"));
     int n = (int) Double.parseDouble(a.get("samples"));
     int dims = Integer.parseInt(a.get("dims"));
     int runs = Integer.parseInt(a.get("runs"));
@@ -141,11 +133,7 @@ public final class TrainThroughput {
     p.put("linger.ms", "20");
     p.put("batch.size", String.valueOf(512 * 1024));
     p.put("acks", "1");
-    Xoshiro256 rng = new Xoshiro256(2026);
-    double[] w = new double[dims];
-    for (int j = 0; j < dims; j++) {
-      w[j] = rng.nextGaussian() / Math.sqrt(dims) * 3;
-    }
+    LogisticSamples gen = new LogisticSamples(2026, dims);
     SampleCodec codec = new SampleCodec();
     MutableSample s = new MutableSample();
     String[] ids = new String[models];
@@ -164,16 +152,9 @@ public final class TrainThroughput {
     }
     try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p)) {
       for (int i = 0; i < n; i++) {
-        s.clear();
+        gen.next(s);
         s.modelId = ids[i % models];
         s.eventTime = 1_700_000_000_000L + i;
-        double z = 0;
-        for (int j = 0; j < dims; j++) {
-          double x = rng.nextGaussian();
-          s.addDense(x);
-          z += w[j] * x;
-        }
-        s.setBinaryLabel(rng.nextDouble() < 1 / (1 + Math.exp(-z)));
         // One model: spread over both partitions (both source subtasks decode). Several: model m in partition
         // m % 2, so each model's samples stay in order.
         int partition = models == 1 ? i % 2 : (i % models) % 2;
