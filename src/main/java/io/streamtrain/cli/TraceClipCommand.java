@@ -6,14 +6,11 @@ import io.streamtrain.core.optim.Chain;
 import io.streamtrain.core.optim.ChainState;
 import io.streamtrain.core.optim.ClipByGlobalNorm;
 import io.streamtrain.core.optim.Clipping;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code streamtrain trace clip --spec FILE.json}: clips each given gradient vector independently and prints
@@ -27,18 +24,12 @@ import picocli.CommandLine.Option;
     name = "clip",
     mixinStandardHelpOptions = true,
     description = "Trace gradient clipping: clipped gradients and pre-clip total norms, as JSON.")
-public final class TraceClipCommand implements Runnable {
+public final class TraceClipCommand extends JsonTraceCommand {
   static final List<String> KEYS = List.of("clip", "param_split", "gradients");
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Option(names = "--spec", required = true, paramLabel = "FILE.json", description = "The trace spec (- for stdin).")
-  Path specFile;
-
   @Override
-  public void run() {
-    spec.commandLine().getOut().println(JsonSpecs.write(trace(new SpecReader("", JsonSpecs.read(specFile)))));
-    spec.commandLine().getOut().flush();
+  Map<String, Object> result(SpecReader r) {
+    return trace(r);
   }
 
   public static Map<String, Object> trace(SpecReader r) {

@@ -6,14 +6,11 @@ import io.streamtrain.core.optim.Clipping;
 import io.streamtrain.core.optim.Optimizer;
 import io.streamtrain.core.optim.OptimizerSpec;
 import io.streamtrain.core.optim.Optimizers;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code streamtrain trace optimizer --spec FILE.json}: runs one optimizer over a given gradient sequence and
@@ -29,19 +26,13 @@ import picocli.CommandLine.Option;
     name = "optimizer",
     mixinStandardHelpOptions = true,
     description = "Trace an optimizer: params after each step for a given gradient sequence, as JSON.")
-public final class TraceOptimizerCommand implements Runnable {
+public final class TraceOptimizerCommand extends JsonTraceCommand {
   static final List<String> KEYS =
       List.of("optimizer", "params", "gradients", "lr_schedule", "momentum_schedule", "clip", "param_split");
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Option(names = "--spec", required = true, paramLabel = "FILE.json", description = "The trace spec (- for stdin).")
-  Path specFile;
-
   @Override
-  public void run() {
-    spec.commandLine().getOut().println(JsonSpecs.write(trace(new SpecReader("", JsonSpecs.read(specFile)))));
-    spec.commandLine().getOut().flush();
+  Map<String, Object> result(SpecReader r) {
+    return trace(r);
   }
 
   /** Runs the trace described by {@code r}; errors are {@link SpecException}s naming the key. */

@@ -5,14 +5,11 @@ import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.schedule.LrScheduler;
 import io.streamtrain.core.schedule.OneCycleLR;
 import io.streamtrain.core.schedule.Schedules;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code streamtrain trace schedule --spec FILE.json}: runs a learning-rate schedule for a number of steps and prints
@@ -27,20 +24,12 @@ import picocli.CommandLine.Option;
     name = "schedule",
     mixinStandardHelpOptions = true,
     description = "Print the learning rate (and OneCycleLR momentum) of each step of a schedule as JSON.")
-public final class TraceScheduleCommand implements Callable<Integer> {
+public final class TraceScheduleCommand extends JsonTraceCommand {
   private static final List<String> OPTIMIZERS = List.of("sgd", "rmsprop", "adam", "adamw", "adagrad");
 
-  @Option(names = "--spec", required = true, description = "JSON spec file ('-' for standard input).")
-  Path specFile;
-
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec cmd;
-
   @Override
-  public Integer call() {
-    Map<String, Object> result = run(new SpecReader("", JsonSpecs.read(specFile)));
-    cmd.commandLine().getOut().println(JsonSpecs.write(result));
-    cmd.commandLine().getOut().flush();
-    return 0;
+  Map<String, Object> result(SpecReader r) {
+    return run(r);
   }
 
   /** Runs a parsed trace spec; public so tests and other tools can call it without a file. */

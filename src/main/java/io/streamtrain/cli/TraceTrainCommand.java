@@ -10,14 +10,11 @@ import io.streamtrain.core.model.ModelSpec;
 import io.streamtrain.core.model.ModelSpecs;
 import io.streamtrain.core.optim.Optimizer;
 import io.streamtrain.core.optim.Optimizers;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code streamtrain trace train --spec FILE.json}: trains a model in the core on given data and prints the final
@@ -37,18 +34,12 @@ import picocli.CommandLine.Option;
     name = "train",
     mixinStandardHelpOptions = true,
     description = "Trace training: final parameters and batch losses of a model trained on given data, as JSON.")
-public final class TraceTrainCommand implements Runnable {
+public final class TraceTrainCommand extends JsonTraceCommand {
   static final List<String> KEYS = List.of("model", "initial", "optimizer", "data", "batch_size", "epochs");
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Option(names = "--spec", required = true, paramLabel = "FILE.json", description = "The trace spec (- for stdin).")
-  Path specFile;
-
   @Override
-  public void run() {
-    spec.commandLine().getOut().println(JsonSpecs.write(trace(new SpecReader("", JsonSpecs.read(specFile)))));
-    spec.commandLine().getOut().flush();
+  Map<String, Object> result(SpecReader r) {
+    return trace(r);
   }
 
   /** Runs the training trace described by {@code r}; spec errors are {@link SpecException}s naming the key. */
