@@ -234,8 +234,6 @@ public final class ModelTrainer {
     gs.resumeStep = s.step + guard.warmupSteps();
     r.rolledBack = true;
     r.smoothedLoss = smoothed;
-    r.rolledBackTo = gs.goodStep;
-    r.lrScale = gs.lrScale;
     skip(s, r);
   }
 
@@ -311,13 +309,13 @@ public final class ModelTrainer {
     public double paramNorm;
     /** Correct progressive predictions in the batch (before the update); -1 for regression. */
     public int correct = -1;
-    /** The loss guard rolled back instead of applying this batch (then {@link #skipped} is true too). */
+    /**
+     * The loss guard rolled back instead of applying this batch (then {@link #skipped} is true too); the step
+     * returned to and the new learning-rate scale are in the state's {@link GuardState}.
+     */
     public boolean rolledBack;
-    /** For a rollback: the smoothed loss the batch loss was compared with, the trainer step of the good state
-     * returned to, and the learning-rate scale from now on. */
+    /** For a rollback: the smoothed loss the batch loss was compared with (the state's is back at the good one). */
     public double smoothedLoss;
-    public long rolledBackTo;
-    public double lrScale;
 
     void reset() {
       correct = -1;
@@ -333,8 +331,6 @@ public final class ModelTrainer {
       paramNorm = Double.NaN;
       rolledBack = false;
       smoothedLoss = Double.NaN;
-      rolledBackTo = -1;
-      lrScale = Double.NaN;
     }
   }
 }

@@ -180,8 +180,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         events.add(new TrainingEvent("loss_spike_rollback", s.step,
             "batch loss " + r.loss + " exceeded " + spec.configs().get(cfg).guard().spikeFactor()
                 + " x smoothed loss " + r.smoothedLoss + "; batch not applied, parameters, optimizer and schedule"
-                + " rolled back to their state before step " + r.rolledBackTo + ", learning-rate scale now "
-                + r.lrScale));
+                + " rolled back to their state before step " + s.guard.goodStep + ", learning-rate scale now "
+                + s.guard.lrScale));
       } else if (r.skipped) {
         events.add(new TrainingEvent("skipped_batch", s.step,
             "non-finite loss or gradient (loss " + r.loss + ", gradient norm " + r.gradNorm + "); batch skipped"));

@@ -108,7 +108,7 @@ class LossGuardTest {
     assertThat(r.loss).isGreaterThan(3.0 * smoothedBefore);
     assertThat(r.rolledBack).isTrue();
     assertThat(r.skipped).isTrue();
-    assertThat(r.rolledBackTo).isEqualTo(good);
+    assertThat(s.guard.goodStep).isEqualTo(good);
     assertThat(r.smoothedLoss).isEqualTo(smoothedBefore);
     assertThat(bits(s.params)).isEqualTo(refParams.get((int) good));
     assertThat(optimizerState(s)).isEqualTo(refOpt.get((int) good));
