@@ -47,11 +47,6 @@ public final class WarmStarts implements Serializable {
     return byModel.get(modelId);
   }
 
-  /** How many models (per-id mode) or configurations (template mode) have an initial model. */
-  public int size() {
-    return byConfig != null ? byConfig.length : byModel.size();
-  }
-
   /** Reads the snapshots the job's warm_start names and maps them; null when the spec has no warm_start. */
   public static WarmStarts load(JobSpec spec, KafkaSettings kafka) {
     JobSpec.WarmStartSpec w = spec.warmStart();
