@@ -71,7 +71,12 @@ public final class TrainerState {
   public final DiagState diag = new DiagState();
   /** The loss-spike guard's learning-rate scale, rollback count and last good state. */
   public final GuardState guard = new GuardState();
-  /** The optimizer's learning rate as configured (before schedules and guard cuts); not part of the state. */
+  /**
+   * The sparse path's latest exact parameter norm (NaN: compute it at the next step). Working memory, not state:
+   * never written, so a restored job computes it afresh at its first step.
+   */
+  public double paramNormCache = Double.NaN;
+    /** The optimizer's learning rate as configured (before schedules and guard cuts); not part of the state. */
   final double baseLr;
 
   TrainerState(String modelId, double[] params, double[] buffers, Optimizer optimizer, LrScheduler scheduler) {

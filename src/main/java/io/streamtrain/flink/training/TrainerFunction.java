@@ -41,6 +41,7 @@ import org.apache.flink.util.OutputTag;
  */
 public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatch, TrainingMetrics> {
   private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainerFunction.class);
 
   private final Map<String, Object> specMap;
   private final OutputTag<ModelSnapshot> snapshotTag;
@@ -140,6 +141,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private ModelTrainer trainer(int i) {
     if (trainers[i] == null) {
       trainers[i] = new ModelTrainer(spec.configs().get(i)).enableDiagnostics(spec.diagnostics(i));
+      LOG.info("configuration {} trains on the {} path", i, trainers[i].path().describe());
     }
     return trainers[i];
   }
@@ -203,6 +205,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   /** A model's first state in this job: from its warm start when there is one, else from its initializer. */
   private TrainerState newState(String modelId, int cfg, ModelTrainer trainer) throws Exception {
     TrainerState s = trainer.newState(modelId);
+    events.add(new TrainingEvent("training_path", 0L, trainer.path().describe()));
     WarmStarts.Initial init = warmStarts == null ? null : warmStarts.lookup(modelId, cfg);
     if (init != null) {
       s.warmStart(init.params(), init.buffers(), init.version());
@@ -402,6 +405,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         keepParams
             ? "training configuration changed on restart: parameters kept, optimizer and schedule restarted"
             : "training configuration changed on restart with new shapes: model re-initialized"));
+    events.add(new TrainingEvent("training_path", o.step, trainer.path().describe()));
     return new TrainerSlot(configJson[cfg], n);
   }
 }
