@@ -113,20 +113,17 @@ public record Ftrl(double alpha, double beta, double l1, double l2) implements G
         return 0.0;
       }
       double ni = nn[i];
-      double g2 = gi * gi;
-      double sigma = (Math.sqrt(ni + g2) - Math.sqrt(ni)) / alpha;
-      double zi = z[i] + gi - sigma * w;
-      ni += g2;
+      double rootOld = Math.sqrt(ni);
+      ni += gi * gi;
+      double root = Math.sqrt(ni);
+      double zi = z[i] + gi - (root - rootOld) / alpha * w;
       z[i] = zi;
       nn[i] = ni;
-      return weight(zi, ni) - w;
-    }
-
-    private double weight(double zi, double ni) {
+      // The closed-form weight of the new z and n (sqrt(n) reused).
       if (Math.abs(zi) <= l1) {
-        return 0.0;
+        return -w;
       }
-      return -(zi - Math.signum(zi) * l1) / ((beta + Math.sqrt(ni)) / alpha + l2);
+      return -(zi - Math.signum(zi) * l1) / ((beta + root) / alpha + l2) - w;
     }
 
     @Override

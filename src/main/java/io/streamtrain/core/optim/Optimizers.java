@@ -19,7 +19,8 @@ import java.util.List;
  * weight_decay 0), {@code adagrad} (lr 1e-2, lr_decay 0, weight_decay 0, initial_accumulator_value 0, eps
  * 1e-10), {@code rmsprop} (lr 1e-2, alpha 0.99, eps 1e-8, weight_decay 0, momentum 0, centered false), {@code
  * adam} (lr 1e-3, betas [0.9, 0.999], eps 1e-8, weight_decay 0 as coupled L2, amsgrad false) and {@code adamw}
- * (the same with decoupled weight_decay 1e-2). Validation follows torch's constructors (lr, eps, weight_decay,
+ * (the same with decoupled weight_decay 1e-2); and for sparse models {@code sparse_adam} (torch.optim.SparseAdam:
+ * lr 1e-3, betas [0.9, 0.999], eps 1e-8) and {@code ftrl} (FTRL-Proximal: lr = alpha 0.1, beta 1, l1 0, l2 0). Validation follows torch's constructors (lr, eps, weight_decay,
  * momentum >= 0; 0 <= betas < 1; nesterov needs momentum > 0 and dampening 0) and also rejects non-finite
  * values and unknown keys.
  */
