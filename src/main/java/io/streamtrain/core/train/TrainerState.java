@@ -237,9 +237,7 @@ public final class TrainerState {
 
   static void writeDoubles(DataOutput out, double[] a) throws IOException {
     out.writeInt(a.length);
-    for (double d : a) {
-      out.writeDouble(d);
-    }
+    io.streamtrain.core.optim.StateIo.writeValues(out, a);
   }
 
   static void readDoubles(DataInput in, double[] into, String what) throws IOException {
@@ -247,8 +245,6 @@ public final class TrainerState {
     if (n != into.length) {
       throw new IOException(what + ": state has " + n + " values, the model has " + into.length);
     }
-    for (int i = 0; i < n; i++) {
-      into[i] = in.readDouble();
-    }
+    io.streamtrain.core.optim.StateIo.readValues(in, into);
   }
 }
