@@ -4,6 +4,7 @@ import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.avro.TrainingMetrics;
 import io.streamtrain.io.KafkaSettings;
+import io.streamtrain.io.SnapshotParts;
 import io.streamtrain.job.JobSpec;
 import java.util.Map;
 import java.util.Properties;
@@ -79,20 +80,41 @@ public final class KafkaTrainingIo {
   }
 
   public static TrainingJob.Sinks sinks(JobSpec spec, KafkaSettings kafka) {
+    int maxRecord = AvroRecordSerializer.maxRecordBytes(producerProperties(kafka));
     return new TrainingJob.Sinks(
         sink(kafka, spec.name() + "-metrics",
-            new AvroRecordSerializer<>(spec.topics().metrics(), TrainingMetrics.class, m -> m.getModelId())),
+            new AvroRecordSerializer<>(spec.topics().metrics(), TrainingMetrics.class, m -> m.getModelId())
+                .withMaxRecordBytes(maxRecord, null)),
+        // A snapshot bigger than one part is several records (SnapshotParts): a key per part so compaction keeps
+        // them all, and the head's partition for every part so one commit marker publishes the whole version.
         sink(kafka, spec.name() + "-models",
-            new AvroRecordSerializer<>(spec.topics().models(), ModelSnapshot.class, m -> m.getModelId())),
+            new AvroRecordSerializer<>(spec.topics().models(), ModelSnapshot.class, SnapshotParts::key)
+                .withPartition((m, n) -> SnapshotParts.partition(m.getModelId(), n))
+                .withMaxRecordBytes(maxRecord, null)),
+        // Bad data never stops a job: a rejected sample too big to publish loses its raw bytes, not the job.
         sink(kafka, spec.name() + "-rejected",
-            new AvroRecordSerializer<>(spec.topics().rejected(), RejectedSample.class, r -> r.getModelId())));
+            new AvroRecordSerializer<>(spec.topics().rejected(), RejectedSample.class, r -> r.getModelId())
+                .withMaxRecordBytes(maxRecord, KafkaTrainingIo::withoutRaw)));
   }
 
-  private static <T> KafkaSink<T> sink(KafkaSettings kafka, String txPrefix, KafkaRecordSerializationSchema<T> ser) {
-    Properties props = kafka.toProperties(Map.of(
+  /** The rejected sample without its raw bytes, the message saying why. */
+  static RejectedSample withoutRaw(RejectedSample r, int size, int max) {
+    return RejectedSample.newBuilder(r)
+        .setRaw(java.nio.ByteBuffer.allocate(0))
+        .setMessage(r.getMessage() + " [raw value of " + r.getRaw().remaining() + " bytes dropped: the record ("
+            + size + " bytes) exceeded the " + max + " bytes max.request.size allows]")
+        .build();
+  }
+
+  private static Properties producerProperties(KafkaSettings kafka) {
+    return kafka.toProperties(Map.of(
         "transaction.timeout.ms", TRANSACTION_TIMEOUT_MS,
         "compression.type", "lz4",
         "linger.ms", "5"));
+  }
+
+  private static <T> KafkaSink<T> sink(KafkaSettings kafka, String txPrefix, KafkaRecordSerializationSchema<T> ser) {
+    Properties props = producerProperties(kafka);
     return KafkaSink.<T>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setKafkaProducerConfig(props)
