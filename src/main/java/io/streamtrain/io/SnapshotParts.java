@@ -1,6 +1,7 @@
 package io.streamtrain.io;
 
 import io.streamtrain.avro.ModelSnapshot;
+import io.streamtrain.avro.ModelSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,6 +14,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * The wire form of a published model on the compacted model topic (schemas/ModelSnapshot.avsc). A model whose
@@ -73,7 +75,7 @@ public final class SnapshotParts {
           .setParameterBytes(toBytes(params, from, n));
       if (p > 0) {
         // Spec and buffers travel once, in the head; the other parts repeat only what identifies the version.
-        b.setSpec(io.streamtrain.avro.ModelSpec.newBuilder().setModelType(head.getSpec().getModelType())
+        b.setSpec(ModelSpec.newBuilder().setModelType(head.getSpec().getModelType())
             .setLayers(List.of()).setFeatureSpaceJson("{}").setModelJson("{}").build());
         b.setBuffers(List.of());
       }
@@ -96,8 +98,7 @@ public final class SnapshotParts {
    */
   public static int partition(String modelId, int numPartitions) {
     byte[] k = modelId.getBytes(StandardCharsets.UTF_8);
-    return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(k))
-        % numPartitions;
+    return Utils.toPositive(Utils.murmur2(k)) % numPartitions;
   }
 
   /** {@code n} parameters from {@code from} as consecutive little-endian doubles (the checksum's encoding). */
