@@ -36,6 +36,7 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
   private transient List<Header> headers;
   private SerializablePartition<T> partition;
   private int maxRecordBytes = Integer.MAX_VALUE;
+  private String limitSetting = "max.request.size";
   private SerializableShrink<T> shrink;
 
   /** A serializable key extractor. */
@@ -68,7 +69,13 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
    * record overhead, go to {@code shrink} when given, else fail the job without restarts naming max.request.size.
    */
   public AvroRecordSerializer<T> withMaxRecordBytes(int maxRecordBytes, SerializableShrink<T> shrink) {
+    return withMaxRecordBytes(maxRecordBytes, "max.request.size", shrink);
+  }
+
+  /** As above, the bound coming from {@code setting} (named in the error), e.g. the topic's max.message.bytes. */
+  public AvroRecordSerializer<T> withMaxRecordBytes(int maxRecordBytes, String setting, SerializableShrink<T> shrink) {
     this.maxRecordBytes = maxRecordBytes;
+    this.limitSetting = setting;
     this.shrink = shrink;
     return this;
   }
@@ -88,7 +95,7 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
       T smaller = shrink == null ? null : shrink.shrink(element, size, maxRecordBytes);
       value = smaller == null ? null : encode(smaller);
       if (value == null || recordBytes(keyBytes, value) > maxRecordBytes) {
-        throw tooLarge(topic, type.getSimpleName(), k, size, maxRecordBytes);
+        throw tooLarge(topic, type.getSimpleName(), k, size, maxRecordBytes, limitSetting);
       }
     }
     Integer p = null;
@@ -127,14 +134,15 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
    * help (the same record comes again after every restart), so the job fails once with this message instead of
    * restarting in a loop.
    */
-  static RuntimeException tooLarge(String topic, String type, String key, int size, int max) {
+  static RuntimeException tooLarge(String topic, String type, String key, int size, int max, String setting) {
     return new SuppressRestartsException(new IllegalStateException("a " + type + " record of " + size
         + " bytes for topic " + topic + " (key " + (key == null ? "none" : key.replace('\0', '/'))
-        + ") exceeds the " + max + " bytes the producer setting max.request.size allows (less "
-        + MAX_RECORD_OVERHEAD + " bytes of Kafka record overhead); raise max.request.size in the Kafka client"
-        + " settings (conf/kafka.properties) and the topic's max.message.bytes (broker: message.max.bytes)"
+        + ") exceeds the " + max + " bytes that " + setting + " allows (less " + MAX_RECORD_OVERHEAD
+        + " bytes of Kafka record overhead); raise max.request.size in the Kafka client settings"
+        + " (conf/kafka.properties) and the topic's max.message.bytes (broker default: message.max.bytes)"
         + " together, or make the record smaller"));
   }
+
 
   /** Bytes Kafka adds to a record's key, value and headers, rounded up (batch header 61, record header 21). */
   public static final int MAX_RECORD_OVERHEAD = 128;
