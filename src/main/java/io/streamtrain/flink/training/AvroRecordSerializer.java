@@ -21,8 +21,8 @@ import org.apache.kafka.common.header.Header;
  * keeps the latest snapshot per model, and one model's records stay in one partition in order), and the
  * {@code streamtrain.schema} header naming the schema for consumers. Optionally a partition chooser (the parts of
  * a model snapshot follow their head's partition, see SnapshotParts) and a size bound: a record larger than the
- * producer's {@code max.request.size} would fail asynchronously with RecordTooLargeException and restart the job
- * forever, so it is caught here first and either shrunk (a handler may drop a payload) or fails the job without
+ * producer's {@code max.request.size} (or the topic's {@code max.message.bytes}) would fail asynchronously with
+ * RecordTooLargeException and restart the job forever, so it is caught here first and either shrunk (a handler may drop a payload) or fails the job without
  * restarts, with an error that names the setting.
  */
 public final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
