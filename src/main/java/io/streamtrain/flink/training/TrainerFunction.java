@@ -380,7 +380,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     s.lastSnapshotEventTime = s.maxEventTime;
     @SuppressWarnings("unchecked")
     Map<String, ?> modelSpec = (Map<String, ?>) spec.configMap(cfg).get("model");
-    ctx.output(snapshotTag, Snapshots.build(s, trainer.model(), modelSpec, s.version, s.maxEventTime));
+    Snapshots.publish(s, trainer.model(), modelSpec, s.version, s.maxEventTime, p -> ctx.output(snapshotTag, p));
   }
 
   /**
