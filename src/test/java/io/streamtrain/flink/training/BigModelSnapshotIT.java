@@ -122,7 +122,7 @@ class BigModelSnapshotIT {
         // and the cleaner has closed segments to compact (zeros compress into the one active segment).
         Map.of("type", "logistic", "features", Map.of("hash_bits", HASH_BITS), "init", "normal"),
         Map.of("type", "sgd", "lr", 0.5));
-    // B = 4 keeps the dense path's per-batch scratch (B x 2^20 doubles) small; 60 steps give versions at 20, 40
+    // B = 4 and 60 steps give versions at 20, 40
     // and 60 steps.
     m.put("batching", Map.of("batch_size", 4, "shuffle_capacity", 64, "seed", 7));
     m.put("snapshots", Map.of("every_steps", 20));
