@@ -28,38 +28,44 @@ public final class CsvSampleReader implements SampleReader {
 
   /** Column roles, validated against the header when the reader opens. */
   public record Columns(
-      String label, List<String> categorical, List<String> ignore, String keyColumn, String timeColumn, char delimiter) {
+      String label, List<String> categorical, List<String> ignore, String keyColumn, String timeColumn, char delimiter,
+      LabelMap labelMap) {
     public Columns {
       categorical = List.copyOf(categorical);
       ignore = List.copyOf(ignore);
     }
 
     public static Columns defaults() {
-      return new Columns(null, List.of(), List.of(), null, null, ',');
+      return new Columns(null, List.of(), List.of(), null, null, ',', null);
     }
 
     public Columns withLabel(String l) {
-      return new Columns(l, categorical, ignore, keyColumn, timeColumn, delimiter);
+      return new Columns(l, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap);
     }
 
     public Columns withCategorical(List<String> c) {
-      return new Columns(label, c, ignore, keyColumn, timeColumn, delimiter);
+      return new Columns(label, c, ignore, keyColumn, timeColumn, delimiter, labelMap);
     }
 
     public Columns withIgnore(List<String> i) {
-      return new Columns(label, categorical, i, keyColumn, timeColumn, delimiter);
+      return new Columns(label, categorical, i, keyColumn, timeColumn, delimiter, labelMap);
     }
 
     public Columns withKey(String k) {
-      return new Columns(label, categorical, ignore, k, timeColumn, delimiter);
+      return new Columns(label, categorical, ignore, k, timeColumn, delimiter, labelMap);
     }
 
     public Columns withTime(String t) {
-      return new Columns(label, categorical, ignore, keyColumn, t, delimiter);
+      return new Columns(label, categorical, ignore, keyColumn, t, delimiter, labelMap);
     }
 
     public Columns withDelimiter(char d) {
-      return new Columns(label, categorical, ignore, keyColumn, timeColumn, d);
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, d, labelMap);
+    }
+
+    /** Label words mapped before the label type reads them (null: the cell text as it is). */
+    public Columns withLabelMap(LabelMap m) {
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, m);
     }
   }
 
@@ -75,6 +81,7 @@ public final class CsvSampleReader implements SampleReader {
   private final ReaderOptions options;
   private final MalformedListener listener;
   private final char delimiter;
+  private final LabelMap labelMap;
   private final String[] header;
   private final int[] role;
   private final int denseCount;
@@ -93,6 +100,7 @@ public final class CsvSampleReader implements SampleReader {
     this.options = options;
     this.listener = listener;
     this.delimiter = columns.delimiter();
+    this.labelMap = columns.labelMap();
     String headerLine;
     do {
       headerLine = reader.readLine();
@@ -104,6 +112,11 @@ public final class CsvSampleReader implements SampleReader {
     }
     if (!headerLine.isEmpty() && headerLine.charAt(0) == '\uFEFF') {
       headerLine = headerLine.substring(1); // UTF-8 byte order mark
+    }
+    if (!isText(headerLine)) {
+      input.reader().close();
+      throw new SpecException("--from", file + " is not a text CSV file: its first line holds control bytes"
+          + " or invalid UTF-8 (a binary file?); allowed: CSV text with a header line, gzipped or not");
     }
     List<String> h = new ArrayList<>();
     Cells tmp = new Cells(headerLine.length() + 2);
@@ -243,6 +256,14 @@ public final class CsvSampleReader implements SampleReader {
           if (isMissing(t) && !t.equalsIgnoreCase("nan")) {
             return "missing label in column \"" + header[i] + "\"";
           }
+          if (labelMap != null) {
+            String mapped = labelMap.apply(t);
+            if (mapped == null) {
+              return "column \"" + header[i] + "\": label \"" + t + "\" is not in --label-map (allowed: "
+                  + String.join(", ", labelMap.labels()) + ")";
+            }
+            t = mapped;
+          }
           String err = options.labelType().apply(t, s);
           if (err != null) {
             return "column \"" + header[i] + "\": " + err;
@@ -284,6 +305,17 @@ public final class CsvSampleReader implements SampleReader {
         counts[i]++;
       }
     }
+  }
+
+  /** False when the line has bytes no CSV header holds: NUL and other control characters, or invalid UTF-8. */
+  private static boolean isText(String line) {
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f || c == '\uFFFD') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isMissing(String t) {
