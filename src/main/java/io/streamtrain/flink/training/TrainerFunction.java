@@ -56,10 +56,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private transient ListState<TrainingEvent> events;
   private transient LastFigures last;
   private transient java.util.Map<String, Long> lastReportNanos;
-  /**
-   * Per model id: [0] the latest consumer lag, [1] the lag its last report carried (an array, so updating it per
-   * batch does not box).
-   */
+  /** Latest consumer lag per model id (a one-element array, so updating it per batch does not box). */
   private transient java.util.Map<String, long[]> lagByModel;
 
   public TrainerFunction(Map<String, Object> specMap, OutputTag<ModelSnapshot> snapshotTag) {
@@ -225,15 +222,14 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     }
     TrainerState s = slot.state;
     int cfg = spec.configIndex(s.modelId);
-    long[] lag = lagByModel.get(s.modelId);
-    // The input has ended: every record up to the bounded source's end offsets was read. The last lag marker was
-    // measured before the final records arrived; a last report carrying it would show a backlog that is gone, so
-    // the lag is 0 now and a report that showed another figure gets a final one that says so.
-    boolean staleLag = lag != null && lag[1] != 0;
-    if (lag != null) {
+    if (lagOf(s.modelId) != null) {
+      // The input has ended: every record up to the bounded source's end offsets was read. The last lag marker
+      // was measured before the final records arrived and would report a backlog that no longer exists. (The
+      // shuffle buffer's remainder is flushed at the end, so this final report is there in practice; none is
+      // added when the interval is empty, which keeps the reports a function of the data.)
       noteLag(s.modelId, 0);
     }
-    if (staleLag || s.intervalBatches > 0 || s.intervalRejected > 0 || !pendingEvents().isEmpty()) {
+    if (s.intervalBatches > 0 || s.intervalRejected > 0 || !pendingEvents().isEmpty()) {
       out.collect(report(s));
     }
     if (cfg >= 0) {
@@ -285,7 +281,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         .setUpdateParamRatio(s.lastUpdateRatio)
         .setParamNorm(s.lastParamNorm)
         .setSamplesPerSecond(throughput(s))
-        .setConsumerLag(reportedLag(s.modelId))
+        .setConsumerLag(lagOf(s.modelId))
         .setRejectedSamples(s.rejectedSamples)
         .setSkippedBatches(s.skippedBatches)
         .setEvents(pendingEvents())
@@ -299,24 +295,17 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private void noteLag(String modelId, long lag) {
     long[] l = lagByModel.get(modelId);
     if (l == null) {
-      l = new long[2];
+      l = new long[1];
       lagByModel.put(modelId, l);
     }
     l[0] = lag;
     last.consumerLag = lag;
   }
 
-  /**
-   * The latest consumer lag of the model's batches for a report, or null when none carried one (no Kafka
-   * source); remembered as the report's, see {@link #onTimer}.
-   */
-  private Long reportedLag(String modelId) {
+  /** The latest consumer lag of the model's batches, or null when none carried one (no Kafka source). */
+  private Long lagOf(String modelId) {
     long[] l = lagByModel.get(modelId);
-    if (l == null) {
-      return null;
-    }
-    l[1] = l[0];
-    return l[0];
+    return l == null ? null : l[0];
   }
 
   /**
