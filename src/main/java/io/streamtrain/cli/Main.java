@@ -87,7 +87,11 @@ public final class Main implements Runnable {
     @Override
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"streamtrain " + (v == null ? "dev" : v)};
+      // Without a manifest (classes run straight from target/classes, e.g. in an IDE) there is no version to read.
+      return new String[] {"streamtrain " + (v == null ? "(development build: no jar manifest)" : v),
+          "Java " + System.getProperty("java.version") + ", Apache Flink "
+              + org.apache.flink.runtime.util.EnvironmentInformation.getVersion() + ", Kafka clients "
+              + org.apache.kafka.common.utils.AppInfoParser.getVersion()};
     }
   }
 }

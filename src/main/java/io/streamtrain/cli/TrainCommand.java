@@ -64,6 +64,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
 
+  private volatile boolean stoppedWithSavepoint;
+
   @Override
   public Integer call() throws Exception {
     JobSpec spec = JobSpecFiles.load(specFile);
@@ -132,6 +134,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
           String path = client.stopWithSavepoint(false, savepointDir.toAbsolutePath().toUri().toString(),
               SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+          stoppedWithSavepoint = true;
           out.println("stopped with savepoint " + path);
           out.println("resume with: " + resumeCommand(path));
           out.flush();
@@ -148,6 +151,9 @@ public final class TrainCommand implements Callable<Integer> {
       } catch (IllegalStateException ignored) {
         // already shutting down: the hook is running
       }
+    }
+    if (stoppedWithSavepoint) {
+      return 0; // Ctrl-C: the hook printed the savepoint and the resume command; the JVM is exiting
     }
     if (!spec.bounded()) {
       out.println("training job '" + spec.name() + "' finished");

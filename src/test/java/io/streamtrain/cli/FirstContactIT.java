@@ -170,6 +170,10 @@ class FirstContactIT {
   }
 
   static String jobYaml(String name, String prefix) {
+    return jobYaml(name, prefix, 2);
+  }
+
+  static String jobYaml(String name, String prefix, int parallelism) {
     return "name: " + name + "\n"
         + "model: {type: logistic, features: {dense: 4}}\n"
         + "optimizer: {type: adam, lr: 0.05}\n"
@@ -179,7 +183,7 @@ class FirstContactIT {
         + "snapshots: {every_steps: 40}\n"
         + "metrics: {every_batches: 10}\n"
         + "checkpoint: {interval_ms: 500}\n"
-        + "parallelism: 2\n";
+        + "parallelism: " + parallelism + "\n";
   }
 
   @Test
@@ -283,10 +287,13 @@ class FirstContactIT {
     Path spec = file("det.yaml", jobYaml("fc-det", prefix));
     Outcome first = trainBounded(spec, prefix);
     Outcome second = trainBounded(spec, prefix);
+    // The condition does not involve the parallelism: one reader and one trainer give the same parameters.
+    Outcome serial = trainBounded(file("det-p1.yaml", jobYaml("fc-det", prefix, 1)), prefix);
 
     assertThat(first.parameters()).containsOnlyKeys(ids.get(0), ids.get(1));
     for (String id : ids) {
       assertThat(second.parameters().get(id)).as(id).containsExactly(first.parameters().get(id));
+      assertThat(serial.parameters().get(id)).as(id + " at parallelism 1").containsExactly(first.parameters().get(id));
       TrainingMetrics a = first.lastReport().get(id);
       TrainingMetrics b = second.lastReport().get(id);
       assertThat(a.getSamplesSeen()).isEqualTo(n);
