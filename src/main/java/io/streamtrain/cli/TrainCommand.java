@@ -131,10 +131,10 @@ public final class TrainCommand implements Callable<Integer> {
     Thread hook = null;
     if (savepointDir != null) {
       hook = new Thread(() -> {
+        stoppedWithSavepoint = true; // first: the job may end (and the main thread go on) before the savepoint returns
         try {
           String path = client.stopWithSavepoint(false, savepointDir.toAbsolutePath().toUri().toString(),
               SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
-          stoppedWithSavepoint = true;
           out.println("stopped with savepoint " + path);
           out.println("resume with: " + resumeCommand(path));
           out.flush();
