@@ -106,9 +106,20 @@ final class RunSummary {
     return new RunSummary(rows);
   }
 
-  /** The models (or the undecodable group) that had samples but trained on none of them. */
+  /** The models this run saw (the undecodable records, which belong to no model, left out). */
+  List<ModelRow> models() {
+    return rows.values().stream().filter(r -> !r.modelId().equals(NO_MODEL)).toList();
+  }
+
+  /** Records that could not be decoded to a sample of any model, by reason (empty when there were none). */
+  Map<String, Long> undecodable() {
+    ModelRow r = rows.get(NO_MODEL);
+    return r == null ? Map.of() : r.rejected();
+  }
+
+  /** The models that had samples but trained on none of them. */
   List<ModelRow> nothingTrained() {
-    return rows.values().stream().filter(r -> r.samples() == 0).toList();
+    return models().stream().filter(r -> r.samples() == 0).toList();
   }
 
   String table() {

@@ -162,9 +162,10 @@ public final class TrainCommand implements Callable<Integer> {
     RunSummary summary = RunSummary.read(kafka, t.metrics(), t.models(), t.rejected(), before);
     out.print(summary.table());
     out.flush();
-    if (summary.rows().isEmpty()) {
+    if (summary.models().isEmpty()) {
       err.println("error: training job '" + spec.name() + "' read no sample: topic " + t.samples()
-          + " had nothing to read (is it the topic produce wrote to?)");
+          + (summary.undecodable().isEmpty() ? " had nothing to read (is it the topic produce wrote to?)"
+              : " held only records that are not Samples " + summary.undecodable()));
       err.flush();
       return 1;
     }
@@ -176,7 +177,7 @@ public final class TrainCommand implements Callable<Integer> {
             .append(" rejected ").append(r.rejected());
       }
       err.println("error: training job '" + spec.name() + "' ended, but " + idle.size() + " of "
-          + summary.rows().size() + " models trained on no sample (" + why + "); reasons are explained in the"
+          + summary.models().size() + " models trained on no sample (" + why + "); reasons are explained in the"
           + " README's rejected-samples list, the samples in topic " + t.rejected());
       err.flush();
       return 1;

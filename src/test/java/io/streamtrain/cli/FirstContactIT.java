@@ -197,11 +197,18 @@ class FirstContactIT {
     Run p = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-rej-samples", "--from", f.toString(),
         "--model-id", "narrow", "--no-progress");
     assertThat(p.exit()).as(p.err()).isZero();
+    // A record that is no Sample at all belongs to no model: listed in the summary, not counted as a model.
+    try (var producer = KafkaTestSupport.producer(bootstrap)) {
+      producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("fc-rej-samples",
+          new byte[] {(byte) 0xff, 1, 2, 3})).get();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
     Path spec = file("rej.yaml", jobYaml("fc-rej", "fc-rej-"));
     Run r = cli("train", spec.toString(), "--bootstrap", bootstrap, "--bounded");
     assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
     assertThat(r.out()).doesNotContain("finished");
-    assertThat(r.out()).contains("narrow", "DENSE_LENGTH_MISMATCH=50");
+    assertThat(r.out()).contains("narrow", "DENSE_LENGTH_MISMATCH=50", RunSummary.NO_MODEL, "UNDECODABLE=1");
     assertThat(r.err()).contains("error: training job 'fc-rej' ended, but 1 of 1 models trained on no sample",
         "narrow: 50 rejected");
   }
