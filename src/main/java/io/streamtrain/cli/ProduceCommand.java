@@ -98,6 +98,12 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--label-map", paramLabel = "WORD=VALUE,...|auto", description = "CSV labels that are words: e.g. spam=1,nonspam=0 (a word not listed makes the line malformed), or auto (class indices 0, 1, ... in order of first appearance, printed at the end).")
   String labelMap;
 
+  @Option(names = "--shuffle", paramLabel = "SEED", description = "Send the file's rows in a seeded random order (for files sorted by class), within a window of --shuffle-window rows; event times follow the sending order.")
+  Long shuffle;
+
+  @Option(names = "--shuffle-window", paramLabel = "ROWS", description = "Rows held for --shuffle (default ${DEFAULT-VALUE}; memory grows with it; at least the row count for a full shuffle).", defaultValue = "100000")
+  int shuffleWindow;
+
   @Option(names = "--strict", description = "Stop at the first malformed line and exit 1 (default: report, count and skip it).")
   boolean strict;
 
@@ -187,6 +193,12 @@ public final class ProduceCommand implements Callable<Integer> {
             LabelType.parse(labelType),
             MissingPolicy.parse(missing));
     long limit = parseCount();
+    if (shuffle != null && source.from == null) {
+      throw new SpecException("--shuffle", shuffle, "applies to --from files only (a generator's stream is already random)");
+    }
+    if (shuffleWindow < 1 || shuffleWindow > 50_000_000) {
+      throw new SpecException("--shuffle-window", shuffleWindow, "allowed: 1 to 50000000 rows");
+    }
     if (!partitionBy.equals("model") && !partitionBy.equals("key")) {
       throw new SpecException("--partition-by", partitionBy, "allowed: model, key");
     }
@@ -355,27 +367,26 @@ public final class ProduceCommand implements Callable<Integer> {
 
   /** The reader stage: fills chunks from the file or generator until the end, the limit or a stop request. */
   private void readChunks(SampleReader reader, SampleGenerator gen, long limit, BlockingQueue<Chunk> queue) {
-    MutableSample s = new MutableSample();
-    s.modelId = modelId;
     SampleCodec codec = new SampleCodec();
     // Keyed by model id, every sample of a model lands in the same partition in file order (see --partition-by).
     byte[] modelKey = modelId.getBytes(StandardCharsets.UTF_8);
     boolean byModel = partitionBy.equals("model");
+    Samples in = shuffle == null ? new InOrder(reader, gen) : new Shuffled(reader, shuffleWindow, shuffle);
     long n = 0;
     try {
       while (true) {
         Chunk c = new Chunk();
         while (c.size < Chunk.CAPACITY && n < limit && !stopRequested && strictStop == null) {
-          if (reader != null) {
-            if (!reader.next(s)) {
-              break;
-            }
-          } else {
-            gen.next(s);
-            s.modelId = modelId;
+          MutableSample s = in.next();
+          if (s == null) {
+            break;
           }
           if (strictStop != null) {
             break; // the line just read follows a malformed one: under --strict nothing after it is sent
+          }
+          if (shuffle != null && timeColumn == null) {
+            // Event times in sending order, as without --shuffle, so the topic's times never go backwards.
+            s.eventTime = (startTime == null ? ReaderOptions.DEFAULT_START_TIME : startTime) + n * timeStepMs;
           }
           c.keys[c.size] = byModel ? modelKey : s.key == null ? null : s.key.getBytes(StandardCharsets.UTF_8);
           c.values[c.size] = codec.encode(s);
@@ -394,6 +405,78 @@ public final class ProduceCommand implements Callable<Integer> {
       Chunk f = new Chunk();
       f.failure = t;
       putUnlessStopped(queue, f);
+    }
+  }
+
+  /** The samples to send, one at a time; null at the end. A returned sample is valid until the next call. */
+  private interface Samples {
+    MutableSample next() throws IOException;
+  }
+
+  /** The file's or generator's samples as they come. */
+  private final class InOrder implements Samples {
+    private final SampleReader reader;
+    private final SampleGenerator gen;
+    private final MutableSample s = new MutableSample();
+
+    InOrder(SampleReader reader, SampleGenerator gen) {
+      this.reader = reader;
+      this.gen = gen;
+      s.modelId = modelId;
+    }
+
+    @Override
+    public MutableSample next() throws IOException {
+      if (reader != null) {
+        return reader.next(s) ? s : null;
+      }
+      gen.next(s);
+      s.modelId = modelId;
+      return s;
+    }
+  }
+
+  /**
+   * A seeded shuffle of a file in bounded memory: a window of W samples is filled, then each step sends a
+   * uniformly drawn one and reads the next line into its place; at the end the window drains in random order.
+   * Memory is W samples whatever the file's size; a file sorted by class is mixed within spans of about W rows (a
+   * full shuffle when W >= the row count). Same file, W and seed: the same order.
+   */
+  private static final class Shuffled implements Samples {
+    private final SampleReader reader;
+    private final MutableSample[] window;
+    private final java.util.SplittableRandom random;
+    private int filled;
+    private boolean ended;
+
+    Shuffled(SampleReader reader, int capacity, long seed) {
+      this.reader = reader;
+      this.window = new MutableSample[capacity];
+      this.random = new java.util.SplittableRandom(seed);
+    }
+
+    @Override
+    public MutableSample next() throws IOException {
+      while (!ended && filled < window.length) {
+        if (window[filled] == null) {
+          window[filled] = new MutableSample();
+        }
+        if (reader.next(window[filled])) {
+          filled++;
+        } else {
+          ended = true;
+        }
+      }
+      if (filled == 0) {
+        return null;
+      }
+      // Swap the drawn sample to the end of the live part: its slot is the one the next read refills.
+      int j = random.nextInt(filled);
+      filled--;
+      MutableSample drawn = window[j];
+      window[j] = window[filled];
+      window[filled] = drawn;
+      return drawn;
     }
   }
 

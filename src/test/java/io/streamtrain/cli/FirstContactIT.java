@@ -111,6 +111,45 @@ class FirstContactIT {
   }
 
   @Test
+  void aClassSortedFileIsShuffledInAWindowWithTheSameOrderForTheSameSeed() throws IOException {
+    // 100 rows of class "a" then 100 of "b"; the feature is the row's index, so the order sent is readable.
+    StringBuilder csv = new StringBuilder("row,kind\n");
+    for (int i = 0; i < 200; i++) {
+      csv.append(i).append(',').append(i < 100 ? "a" : "b").append('\n');
+    }
+    Path sorted = file("sorted.csv", csv.toString());
+    List<List<Sample>> runs = new ArrayList<>();
+    for (String topic : List.of("fc-shuffled-1", "fc-shuffled-2")) {
+      Run r = cli("produce", "--bootstrap", bootstrap, "--topic", topic, "--from", sorted.toString(),
+          "--label-map", "auto", "--shuffle", "7", "--shuffle-window", "50", "--partitions", "1", "--no-progress");
+      assertThat(r.exit()).as(r.err()).isZero();
+      assertThat(r.out()).contains("produced 200 samples", "a=0,b=1");
+      runs.add(samples(topic));
+    }
+    List<Integer> order = runs.get(0).stream().map(x -> (int) (double) x.getDense().get(0)).toList();
+    assertThat(runs.get(1).stream().map(x -> (int) (double) x.getDense().get(0)).toList()).isEqualTo(order);
+    assertThat(order).containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(0, 200).boxed().toList());
+    assertThat(order).isNotEqualTo(java.util.stream.IntStream.range(0, 200).boxed().toList());
+    // A window of 50: the k-th row sent was among the first 50 + k rows of the file.
+    for (int k = 0; k < order.size(); k++) {
+      assertThat(order.get(k)).as("row sent at %d", k).isLessThan(50 + k);
+    }
+    // Classes mixed: class b (rows >= 100) appears among the first 100 rows sent, which holds only a's unshuffled.
+    assertThat(order.subList(0, 100)).anyMatch(row -> row >= 100);
+    // Each label follows its row, and event times follow the sending order.
+    for (Sample x : runs.get(0)) {
+      assertThat(x.getLabel()).isEqualTo((int) (double) x.getDense().get(0) < 100 ? 0 : 1);
+    }
+    List<java.time.Instant> times = runs.get(0).stream().map(Sample::getEventTime).toList();
+    assertThat(times).isSorted().doesNotHaveDuplicates();
+
+    Run generator = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-shuffled-1", "--generator", "sea",
+        "--count", "5", "--shuffle", "1");
+    assertThat(generator.exit()).isEqualTo(2);
+    assertThat(generator.err()).contains("--shuffle", "applies to --from files only");
+  }
+
+  @Test
   void produceExitsNonZeroWhenEveryRowIsMalformedOrStrictMeetsOne() throws IOException {
     Path words = file("words.csv", "f1,f2,class\n1,2,spam\n3,4,nonspam\n");
     Run all = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-words", "--from", words.toString(),
