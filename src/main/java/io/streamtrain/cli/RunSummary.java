@@ -85,10 +85,13 @@ final class RunSummary {
         sums[1] += m.getSamplesInReport();
       }
     }
-    Map<String, Long> snapshotCount = new TreeMap<>();
+    // Distinct versions, not records: a snapshot published as several records (a large model) counts once.
+    Map<String, java.util.Set<Long>> versions = new TreeMap<>();
     for (ModelSnapshot s : snaps) {
-      snapshotCount.merge(s.getModelId(), 1L, Long::sum);
+      versions.computeIfAbsent(s.getModelId(), k -> new java.util.HashSet<>()).add(s.getVersion());
     }
+    Map<String, Long> snapshotCount = new TreeMap<>();
+    versions.forEach((k, v) -> snapshotCount.put(k, (long) v.size()));
     Map<String, Map<String, Long>> reasons = new TreeMap<>();
     for (RejectedSample r : rejects) {
       reasons.computeIfAbsent(r.getModelId() == null ? NO_MODEL : r.getModelId(), k -> new TreeMap<>())
