@@ -349,9 +349,10 @@ class FirstContactIT {
       assertThat(a.getConsumerLag()).as(id + " final lag").isIn(null, 0L);
       assertThat(b.getConsumerLag()).as(id + " final lag").isIn(null, 0L);
     }
-    // The summary a bounded run ends with: per model, the samples the test produced for it.
+    // The summary a bounded run ends with, per model: the 3000 samples produced for it; 188 steps (187 batches of
+    // 16 and a last one of 8); snapshots at steps 40, 80, 120, 160 and the final one: 5; nothing rejected.
     for (String id : ids) {
-      assertThat(first.out()).containsPattern(id + "\\s+" + n + "\\s+");
+      assertThat(first.out()).containsPattern(id + "\\s+" + n + "\\s+188\\s+\\S+\\s+\\S+\\s+5\\s+0\\s+-");
     }
     assertThat(first.out()).contains("progr. acc", "snapshots", "finished");
   }
