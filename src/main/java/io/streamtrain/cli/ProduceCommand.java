@@ -107,6 +107,9 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--strict", description = "Stop at the first malformed line and exit 1 (default: report, count and skip it).")
   boolean strict;
 
+  @Option(names = "--weight-column", description = "CSV column holding each sample's weight (a finite number >= 0; default: every sample weighs 1).")
+  String weightColumn;
+
   @Option(names = "--time-column", description = "CSV column holding the event time in epoch milliseconds.")
   String timeColumn;
 
@@ -524,14 +527,15 @@ public final class ProduceCommand implements Callable<Integer> {
                 .withIgnore(ignore)
                 .withKey(keyColumn)
                 .withTime(timeColumn)
+                .withWeight(weightColumn)
                 .withDelimiter(delim)
                 .withLabelMap(labels);
         return new CsvSampleReader(source.from, cols, options, listener);
       }
       case "libsvm" -> {
         if (label != null || !categorical.isEmpty() || !ignore.isEmpty() || keyColumn != null || timeColumn != null
-            || labels != null) {
-          throw new SpecException("--format", "libsvm", "--label, --label-map, --categorical, --ignore, --key-column and --time-column apply to CSV only");
+            || labels != null || weightColumn != null) {
+          throw new SpecException("--format", "libsvm", "--label, --label-map, --categorical, --ignore, --key-column, --time-column and --weight-column apply to CSV only");
         }
         return new LibsvmSampleReader(source.from, zeroBased, options, listener);
       }

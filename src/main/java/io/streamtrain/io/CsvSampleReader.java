@@ -17,7 +17,8 @@ import java.util.Set;
  * Streams a CSV file with a header line into samples. The label column is chosen by name ({@code --label}; by
  * default the LAST column). Columns named in {@code categorical} become categorical fields (name = column,
  * value = cell text) for feature hashing; columns in {@code ignore} are skipped (ids, free text); an optional
- * key column becomes the sample key and an optional time column (epoch milliseconds) its event time. Every other
+ * key column becomes the sample key, an optional time column (epoch milliseconds) its event time and an optional
+ * weight column (a finite number &gt;= 0) its weight. Every other
  * column is a numeric dense feature, in header order. Cells may be quoted with double quotes (RFC 4180, "" for a
  * quote inside); a quoted cell spanning lines is not supported and reported as malformed. Empty lines are
  * skipped; a line with the wrong number of cells, a cell that is not a finite number, a bad label or (with the
@@ -29,43 +30,48 @@ public final class CsvSampleReader implements SampleReader {
   /** Column roles, validated against the header when the reader opens. */
   public record Columns(
       String label, List<String> categorical, List<String> ignore, String keyColumn, String timeColumn, char delimiter,
-      LabelMap labelMap) {
+      LabelMap labelMap, String weightColumn) {
     public Columns {
       categorical = List.copyOf(categorical);
       ignore = List.copyOf(ignore);
     }
 
     public static Columns defaults() {
-      return new Columns(null, List.of(), List.of(), null, null, ',', null);
+      return new Columns(null, List.of(), List.of(), null, null, ',', null, null);
     }
 
     public Columns withLabel(String l) {
-      return new Columns(l, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap);
+      return new Columns(l, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap, weightColumn);
     }
 
     public Columns withCategorical(List<String> c) {
-      return new Columns(label, c, ignore, keyColumn, timeColumn, delimiter, labelMap);
+      return new Columns(label, c, ignore, keyColumn, timeColumn, delimiter, labelMap, weightColumn);
     }
 
     public Columns withIgnore(List<String> i) {
-      return new Columns(label, categorical, i, keyColumn, timeColumn, delimiter, labelMap);
+      return new Columns(label, categorical, i, keyColumn, timeColumn, delimiter, labelMap, weightColumn);
     }
 
     public Columns withKey(String k) {
-      return new Columns(label, categorical, ignore, k, timeColumn, delimiter, labelMap);
+      return new Columns(label, categorical, ignore, k, timeColumn, delimiter, labelMap, weightColumn);
     }
 
     public Columns withTime(String t) {
-      return new Columns(label, categorical, ignore, keyColumn, t, delimiter, labelMap);
+      return new Columns(label, categorical, ignore, keyColumn, t, delimiter, labelMap, weightColumn);
     }
 
     public Columns withDelimiter(char d) {
-      return new Columns(label, categorical, ignore, keyColumn, timeColumn, d, labelMap);
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, d, labelMap, weightColumn);
+    }
+
+    /** A column of sample weights (finite, >= 0; null: every sample weighs 1). */
+    public Columns withWeight(String w) {
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap, w);
     }
 
     /** Label words mapped before the label type reads them (null: the cell text as it is). */
     public Columns withLabelMap(LabelMap m) {
-      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, m);
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, m, weightColumn);
     }
   }
 
@@ -75,6 +81,7 @@ public final class CsvSampleReader implements SampleReader {
   private static final int IGNORE = 3;
   private static final int KEY = 4;
   private static final int TIME = 5;
+  private static final int WEIGHT = 6;
 
   private final Inputs.Opened input;
   private final BufferedReader reader;
@@ -148,6 +155,9 @@ public final class CsvSampleReader implements SampleReader {
       if (columns.timeColumn() != null) {
         assign(index, "--time-column", List.of(columns.timeColumn()), TIME);
       }
+      if (columns.weightColumn() != null) {
+        assign(index, "--weight-column", List.of(columns.weightColumn()), WEIGHT);
+      }
     } catch (SpecException e) {
       input.reader().close();
       throw e;
@@ -177,7 +187,7 @@ public final class CsvSampleReader implements SampleReader {
     for (String name : new LinkedHashSet<>(names)) {
       int i = column(index, option, name);
       if (role[i] != NUMERIC) {
-        throw new SpecException(option, name, "this column already has another role (label, categorical, ignored, key or time)");
+        throw new SpecException(option, name, "this column already has another role (label, categorical, ignored, key, time or weight)");
       }
       role[i] = r;
     }
@@ -286,6 +296,14 @@ public final class CsvSampleReader implements SampleReader {
           } catch (NumberFormatException e) {
             return "column \"" + header[i] + "\": \"" + t + "\" is not an epoch-millisecond time";
           }
+        }
+        case WEIGHT -> {
+          double w = cells.number(line, i);
+          if (Double.isNaN(w) || w < 0) {
+            return "column \"" + header[i] + "\": weight \"" + cells.text(line, i).trim()
+                + "\" is not a finite number >= 0";
+          }
+          s.setWeight(w);
         }
         default -> {
           // ignored column

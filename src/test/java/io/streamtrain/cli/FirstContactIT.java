@@ -103,6 +103,13 @@ class FirstContactIT {
     assertThat(auto.out()).contains("T=0,I=1,D=2");
     assertThat(samples("fc-letters")).extracting(Sample::getLabel).containsExactly(0, 1, 0, 2);
 
+    Path weighted = file("weighted.csv", "f1,w,label\n1,0.25,yes\n2,4,no\n");
+    Run w = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-weights", "--from", weighted.toString(),
+        "--weight-column", "w", "--no-progress");
+    assertThat(w.exit()).as(w.err()).isZero();
+    assertThat(samples("fc-weights")).extracting(Sample::getWeight).containsExactly(0.25, 4.0);
+    assertThat(samples("fc-weights")).extracting(x -> x.getDense().size()).containsOnly(1);
+
     Path unlisted = file("unlisted.csv", "f1,class\n1,spam\n2,ham\n");
     Run typo = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-unlisted", "--from", unlisted.toString(),
         "--label-map", "spam=1,nonspam=0", "--no-progress");

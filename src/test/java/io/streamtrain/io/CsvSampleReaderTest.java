@@ -211,6 +211,22 @@ class CsvSampleReaderTest {
   }
 
   @Test
+  void aWeightColumnSetsEachSamplesWeightAndRejectsBadOnes() throws IOException {
+    Path f = file("w.csv", "a,w,y\n1,0.5,1\n2,3,0\n3,-1,1\n4,x,0\n5,0,1\n");
+    List<MutableSample> s = readAll(f, Columns.defaults().withWeight("w"), ReaderOptions.defaults());
+    assertThat(s).extracting(x -> x.weight).containsExactly(0.5, 3.0, 0.0);
+    assertThat(s).extracting(x -> x.hasWeight).containsOnly(true);
+    assertThat(s).extracting(CsvSampleReaderTest::dense).containsExactly(new double[] {1}, new double[] {2},
+        new double[] {5});
+    assertThat(problems).containsExactly(
+        "4: column \"w\": weight \"-1\" is not a finite number >= 0",
+        "5: column \"w\": weight \"x\" is not a finite number >= 0");
+    problems.clear();
+    List<MutableSample> unweighted = readAll(f, Columns.defaults().withIgnore(List.of("w")), ReaderOptions.defaults());
+    assertThat(unweighted).extracting(x -> x.hasWeight).containsOnly(false);
+  }
+
+  @Test
   void aBinaryFileIsRefusedAtItsFirstLine() throws IOException {
     Path f = dir.resolve("x.bin");
     Files.write(f, new byte[] {'a', ',', 0, 1, 2, (byte) 0xff, '\n', '1', ',', '2', '\n'});
