@@ -79,6 +79,7 @@ public final class ConsumeCommand implements Callable<Integer> {
       throw new SpecException("--isolation", isolation, "allowed: read_committed, read_uncommitted");
     }
     KafkaSettings settings = kafkaOptions.settings();
+    BrokerCheck.require(settings);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ObjectMapper mapper = new ObjectMapper();

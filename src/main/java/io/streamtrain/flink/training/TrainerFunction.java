@@ -225,6 +225,13 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     }
     TrainerState s = slot.state;
     int cfg = spec.configIndex(s.modelId);
+    if (lagOf(s.modelId) != null) {
+      // The input has ended: every record up to the bounded source's end offsets was read. The last lag marker
+      // was measured before the final records arrived and would report a backlog that no longer exists. (The
+      // shuffle buffer's remainder is flushed at the end, so this final report is there in practice; none is
+      // added when the interval is empty, which keeps the reports a function of the data.)
+      noteLag(s.modelId, 0);
+    }
     if (s.intervalBatches > 0 || s.intervalRejected > 0 || !pendingEvents().isEmpty()) {
       out.collect(report(s));
     }
