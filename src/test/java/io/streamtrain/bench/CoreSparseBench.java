@@ -54,7 +54,7 @@ public final class CoreSparseBench {
     }
   }
 
-  static List<Example> read(Path csv, String label, long max) throws Exception {
+  public static List<Example> read(Path csv, String label, long max) throws Exception {
     List<Example> out = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(csv)) {
       String[] header = r.readLine().split(",");
