@@ -36,6 +36,8 @@ public final class WatchView {
     final double[] grad;
     int count;
     final List<String> events = new ArrayList<>();
+    /** "sparse" or "dense" from the model's training_path event; null before one was seen. */
+    String path;
 
     ModelView(int n) {
       loss = new double[n];
@@ -59,6 +61,11 @@ public final class WatchView {
     v.grad[v.count] = m.getGradNorm();
     v.count++;
     for (TrainingEvent e : m.getEvents()) {
+      if (e.getType().equals("training_path")) {
+        // Shown in the header, not as an event: every model reports its path once.
+        v.path = e.getMessage().split(" ", 2)[0];
+        continue;
+      }
       v.events.add(e.getType() + "@" + e.getStep());
       if (v.events.size() > 5) {
         v.events.remove(0);
@@ -140,8 +147,8 @@ public final class WatchView {
       TrainingMetrics m = v.latest;
       String state = m.getDiagnostics() == null || m.getDiagnostics().getTrainingState() == null
           ? "-" : m.getDiagnostics().getTrainingState();
-      out.add(String.format(Locale.ROOT, "%s  step %d  samples %d  state %s", e.getKey(), m.getStep(),
-          m.getSamplesSeen(), state));
+      out.add(String.format(Locale.ROOT, "%s  step %d  samples %d  state %s%s", e.getKey(), m.getStep(),
+          m.getSamplesSeen(), state, v.path == null ? "" : "  path " + v.path));
       out.add(String.format(Locale.ROOT, "  loss   %-" + history + "s  %s", sparkline(v.loss, v.count),
           num(v.loss[v.count - 1])));
       out.add(String.format(Locale.ROOT, "  |grad| %-" + history + "s  %s", sparkline(v.grad, v.count),

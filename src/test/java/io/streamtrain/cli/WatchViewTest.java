@@ -52,6 +52,17 @@ class WatchViewTest {
   }
 
   @Test
+  void trainingPathShowsInTheHeaderNotAmongEvents() {
+    WatchView v = new WatchView(4);
+    v.accept(metrics("ctr", 1, 0.7, 0.1, "DESCENDING", "-", List.of(
+        new TrainingEvent("training_path", 0L, "sparse (a step touches only the batch's columns)"),
+        new TrainingEvent("skipped_batch", 1L, "non-finite loss"))));
+    List<String> lines = v.render();
+    assertThat(lines.get(0)).isEqualTo("ctr  step 1  samples 10  state DESCENDING  path sparse");
+    assertThat(String.join("\n", lines)).contains("events: skipped_batch@1").doesNotContain("training_path");
+  }
+
+  @Test
   void emptyViewSaysSo() {
     assertThat(new WatchView(5).render()).containsExactly("no training metrics yet");
   }
