@@ -1,6 +1,7 @@
 package io.streamtrain.cli;
 
 import io.streamtrain.flink.RestSubmitter;
+import io.streamtrain.flink.training.InputEnds;
 import io.streamtrain.flink.training.KafkaTrainingIo;
 import io.streamtrain.flink.training.TrainingJob;
 import io.streamtrain.flink.training.TrainingJobMain;
@@ -15,14 +16,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.CheckpointType;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.RpcServiceSharing;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,11 +85,20 @@ public final class TrainCommand implements Callable<Integer> {
       spec = JobSpec.fromMap(raw);
     }
     KafkaSettings kafka = kafkaOptions.settings();
-    ensureTopics(spec, kafka);
     if (cluster != null) {
+      ensureTopics(spec, kafka);
       return submit(spec, kafka);
     }
-    return runEmbedded(spec, kafka);
+    // The MiniCluster needs neither the broker nor the job: it starts (about half of the command's fixed cost)
+    // while this thread checks the topics and builds the job graph.
+    Configuration conf = embeddedConfiguration(spec);
+    CompletableFuture<MiniCluster> miniCluster = startMiniCluster(conf, spec.parallelism());
+    try {
+      ensureTopics(spec, kafka);
+      return runEmbedded(spec, kafka, conf, miniCluster);
+    } finally {
+      miniCluster.thenAccept(TrainCommand::close);
+    }
   }
 
   static void ensureTopics(JobSpec spec, KafkaSettings kafka) {
@@ -94,7 +115,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private int runEmbedded(JobSpec spec, KafkaSettings kafka) throws Exception {
+  private Configuration embeddedConfiguration(JobSpec spec) {
     Configuration conf = new Configuration();
     conf.set(StateBackendOptions.STATE_BACKEND, "hashmap");
     conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
@@ -107,17 +128,71 @@ public final class TrainCommand implements Callable<Integer> {
     if (fromSavepoint != null) {
       conf.set(StateRecoveryOptions.SAVEPOINT_PATH, fromSavepoint);
     }
+    return conf;
+  }
+
+  /**
+   * Starts the MiniCluster the way Flink's local executor does for one job (its configuration, one TaskManager
+   * with a slot per parallel subtask, a REST endpoint on a free port), on a thread of its own.
+   */
+  static CompletableFuture<MiniCluster> startMiniCluster(Configuration jobConf, int parallelism) {
+    Configuration conf = new Configuration(jobConf);
+    if (!conf.contains(RestOptions.BIND_PORT)) {
+      conf.set(RestOptions.BIND_PORT, "0");
+    }
+    int taskManagers = conf.get(TaskManagerOptions.MINI_CLUSTER_NUM_TASK_MANAGERS);
+    int slots = conf.getOptional(TaskManagerOptions.NUM_TASK_SLOTS)
+        .orElse(Math.max(1, (parallelism + taskManagers - 1) / taskManagers));
+    MiniClusterConfiguration mc = new MiniClusterConfiguration.Builder()
+        .setConfiguration(conf)
+        .setNumTaskManagers(taskManagers)
+        .setNumSlotsPerTaskManager(slots)
+        .setRpcServiceSharing(RpcServiceSharing.SHARED)
+        .build();
+    CompletableFuture<MiniCluster> started = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        MiniCluster c = new MiniCluster(mc);
+        c.start();
+        started.complete(c);
+      } catch (Throwable e) {
+        started.completeExceptionally(e);
+      }
+    }, "minicluster-start");
+    t.setDaemon(true);
+    t.start();
+    return started;
+  }
+
+  private static void close(MiniCluster c) {
+    try {
+      c.closeAsync().get(1, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      System.err.println("streamtrain: closing the embedded Flink cluster: " + e);
+    }
+  }
+
+  private int runEmbedded(JobSpec spec, KafkaSettings kafka, Configuration conf,
+      CompletableFuture<MiniCluster> miniCluster) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
     TrainingJob.configure(env, spec);
     KafkaTrainingIo.job(spec, kafka).build(env);
+    // What env.executeAsync would submit to the MiniCluster it starts (Flink's LocalExecutor), here submitted to
+    // the one already starting.
+    Configuration effective = new Configuration(conf);
+    effective.set(PipelineOptions.NAME, "streamtrain-train-" + spec.name());
+    StreamGraph graph = PipelineExecutorUtils.getStreamGraph(env.getStreamGraph(), effective);
+    graph.setJobName("streamtrain-train-" + spec.name());
+    graph.serializeUserDefinedInstances();
     System.err.println("streamtrain: training '" + spec.name() + "' from topic " + spec.topics().samples() + " on "
         + kafka.bootstrapServers() + " (embedded Flink, parallelism " + spec.parallelism() + ")");
-    JobClient client = env.executeAsync("streamtrain-train-" + spec.name());
+    MiniCluster mc = miniCluster.get();
+    JobID jobId = mc.submitJob(graph).get().getJobID();
     Thread hook = null;
     if (savepointDir != null) {
       hook = new Thread(() -> {
         try {
-          String path = client.stopWithSavepoint(false, savepointDir.toAbsolutePath().toUri().toString(),
+          String path = mc.stopWithSavepoint(jobId, savepointDir.toAbsolutePath().toUri().toString(), false,
               SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
           System.out.println("stopped with savepoint " + path);
           System.out.println("resume with: bin/streamtrain train " + specFile + " --from-savepoint " + path);
@@ -127,7 +202,15 @@ public final class TrainCommand implements Callable<Integer> {
       }, "stop-with-savepoint");
       Runtime.getRuntime().addShutdownHook(hook);
     }
-    client.getJobExecutionResult().get();
+    CompletableFuture<JobResult> result = mc.requestJobResult(jobId);
+    if (spec.bounded()) {
+      triggerFinalCheckpointAtInputEnd(mc, jobId, spec.parallelism(), result);
+    }
+    try {
+      result.get().toJobExecutionResult(TrainCommand.class.getClassLoader());
+    } finally {
+      InputEnds.forget(jobId);
+    }
     if (hook != null) {
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
@@ -137,6 +220,30 @@ public final class TrainCommand implements Callable<Integer> {
     }
     System.out.println("training job '" + spec.name() + "' finished");
     return 0;
+  }
+
+  /**
+   * A bounded job ends only after a checkpoint taken once its input is consumed (the exactly-once sinks commit
+   * on it), which Flink would take at the next periodic trigger, up to a checkpoint interval later. Triggers it
+   * as soon as every source subtask has ended its input ({@link InputEnds}); a trigger that comes too early only
+   * leaves the periodic one to finish the job, as before.
+   */
+  private static void triggerFinalCheckpointAtInputEnd(MiniCluster mc, JobID jobId, int sources,
+      CompletableFuture<JobResult> result) {
+    Thread t = new Thread(() -> {
+      try {
+        while (!result.isDone() && InputEnds.ended(jobId) < sources) {
+          Thread.sleep(20);
+        }
+        if (!result.isDone()) {
+          mc.triggerCheckpoint(jobId, CheckpointType.CONFIGURED);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "final-checkpoint-trigger");
+    t.setDaemon(true);
+    t.start();
   }
 
   private int submit(JobSpec spec, KafkaSettings kafka) throws IOException, InterruptedException {
