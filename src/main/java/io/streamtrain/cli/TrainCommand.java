@@ -225,8 +225,9 @@ public final class TrainCommand implements Callable<Integer> {
   /**
    * A bounded job ends only after a checkpoint taken once its input is consumed (the exactly-once sinks commit
    * on it), which Flink would take at the next periodic trigger, up to a checkpoint interval later. Triggers it
-   * as soon as every source subtask has ended its input ({@link InputEnds}); a trigger that comes too early only
-   * leaves the periodic one to finish the job, as before.
+   * as soon as every source subtask has ended its input ({@link InputEnds}). A trigger can come too early (declined
+   * while a task is still being deployed, or taken before a task finished): then it is repeated after a short
+   * pause until the job ends, which also bounds the extra checkpoints this adds to a few, all in the last moments.
    */
   private static void triggerFinalCheckpointAtInputEnd(MiniCluster mc, JobID jobId, int sources,
       CompletableFuture<JobResult> result) {
@@ -235,8 +236,17 @@ public final class TrainCommand implements Callable<Integer> {
         while (!result.isDone() && InputEnds.ended(jobId) < sources) {
           Thread.sleep(20);
         }
-        if (!result.isDone()) {
-          mc.triggerCheckpoint(jobId, CheckpointType.CONFIGURED);
+        while (!result.isDone()) {
+          try {
+            mc.triggerCheckpoint(jobId, CheckpointType.CONFIGURED).get();
+          } catch (java.util.concurrent.ExecutionException declined) {
+            // Not all tasks running yet, or the job just ended: look again after the pause.
+          }
+          try {
+            result.get(500, TimeUnit.MILLISECONDS);
+          } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException stillRunning) {
+            // still running (or failed: the main thread reports that); the loop condition decides
+          }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -28,8 +28,12 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
     implements OneInputStreamOperator<SampleRecord, SampleRecord> {
   private static final long serialVersionUID = 1L;
-  /** A chunk ends once it holds this many bytes (dense50: ~70 samples; a few network buffers at most). */
-  static final int MAX_CHUNK_BYTES = 32 * 1024;
+  /**
+   * A chunk ends once it holds this many bytes (dense50: ~18 samples). Well under Flink's 32 KiB network buffer: a
+   * record that spans two buffers is reassembled in a fresh array (Flink's SpanningWrapper drops its grown array
+   * after each record), so with 32 KiB chunks every chunk was copied twice; at 8 KiB about a quarter span.
+   */
+  static final int MAX_CHUNK_BYTES = 8 * 1024;
   static final int MAX_CHUNK_SAMPLES = 1024;
   /** Models with an open chunk at once; one more flushes them all (memory bound with many small models). */
   static final int MAX_OPEN_MODELS = 64;
