@@ -1,7 +1,6 @@
 package io.streamtrain.cli;
 
 import io.streamtrain.flink.RestSubmitter;
-import io.streamtrain.flink.training.InputEnds;
 import io.streamtrain.flink.training.KafkaTrainingIo;
 import io.streamtrain.flink.training.TrainingJob;
 import io.streamtrain.flink.training.TrainingJobMain;
@@ -27,7 +26,6 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.core.execution.CheckpointType;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -202,15 +200,8 @@ public final class TrainCommand implements Callable<Integer> {
       }, "stop-with-savepoint");
       Runtime.getRuntime().addShutdownHook(hook);
     }
-    CompletableFuture<JobResult> result = mc.requestJobResult(jobId);
-    if (spec.bounded()) {
-      triggerFinalCheckpointAtInputEnd(mc, jobId, spec.parallelism(), result);
-    }
-    try {
-      result.get().toJobExecutionResult(TrainCommand.class.getClassLoader());
-    } finally {
-      InputEnds.forget(jobId);
-    }
+    JobResult result = mc.requestJobResult(jobId).get();
+    result.toJobExecutionResult(TrainCommand.class.getClassLoader());
     if (hook != null) {
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
@@ -220,40 +211,6 @@ public final class TrainCommand implements Callable<Integer> {
     }
     System.out.println("training job '" + spec.name() + "' finished");
     return 0;
-  }
-
-  /**
-   * A bounded job ends only after a checkpoint taken once its input is consumed (the exactly-once sinks commit
-   * on it), which Flink would take at the next periodic trigger, up to a checkpoint interval later. Triggers it
-   * as soon as every source subtask has ended its input ({@link InputEnds}). A trigger can come too early (declined
-   * while a task is still being deployed, or taken before a task finished): then it is repeated after a short
-   * pause until the job ends, which also bounds the extra checkpoints this adds to a few, all in the last moments.
-   */
-  private static void triggerFinalCheckpointAtInputEnd(MiniCluster mc, JobID jobId, int sources,
-      CompletableFuture<JobResult> result) {
-    Thread t = new Thread(() -> {
-      try {
-        while (!result.isDone() && InputEnds.ended(jobId) < sources) {
-          Thread.sleep(20);
-        }
-        while (!result.isDone()) {
-          try {
-            mc.triggerCheckpoint(jobId, CheckpointType.CONFIGURED).get();
-          } catch (java.util.concurrent.ExecutionException declined) {
-            // Not all tasks running yet, or the job just ended: look again after the pause.
-          }
-          try {
-            result.get(500, TimeUnit.MILLISECONDS);
-          } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException stillRunning) {
-            // still running (or failed: the main thread reports that); the loop condition decides
-          }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "final-checkpoint-trigger");
-    t.setDaemon(true);
-    t.start();
   }
 
   private int submit(JobSpec spec, KafkaSettings kafka) throws IOException, InterruptedException {

@@ -136,8 +136,6 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
   public void finish() throws Exception {
     flushAll();
     super.finish();
-    // Runs once the source before it has ended a bounded input (never on a stop without drain).
-    InputEnds.sourceEnded(getRuntimeContext().getJobInfo().getJobId());
   }
 
   private void flushAll() {
