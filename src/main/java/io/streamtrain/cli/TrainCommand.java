@@ -87,8 +87,8 @@ public final class TrainCommand implements Callable<Integer> {
       ensureTopics(spec, kafka);
       return submit(spec, kafka);
     }
-    // The MiniCluster needs neither the broker nor the job: it starts (about half of the command's fixed cost)
-    // while this thread checks the topics and builds the job graph.
+    // The MiniCluster needs neither the broker nor the job: it starts (1.3-3 s of the command's fixed cost, see
+    // docs/benchmarks.md) while this thread checks the topics and builds the job graph.
     Configuration conf = embeddedConfiguration(spec);
     CompletableFuture<MiniCluster> miniCluster = startMiniCluster(conf, spec.parallelism());
     try {

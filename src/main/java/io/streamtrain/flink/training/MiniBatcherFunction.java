@@ -6,6 +6,7 @@ import io.streamtrain.core.random.Xoshiro256;
 import io.streamtrain.core.train.Batching;
 import io.streamtrain.flink.types.ExampleCodec;
 import io.streamtrain.job.JobSpec;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -95,7 +96,7 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
         add(modelId, s, b, scratch, r.configIndex, ctx, out);
       }
       if (chunkIn.available() != 0) {
-        throw new java.io.IOException("sample chunk of model " + modelId + " has " + chunkIn.available()
+        throw new IOException("sample chunk of model " + modelId + " has " + chunkIn.available()
             + " bytes after its " + r.chunkCount + " samples");
       }
     } else {

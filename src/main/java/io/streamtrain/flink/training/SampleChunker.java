@@ -41,14 +41,14 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
   static final long MAX_DELAY_MS = 50;
 
   /** The chunk builder of one model, kept across chunks so its buffer is reused; open while count > 0. */
-  private static final class Open {
+  private static final class ChunkBuilder {
     final String modelId;
     final int configIndex;
     final DataOutputSerializer bytes = new DataOutputSerializer(4096);
     int count;
     long maxTimestamp = Long.MIN_VALUE;
 
-    Open(String modelId, int configIndex) {
+    ChunkBuilder(String modelId, int configIndex) {
       this.modelId = modelId;
       this.configIndex = configIndex;
     }
@@ -57,7 +57,7 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
   private final int maxChunkBytes;
   private final int maxChunkSamples;
   private final long maxDelayMs;
-  private transient Map<String, Open> builders;
+  private transient Map<String, ChunkBuilder> builders;
   private transient boolean deadlinePending;
 
   public SampleChunker() {
@@ -86,7 +86,7 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
       return;
     }
     if (r.isRejected()) {
-      Open o = builders.get(r.example.modelId());
+      ChunkBuilder o = builders.get(r.example.modelId());
       if (o != null) {
         emit(o);
       }
@@ -94,13 +94,13 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
       return;
     }
     String id = r.example.modelId();
-    Open o = builders.get(id);
+    ChunkBuilder o = builders.get(id);
     if (o == null) {
       if (builders.size() >= MAX_OPEN_MODELS) {
         flushAll();
         builders.clear();
       }
-      o = new Open(id, r.configIndex);
+      o = new ChunkBuilder(id, r.configIndex);
       builders.put(id, o);
     }
     ExampleCodec.INSTANCE.writeBody(r.example, o.bytes);
@@ -139,13 +139,13 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
   }
 
   private void flushAll() {
-    for (Open o : builders.values()) {
+    for (ChunkBuilder o : builders.values()) {
       emit(o);
     }
   }
 
   /** Emits the model's open chunk, if any, and empties the builder. */
-  private void emit(Open o) {
+  private void emit(ChunkBuilder o) {
     if (o.count == 0) {
       return;
     }
