@@ -1,10 +1,13 @@
 package io.streamtrain.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.core.SpecException;
 import io.streamtrain.io.AvroJson;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.Schemas;
+import io.streamtrain.io.SnapshotJson;
+import io.streamtrain.io.SnapshotParts;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +36,9 @@ import picocli.CommandLine.Option;
  * schema comes from the {@value Schemas#HEADER} header, or is detected by trying each streamtrain schema. Records
  * that match no schema are reported on stderr with their partition and offset and skipped. Stops after {@code
  * --max} records or when no record arrived for {@code --timeout} seconds. Reads with read_committed by default,
- * so only committed output of exactly-once jobs is shown. No consumer group: nothing is committed.
+ * so only committed output of exactly-once jobs is shown. No consumer group: nothing is committed. Model
+ * snapshots print their parameter vectors summarized ({@link SnapshotJson}) unless {@code --full-parameters};
+ * snapshots written with an older ModelSnapshot schema are read too.
  */
 @Command(
     name = "consume",
@@ -56,6 +61,10 @@ public final class ConsumeCommand implements Callable<Integer> {
   @Option(names = "--isolation", description = "read_committed (default) or read_uncommitted.", defaultValue = "read_committed")
   String isolation;
 
+  @Option(names = "--full-parameters", description = "Print model snapshots' parameter vectors in full instead of"
+      + " summarized (count, first values, min, max, L2 norm) when longer than " + SnapshotJson.FULL_UP_TO + ".")
+  boolean fullParameters;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -70,6 +79,7 @@ public final class ConsumeCommand implements Callable<Integer> {
       throw new SpecException("--isolation", isolation, "allowed: read_committed, read_uncommitted");
     }
     KafkaSettings settings = kafkaOptions.settings();
+    BrokerCheck.require(settings);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ObjectMapper mapper = new ObjectMapper();
@@ -117,7 +127,9 @@ public final class ConsumeCommand implements Callable<Integer> {
                         : "not a record of any streamtrain schema"));
             continue;
           }
-          out.println(mapper.writeValueAsString(AvroJson.toJson(rec.get())));
+          boolean snapshot = rec.get().getSchema().getFullName().equals(ModelSnapshot.getClassSchema().getFullName());
+          out.println(mapper.writeValueAsString(snapshot && !fullParameters
+              ? SnapshotJson.summarized(rec.get()) : AvroJson.toJson(rec.get())));
           printed++;
         }
         out.flush();
@@ -165,7 +177,12 @@ public final class ConsumeCommand implements Callable<Integer> {
     }
     Optional<Schema> named = Schemas.fromHeaders(r.headers());
     if (named.isPresent()) {
-      return AvroJson.decode(named.get(), r.value());
+      Optional<GenericRecord> rec = AvroJson.decode(named.get(), r.value());
+      if (rec.isEmpty() && named.get().equals(ModelSnapshot.getClassSchema())) {
+        // Written before snapshots had parts: the first schema version, resolved to the current one.
+        rec = AvroJson.decode(SnapshotParts.v1Schema(), named.get(), r.value());
+      }
+      return rec;
     }
     return AvroJson.detect(r.value());
   }

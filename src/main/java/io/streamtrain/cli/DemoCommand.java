@@ -216,7 +216,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
       List<String> lines = new ArrayList<>();
       lines.add(String.format("%-14s %10s %8s %11s %9s %9s %9s %10s", "model", "samples", "steps", "samples/s",
-          "loss", "acc", "lr", "|grad|"));
+          "loss", "last acc", "lr", "|grad|"));
       for (TrainingMetrics m : latest.values()) {
         Double acc = accuracy.get(m.getModelId());
         lines.add(String.format("%-14s %10d %8d %11s %9.4f %9s %9.2e %10.3e", m.getModelId(), m.getSamplesSeen(),
@@ -283,6 +283,9 @@ public final class DemoCommand implements Callable<Integer> {
       reasons.merge(r.getReason(), 1L, Long::sum);
     }
     o.println("rejected samples by reason: " + reasons);
+    // The live view's "last acc" is one report interval's; this table's is the whole run's, weighted by samples.
+    o.println("(final loss: smoothed training loss of the last report; progr. acc: test-then-train accuracy over"
+        + " the whole run; the live view's last acc: over the latest report's interval only)");
     Path png = outDir.resolve("loss.png");
     LossChart.write(png, "streamtrain demo: smoothed training loss", "loss", lossCurves, false);
     o.printf("loss chart: %s%n", png.toAbsolutePath());

@@ -3,6 +3,7 @@ package io.streamtrain.cli;
 import io.streamtrain.core.SpecException;
 import io.streamtrain.io.CsvSampleReader;
 import io.streamtrain.io.KafkaSettings;
+import io.streamtrain.io.LabelMap;
 import io.streamtrain.io.LabelType;
 import io.streamtrain.io.LibsvmSampleReader;
 import io.streamtrain.io.MutableSample;
@@ -39,10 +40,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code streamtrain produce}: streams a CSV or LIBSVM file (gzip or not), or a seeded synthetic generator, into a
- * Kafka topic as Avro Samples. Creates the topic if missing, shows progress on stderr, reports the first malformed
- * lines with their line numbers on stderr, and ends with exactly one line on stdout: {@code produced N samples (R
- * samples/s), M malformed}. Exit 0 on success (malformed lines included, they are reported), 2 for a bad command
- * line, 1 when Kafka fails.
+ * Kafka topic as Avro Samples. Creates the topic if missing (with as many partitions as a training job's topics),
+ * keys every record by its model id by default so one model's samples stay in one partition, in file order (the
+ * condition for bit-identical training runs), shows progress on stderr, reports the first malformed lines with
+ * their line numbers on stderr, and ends with one line on stdout: {@code produced N samples (R samples/s), M
+ * malformed}. Exit 0 on success (malformed lines included, they are reported), 2 for a bad command line, 1 when
+ * Kafka fails, every row was malformed, {@code --strict} met a malformed row, or the input ends early.
  */
 @Command(
     name = "produce",
@@ -86,8 +89,26 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--ignore", split = ",", description = "CSV columns to leave out (ids, free text).")
   List<String> ignore = new ArrayList<>();
 
-  @Option(names = "--key-column", description = "CSV column used as the sample key (and Kafka record key).")
+  @Option(names = "--key-column", description = "CSV column used as the sample key (the Kafka record key only with --partition-by key).")
   String keyColumn;
+
+  @Option(names = "--partition-by", description = "Kafka record key: model (default; the model id, so one model's samples stay in one partition, in order, and training runs are repeatable) or key (the sample key of --key-column; samples without one are spread over the partitions).", defaultValue = "model")
+  String partitionBy;
+
+  @Option(names = "--label-map", paramLabel = "WORD=VALUE,...|auto", description = "CSV labels that are words: e.g. spam=1,nonspam=0 (a word not listed makes the line malformed), or auto (class indices 0, 1, ... in order of first appearance, printed at the end).")
+  String labelMap;
+
+  @Option(names = "--shuffle", paramLabel = "SEED", description = "Send the file's rows in a seeded random order (for files sorted by class), within a window of --shuffle-window rows; event times follow the sending order.")
+  Long shuffle;
+
+  @Option(names = "--shuffle-window", paramLabel = "ROWS", description = "Rows held for --shuffle (default ${DEFAULT-VALUE}; memory grows with it; at least the row count for a full shuffle).", defaultValue = "100000")
+  int shuffleWindow;
+
+  @Option(names = "--strict", description = "Stop at the first malformed line and exit 1 (default: report, count and skip it).")
+  boolean strict;
+
+  @Option(names = "--weight-column", description = "CSV column holding each sample's weight (a finite number >= 0; default: every sample weighs 1).")
+  String weightColumn;
 
   @Option(names = "--time-column", description = "CSV column holding the event time in epoch milliseconds.")
   String timeColumn;
@@ -98,7 +119,7 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--missing", description = "Missing numeric CSV values: reject (default; the line is malformed), zero, mean (running mean of earlier rows).", defaultValue = "reject")
   String missing;
 
-  @Option(names = "--label-type", description = "auto (default: true/false binary, numbers real), real, binary (1/+1/true vs 0/-1/false), class (integer index).", defaultValue = "auto")
+  @Option(names = "--label-type", description = "auto (default: true/false, yes/no, y/n binary, numbers real), real, binary (1/+1/true/yes/y vs 0/-1/false/no/n), class (integer index).", defaultValue = "auto")
   String labelType;
 
   @Option(names = "--zero-based", description = "LIBSVM indices start at 0 (default: 1-based, as the format defines).")
@@ -125,7 +146,7 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--rate", description = "Rate limit in samples/s (default: unlimited).")
   Double rate;
 
-  @Option(names = "--partitions", description = "Partitions when the topic is created (default 1); an existing topic must match when given.")
+  @Option(names = "--partitions", description = "Partitions when the topic is created (default 2, as the topics a training job creates); an existing topic must match when given.")
   Integer partitions;
 
   @Option(names = "--show-malformed", description = "Malformed lines printed to stderr (default ${DEFAULT-VALUE}); all are counted.", defaultValue = "20")
@@ -137,6 +158,9 @@ public final class ProduceCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private volatile boolean stopRequested;
+  /** The first malformed line under --strict ("line N: reason"), set by the reader stage. */
+  private volatile String strictStop;
+  private volatile long produced;
 
   @Override
   public Integer call() throws Exception {
@@ -145,6 +169,10 @@ public final class ProduceCommand implements Callable<Integer> {
     } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
+    } catch (java.io.IOException e) {
+      // A truncated gzip or a read error mid-file: what was sent before it stays sent and is said so.
+      throw new CliException(source.from + " could not be read to its end (" + BrokerCheck.rootMessage(e)
+          + "; a truncated or corrupt file?): " + produced + " samples were sent before it", e);
     }
   }
 
@@ -168,13 +196,33 @@ public final class ProduceCommand implements Callable<Integer> {
             LabelType.parse(labelType),
             MissingPolicy.parse(missing));
     long limit = parseCount();
+    if (shuffle != null && source.from == null) {
+      throw new SpecException("--shuffle", shuffle, "applies to --from files only (a generator's stream is already random)");
+    }
+    if (shuffleWindow < 1 || shuffleWindow > 50_000_000) {
+      throw new SpecException("--shuffle-window", shuffleWindow, "allowed: 1 to 50000000 rows");
+    }
+    if (!partitionBy.equals("model") && !partitionBy.equals("key")) {
+      throw new SpecException("--partition-by", partitionBy, "allowed: model, key");
+    }
+    LabelMap labels = LabelMap.parse("--label-map", labelMap);
+    if (labels != null && labels.isAuto()) {
+      if (options.labelType() != LabelType.AUTO && options.labelType() != LabelType.CLASS) {
+        throw new SpecException("--label-type", labelType, "--label-map auto gives class indices; allowed with it: auto, class");
+      }
+      options = new ReaderOptions(options.modelId(), options.startTime(), options.timeStepMs(), LabelType.CLASS,
+          options.missing());
+    }
     KafkaSettings settings = kafkaOptions.settings();
 
     long[] shown = {0};
     SampleReader.MalformedListener listener =
         (line, reason) -> {
+          if (strict && strictStop == null) {
+            strictStop = "line " + line + ": " + printable(reason);
+          }
           if (shown[0] < showMalformed) {
-            err.println("malformed line " + line + ": " + reason);
+            err.println("malformed line " + line + ": " + printable(reason));
             err.flush();
           } else if (shown[0] == showMalformed && showMalformed > 0) {
             err.println("(further malformed lines are counted, not shown; see --show-malformed)");
@@ -194,7 +242,7 @@ public final class ProduceCommand implements Callable<Integer> {
         throw new SpecException("--param/--count", "only apply to --generator");
       }
       fileSize = Files.size(source.from);
-      reader = openReader(options, listener);
+      reader = openReader(options, listener, labels);
     } else {
       Map<String, Object> p = new LinkedHashMap<>();
       params.forEach((k, v) -> p.put(k, typed(v)));
@@ -203,6 +251,7 @@ public final class ProduceCommand implements Callable<Integer> {
       gen = Generators.create(source.generator, p, seed);
     }
 
+    BrokerCheck.require(settings);
     ensureTopic(settings);
     CountDownLatch done = new CountDownLatch(1);
     Thread waiter =
@@ -227,7 +276,7 @@ public final class ProduceCommand implements Callable<Integer> {
         new Thread(
             () -> readChunks(fileReader, generator, limit, queue), "streamtrain-produce-reader");
     stage.setDaemon(true);
-    long produced = 0;
+    produced = 0;
     long t0 = System.nanoTime();
     try (SampleProducer producer = new SampleProducer(settings, topic)) {
       stage.start();
@@ -264,6 +313,10 @@ public final class ProduceCommand implements Callable<Integer> {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     long malformed = reader == null ? 0 : reader.malformed();
+    if (labels != null && labels.isAuto()) {
+      // Indices follow first appearance in this file; passing them back keeps them for other files.
+      out.println("label map (pass as --label-map to keep these indices): " + labels.describe());
+    }
     out.println(
         String.format(
             Locale.ROOT,
@@ -278,7 +331,32 @@ public final class ProduceCommand implements Callable<Integer> {
     } catch (IllegalStateException shuttingDown) {
       // the JVM is exiting because of Ctrl-C; the hook is running and will return now
     }
+    if (strictStop != null) {
+      err.println("error: --strict: malformed " + strictStop + "; stopped there, " + produced
+          + " samples were sent before it");
+      err.flush();
+      return 1;
+    }
+    if (produced == 0 && malformed > 0) {
+      err.println("error: all " + malformed + " rows of " + source.from + " were malformed, nothing was sent"
+          + " (see the reasons above; string labels need --label-map)");
+      err.flush();
+      return 1;
+    }
     return 0;
+  }
+
+  /** Reasons quote the input; control bytes (a binary file given as text) must not reach the terminal raw. */
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    s.codePoints().forEach(c -> {
+      if (Character.isISOControl(c) || c == 0xFFFD) {
+        b.append(String.format(Locale.ROOT, "\\x%02x", c & 0xFF));
+      } else {
+        b.appendCodePoint(c);
+      }
+    });
+    return b.toString();
   }
 
   /** Up to CHUNK encoded samples; size 0 marks the end of the input, a failure an error in the reader. */
@@ -292,23 +370,28 @@ public final class ProduceCommand implements Callable<Integer> {
 
   /** The reader stage: fills chunks from the file or generator until the end, the limit or a stop request. */
   private void readChunks(SampleReader reader, SampleGenerator gen, long limit, BlockingQueue<Chunk> queue) {
-    MutableSample s = new MutableSample();
-    s.modelId = modelId;
     SampleCodec codec = new SampleCodec();
+    // Keyed by model id, every sample of a model lands in the same partition in file order (see --partition-by).
+    byte[] modelKey = modelId.getBytes(StandardCharsets.UTF_8);
+    boolean byModel = partitionBy.equals("model");
+    Samples in = shuffle == null ? new InOrder(reader, gen) : new Shuffled(reader, shuffleWindow, shuffle);
     long n = 0;
     try {
       while (true) {
         Chunk c = new Chunk();
-        while (c.size < Chunk.CAPACITY && n < limit && !stopRequested) {
-          if (reader != null) {
-            if (!reader.next(s)) {
-              break;
-            }
-          } else {
-            gen.next(s);
-            s.modelId = modelId;
+        while (c.size < Chunk.CAPACITY && n < limit && !stopRequested && strictStop == null) {
+          MutableSample s = in.next();
+          if (s == null) {
+            break;
           }
-          c.keys[c.size] = s.key == null ? null : s.key.getBytes(StandardCharsets.UTF_8);
+          if (strictStop != null) {
+            break; // the line just read follows a malformed one: under --strict nothing after it is sent
+          }
+          if (shuffle != null && timeColumn == null) {
+            // Event times in sending order, as without --shuffle, so the topic's times never go backwards.
+            s.eventTime = (startTime == null ? ReaderOptions.DEFAULT_START_TIME : startTime) + n * timeStepMs;
+          }
+          c.keys[c.size] = byModel ? modelKey : s.key == null ? null : s.key.getBytes(StandardCharsets.UTF_8);
           c.values[c.size] = codec.encode(s);
           c.size++;
           n++;
@@ -325,6 +408,78 @@ public final class ProduceCommand implements Callable<Integer> {
       Chunk f = new Chunk();
       f.failure = t;
       putUnlessStopped(queue, f);
+    }
+  }
+
+  /** The samples to send, one at a time; null at the end. A returned sample is valid until the next call. */
+  private interface Samples {
+    MutableSample next() throws IOException;
+  }
+
+  /** The file's or generator's samples as they come. */
+  private final class InOrder implements Samples {
+    private final SampleReader reader;
+    private final SampleGenerator gen;
+    private final MutableSample s = new MutableSample();
+
+    InOrder(SampleReader reader, SampleGenerator gen) {
+      this.reader = reader;
+      this.gen = gen;
+      s.modelId = modelId;
+    }
+
+    @Override
+    public MutableSample next() throws IOException {
+      if (reader != null) {
+        return reader.next(s) ? s : null;
+      }
+      gen.next(s);
+      s.modelId = modelId;
+      return s;
+    }
+  }
+
+  /**
+   * A seeded shuffle of a file in bounded memory: a window of W samples is filled, then each step sends a
+   * uniformly drawn one and reads the next line into its place; at the end the window drains in random order.
+   * Memory is W samples whatever the file's size; a file sorted by class is mixed within spans of about W rows (a
+   * full shuffle when W >= the row count). Same file, W and seed: the same order.
+   */
+  private static final class Shuffled implements Samples {
+    private final SampleReader reader;
+    private final MutableSample[] window;
+    private final java.util.SplittableRandom random;
+    private int filled;
+    private boolean ended;
+
+    Shuffled(SampleReader reader, int capacity, long seed) {
+      this.reader = reader;
+      this.window = new MutableSample[capacity];
+      this.random = new java.util.SplittableRandom(seed);
+    }
+
+    @Override
+    public MutableSample next() throws IOException {
+      while (!ended && filled < window.length) {
+        if (window[filled] == null) {
+          window[filled] = new MutableSample();
+        }
+        if (reader.next(window[filled])) {
+          filled++;
+        } else {
+          ended = true;
+        }
+      }
+      if (filled == 0) {
+        return null;
+      }
+      // Swap the drawn sample to the end of the live part: its slot is the one the next read refills.
+      int j = random.nextInt(filled);
+      filled--;
+      MutableSample drawn = window[j];
+      window[j] = window[filled];
+      window[filled] = drawn;
+      return drawn;
     }
   }
 
@@ -355,7 +510,8 @@ public final class ProduceCommand implements Callable<Integer> {
     }
   }
 
-  private SampleReader openReader(ReaderOptions options, SampleReader.MalformedListener listener) throws IOException {
+  private SampleReader openReader(ReaderOptions options, SampleReader.MalformedListener listener, LabelMap labels)
+      throws IOException {
     String fmt = format;
     if (fmt == null) {
       String name = source.from.getFileName().toString().toLowerCase(Locale.ROOT).replaceAll("\\.gz$", "");
@@ -371,12 +527,15 @@ public final class ProduceCommand implements Callable<Integer> {
                 .withIgnore(ignore)
                 .withKey(keyColumn)
                 .withTime(timeColumn)
-                .withDelimiter(delim);
+                .withWeight(weightColumn)
+                .withDelimiter(delim)
+                .withLabelMap(labels);
         return new CsvSampleReader(source.from, cols, options, listener);
       }
       case "libsvm" -> {
-        if (label != null || !categorical.isEmpty() || !ignore.isEmpty() || keyColumn != null || timeColumn != null) {
-          throw new SpecException("--format", "libsvm", "--label, --categorical, --ignore, --key-column and --time-column apply to CSV only");
+        if (label != null || !categorical.isEmpty() || !ignore.isEmpty() || keyColumn != null || timeColumn != null
+            || labels != null || weightColumn != null) {
+          throw new SpecException("--format", "libsvm", "--label, --label-map, --categorical, --ignore, --key-column, --time-column and --weight-column apply to CSV only");
         }
         return new LibsvmSampleReader(source.from, zeroBased, options, listener);
       }

@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
     description = "Replay a recorded topic range or a file: compare training configurations (prequential) or "
         + "score a published model or a savepoint's (holdout); JSON report, PNG charts, ranking table.")
 public final class ReplayCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "SPEC", description = "Replay spec (YAML), e.g. jobs/replay-optimizers.yaml")
+  @Parameters(index = "0", paramLabel = "SPEC", description = "Replay spec (YAML), e.g. jobs/replay/breast-cancer-file.yaml")
   Path specFile;
 
 
@@ -44,6 +44,12 @@ public final class ReplayCommand implements Callable<Integer> {
         || (spec.holdoutMode() && spec.holdout().topic() != null)
         || (!spec.holdoutMode() && spec.configs().stream().anyMatch(c -> c.job().warmStart() != null));
     KafkaSettings kafka = needsKafka ? kafkaOptions.settings() : null;
+    if (kafka != null) {
+      BrokerCheck.require(kafka);
+    }
+    if (spec.source().topic() != null) {
+      checkTopic(spec.source(), kafka);
+    }
     System.err.println("streamtrain: replaying " + (spec.source().topic() != null ? "topic " + spec.source().topic()
         : spec.source().file()) + " (" + spec.mode() + ", " + (spec.holdoutMode() ? "1 model"
         : spec.configs().size() + " configurations") + ", embedded Flink, parallelism " + spec.parallelism() + ")");
@@ -68,5 +74,29 @@ public final class ReplayCommand implements Callable<Integer> {
     System.out.println("report: " + reportFile);
     System.out.println("charts: " + pngs.size() + " PNG files in " + chartDir);
     return 0;
+  }
+
+  /**
+   * The replayed topic must exist and have every partition the range names: Flink's source would otherwise fail
+   * deep inside the job (a missing topic) or silently replay the whole topic (an unknown partition).
+   */
+  static void checkTopic(ReplaySpec.Source source, KafkaSettings kafka) {
+    int partitions;
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(kafka.toProperties(java.util.Map.of()))) {
+      partitions = io.streamtrain.io.Topics.describe(admin, source.topic())
+          .orElseThrow(() -> new CliException("topic " + source.topic() + " does not exist on "
+              + kafka.bootstrapServers() + " (source.topic of the replay spec names a recorded topic)"))
+          .partitions().size();
+    }
+    for (var bound : List.of(java.util.Map.entry("start", source.start()), java.util.Map.entry("end", source.end()))) {
+      for (int p : bound.getValue().offsets().keySet()) {
+        if (p >= partitions) {
+          throw new io.streamtrain.core.SpecException("source." + bound.getKey() + "." + bound.getValue().kind()
+              + "." + p, "topic " + source.topic() + " has no partition " + p + "; allowed: partitions 0 to "
+              + (partitions - 1));
+        }
+      }
+    }
   }
 }

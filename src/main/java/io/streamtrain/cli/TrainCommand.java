@@ -43,7 +43,9 @@ import picocli.CommandLine.Parameters;
  * {@code streamtrain train jobs/X.yaml}: validates the spec, creates missing topics, and runs the training job in
  * an embedded Flink MiniCluster against the configured brokers, or with {@code --cluster HOST:PORT} submits the
  * job jar to a running Flink cluster over REST. With {@code --savepoint-dir}, Ctrl-C stops the job with a
- * savepoint (printed), from which {@code --from-savepoint} resumes.
+ * savepoint and prints the command that resumes from it (with the options this run was given). A bounded run ends
+ * with a per-model summary read back from the job's output topics, and exits 1 when a model (or the whole run)
+ * trained on no sample, saying why.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Run a training job (jobs/*.yaml) in an embedded Flink MiniCluster or on a Flink cluster.")
@@ -70,6 +72,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--bounded", description = "Stop at the end offsets current at start (overrides source.bounded)")
   boolean bounded;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
+
+  private volatile boolean stoppedWithSavepoint;
+
   @Override
   public Integer call() throws Exception {
     JobSpec spec = JobSpecFiles.load(specFile);
@@ -83,6 +89,8 @@ public final class TrainCommand implements Callable<Integer> {
       spec = JobSpec.fromMap(raw);
     }
     KafkaSettings kafka = kafkaOptions.settings();
+    checkSavepointPath(fromSavepoint);
+    BrokerCheck.require(kafka);
     if (cluster != null) {
       ensureTopics(spec, kafka);
       return submit(spec, kafka);
@@ -175,6 +183,12 @@ public final class TrainCommand implements Callable<Integer> {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
     TrainingJob.configure(env, spec);
     KafkaTrainingIo.job(spec, kafka).build(env);
+    java.io.PrintWriter out = command.commandLine().getOut();
+    java.io.PrintWriter err = command.commandLine().getErr();
+    JobSpec.Topics t = spec.topics();
+    // Where the output topics end now: the summary reads only what this run adds after it.
+    Map<org.apache.kafka.common.TopicPartition, Long> before = spec.bounded()
+        ? RunSummary.endOffsets(kafka, List.of(t.metrics(), t.models(), t.rejected())) : Map.of();
     // What env.executeAsync would submit to the MiniCluster it starts (Flink's LocalExecutor), here submitted to
     // the one already starting.
     Configuration effective = new Configuration(conf);
@@ -182,18 +196,21 @@ public final class TrainCommand implements Callable<Integer> {
     StreamGraph graph = PipelineExecutorUtils.getStreamGraph(env.getStreamGraph(), effective);
     graph.setJobName("streamtrain-train-" + spec.name());
     graph.serializeUserDefinedInstances();
-    System.err.println("streamtrain: training '" + spec.name() + "' from topic " + spec.topics().samples() + " on "
+    err.println("streamtrain: training '" + spec.name() + "' from topic " + spec.topics().samples() + " on "
         + kafka.bootstrapServers() + " (embedded Flink, parallelism " + spec.parallelism() + ")");
+    err.flush();
     MiniCluster mc = miniCluster.get();
     JobID jobId = mc.submitJob(graph).get().getJobID();
     Thread hook = null;
     if (savepointDir != null) {
       hook = new Thread(() -> {
+        stoppedWithSavepoint = true; // first: the job may end (and the main thread go on) before the savepoint returns
         try {
           String path = mc.stopWithSavepoint(jobId, savepointDir.toAbsolutePath().toUri().toString(), false,
               SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
-          System.out.println("stopped with savepoint " + path);
-          System.out.println("resume with: bin/streamtrain train " + specFile + " --from-savepoint " + path);
+          out.println("stopped with savepoint " + path);
+          out.println("resume with: " + resumeCommand(path));
+          out.flush();
         } catch (Exception e) {
           System.err.println("streamtrain: stop with savepoint failed: " + e);
         }
@@ -201,6 +218,8 @@ public final class TrainCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(hook);
     }
     JobResult result = mc.requestJobResult(jobId).get();
+    // The cluster shuts down while the summary is read, as it did under Flink's own executor (closing is idempotent).
+    mc.closeAsync();
     result.toJobExecutionResult(TrainCommand.class.getClassLoader());
     if (hook != null) {
       try {
@@ -209,8 +228,93 @@ public final class TrainCommand implements Callable<Integer> {
         // already shutting down: the hook is running
       }
     }
-    System.out.println("training job '" + spec.name() + "' finished");
+    if (stoppedWithSavepoint) {
+      return 0; // Ctrl-C: the hook printed the savepoint and the resume command; the JVM is exiting
+    }
+    if (!spec.bounded()) {
+      out.println("training job '" + spec.name() + "' finished");
+      return 0;
+    }
+    RunSummary summary = RunSummary.read(kafka, t.metrics(), t.models(), t.rejected(), before);
+    out.print(summary.table());
+    out.flush();
+    if (summary.models().isEmpty()) {
+      err.println("error: training job '" + spec.name() + "' read no sample: topic " + t.samples()
+          + (summary.undecodable().isEmpty() ? " had nothing to read (is it the topic produce wrote to?)"
+              : " held only records that are not Samples " + summary.undecodable()));
+      err.flush();
+      return 1;
+    }
+    List<RunSummary.ModelRow> idle = summary.nothingTrained();
+    if (!idle.isEmpty()) {
+      StringBuilder why = new StringBuilder();
+      for (RunSummary.ModelRow r : idle) {
+        why.append(why.length() == 0 ? "" : "; ").append(r.modelId()).append(": ").append(r.rejectedTotal())
+            .append(" rejected ").append(r.rejected());
+      }
+      err.println("error: training job '" + spec.name() + "' ended, but " + idle.size() + " of "
+          + summary.models().size() + " models trained on no sample (" + why + "); reasons are explained in the"
+          + " README's rejected-samples list, the samples in topic " + t.rejected());
+      err.flush();
+      return 1;
+    }
+    out.println("training job '" + spec.name() + "' finished");
     return 0;
+  }
+
+  /** The command that resumes this run from {@code savepoint}: the same spec and options, plus --from-savepoint. */
+  String resumeCommand(String savepoint) {
+    List<String> args = new ArrayList<>(List.of("bin/streamtrain", "train", specFile.toString()));
+    if (kafkaOptions.bootstrap != null) {
+      args.addAll(List.of("--bootstrap", kafkaOptions.bootstrap));
+    }
+    if (kafkaOptions.kafkaConfig != null) {
+      args.addAll(List.of("--kafka-config", kafkaOptions.kafkaConfig.toString()));
+    }
+    if (savepointDir != null) {
+      args.addAll(List.of("--savepoint-dir", savepointDir.toString()));
+    }
+    if (bounded) {
+      args.add("--bounded");
+    }
+    args.addAll(List.of("--from-savepoint", savepoint));
+    StringBuilder b = new StringBuilder();
+    for (String a : args) {
+      b.append(b.length() == 0 ? "" : " ").append(shellQuote(a));
+    }
+    return b.toString();
+  }
+
+  /** Quotes an argument for a POSIX shell when it holds anything beyond plain path characters. */
+  static String shellQuote(String a) {
+    return a.matches("[A-Za-z0-9_./:=@%+,-]+") ? a : "'" + a.replace("'", "'\\''") + "'";
+  }
+
+  /**
+   * A local savepoint path that does not exist is a command-line error found before Flink starts (Flink would
+   * report it 100 lines deep). Remote file systems (s3://, hdfs://) are left for Flink to check.
+   */
+  static void checkSavepointPath(String path) {
+    if (path == null) {
+      return;
+    }
+    Path local;
+    if (path.startsWith("file:")) {
+      try {
+        local = Path.of(java.net.URI.create(path));
+      } catch (IllegalArgumentException e) {
+        throw new io.streamtrain.core.SpecException("--from-savepoint", path, "allowed: a savepoint or checkpoint "
+            + "directory (a path or file: URI)");
+      }
+    } else if (path.contains("://")) {
+      return;
+    } else {
+      local = Path.of(path);
+    }
+    if (!Files.exists(local)) {
+      throw new io.streamtrain.core.SpecException("--from-savepoint", "no such savepoint or checkpoint: " + path
+          + " (allowed: the directory printed after Ctrl-C, or a chk-N directory under the checkpoint storage)");
+    }
   }
 
   private int submit(JobSpec spec, KafkaSettings kafka) throws IOException, InterruptedException {

@@ -72,6 +72,7 @@ public final class WatchCommand implements Callable<Integer> {
       throw new SpecException("--timeout", timeout, "allowed: a positive number of seconds");
     }
     KafkaSettings settings = kafkaOptions.settings();
+    BrokerCheck.require(settings);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Map<String, Object> extra = Map.of(

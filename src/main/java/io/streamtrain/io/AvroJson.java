@@ -31,9 +31,14 @@ public final class AvroJson {
 
   /** The decoded record, or empty when the bytes are not exactly one record of {@code schema}. */
   public static Optional<GenericRecord> decode(Schema schema, byte[] bytes) {
+    return decode(schema, schema, bytes);
+  }
+
+  /** The record written with {@code writer}, resolved to {@code reader} (Avro schema resolution). */
+  public static Optional<GenericRecord> decode(Schema writer, Schema reader, byte[] bytes) {
     try {
       BinaryDecoder d = DecoderFactory.get().binaryDecoder(bytes, null);
-      GenericRecord r = new GenericDatumReader<GenericRecord>(schema, schema, GenericData.get()).read(null, d);
+      GenericRecord r = new GenericDatumReader<GenericRecord>(writer, reader, GenericData.get()).read(null, d);
       return d.isEnd() ? Optional.of(r) : Optional.empty();
     } catch (IOException | RuntimeException e) {
       return Optional.empty();

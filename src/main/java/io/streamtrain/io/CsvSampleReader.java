@@ -17,7 +17,8 @@ import java.util.Set;
  * Streams a CSV file with a header line into samples. The label column is chosen by name ({@code --label}; by
  * default the LAST column). Columns named in {@code categorical} become categorical fields (name = column,
  * value = cell text) for feature hashing; columns in {@code ignore} are skipped (ids, free text); an optional
- * key column becomes the sample key and an optional time column (epoch milliseconds) its event time. Every other
+ * key column becomes the sample key, an optional time column (epoch milliseconds) its event time and an optional
+ * weight column (a finite number &gt;= 0) its weight. Every other
  * column is a numeric dense feature, in header order. Cells may be quoted with double quotes (RFC 4180, "" for a
  * quote inside); a quoted cell spanning lines is not supported and reported as malformed. Empty lines are
  * skipped; a line with the wrong number of cells, a cell that is not a finite number, a bad label or (with the
@@ -28,38 +29,49 @@ public final class CsvSampleReader implements SampleReader {
 
   /** Column roles, validated against the header when the reader opens. */
   public record Columns(
-      String label, List<String> categorical, List<String> ignore, String keyColumn, String timeColumn, char delimiter) {
+      String label, List<String> categorical, List<String> ignore, String keyColumn, String timeColumn, char delimiter,
+      LabelMap labelMap, String weightColumn) {
     public Columns {
       categorical = List.copyOf(categorical);
       ignore = List.copyOf(ignore);
     }
 
     public static Columns defaults() {
-      return new Columns(null, List.of(), List.of(), null, null, ',');
+      return new Columns(null, List.of(), List.of(), null, null, ',', null, null);
     }
 
     public Columns withLabel(String l) {
-      return new Columns(l, categorical, ignore, keyColumn, timeColumn, delimiter);
+      return new Columns(l, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap, weightColumn);
     }
 
     public Columns withCategorical(List<String> c) {
-      return new Columns(label, c, ignore, keyColumn, timeColumn, delimiter);
+      return new Columns(label, c, ignore, keyColumn, timeColumn, delimiter, labelMap, weightColumn);
     }
 
     public Columns withIgnore(List<String> i) {
-      return new Columns(label, categorical, i, keyColumn, timeColumn, delimiter);
+      return new Columns(label, categorical, i, keyColumn, timeColumn, delimiter, labelMap, weightColumn);
     }
 
     public Columns withKey(String k) {
-      return new Columns(label, categorical, ignore, k, timeColumn, delimiter);
+      return new Columns(label, categorical, ignore, k, timeColumn, delimiter, labelMap, weightColumn);
     }
 
     public Columns withTime(String t) {
-      return new Columns(label, categorical, ignore, keyColumn, t, delimiter);
+      return new Columns(label, categorical, ignore, keyColumn, t, delimiter, labelMap, weightColumn);
     }
 
     public Columns withDelimiter(char d) {
-      return new Columns(label, categorical, ignore, keyColumn, timeColumn, d);
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, d, labelMap, weightColumn);
+    }
+
+    /** A column of sample weights (finite, >= 0; null: every sample weighs 1). */
+    public Columns withWeight(String w) {
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap, w);
+    }
+
+    /** Label words mapped before the label type reads them (null: the cell text as it is). */
+    public Columns withLabelMap(LabelMap m) {
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, m, weightColumn);
     }
   }
 
@@ -69,12 +81,14 @@ public final class CsvSampleReader implements SampleReader {
   private static final int IGNORE = 3;
   private static final int KEY = 4;
   private static final int TIME = 5;
+  private static final int WEIGHT = 6;
 
   private final Inputs.Opened input;
   private final BufferedReader reader;
   private final ReaderOptions options;
   private final MalformedListener listener;
   private final char delimiter;
+  private final LabelMap labelMap;
   private final String[] header;
   private final int[] role;
   private final int denseCount;
@@ -93,6 +107,7 @@ public final class CsvSampleReader implements SampleReader {
     this.options = options;
     this.listener = listener;
     this.delimiter = columns.delimiter();
+    this.labelMap = columns.labelMap();
     String headerLine;
     do {
       headerLine = reader.readLine();
@@ -104,6 +119,11 @@ public final class CsvSampleReader implements SampleReader {
     }
     if (!headerLine.isEmpty() && headerLine.charAt(0) == '\uFEFF') {
       headerLine = headerLine.substring(1); // UTF-8 byte order mark
+    }
+    if (!isText(headerLine)) {
+      input.reader().close();
+      throw new SpecException("--from", file + " is not a text CSV file: its first line holds control bytes"
+          + " or invalid UTF-8 (a binary file?); allowed: CSV text with a header line, gzipped or not");
     }
     List<String> h = new ArrayList<>();
     Cells tmp = new Cells(headerLine.length() + 2);
@@ -135,6 +155,9 @@ public final class CsvSampleReader implements SampleReader {
       if (columns.timeColumn() != null) {
         assign(index, "--time-column", List.of(columns.timeColumn()), TIME);
       }
+      if (columns.weightColumn() != null) {
+        assign(index, "--weight-column", List.of(columns.weightColumn()), WEIGHT);
+      }
     } catch (SpecException e) {
       input.reader().close();
       throw e;
@@ -164,7 +187,7 @@ public final class CsvSampleReader implements SampleReader {
     for (String name : new LinkedHashSet<>(names)) {
       int i = column(index, option, name);
       if (role[i] != NUMERIC) {
-        throw new SpecException(option, name, "this column already has another role (label, categorical, ignored, key or time)");
+        throw new SpecException(option, name, "this column already has another role (label, categorical, ignored, key, time or weight)");
       }
       role[i] = r;
     }
@@ -243,6 +266,14 @@ public final class CsvSampleReader implements SampleReader {
           if (isMissing(t) && !t.equalsIgnoreCase("nan")) {
             return "missing label in column \"" + header[i] + "\"";
           }
+          if (labelMap != null) {
+            String mapped = labelMap.apply(t);
+            if (mapped == null) {
+              return "column \"" + header[i] + "\": label \"" + t + "\" is not in --label-map (allowed: "
+                  + String.join(", ", labelMap.labels()) + ")";
+            }
+            t = mapped;
+          }
           String err = options.labelType().apply(t, s);
           if (err != null) {
             return "column \"" + header[i] + "\": " + err;
@@ -266,6 +297,14 @@ public final class CsvSampleReader implements SampleReader {
             return "column \"" + header[i] + "\": \"" + t + "\" is not an epoch-millisecond time";
           }
         }
+        case WEIGHT -> {
+          double w = cells.number(line, i);
+          if (Double.isNaN(w) || w < 0) {
+            return "column \"" + header[i] + "\": weight \"" + cells.text(line, i).trim()
+                + "\" is not a finite number >= 0";
+          }
+          s.setWeight(w);
+        }
         default -> {
           // ignored column
         }
@@ -284,6 +323,17 @@ public final class CsvSampleReader implements SampleReader {
         counts[i]++;
       }
     }
+  }
+
+  /** False when the line has bytes no CSV header holds: NUL and other control characters, or invalid UTF-8. */
+  private static boolean isText(String line) {
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f || c == '\uFFFD') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isMissing(String t) {

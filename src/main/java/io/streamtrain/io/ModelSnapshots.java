@@ -12,10 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.function.Predicate;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -23,8 +20,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads published {@link ModelSnapshot}s from a model topic: the whole topic up to its end offsets at the time of
- * the call, with read_committed isolation (only snapshots of committed training transactions), keeping per model
- * id the latest version or a given one. Records that do not decode as snapshots are skipped. The accessors check a
+ * the call, with read_committed isolation (only snapshots of committed training transactions), assembling each
+ * model's parts ({@link SnapshotParts}, {@link SnapshotAssembler}) and keeping per model id the latest complete
+ * version or a given one. Records that do not decode as snapshots (of any schema version) are skipped. The accessors check a
  * snapshot's parameters against its CRC32C checksum and decode its model section; errors name the spec key the
  * caller passes. Used by holdout replays and by the training job's warm start.
  */
@@ -34,18 +32,19 @@ public final class ModelSnapshots {
   private ModelSnapshots() {}
 
   /**
-   * Per model id accepted by {@code ids} (in id order), its snapshot of {@code version}, or its highest version
-   * when {@code version} is null. An absent topic is an error naming {@code key} and the topic.
+   * Per model id accepted by {@code ids} (in id order), its complete, checksum-verified snapshot of {@code
+   * version}, or its highest such version when {@code version} is null, assembled from its parts ({@link
+   * SnapshotAssembler}). An absent topic, and a wanted version whose parameters fail their checksum, are errors
+   * naming {@code key}.
    */
-  public static Map<String, ModelSnapshot> read(KafkaSettings kafka, String topic, Predicate<String> ids,
-      Long version, String key) {
+  public static Map<String, SnapshotAssembler.Assembled> read(KafkaSettings kafka, String topic,
+      Predicate<String> ids, Long version, String key) {
     Properties p = kafka.toProperties(Map.of(
         "key.deserializer", ByteArrayDeserializer.class.getName(),
         "value.deserializer", ByteArrayDeserializer.class.getName(),
         "isolation.level", "read_committed",
         "enable.auto.commit", "false"));
-    SpecificDatumReader<ModelSnapshot> reader = new SpecificDatumReader<>(ModelSnapshot.class);
-    Map<String, ModelSnapshot> best = new TreeMap<>();
+    SnapshotAssembler assembler = new SnapshotAssembler(ids, version);
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
       List<TopicPartition> parts = new ArrayList<>();
       var infos = c.partitionsFor(topic, Duration.ofSeconds(30));
@@ -62,36 +61,36 @@ public final class ModelSnapshots {
           throw new SpecException(key, topic, "a model topic readable to its end within 120 s");
         }
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          ModelSnapshot s;
-          try {
-            s = reader.read(null, DecoderFactory.get().binaryDecoder(r.value(), null));
-          } catch (IOException | RuntimeException e) {
-            continue;
-          }
-          String id = s.getModelId();
-          if (!ids.test(id)) {
-            continue;
-          }
-          ModelSnapshot b = best.get(id);
-          boolean wanted = version == null ? b == null || s.getVersion() > b.getVersion()
-              : s.getVersion() == version;
-          if (wanted) {
-            best.put(id, s);
-          }
+          // Records that are not snapshots (of either schema version) are skipped.
+          assembler.add(SnapshotParts.decode(r.value()));
         }
       }
     }
-    return best;
+    for (String id : assembler.corruptModels()) {
+      failIfCorrupt(assembler, id, key);
+    }
+    return assembler.complete();
   }
 
-  /** The snapshot's parameters, checked against its checksum. */
-  public static double[] parameters(ModelSnapshot s, String key) {
-    double[] params = s.getParameters().stream().mapToDouble(Double::doubleValue).toArray();
-    if (ParameterChecksum.of(params) != s.getChecksum()) {
-      throw new SpecException(key, s.getModelId() + " version " + s.getVersion(),
+  /** Throws when the newest version of {@code modelId} seen (or the wanted one) failed its checksum. */
+  public static void failIfCorrupt(SnapshotAssembler assembler, String modelId, String key) {
+    Long bad = assembler.corruptVersion(modelId);
+    if (bad != null) {
+      throw new SpecException(key, modelId + " version " + bad,
           "a snapshot whose parameters match its checksum (this one is corrupt)");
     }
-    return params;
+  }
+
+  /** The parameters of a single-record snapshot, checked against its checksum. */
+  public static double[] parameters(ModelSnapshot s, String key) {
+    SnapshotAssembler a = new SnapshotAssembler(id -> true, s.getVersion());
+    a.add(s);
+    SnapshotAssembler.Assembled got = a.complete().get(s.getModelId());
+    if (got == null) {
+      throw new SpecException(key, s.getModelId() + " version " + s.getVersion(),
+          "a snapshot whose parameters match its checksum (this one is corrupt or only one part of several)");
+    }
+    return got.parameters();
   }
 
   /** The snapshot's buffers (batch-norm statistics), concatenated in layout order. */

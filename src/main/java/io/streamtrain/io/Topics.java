@@ -21,7 +21,14 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * the model topic is compacted so it keeps the latest snapshot per model id.
  */
 public final class Topics {
-  /** Partition count meaning "whatever the topic has" when it exists (and 1 when it must be created). */
+  /**
+   * Partitions of a topic created without an explicit count: the same as the topics a training job creates
+   * ({@code topics.partitions}, default 2), so a topic made by {@code produce} and one made by {@code train} look
+   * alike and a parallelism-2 job reads both with both readers.
+   */
+  public static final int DEFAULT_PARTITIONS = 2;
+
+  /** Partition count meaning "whatever the topic has" when it exists (and {@link #DEFAULT_PARTITIONS} when created). */
   public static final int ANY_PARTITIONS = -1;
 
   private Topics() {}
@@ -66,7 +73,7 @@ public final class Topics {
       return false;
     }
     NewTopic nt =
-        new NewTopic(spec.name(), spec.partitions() == ANY_PARTITIONS ? 1 : spec.partitions(), spec.replicationFactor())
+        new NewTopic(spec.name(), spec.partitions() == ANY_PARTITIONS ? DEFAULT_PARTITIONS : spec.partitions(), spec.replicationFactor())
             .configs(spec.configs());
     try {
       admin.createTopics(List.of(nt)).all().get(60, TimeUnit.SECONDS);

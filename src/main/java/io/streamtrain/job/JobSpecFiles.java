@@ -17,7 +17,9 @@ import java.util.Map;
  * task manager.
  */
 public final class JobSpecFiles {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  // A key given twice is an error naming it, not "the last one silently wins" (YAML itself forbids duplicates).
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private JobSpecFiles() {}

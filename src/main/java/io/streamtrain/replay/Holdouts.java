@@ -7,6 +7,7 @@ import io.streamtrain.core.SpecException;
 import io.streamtrain.flink.replay.SavepointModels;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.ModelSnapshots;
+import io.streamtrain.io.SnapshotAssembler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
@@ -14,9 +15,9 @@ import java.util.Map;
 
 /**
  * Finds the model a holdout replay scores: a {@link ModelSnapshot} of a model id (a given version, or the latest)
- * read from the model topic with read_committed isolation and checked against its CRC32C checksum, parameters
- * from a JSON file ({@code {"parameters": [...], "buffers": [...]}}) with the model section from the spec, or the
- * trainer state of a model id in a training job's savepoint ({@link SavepointModels}).
+ * read from the model topic with read_committed isolation, assembled from its parts and checked against its
+ * CRC32C checksum, parameters from a JSON file ({@code {"parameters": [...], "buffers": [...]}}) with the model
+ * section from the spec, or the trainer state of a model id in a training job's savepoint ({@link SavepointModels}).
  */
 public final class Holdouts {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,13 +53,14 @@ public final class Holdouts {
   }
 
   static Resolved fromTopic(ReplaySpec.Holdout h, KafkaSettings kafka) {
-    ModelSnapshot best = ModelSnapshots.read(kafka, h.topic(), h.modelId()::equals, h.version(), "holdout.topic")
-        .get(h.modelId());
-    if (best == null) {
+    SnapshotAssembler.Assembled found = ModelSnapshots.read(kafka, h.topic(), h.modelId()::equals, h.version(),
+        "holdout.topic").get(h.modelId());
+    if (found == null) {
       throw new SpecException("holdout", h.modelId() + (h.version() == null ? "" : " version " + h.version()),
           "a model id (and version) published on topic " + h.topic());
     }
-    double[] params = ModelSnapshots.parameters(best, "holdout");
+    ModelSnapshot best = found.head();
+    double[] params = found.parameters();
     Map<String, Object> model = h.model() != null ? h.model() : ModelSnapshots.modelSpec(best, "holdout");
     return new Resolved(model, params, ModelSnapshots.buffers(best), best.getVersion(),
         h.modelId() + "-v" + best.getVersion());

@@ -96,13 +96,18 @@ public final class ReplayRunner {
     CloseableIterator<ReplayOutput> collected = outputs.merged().executeAndCollect("streamtrain-replay-" + spec.name());
     List<EvaluationResult> rs = new ArrayList<>();
     List<FinalModel> fs = new ArrayList<>();
+    ReplayOutput.FinalAssembler finals = new ReplayOutput.FinalAssembler();
     try (collected) {
       while (collected.hasNext()) {
         ReplayOutput o = collected.next();
         if (o.result != null) {
           rs.add(EvaluationResult.newBuilder(o.result).build());
         } else {
-          fs.add(copy(o.finalModel));
+          // The assembler copies each part into its own array: the iterator may reuse what it returned.
+          FinalModel m = finals.add(o);
+          if (m != null) {
+            fs.add(m);
+          }
         }
       }
     }
@@ -111,24 +116,14 @@ public final class ReplayRunner {
     return new ReplayOutcome(rs, fs, elapsed);
   }
 
-  private static FinalModel copy(FinalModel m) {
-    FinalModel c = new FinalModel();
-    c.config = m.config;
-    c.modelId = m.modelId;
-    c.steps = m.steps;
-    c.samplesTrained = m.samplesTrained;
-    c.rejected = m.rejected;
-    c.params = m.params.clone();
-    return c;
-  }
-
   private static KafkaSink<EvaluationResult> evaluationSink(ReplaySpec spec, KafkaSettings kafka) {
     Properties props = kafka.toProperties(Map.of("compression.type", "lz4", "linger.ms", "5"));
     return KafkaSink.<EvaluationResult>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setKafkaProducerConfig(props)
         .setRecordSerializer(new AvroRecordSerializer<>(spec.outputTopic(), EvaluationResult.class,
-            r -> r.getConfigName() + "/" + r.getModelId()))
+            r -> r.getConfigName() + "/" + r.getModelId())
+            .withMaxRecordBytes(AvroRecordSerializer.maxRecordBytes(props), null))
         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
         .build();
   }

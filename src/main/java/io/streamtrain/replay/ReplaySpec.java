@@ -50,7 +50,9 @@ public final class ReplaySpec {
       "label_delay", "output", "rank_by", "parallelism");
   static final List<String> TRAINING_KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard",
       "models", "accept", "warm_start");
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  // A key given twice is an error naming it, not "the last one silently wins" (YAML itself forbids duplicates).
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   /**
    * A boundary of the replayed range: earliest, latest, a timestamp for all partitions, timestamps per partition
@@ -104,6 +106,45 @@ public final class ReplaySpec {
   }
 
   /** Where the replayed samples come from. */
+  /**
+   * An end before its start is a mistake, not an empty replay: caught here where both bounds are the same kind of
+   * figure (timestamps with timestamps, offsets with offsets, per partition where both name it). Mixed kinds
+   * (an offset start, a timestamp end) only compare against the topic's data; the replay then reads what lies
+   * between them.
+   */
+  static void checkOrder(Bound start, Bound end) {
+    boolean startTime = start.kind().equals("timestamp") || start.kind().equals("timestamps");
+    boolean endTime = end.kind().equals("timestamp") || end.kind().equals("timestamps");
+    if (startTime && endTime) {
+      for (int p : partitionsOf(start, end)) {
+        long a = start.kind().equals("timestamp") ? start.timestamp() : start.offsets().getOrDefault(p, -1L);
+        long b = end.kind().equals("timestamp") ? end.timestamp() : end.offsets().getOrDefault(p, -1L);
+        if (a >= 0 && b >= 0 && b < a) {
+          throw new SpecException("source.end", b, "it is before source.start (" + a + ")"
+              + (p >= 0 ? " for partition " + p : "") + "; allowed: an end at or after the start");
+        }
+      }
+    } else if (start.kind().equals("offsets") && end.kind().equals("offsets")) {
+      for (Map.Entry<Integer, Long> e : start.offsets().entrySet()) {
+        Long b = end.offsets().get(e.getKey());
+        if (b != null && b < e.getValue()) {
+          throw new SpecException("source.end.offsets." + e.getKey(), b, "it is before source.start.offsets."
+              + e.getKey() + " (" + e.getValue() + "); allowed: an end offset at or after the start (end exclusive)");
+        }
+      }
+    }
+  }
+
+  /** The partitions either bound names, or just -1 when both are topic-wide. */
+  private static java.util.Set<Integer> partitionsOf(Bound start, Bound end) {
+    java.util.Set<Integer> ps = new java.util.TreeSet<>(start.offsets().keySet());
+    ps.addAll(end.offsets().keySet());
+    if (ps.isEmpty()) {
+      ps.add(-1);
+    }
+    return ps;
+  }
+
   public record Source(String topic, Bound start, Bound end, Path file, Map<String, Object> fileOptions) {}
 
   /** A named training setup: the job spec it routes model ids with. */
@@ -150,6 +191,7 @@ public final class ReplaySpec {
     if (s.has("topic")) {
       source = new Source(s.requireString("topic"), Bound.parse(s, "start", "earliest"), Bound.parse(s, "end",
           "latest"), null, Map.of());
+      checkOrder(source.start(), source.end());
       for (String k : List.of("format", "label", "model_id", "start_time", "time_step_ms")) {
         if (s.has(k)) {
           throw new SpecException(s.key(k), s.raw(k), "allowed only with source.file");

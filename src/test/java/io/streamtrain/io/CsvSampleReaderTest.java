@@ -135,7 +135,7 @@ class CsvSampleReaderTest {
             "7: missing value in column \"b\" (policy reject; see --missing)",
             "8: column \"b\": \"Infinity\" is not a finite number",
             "9: missing label in column \"y\"",
-            "10: column \"y\": label \"abc\" is not a finite number",
+            "10: column \"y\": label \"abc\" is not a finite number (words need --label-map WORD=VALUE,... or --label-map auto)",
             "11: column \"b\": \"1e999\" is not a finite number");
   }
 
@@ -162,7 +162,7 @@ class CsvSampleReaderTest {
     List<Object> binary = new ArrayList<>();
     readAll(f, Columns.defaults(), ReaderOptions.defaults().withLabelType(LabelType.BINARY)).forEach(s -> binary.add(s.labelValue()));
     assertThat(binary).containsExactly(true, false, false, true);
-    assertThat(problems).containsExactly("5: column \"y\": label \"2\" is not binary (allowed: 1, +1, true, 0, -1, false)");
+    assertThat(problems).containsExactly("5: column \"y\": label \"2\" is not binary (allowed: 1, +1, true, yes, y, 0, -1, false, no, n)");
     problems.clear();
     List<Object> cls = new ArrayList<>();
     readAll(f, Columns.defaults(), ReaderOptions.defaults().withLabelType(LabelType.CLASS)).forEach(s -> cls.add(s.labelValue()));
@@ -174,6 +174,64 @@ class CsvSampleReaderTest {
     assertThat(auto).containsExactly(1.0, -1.0, 0.0, 2.0, true);
     assertThatThrownBy(() -> LabelType.parse("ordinal")).isInstanceOf(SpecException.class)
         .hasMessage("--label-type: \"ordinal\" is not allowed; allowed: auto, real, binary, class");
+  }
+
+  @Test
+  void yesNoWordsAreBinaryInAnyCaseAndOtherWordsGoThroughALabelMap() throws IOException {
+    Path f = file("yn.csv", "a,y\n1,yes\n2,NO\n3,Y\n4,n\n5,True\n");
+    List<Object> auto = new ArrayList<>();
+    readAll(f, Columns.defaults(), ReaderOptions.defaults()).forEach(s -> auto.add(s.labelValue()));
+    assertThat(auto).containsExactly(true, false, true, false, true);
+    List<Object> binary = new ArrayList<>();
+    readAll(f, Columns.defaults(), ReaderOptions.defaults().withLabelType(LabelType.BINARY))
+        .forEach(s -> binary.add(s.labelValue()));
+    assertThat(binary).containsExactly(true, false, true, false, true);
+    assertThat(problems).isEmpty();
+
+    Path words = file("w.csv", "a,kind\n1,spam\n2,nonspam\n3,ham\n4,spam\n");
+    List<Object> mapped = new ArrayList<>();
+    readAll(words, Columns.defaults().withLabelMap(LabelMap.parse("--label-map", "spam=1, nonspam=0")),
+        ReaderOptions.defaults()).forEach(s -> mapped.add(s.labelValue()));
+    assertThat(mapped).containsExactly(1.0, 0.0, 1.0);
+    assertThat(problems).containsExactly(
+        "4: column \"kind\": label \"ham\" is not in --label-map (allowed: spam, nonspam)");
+    problems.clear();
+
+    LabelMap auto2 = LabelMap.parse("--label-map", "auto");
+    List<Object> indexed = new ArrayList<>();
+    readAll(words, Columns.defaults().withLabelMap(auto2), ReaderOptions.defaults().withLabelType(LabelType.CLASS))
+        .forEach(s -> indexed.add(s.labelValue()));
+    assertThat(indexed).containsExactly(0, 1, 2, 0);
+    assertThat(auto2.describe()).isEqualTo("spam=0,nonspam=1,ham=2");
+
+    assertThatThrownBy(() -> LabelMap.parse("--label-map", "spam=1,spam=0")).isInstanceOf(SpecException.class)
+        .hasMessageContaining("\"spam\" is mapped twice");
+    assertThatThrownBy(() -> LabelMap.parse("--label-map", "spam")).isInstanceOf(SpecException.class)
+        .hasMessageContaining("allowed: auto, or WORD=VALUE pairs");
+  }
+
+  @Test
+  void aWeightColumnSetsEachSamplesWeightAndRejectsBadOnes() throws IOException {
+    Path f = file("w.csv", "a,w,y\n1,0.5,1\n2,3,0\n3,-1,1\n4,x,0\n5,0,1\n");
+    List<MutableSample> s = readAll(f, Columns.defaults().withWeight("w"), ReaderOptions.defaults());
+    assertThat(s).extracting(x -> x.weight).containsExactly(0.5, 3.0, 0.0);
+    assertThat(s).extracting(x -> x.hasWeight).containsOnly(true);
+    assertThat(s).extracting(CsvSampleReaderTest::dense).containsExactly(new double[] {1}, new double[] {2},
+        new double[] {5});
+    assertThat(problems).containsExactly(
+        "4: column \"w\": weight \"-1\" is not a finite number >= 0",
+        "5: column \"w\": weight \"x\" is not a finite number >= 0");
+    problems.clear();
+    List<MutableSample> unweighted = readAll(f, Columns.defaults().withIgnore(List.of("w")), ReaderOptions.defaults());
+    assertThat(unweighted).extracting(x -> x.hasWeight).containsOnly(false);
+  }
+
+  @Test
+  void aBinaryFileIsRefusedAtItsFirstLine() throws IOException {
+    Path f = dir.resolve("x.bin");
+    Files.write(f, new byte[] {'a', ',', 0, 1, 2, (byte) 0xff, '\n', '1', ',', '2', '\n'});
+    assertThatThrownBy(() -> readAll(f, Columns.defaults(), ReaderOptions.defaults()))
+        .isInstanceOf(SpecException.class).hasMessageContaining("is not a text CSV file");
   }
 
   @Test

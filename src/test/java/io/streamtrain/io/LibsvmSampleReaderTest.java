@@ -88,7 +88,7 @@ class LibsvmSampleReaderTest {
             "5: token \"2=1\" is not index:value",
             "6: index \"x\" is not an integer",
             "7: value \"NaN\" of index 2 is not a finite number",
-            "8: label \"abc\" is not a finite number",
+            "8: label \"abc\" is not a finite number (words need --label-map WORD=VALUE,... or --label-map auto)",
             "9: index 99999999999 is out of range (1-based indices)");
   }
 

@@ -266,6 +266,73 @@ class ProduceConsumeIT {
   }
 
   @Test
+  void consumeSummarizesBigSnapshotPartsAndReadsSnapshotsOfTheFirstSchemaVersion() throws IOException {
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      Topics.ensure(admin, Topics.TopicSpec.compacted("snaps", 1));
+    }
+    double[] params = new double[SnapshotParts.PART_PARAMETERS + 3];
+    params[7] = 2.5;
+    List<ModelSnapshot> parts = new ArrayList<>();
+    SnapshotParts.split(ModelSnapshot.newBuilder().setModelId("big").setVersion(1)
+        .setSpec(new ModelSpec("logistic", List.of(), "{}", "{}")).setParameters(List.of())
+        .setChecksum(ParameterChecksum.of(params)).build(), params, parts::add);
+    // The first release's wire form, written with the schema file kept under schemas/history.
+    org.apache.avro.Schema v1 = new org.apache.avro.Schema.Parser()
+        .parse(Path.of("schemas/history/ModelSnapshot/v1.avsc").toFile());
+    org.apache.avro.generic.GenericRecord spec = new org.apache.avro.generic.GenericData.Record(
+        v1.getField("spec").schema());
+    spec.put("model_type", "linear");
+    spec.put("layers", List.of());
+    spec.put("feature_space_json", "{}");
+    spec.put("model_json", "{}");
+    org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericData.Record(v1);
+    old.put("model_id", "old");
+    old.put("version", 4L);
+    old.put("step", 40L);
+    old.put("samples_seen", 400L);
+    old.put("created_at", 5L);
+    old.put("spec", spec);
+    old.put("parameters", List.of(1.5, -2.0, 0.25));
+    old.put("buffers", List.of());
+    old.put("optimizer", "sgd");
+    old.put("checksum", ParameterChecksum.of(new double[] {1.5, -2.0, 0.25}));
+    ByteArrayOutputStream oldBytes = new ByteArrayOutputStream();
+    BinaryEncoder oe = EncoderFactory.get().binaryEncoder(oldBytes, null);
+    new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(v1).write(old, oe);
+    oe.flush();
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      var header = List.of(Schemas.header(ModelSnapshot.getClassSchema()));
+      for (ModelSnapshot s : parts) {
+        producer.send(new ProducerRecord<>("snaps", 0, SnapshotParts.key(s).getBytes(StandardCharsets.UTF_8),
+            bytes(s), header));
+      }
+      producer.send(new ProducerRecord<>("snaps", 0, "old".getBytes(StandardCharsets.UTF_8), oldBytes.toByteArray(),
+          header));
+      producer.flush();
+    }
+    List<JsonNode> got = consume("snaps", 3);
+    assertThat(got).hasSize(3);
+    JsonNode head = got.get(0).get("parameter_bytes");
+    assertThat(head.get("count").asInt()).isEqualTo(SnapshotParts.PART_PARAMETERS);
+    assertThat(head.get("first").get(7).asDouble()).isEqualTo(2.5);
+    assertThat(head.get("max").asDouble()).isEqualTo(2.5);
+    assertThat(got.get(0).get("parts").asInt()).isEqualTo(2);
+    assertThat(got.get(1).get("part").asInt()).isEqualTo(1);
+    assertThat(got.get(2).get("model_id").asText()).isEqualTo("old");
+    assertThat(got.get(2).get("parameters").toString()).isEqualTo("[1.5,-2.0,0.25]");
+    assertThat(got.get(2).get("parts").asInt()).isEqualTo(1);
+    assertThat(got.get(2).get("parameter_count").asLong()).isEqualTo(-1);
+    Run full = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "snaps", "--max", "1",
+        "--timeout", "30", "--full-parameters");
+    assertThat(full.exit()).as(full.err()).isZero();
+    // In full: the part's bytes as base64 (AvroJson's form for bytes), 4/3 of 512 KiB.
+    assertThat(JSON.readTree(full.out().trim()).get("parameter_bytes").asText()).hasSize(699_052);
+  }
+
+  @Test
   void commandLineErrorsNameTheOptionAndExitWithTwo() throws IOException {
     Run missing = cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "x", "--from", dir.resolve("nope.csv").toString());
     assertThat(missing.exit()).isEqualTo(2);

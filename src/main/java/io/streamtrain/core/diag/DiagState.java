@@ -64,6 +64,13 @@ public final class DiagState {
   public long probeNanos;
   public long lastProbeNanos;
   public double[] prevGrad;
+  /**
+   * Sparse path: the coordinates of the previous gradient that are non-zero in {@link #prevGrad} (the rest of it
+   * is zero), how many, and its squared norm, so the cosine costs O(touched) instead of O(parameters).
+   */
+  public int[] prevIndex;
+  public int prevNnz;
+  public double prevSquaredNorm;
   /** Negative-curvature direction of the last probe (unit length), for the saddle escape. */
   public double[] minVector;
   /** The last probe's full result (Ritz values and vectors), or null. */

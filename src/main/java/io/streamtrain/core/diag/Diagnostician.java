@@ -140,6 +140,67 @@ public final class Diagnostician {
     }
   }
 
+  /**
+   * {@link #observeGradient} for a sparse gradient ({@code val[k]} at parameter {@code idx[k]}, zero elsewhere), in
+   * O(touched): the cosine with the previous gradient through a dense copy of it that is cleared and refilled only
+   * where the two gradients are non-zero, the noise scale from the per-sample norms (the sparse path has no
+   * penalties), and the reservoir. Models on the sparse path have one layer, so there are no layer ratios.
+   */
+  public void observeSparseGradient(DiagState d, double[] params, Batch b, int[] idx, double[] val, int nnz) {
+    if (!cfg.enabled()) {
+      return;
+    }
+    double gg = 0;
+    for (int k = 0; k < nnz; k++) {
+      gg += val[k] * val[k];
+    }
+    if (Double.isFinite(gg)) {
+      if (d.prevGrad == null || d.prevGrad.length != n || d.prevIndex == null) {
+        d.prevGrad = new double[n];
+        d.prevIndex = new int[Math.max(16, nnz)];
+        d.prevNnz = 0;
+      } else {
+        double pp = d.prevSquaredNorm;
+        if (pp > 0 && gg > 0) {
+          double dot = 0;
+          for (int k = 0; k < nnz; k++) {
+            dot += val[k] * d.prevGrad[idx[k]];
+          }
+          double cos = dot / Math.sqrt(gg * pp);
+          d.cosineMean = Double.isNaN(d.cosineMean) ? cos : cfg.emaBeta() * d.cosineMean + (1 - cfg.emaBeta()) * cos;
+        }
+        for (int k = 0; k < d.prevNnz; k++) {
+          d.prevGrad[d.prevIndex[k]] = 0.0;
+        }
+      }
+      if (d.prevIndex.length < nnz) {
+        d.prevIndex = new int[Math.max(nnz, 2 * d.prevIndex.length)];
+      }
+      for (int k = 0; k < nnz; k++) {
+        d.prevGrad[idx[k]] = val[k];
+      }
+      System.arraycopy(idx, 0, d.prevIndex, 0, nnz);
+      d.prevNnz = nnz;
+      d.prevSquaredNorm = gg;
+    }
+    if (cfg.noiseEvery() > 0 && d.batches % cfg.noiseEvery() == 0 && b.size() >= 2
+        && model.hasPerSampleGradients() && Double.isFinite(gg)) {
+      int m = b.size();
+      if (perSample == null || perSample.length < m) {
+        perSample = new double[Math.max(m, batchCapacity)];
+      }
+      model.perSampleGradSquaredNorms(params, b, perSample);
+      double s = 0;
+      for (int i = 0; i < m; i++) {
+        s += perSample[i];
+      }
+      noiseFigures(d, s, m, gg);
+    }
+    if (probeEvery > 0) {
+      sample(d, b);
+    }
+  }
+
   private void noiseScale(DiagState d, double[] params, Batch b, double[] grad) {
     int m = b.size();
     if (perSample == null || perSample.length < m) {
@@ -162,6 +223,11 @@ public final class Diagnostician {
         g2 += v * v;
       }
     }
+    noiseFigures(d, s, m, g2);
+  }
+
+  /** The noise-scale EMAs from the per-sample squared norms' sum {@code s} of {@code m} rows and |Gb|^2. */
+  private void noiseFigures(DiagState d, double s, int m, double g2) {
     double trace = (s - m * g2) / (m - 1);
     double gTrue = g2 - trace / m;
     double beta = cfg.emaBeta();

@@ -11,7 +11,8 @@ import java.util.Arrays;
  * <p>Definitions. Log loss {@code -[y ln p + (1-y) ln(1-p)]} (binary) or {@code -ln p_y} (classes), p clipped to
  * [1e-15, 1 - 1e-15] as scikit-learn and River do. Accuracy: the class of highest probability (binary: p &gt;
  * 0.5, the trainer's progressive-accuracy rule). Precision {@code TP/(TP+FP)} and recall {@code TP/(TP+FN)} with
- * "predicted positive" meaning p &gt;= threshold; NaN when the denominator is 0. AUC: cumulative and window exact
+ * "predicted positive" meaning p &gt; threshold (strictly, so at the default 0.5 a prediction of exactly 0.5 is
+ * negative for accuracy, precision and recall alike, as scikit-learn's predict); NaN when the denominator is 0. AUC: cumulative and window exact
  * ({@link RankAuc}, from all scores kept), fading by the binned approximation of {@link FadingAuc}. RMSE and MAE
  * from the mean squared and absolute errors.
  *
@@ -128,7 +129,7 @@ public final class StreamingMetrics {
     double pc = Math.min(Math.max(p, EPS), 1 - EPS);
     double l = positive ? -Math.log(pc) : -Math.log(1 - pc);
     boolean correctNow = (p > 0.5) == positive;
-    boolean predictedPositive = p >= threshold;
+    boolean predictedPositive = p > threshold;
     byte flags = (byte) ((correctNow ? CORRECT : 0) | (positive ? POSITIVE : 0)
         | (predictedPositive ? PREDICTED_POSITIVE : 0));
     add(l, 0, 0, p, flags);

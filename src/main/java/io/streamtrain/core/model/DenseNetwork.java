@@ -126,7 +126,9 @@ final class DenseNetwork implements Model {
     for (int k = 1; k <= nLayers; k++) {
       int rows = width[k];
       int cols = width[k - 1];
-      mw = Math.max(mw, Math.max(rows, cols));
+      // Scratch holds layer outputs and the gradients of hidden activations; never the input width, which for a
+      // hashed model is 2^bits (a batch x input-width buffer would take gigabytes and is never used).
+      mw = Math.max(mw, k > 1 ? Math.max(rows, cols) : rows);
       wOff[k] = off;
       if (mlp) {
         pb.add("W" + k, ParamGroup.Role.WEIGHT, k, rows, cols);

@@ -14,6 +14,12 @@ public record AddDecayedWeights(double weightDecay) implements GradientTransform
     Transforms.checkNonNegative("weight_decay", weightDecay);
   }
 
+  /** Only without decay: a decay term moves every coordinate on every step. */
+  @Override
+  public boolean sparseExact() {
+    return weightDecay == 0;
+  }
+
   @Override
   public TransformState init(int n) {
     return new State(n, weightDecay);
@@ -50,6 +56,13 @@ public record AddDecayedWeights(double weightDecay) implements GradientTransform
       final double w = wd;
       for (int i = from; i < to; i++) {
         g[i] = g[i] + w * p[i];
+      }
+    }
+
+    @Override
+    public void applySparse(double[] g, double[] p, int[] idx, int nnz) {
+      if (wd != 0) {
+        throw new UnsupportedOperationException("weight_decay " + wd + " has no exact sparse form");
       }
     }
 

@@ -118,6 +118,50 @@ public record Chain(List<GradientTransform> transforms) {
     }
   }
 
+  /** True when every transform's sparse step is exact ({@link GradientTransform#sparseExact()}). */
+  public boolean sparseExact() {
+    for (GradientTransform t : transforms) {
+      if (!t.sparseExact()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@link #step} on a sparse gradient: {@code g[0, nnz)} are the entries of the distinct coordinates
+   * {@code idx[0, nnz)}, all others are zero. Only for chains that are {@link #sparseExact()}; costs O(nnz).
+   * {@code g} is overwritten with the applied updates. Returns false if the step was skipped.
+   */
+  public static boolean stepSparse(double[] g, int[] idx, int nnz, ChainState cs, double[] p) {
+    final TransformState[] s = cs.states();
+    final int k = s.length;
+    int start = 0;
+    int end = nextGlobal(s, 0);
+    while (true) {
+      for (int j = start; j < end; j++) {
+        if (!s[j].isGlobal()) {
+          s[j].prepare(); // a global stage was prepared before its reduction
+        }
+        s[j].applySparse(g, p, idx, nnz);
+      }
+      if (end == k) {
+        for (int q = 0; q < nnz; q++) {
+          int i = idx[q];
+          p[i] = p[i] + g[q];
+        }
+        return true;
+      }
+      s[end].prepare();
+      s[end].accumulateSparse(g, idx, nnz);
+      if (!s[end].finishReduction() && end == 0) {
+        return false;
+      }
+      start = end;
+      end = nextGlobal(s, end + 1);
+    }
+  }
+
   private static int nextGlobal(TransformState[] s, int from) {
     for (int j = from; j < s.length; j++) {
       if (s[j].isGlobal()) {

@@ -37,6 +37,12 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
     }
   }
 
+  /** The norm of a sparse gradient is the norm over its non-zero entries: exact. */
+  @Override
+  public boolean sparseExact() {
+    return true;
+  }
+
   /** One tensor spanning the whole vector: {@code split} is {@code [n]} at {@link #init}. */
   public ClipByGlobalNorm(double maxNorm, double normType) {
     this(maxNorm, normType, null);
@@ -203,6 +209,39 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
       for (int i = from; i < to; i++) {
         g[i] = g[i] * c;
       }
+    }
+
+    @Override
+    public void accumulateSparse(double[] g, int[] idx, int nnz) {
+      if (ends.length == 1) {
+        acc[0] = inf ? Math.max(acc[0], maxAbs(g, 0, nnz)) : acc[0] + sumSquares(g, 0, nnz);
+        return;
+      }
+      for (int k = 0; k < nnz; k++) {
+        int t = tensorOf(idx[k]);
+        double v = g[k];
+        acc[t] = inf ? Math.max(acc[t], Math.abs(v)) : acc[t] + v * v;
+      }
+    }
+
+    /** The tensor holding coordinate i: the first whose end is past it. */
+    private int tensorOf(int i) {
+      int lo = 0;
+      int hi = ends.length - 1;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (ends[mid] <= i) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo;
+    }
+
+    @Override
+    public void applySparse(double[] g, double[] p, int[] idx, int nnz) {
+      apply(g, p, 0, nnz);
     }
 
     /** Four independent partial sums: breaks the add latency chain, and is deterministic. */

@@ -14,6 +14,12 @@ public record ClipByValue(double clipValue) implements GradientTransform {
     }
   }
 
+  /** Clamping zero gives zero: exact. */
+  @Override
+  public boolean sparseExact() {
+    return true;
+  }
+
   @Override
   public TransformState init(int n) {
     return new State(n, clipValue);
@@ -48,6 +54,11 @@ public record ClipByValue(double clipValue) implements GradientTransform {
       for (int i = from; i < to; i++) {
         g[i] = Math.min(Math.max(g[i], lo), hi);
       }
+    }
+
+    @Override
+    public void applySparse(double[] g, double[] p, int[] idx, int nnz) {
+      apply(g, p, 0, nnz);
     }
 
     @Override

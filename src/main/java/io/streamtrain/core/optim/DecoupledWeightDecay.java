@@ -16,6 +16,12 @@ public record DecoupledWeightDecay(double weightDecay, double lr) implements Gra
     Transforms.checkNonNegative("lr", lr);
   }
 
+  /** Only without decay: a decay term moves every coordinate on every step. */
+  @Override
+  public boolean sparseExact() {
+    return weightDecay == 0;
+  }
+
   @Override
   public State init(int n) {
     return new State(n, weightDecay, lr);

@@ -9,4 +9,14 @@ package io.streamtrain.core.optim;
 public interface GradientTransform {
   /** Creates the state for {@code n} parameters (zeroed buffers, step 0). */
   TransformState init(int n);
+
+  /**
+   * True when a step on a sparse gradient (only the coordinates a batch touched) is exact: a coordinate with a zero
+   * gradient gets a zero update and keeps its state, as in the dense step, or the transform is defined on sparse
+   * gradients (torch.optim.SparseAdam, FTRL-Proximal). Then its state implements
+   * {@link TransformState#applySparse} and a step costs O(touched coordinates).
+   */
+  default boolean sparseExact() {
+    return false;
+  }
 }

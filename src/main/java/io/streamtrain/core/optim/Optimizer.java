@@ -84,6 +84,23 @@ public final class Optimizer {
     }
   }
 
+  /** True when {@link #stepSparse} is exact for this optimizer (see {@link Chain#sparseExact()}). */
+  public boolean sparseExact() {
+    return chain.sparseExact();
+  }
+
+  /**
+   * One optimizer step on a sparse gradient (entries {@code g[0, nnz)} at the distinct coordinates
+   * {@code idx[0, nnz)}, zero elsewhere), in O(nnz); the same result as {@link #step} on the dense vector. Only for
+   * optimizers that are {@link #sparseExact()}. {@code g} is overwritten with the applied update.
+   */
+  public void stepSparse(double[] params, int[] idx, double[] g, int nnz) {
+    skipped = !Chain.stepSparse(g, idx, nnz, state, params);
+    if (!skipped) {
+      stepCount++;
+    }
+  }
+
   public long stepCount() {
     return stepCount;
   }

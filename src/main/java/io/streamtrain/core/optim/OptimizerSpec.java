@@ -5,6 +5,11 @@ package io.streamtrain.core.optim;
  * and an optional clipping stage that {@link #create(int[])} puts in front once the parameter split is known.
  */
 public record OptimizerSpec(String type, Chain chain, Clipping clipping) {
+  /** True when a step on a sparse gradient is exact for this optimizer, clipping included. */
+  public boolean sparseExact() {
+    return chain.sparseExact() && (clipping == null || clipping.transform(null).sparseExact());
+  }
+
   public OptimizerSpec withClipping(Clipping clipping) {
     return new OptimizerSpec(type, chain, clipping);
   }

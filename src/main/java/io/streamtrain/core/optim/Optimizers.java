@@ -19,12 +19,13 @@ import java.util.List;
  * weight_decay 0), {@code adagrad} (lr 1e-2, lr_decay 0, weight_decay 0, initial_accumulator_value 0, eps
  * 1e-10), {@code rmsprop} (lr 1e-2, alpha 0.99, eps 1e-8, weight_decay 0, momentum 0, centered false), {@code
  * adam} (lr 1e-3, betas [0.9, 0.999], eps 1e-8, weight_decay 0 as coupled L2, amsgrad false) and {@code adamw}
- * (the same with decoupled weight_decay 1e-2). Validation follows torch's constructors (lr, eps, weight_decay,
+ * (the same with decoupled weight_decay 1e-2); and for sparse models {@code sparse_adam} (torch.optim.SparseAdam:
+ * lr 1e-3, betas [0.9, 0.999], eps 1e-8) and {@code ftrl} (FTRL-Proximal: lr = alpha 0.1, beta 1, l1 0, l2 0). Validation follows torch's constructors (lr, eps, weight_decay,
  * momentum >= 0; 0 <= betas < 1; nesterov needs momentum > 0 and dampening 0) and also rejects non-finite
  * values and unknown keys.
  */
 public final class Optimizers {
-  public static final List<String> TYPES = List.of("sgd", "adagrad", "rmsprop", "adam", "adamw");
+  public static final List<String> TYPES = List.of("sgd", "adagrad", "rmsprop", "adam", "adamw", "sparse_adam", "ftrl");
 
   private Optimizers() {}
 
@@ -84,6 +85,19 @@ public final class Optimizers {
         null);
   }
 
+  /**
+   * torch.optim.SparseAdam (lr 1e-3, betas [0.9, 0.999], eps 1e-8): Adam whose moments advance only for the
+   * coordinates a step's gradient touches. Its step size holds the learning rate, so the chain is this one stage.
+   */
+  public static OptimizerSpec sparseAdam(double lr, double beta1, double beta2, double eps) {
+    return new OptimizerSpec("sparse_adam", chain(new ScaleBySparseAdam(lr, beta1, beta2, eps)), null);
+  }
+
+  /** FTRL-Proximal (McMahan et al. 2013) with alpha = {@code lr}, beta, l1 and l2; see {@link Ftrl}. */
+  public static OptimizerSpec ftrl(double lr, double beta, double l1, double l2) {
+    return new OptimizerSpec("ftrl", chain(new Ftrl(lr, beta, l1, l2)), null);
+  }
+
   /** Parses {@code {"type": "adam", "lr": ..., ...}}; see the class comment for names and defaults. */
   public static OptimizerSpec fromSpec(SpecReader r) {
     String type = r.requireString("type");
@@ -130,19 +144,23 @@ public final class Optimizers {
       case "adam", "adamw" -> {
         r.rejectUnknown("type", "lr", "betas", "eps", "weight_decay", "amsgrad");
         double lr = nonNegative(r, "lr", 1e-3);
-        double[] betas = r.getDoubleArray("betas", new double[] {0.9, 0.999});
-        if (betas.length != 2) {
-          throw new SpecException(r.key("betas"), r.raw("betas"), "allowed: two numbers [beta1, beta2] in [0, 1)");
-        }
-        for (int i = 0; i < 2; i++) {
-          SpecReader.checkRange(r.key("betas") + "[" + i + "]", betas[i], 0, false, 1, true);
-        }
+        double[] betas = betas(r);
         double eps = nonNegative(r, "eps", 1e-8);
         double wd = nonNegative(r, "weight_decay", "adam".equals(type) ? 0 : 1e-2);
         boolean amsgrad = r.getBoolean("amsgrad", false);
         return "adam".equals(type)
             ? adam(lr, betas[0], betas[1], eps, wd, amsgrad)
             : adamw(lr, betas[0], betas[1], eps, wd, amsgrad);
+      }
+      case "sparse_adam" -> {
+        r.rejectUnknown("type", "lr", "betas", "eps");
+        double[] betas = betas(r);
+        return sparseAdam(nonNegative(r, "lr", 1e-3), betas[0], betas[1], nonNegative(r, "eps", 1e-8));
+      }
+      case "ftrl" -> {
+        r.rejectUnknown("type", "lr", "beta", "l1", "l2");
+        double lr = r.getDouble("lr", 0.1, 0, true, Double.POSITIVE_INFINITY, true);
+        return ftrl(lr, nonNegative(r, "beta", 1.0), nonNegative(r, "l1", 0), nonNegative(r, "l2", 0));
       }
       default -> throw new SpecException(r.key("type"), type, "allowed: one of " + TYPES);
     }
@@ -151,6 +169,17 @@ public final class Optimizers {
   /** Parses an optimizer spec and creates it for {@code n} parameters. */
   public static Optimizer fromSpec(SpecReader r, int n) {
     return fromSpec(r).create(n);
+  }
+
+  private static double[] betas(SpecReader r) {
+    double[] betas = r.getDoubleArray("betas", new double[] {0.9, 0.999});
+    if (betas.length != 2) {
+      throw new SpecException(r.key("betas"), r.raw("betas"), "allowed: two numbers [beta1, beta2] in [0, 1)");
+    }
+    for (int i = 0; i < 2; i++) {
+      SpecReader.checkRange(r.key("betas") + "[" + i + "]", betas[i], 0, false, 1, true);
+    }
+    return betas;
   }
 
   private static double nonNegative(SpecReader r, String key, double dflt) {

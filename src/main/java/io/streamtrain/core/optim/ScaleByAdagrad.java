@@ -18,6 +18,12 @@ public record ScaleByAdagrad(double lrDecay, double initialAccumulatorValue, dou
     Transforms.checkNonNegative("eps", eps);
   }
 
+  /** A zero gradient adds nothing to the accumulator and gives a zero update: exact. */
+  @Override
+  public boolean sparseExact() {
+    return true;
+  }
+
   @Override
   public State init(int n) {
     return new State(n, this);
@@ -84,6 +90,20 @@ public record ScaleByAdagrad(double lrDecay, double initialAccumulatorValue, dou
           s[i] = si;
           g[i] = gi / (Math.sqrt(si) + e) * d;
         }
+      }
+    }
+
+    @Override
+    public void applySparse(double[] g, double[] p, int[] idx, int nnz) {
+      final double[] s = sum;
+      final double e = eps;
+      final double d = decay;
+      for (int k = 0; k < nnz; k++) {
+        int i = idx[k];
+        double gi = g[k];
+        double si = s[i] + gi * gi;
+        s[i] = si;
+        g[k] = d == 1.0 ? gi / (Math.sqrt(si) + e) : gi / (Math.sqrt(si) + e) * d;
       }
     }
 

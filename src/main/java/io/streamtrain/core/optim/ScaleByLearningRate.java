@@ -15,6 +15,11 @@ public record ScaleByLearningRate(double lr) implements GradientTransform {
   }
 
   @Override
+  public boolean sparseExact() {
+    return true;
+  }
+
+  @Override
   public State init(int n) {
     return new State(n, lr);
   }
@@ -60,6 +65,14 @@ public record ScaleByLearningRate(double lr) implements GradientTransform {
       final double s = negLr;
       for (int i = from; i < to; i++) {
         g[i] = s * g[i];
+      }
+    }
+
+    @Override
+    public void applySparse(double[] g, double[] p, int[] idx, int nnz) {
+      final double s = negLr;
+      for (int k = 0; k < nnz; k++) {
+        g[k] = s * g[k];
       }
     }
 

@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * big-endian order (as {@link DataOutput#writeDouble}), copied through a chunk buffer because one call per
  * element is several times slower on 10^7-element states.
  */
-final class StateIo {
+public final class StateIo {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final int CHUNK = 8192;
 
@@ -24,6 +24,17 @@ final class StateIo {
       return;
     }
     out.writeInt(a.length);
+    writeValues(out, a);
+  }
+
+  /**
+   * The values of {@code a} as big-endian IEEE doubles (raw bits: the bytes {@link DataOutput#writeDouble} gives for every non-NaN value), written in
+   * 8 KiB chunks (a 2^22-parameter model is 4M values: one call per value would dominate a checkpoint).
+   */
+  public static void writeValues(DataOutput out, double[] a) throws IOException {
+    if (a.length == 0) {
+      return;
+    }
     byte[] buf = new byte[Math.min(CHUNK, a.length * 8)];
     int per = buf.length / 8;
     for (int i = 0; i < a.length; i += per) {
@@ -43,6 +54,16 @@ final class StateIo {
     }
     IncompatibleStateException.expect(what + " length", expectedLength, len);
     double[] a = new double[len];
+    readValues(in, a);
+    return a;
+  }
+
+  /** Fills {@code a} with values written by {@link #writeValues}. */
+  public static void readValues(DataInput in, double[] a) throws IOException {
+    int len = a.length;
+    if (len == 0) {
+      return;
+    }
     byte[] buf = new byte[Math.min(CHUNK, len * 8)];
     int per = Math.max(1, buf.length / 8);
     for (int i = 0; i < len; i += per) {
@@ -52,7 +73,6 @@ final class StateIo {
         a[i + j] = Double.longBitsToDouble((long) LONGS.get(buf, j * 8));
       }
     }
-    return a;
   }
 
   static double[] readRequired(DataInput in, int expectedLength, String what) throws IOException {

@@ -26,6 +26,12 @@ public record TraceMomentum(double momentum, double dampening, boolean nesterov)
     }
   }
 
+  /** Only without momentum: a momentum buffer keeps moving coordinates after their gradient is gone. */
+  @Override
+  public boolean sparseExact() {
+    return momentum == 0;
+  }
+
   @Override
   public State init(int n) {
     return new State(n, this);
@@ -119,6 +125,14 @@ public record TraceMomentum(double momentum, double dampening, boolean nesterov)
           b[i] = bi;
           g[i] = bi;
         }
+      }
+    }
+
+    @Override
+    public void applySparse(double[] g, double[] p, int[] idx, int nnz) {
+      if (mode != 0) {
+        // A momentum buffer keeps moving coordinates the batch did not touch: no exact sparse form.
+        throw new UnsupportedOperationException("momentum " + momentum + " has no exact sparse form");
       }
     }
 

@@ -46,6 +46,21 @@ public interface TransformState {
     return true;
   }
 
+  /**
+   * The sparse form of {@link #apply}: {@code g[0, nnz)} holds the gradient entries of the distinct coordinates
+   * {@code idx[0, nnz)}; every other coordinate's gradient is zero. Implemented by the transforms whose
+   * configuration says {@link GradientTransform#sparseExact()}: for them a zero gradient leaves a coordinate's
+   * update at exactly zero and its state untouched, so this equals {@link #apply} over the whole vector.
+   */
+  default void applySparse(double[] g, double[] p, int[] idx, int nnz) {
+    throw new UnsupportedOperationException(kind() + " has no sparse form");
+  }
+
+  /** Global transforms only: the sparse form of {@link #accumulate} (entries as in {@link #applySparse}). */
+  default void accumulateSparse(double[] g, int[] idx, int nnz) {
+    throw new UnsupportedOperationException(kind() + " has no sparse form");
+  }
+
   /** Writes the mutable state (scalars and arrays, not the immutable configuration). */
   void write(DataOutput out) throws IOException;
 

@@ -7,6 +7,8 @@ import io.streamtrain.core.diag.DiagnosticsConfig;
 import io.streamtrain.core.feature.Target;
 import io.streamtrain.core.model.Model;
 import io.streamtrain.core.model.ParamGroup;
+import io.streamtrain.core.model.SparseGradient;
+import io.streamtrain.core.model.SparseLinear;
 import io.streamtrain.core.optim.Optimizer;
 import io.streamtrain.core.schedule.LrScheduler;
 import io.streamtrain.core.schedule.OneCycleLR;
@@ -37,6 +39,11 @@ public final class ModelTrainer {
   private final StepResult result = new StepResult();
   private double[] predictions;
   private Diagnostician diagnostician;
+  /** The sparse kernel and its reusable gradient, or null on the dense path ({@link TrainingConfig#trainingPath}). */
+  private final SparseLinear sparse;
+  private final SparseGradient sparseGrad;
+  /** Steps between exact parameter norms on the sparse path: about four batches' worth of work each time. */
+  private final long paramNormEvery;
 
   public ModelTrainer(TrainingConfig config) {
     this.config = config;
@@ -48,6 +55,15 @@ public final class ModelTrainer {
     for (int i = 0; i < paramSplit.length; i++) {
       paramSplit[i] = groups.get(i).size();
     }
+    boolean sp = config.trainingPath() != null && config.trainingPath().sparse();
+    this.sparse = sp ? new SparseLinear(config.model()) : null;
+    this.sparseGrad = sp ? new SparseGradient() : null;
+    this.paramNormEvery = Math.max(1, model.numParams() / (4L * config.batching().batchSize()));
+  }
+
+  /** The kernel this trainer steps with: sparse (O(batch nonzeros) a step) or dense, and why. */
+  public TrainingPath path() {
+    return config.trainingPath();
   }
 
   public TrainingConfig config() {
@@ -104,6 +120,9 @@ public final class ModelTrainer {
    * is predicted before the model has trained on it).
    */
   public StepResult train(TrainerState s, Batch b) {
+    if (sparse != null) {
+      return trainSparse(s, b);
+    }
     Diagnostician dg = diagnostician;
     long t0 = dg == null ? 0 : System.nanoTime();
     int correct = progressiveCorrect(s, b);
@@ -127,6 +146,62 @@ public final class ModelTrainer {
     return result;
   }
 
+  /**
+   * {@link #train(TrainerState, Batch)} on the sparse path: the loss, the progressive count and a gradient over
+   * the touched parameters from one pass of the sparse kernel, then the same step rules as the dense path on them.
+   */
+  private StepResult trainSparse(TrainerState s, Batch b) {
+    Diagnostician dg = diagnostician;
+    long t0 = dg == null ? 0 : System.nanoTime();
+    model.setDropoutStep(s.step);
+    double loss = sparse.lossAndGradient(s.params, b, sparseGrad);
+    result.reset();
+    result.loss = loss;
+    result.samples = b.size();
+    result.correct = sparse.lastCorrect();
+    if (dg == null) {
+      applySparseGradient(s, b, loss);
+      return result;
+    }
+    long t1 = System.nanoTime();
+    dg.observeSparseGradient(s.diag, s.params, b, sparseGrad.index(), sparseGrad.value(), sparseGrad.nnz());
+    long t2 = System.nanoTime();
+    applySparseGradient(s, b, loss);
+    long t3 = System.nanoTime();
+    s.diag.trainNanos += (t1 - t0) + (t3 - t2);
+    double lr = Double.isNaN(result.lr) ? s.optimizer.lr() : result.lr;
+    dg.afterStep(s.diag, s.params, result.loss, result.gradNorm, result.skipped, lr, s.step);
+    s.diag.diagNanos += (t2 - t1) + (System.nanoTime() - t3);
+    return result;
+  }
+
+  /**
+   * The sparse path's second half: as {@link #applyGradient} on the gradient the sparse kernel left in
+   * {@link #sparseGrad}. Norms are over the touched entries (exact: the others are zero), except the parameter
+   * norm, which is a full pass and so is recomputed every {@link #paramNormEvery} steps (and after a rollback);
+   * between those, reports and the update ratio use the latest one.
+   */
+  private StepResult applySparseGradient(TrainerState s, Batch b, double loss) {
+    StepResult r = result;
+    int nnz = sparseGrad.nnz();
+    double[] g = sparseGrad.value();
+    double gradNorm = l2Norm(g, nnz);
+    if (!beginStep(s, b, r, loss, gradNorm)) {
+      return r;
+    }
+    if (Double.isNaN(s.paramNormCache) || s.step % paramNormEvery == 0) {
+      s.paramNormCache = l2Norm(s.params);
+    }
+    double paramNormBefore = s.paramNormCache;
+    s.optimizer.stepSparse(s.params, sparseGrad.index(), g, nnz);
+    if (s.optimizer.lastStepSkipped()) {
+      skip(s, r);
+      return r;
+    }
+    finishStep(s, b, r, loss, gradNorm, l2Norm(g, nnz), paramNormBefore, paramNormBefore);
+    return r;
+  }
+
   /** The first half: loss and gradient at the current parameters (no state change). Returns the loss. */
   public double computeGradient(TrainerState s, Batch b, double[] gradOut) {
     model.setDropoutStep(s.step);
@@ -143,6 +218,28 @@ public final class ModelTrainer {
    */
   public StepResult applyGradient(TrainerState s, Batch b, double[] g, double loss) {
     StepResult r = result;
+    double gradNorm = l2Norm(g);
+    if (!beginStep(s, b, r, loss, gradNorm)) {
+      return r;
+    }
+    // torch BatchNorm1d updates its running statistics in the forward pass, i.e. at the pre-update parameters.
+    model.updateBuffers(s.params, b, s.buffers);
+    double paramNormBefore = l2Norm(s.params);
+    s.optimizer.step(s.params, g);
+    if (s.optimizer.lastStepSkipped()) {
+      skip(s, r);
+      return r;
+    }
+    finishStep(s, b, r, loss, gradNorm, l2Norm(g), paramNormBefore, l2Norm(s.params));
+    return r;
+  }
+
+  /**
+   * The step rules before the update, shared by both paths: counters, the divergence guard (non-finite loss or
+   * gradient, loss spike), the guard's good-state copy, and the lr and momentum from the schedule. False when the
+   * batch is not applied (skipped or rolled back).
+   */
+  private boolean beginStep(TrainerState s, Batch b, StepResult r, double loss, double gradNorm) {
     r.loss = loss;
     r.samples = b.size();
     r.skipped = false;
@@ -153,11 +250,10 @@ public final class ModelTrainer {
       s.intervalCorrect += r.correct;
     }
     s.intervalBatches++;
-    double gradNorm = l2Norm(g);
     r.gradNorm = gradNorm;
     if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
       skip(s, r);
-      return r;
+      return false;
     }
     LossGuard guard = config.guard();
     GuardState gs = s.guard;
@@ -166,7 +262,7 @@ public final class ModelTrainer {
         double smoothed = s.smoothedLoss();
         if (guard.isSpike(loss, smoothed)) {
           rollback(s, guard, r, smoothed);
-          return r;
+          return false;
         }
       }
       // The state before this step produced a normal loss on this batch: a good state to come back to.
@@ -174,8 +270,6 @@ public final class ModelTrainer {
         gs.save(s);
       }
     }
-    // torch BatchNorm1d updates its running statistics in the forward pass, i.e. at the pre-update parameters.
-    model.updateBuffers(s.params, b, s.buffers);
     LrScheduler sched = s.scheduler;
     if (sched != null) {
       // lrScale is 1 unless the loss guard cut it (x * 1.0 == x exactly, so unguarded runs are unchanged).
@@ -187,18 +281,18 @@ public final class ModelTrainer {
       s.optimizer.setLr(s.baseLr * gs.lrScale);
     }
     r.lr = s.optimizer.lr();
-    double paramNormBefore = l2Norm(s.params);
-    s.optimizer.step(s.params, g);
-    if (s.optimizer.lastStepSkipped()) {
-      skip(s, r);
-      return r;
-    }
+    return true;
+  }
+
+  /** The step rules after an applied update, shared by both paths: figures, the schedule step and counters. */
+  private void finishStep(TrainerState s, Batch b, StepResult r, double loss, double gradNorm, double updateNorm,
+      double paramNormBefore, double paramNorm) {
     r.clipCoefficient = s.optimizer.lastClipCoefficient();
     r.clipped = r.clipCoefficient < 1.0;
     r.gradNormClipped = r.clipped ? gradNorm * r.clipCoefficient : gradNorm;
-    double updateNorm = l2Norm(g);
-    r.paramNorm = l2Norm(s.params);
+    r.paramNorm = paramNorm;
     r.updateRatio = paramNormBefore > 0 ? updateNorm / paramNormBefore : Double.NaN;
+    LrScheduler sched = s.scheduler;
     if (sched != null && !exhausted(sched)) {
       sched.step(loss);
     }
@@ -217,7 +311,6 @@ public final class ModelTrainer {
     s.lastParamNorm = r.paramNorm;
     s.lossEma = LOSS_EMA_BETA * s.lossEma + (1.0 - LOSS_EMA_BETA) * loss;
     s.lossEmaCount++;
-    return r;
   }
 
   /**
@@ -229,6 +322,7 @@ public final class ModelTrainer {
   private static void rollback(TrainerState s, LossGuard guard, StepResult r, double smoothed) {
     GuardState gs = s.guard;
     gs.restore(s);
+    s.paramNormCache = Double.NaN;
     gs.lrScale *= guard.lrCut();
     gs.rollbacks++;
     gs.resumeStep = s.step + guard.warmupSteps();
@@ -279,11 +373,10 @@ public final class ModelTrainer {
     return sched instanceof OneCycleLR oc && sched.stepCount() + 1 >= oc.totalSteps();
   }
 
-  /** Euclidean norm with scaling-free summation (values here are far from overflow; NaN/inf propagate). */
-  static double l2Norm(double[] a) {
+  /** Euclidean norm of {@code a[0, n)}, as {@link #l2Norm(double[])}. */
+  static double l2Norm(double[] a, int n) {
     double s0 = 0;
     double s1 = 0;
-    int n = a.length;
     int i = 0;
     for (; i + 1 < n; i += 2) {
       s0 += a[i] * a[i];
@@ -293,6 +386,11 @@ public final class ModelTrainer {
       s0 += a[i] * a[i];
     }
     return Math.sqrt(s0 + s1);
+  }
+
+  /** Euclidean norm with scaling-free summation (values here are far from overflow; NaN/inf propagate). */
+  static double l2Norm(double[] a) {
+    return l2Norm(a, a.length);
   }
 
   /** What one step did; reused between steps. */

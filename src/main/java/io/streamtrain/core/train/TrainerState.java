@@ -71,7 +71,12 @@ public final class TrainerState {
   public final DiagState diag = new DiagState();
   /** The loss-spike guard's learning-rate scale, rollback count and last good state. */
   public final GuardState guard = new GuardState();
-  /** The optimizer's learning rate as configured (before schedules and guard cuts); not part of the state. */
+  /**
+   * The sparse path's latest exact parameter norm (NaN: compute it at the next step). Working memory, not state:
+   * never written, so a restored job computes it afresh at its first step.
+   */
+  public double paramNormCache = Double.NaN;
+    /** The optimizer's learning rate as configured (before schedules and guard cuts); not part of the state. */
   final double baseLr;
 
   TrainerState(String modelId, double[] params, double[] buffers, Optimizer optimizer, LrScheduler scheduler) {
@@ -232,9 +237,7 @@ public final class TrainerState {
 
   static void writeDoubles(DataOutput out, double[] a) throws IOException {
     out.writeInt(a.length);
-    for (double d : a) {
-      out.writeDouble(d);
-    }
+    io.streamtrain.core.optim.StateIo.writeValues(out, a);
   }
 
   static void readDoubles(DataInput in, double[] into, String what) throws IOException {
@@ -242,8 +245,6 @@ public final class TrainerState {
     if (n != into.length) {
       throw new IOException(what + ": state has " + n + " values, the model has " + into.length);
     }
-    for (int i = 0; i < n; i++) {
-      into[i] = in.readDouble();
-    }
+    io.streamtrain.core.optim.StateIo.readValues(in, into);
   }
 }

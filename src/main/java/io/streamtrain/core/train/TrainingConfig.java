@@ -16,12 +16,12 @@ import java.util.Map;
  * Everything that decides how one model trains: the model spec, the optimizer (torch names), optional gradient
  * clipping, an optional learning-rate schedule, the batching and an optional loss-spike guard ({@link LossGuard}).
  * Parsed and fully validated once, at the edge, from a plain map with keys {@code model}, {@code optimizer},
- * {@code clip}, {@code schedule}, {@code batching}, {@code guard};
+ * {@code clip}, {@code schedule}, {@code batching}, {@code guard}, {@code training_path};
  * every error names the key, the bad value and what is allowed. The raw map is kept, so the configuration can
  * travel with the state it produced (a checkpoint restores exactly what was running).
  */
 public final class TrainingConfig {
-  public static final List<String> KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard");
+  public static final List<String> KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard", "training_path");
 
   private final Map<String, ?> raw;
   private final String path;
@@ -29,6 +29,7 @@ public final class TrainingConfig {
   private final OptimizerSpec optimizer;
   private final Batching batching;
   private final LossGuard guard;
+  private TrainingPath trainingPath;
 
   private TrainingConfig(String path, Map<String, ?> raw, ModelSpec model, OptimizerSpec optimizer,
       Batching batching, LossGuard guard) {
@@ -52,12 +53,19 @@ public final class TrainingConfig {
     LossGuard guard = r.has("guard") ? LossGuard.fromSpec(r.child("guard")) : null;
     TrainingConfig cfg = new TrainingConfig(r.path(), r.map(), model, opt, batching, guard);
     // Build a scheduler once so a bad schedule fails here, before any job starts.
-    cfg.newScheduler(opt.create(1));
+    LrScheduler sched = cfg.newScheduler(opt.create(1));
+    String requested = r.getEnum("training_path", "auto", TrainingPath.NAMES);
+    cfg.trainingPath = TrainingPath.resolve(requested, r.key("training_path"), model, opt, sched);
     return cfg;
   }
 
   public Map<String, ?> raw() {
     return raw;
+  }
+
+  /** The kernel this configuration trains with (sparse or dense) and why; see {@link TrainingPath}. */
+  public TrainingPath trainingPath() {
+    return trainingPath;
   }
 
   public ModelSpec model() {

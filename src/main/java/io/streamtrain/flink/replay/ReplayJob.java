@@ -23,7 +23,7 @@ public final class ReplayJob {
     /** Both outputs as one stream, for a single collect sink. */
     public DataStream<ReplayOutput> merged() {
       return results.map(ReplayOutput::of).returns(ReplayOutput.TYPE).name("wrap-results")
-          .union(finals.map(ReplayOutput::of).returns(ReplayOutput.TYPE).name("wrap-finals"));
+          .union(finals.flatMap(ReplayOutput::split).returns(ReplayOutput.TYPE).name("wrap-finals"));
     }
   }
 

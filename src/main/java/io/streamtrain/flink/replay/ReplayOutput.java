@@ -19,12 +19,21 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Either an evaluation point or a final model: both outputs of the replay travel back to the client through one
- * collect sink, because a second collect stream may lose its tail when a local job ends before it is drained.
+ * Either an evaluation point or a part of a final model: both outputs of the replay travel back to the client
+ * through one collect sink, because a second collect stream may lose its tail when a local job ends before it is
+ * drained. A final model travels in parts of at most {@value #PART_PARAMETERS} parameters ({@link #split}): the
+ * collect sink refuses a result larger than {@code collect-sink.batch-size.max} (2 MB by default), which a model
+ * of 2^18 parameters already is; {@link FinalAssembler} puts the parts back together on the client.
  */
 public final class ReplayOutput {
+  /** Parameters a part carries: 512 KiB, a quarter of the collect sink's default batch limit. */
+  public static final int PART_PARAMETERS = 64 * 1024;
+
   public EvaluationResult result;
+  /** A final model whose params are the slice from {@link #offset} of {@link #total} parameters. */
   public FinalModel finalModel;
+  public int offset;
+  public int total;
 
   public static ReplayOutput of(EvaluationResult r) {
     ReplayOutput o = new ReplayOutput();
@@ -32,10 +41,71 @@ public final class ReplayOutput {
     return o;
   }
 
+  /** A whole final model as one output (its single part). */
   public static ReplayOutput of(FinalModel m) {
+    return part(m, 0, m.params.length);
+  }
+
+  static ReplayOutput part(FinalModel m, int offset, int total) {
     ReplayOutput o = new ReplayOutput();
     o.finalModel = m;
+    o.offset = offset;
+    o.total = total;
     return o;
+  }
+
+  /** The final model as parts of at most {@link #PART_PARAMETERS} parameters (one part when it has none). */
+  public static void split(FinalModel m, org.apache.flink.util.Collector<ReplayOutput> out) {
+    int total = m.params.length;
+    int from = 0;
+    do {
+      int n = Math.min(PART_PARAMETERS, total - from);
+      FinalModel p = new FinalModel();
+      p.config = m.config;
+      p.modelId = m.modelId;
+      p.steps = m.steps;
+      p.samplesTrained = m.samplesTrained;
+      p.rejected = m.rejected;
+      p.params = java.util.Arrays.copyOfRange(m.params, from, from + n);
+      out.collect(part(p, from, total));
+      from += n;
+    } while (from < total);
+  }
+
+  /** Collects final-model parts on the client and hands out each model once all its parameters arrived. */
+  public static final class FinalAssembler {
+    private final java.util.Map<String, FinalModel> open = new java.util.HashMap<>();
+    private final java.util.Map<String, Integer> filled = new java.util.HashMap<>();
+
+    /** The complete model once {@code o}'s part was its last missing one, else null. */
+    public FinalModel add(ReplayOutput o) {
+      FinalModel p = o.finalModel;
+      String k = p.config + "\u0000" + p.modelId;
+      FinalModel m = open.get(k);
+      if (m == null) {
+        m = new FinalModel();
+        m.config = p.config;
+        m.modelId = p.modelId;
+        m.steps = p.steps;
+        m.samplesTrained = p.samplesTrained;
+        m.rejected = p.rejected;
+        m.params = new double[o.total];
+        open.put(k, m);
+      }
+      System.arraycopy(p.params, 0, m.params, o.offset, p.params.length);
+      int have = filled.merge(k, p.params.length, Integer::sum);
+      if (have < o.total) {
+        return null;
+      }
+      open.remove(k);
+      filled.remove(k);
+      return m;
+    }
+
+    /** Models some of whose parts never arrived. */
+    public java.util.Set<String> incomplete() {
+      return new java.util.TreeSet<>(open.keySet());
+    }
   }
 
   public static final TypeInformation<ReplayOutput> TYPE =
@@ -67,6 +137,8 @@ public final class ReplayOutput {
         out.write(bytes.toByteArray());
       } else {
         out.writeByte(2);
+        out.writeInt(o.offset);
+        out.writeInt(o.total);
         new FinalModel.Serializer().serialize(o.finalModel, out);
       }
     }
@@ -84,7 +156,9 @@ public final class ReplayOutput {
         return of(reader.read(null, dec));
       }
       if (tag == 2) {
-        return of(new FinalModel.Serializer().deserialize(in));
+        int offset = in.readInt();
+        int total = in.readInt();
+        return part(new FinalModel.Serializer().deserialize(in), offset, total);
       }
       throw new IOException("unknown replay output tag " + tag);
     }
@@ -95,7 +169,7 @@ public final class ReplayOutput {
     }
   }
 
-  /** Serializer snapshot (version 1). */
+  /** Serializer snapshot (version 1; replay output never lives in a checkpoint, so the format may change). */
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<ReplayOutput> {
     public Snapshot() {
       super(Serializer::new);

@@ -68,7 +68,7 @@ public final class SavepointModels {
     }
     checkTrainer(meta, location);
     List<String> ids = new ArrayList<>();
-    byte[] wanted = null;
+    java.io.ByteArrayOutputStream wantedBytes = new java.io.ByteArrayOutputStream();
     try {
       Configuration conf = new Configuration();
       // A bounded read: a failure is reported, not retried.
@@ -82,8 +82,9 @@ public final class SavepointModels {
         while (it.hasNext()) {
           Tuple2<String, byte[]> t = it.next();
           ids.add(t.f0);
-          if (t.f0.equals(modelId) && t.f1.length > 0) {
-            wanted = t.f1;
+          if (t.f0.equals(modelId)) {
+            // The wanted slot arrives in order, in chunks (SlotReader).
+            wantedBytes.write(t.f1);
           }
         }
       }
@@ -93,6 +94,7 @@ public final class SavepointModels {
       throw new SpecException(KEY, location, "a savepoint whose trainer state this build can read ("
           + rootMessage(e) + ")");
     }
+    byte[] wanted = wantedBytes.size() == 0 ? null : wantedBytes.toByteArray();
     if (wanted == null) {
       throw new SpecException("holdout.model_id", modelId, "a model id in savepoint " + location + ": "
           + (ids.isEmpty() ? "(it holds no trained model)" : String.join(", ", new TreeSet<>(ids))));
@@ -182,11 +184,14 @@ public final class SavepointModels {
   }
 
   /**
-   * Emits every model id of the trainer state, with the serialized slot of the wanted one (empty bytes for the
-   * others: the ids serve only the unknown-id message, and a savepoint may hold many models).
+   * Emits every model id of the trainer state, with the serialized slot of the wanted one in consecutive chunks
+   * of at most {@link #CHUNK_BYTES} (empty bytes for the others: the ids serve only the unknown-id message, and a
+   * savepoint may hold many models).
    */
   static final class SlotReader extends KeyedStateReaderFunction<String, Tuple2<String, byte[]>> {
     private static final long serialVersionUID = 1L;
+    /** Bytes of the wanted slot a collected record carries. */
+    static final int CHUNK_BYTES = 512 * 1024;
     private final String wanted;
     private transient ValueState<TrainerSlot> state;
 
@@ -208,7 +213,13 @@ public final class SavepointModels {
       }
       DataOutputSerializer buf = new DataOutputSerializer(1024);
       new TrainerSlot.Serializer().serialize(slot, buf);
-      out.collect(Tuple2.of(key, buf.getCopyOfBuffer()));
+      // Chunks well below the collect sink's batch limit (collect-sink.batch-size.max, 2 MB by default): a whole
+      // slot of a big model (parameters plus optimizer moments) would exceed it and fail the read.
+      byte[] all = buf.getSharedBuffer();
+      int n = buf.length();
+      for (int from = 0; from < n; from += CHUNK_BYTES) {
+        out.collect(Tuple2.of(key, java.util.Arrays.copyOfRange(all, from, Math.min(n, from + CHUNK_BYTES))));
+      }
     }
   }
 }

@@ -4,7 +4,9 @@ import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.avro.TrainingMetrics;
 import io.streamtrain.io.KafkaSettings;
+import io.streamtrain.io.SnapshotParts;
 import io.streamtrain.job.JobSpec;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -79,20 +81,92 @@ public final class KafkaTrainingIo {
   }
 
   public static TrainingJob.Sinks sinks(JobSpec spec, KafkaSettings kafka) {
-    return new TrainingJob.Sinks(
-        sink(kafka, spec.name() + "-metrics",
-            new AvroRecordSerializer<>(spec.topics().metrics(), TrainingMetrics.class, m -> m.getModelId())),
-        sink(kafka, spec.name() + "-models",
-            new AvroRecordSerializer<>(spec.topics().models(), ModelSnapshot.class, m -> m.getModelId())),
-        sink(kafka, spec.name() + "-rejected",
-            new AvroRecordSerializer<>(spec.topics().rejected(), RejectedSample.class, r -> r.getModelId())));
+    int maxRecord = AvroRecordSerializer.maxRecordBytes(producerProperties(kafka));
+    JobSpec.Topics t = spec.topics();
+    Map<String, Integer> topicLimits = topicMessageLimits(kafka, List.of(t.metrics(), t.models(), t.rejected()));
+    AvroRecordSerializer<TrainingMetrics> metrics =
+        new AvroRecordSerializer<>(t.metrics(), TrainingMetrics.class, m -> m.getModelId());
+    // A snapshot bigger than one part is several records (SnapshotParts): a key per part so compaction keeps them
+    // all, and the head's partition for every part so one commit marker publishes the whole version.
+    AvroRecordSerializer<ModelSnapshot> models =
+        new AvroRecordSerializer<>(t.models(), ModelSnapshot.class, SnapshotParts::key)
+            .withPartition((m, n) -> SnapshotParts.partition(m.getModelId(), n));
+    AvroRecordSerializer<RejectedSample> rejected =
+        new AvroRecordSerializer<>(t.rejected(), RejectedSample.class, r -> r.getModelId());
+    limit(metrics, t.metrics(), maxRecord, topicLimits, null);
+    limit(models, t.models(), maxRecord, topicLimits, null);
+    // Bad data never stops a job: a rejected sample too big to publish loses its raw bytes, not the job.
+    limit(rejected, t.rejected(), maxRecord, topicLimits, KafkaTrainingIo::withoutRaw);
+    return new TrainingJob.Sinks(sink(kafka, spec.name() + "-metrics", metrics),
+        sink(kafka, spec.name() + "-models", models), sink(kafka, spec.name() + "-rejected", rejected));
   }
 
-  private static <T> KafkaSink<T> sink(KafkaSettings kafka, String txPrefix, KafkaRecordSerializationSchema<T> ser) {
-    Properties props = kafka.toProperties(Map.of(
+  /**
+   * Bounds {@code ser} by the producer's max.request.size or, when lower, the topic's max.message.bytes: the
+   * broker refuses a larger batch asynchronously, which would otherwise fail every retry of the same checkpoint.
+   */
+  static <T extends org.apache.avro.specific.SpecificRecord> void limit(AvroRecordSerializer<T> ser, String topic,
+      int producerBound, Map<String, Integer> topicLimits, AvroRecordSerializer.SerializableShrink<T> shrink) {
+    Integer topicLimit = topicLimits.get(topic);
+    int topicBound = topicLimit == null ? Integer.MAX_VALUE
+        : Math.max(0, topicLimit - AvroRecordSerializer.MAX_RECORD_OVERHEAD);
+    if (topicBound < producerBound) {
+      ser.withMaxRecordBytes(topicBound, "the max.message.bytes of topic " + topic + " (" + topicLimit + ")",
+          shrink);
+    } else {
+      ser.withMaxRecordBytes(producerBound, shrink);
+    }
+  }
+
+  /**
+   * max.message.bytes of those {@code topics} that exist, asked once before the job starts; empty when the
+   * broker cannot tell (topics not created yet take the broker's message.max.bytes, which the producer's default
+   * bound already respects unless both were changed; describing configs may also be denied).
+   */
+  static Map<String, Integer> topicMessageLimits(KafkaSettings kafka, List<String> topics) {
+    Map<String, Integer> out = new java.util.TreeMap<>();
+    Properties p = kafka.toProperties(Map.of("request.timeout.ms", "10000", "default.api.timeout.ms", "10000"));
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+      for (String topic : new java.util.TreeSet<>(topics)) {
+        var res = new org.apache.kafka.common.config.ConfigResource(
+            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+        try {
+          var cfg = admin.describeConfigs(List.of(res)).all().get(10, java.util.concurrent.TimeUnit.SECONDS).get(res);
+          var e = cfg == null ? null : cfg.get("max.message.bytes");
+          if (e != null && e.value() != null) {
+            out.put(topic, Integer.parseInt(e.value().trim()));
+          }
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+            | NumberFormatException e) {
+          // Unknown topic or no permission: the producer's bound alone applies.
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (org.apache.kafka.common.KafkaException e) {
+      // No admin client for these settings: the producer's bound alone applies.
+    }
+    return out;
+  }
+
+  /** The rejected sample without its raw bytes, the message saying why. */
+  static RejectedSample withoutRaw(RejectedSample r, int size, int max) {
+    return RejectedSample.newBuilder(r)
+        .setRaw(java.nio.ByteBuffer.allocate(0))
+        .setMessage(r.getMessage() + " [raw value of " + r.getRaw().remaining() + " bytes dropped: the record ("
+            + size + " bytes) exceeded the " + max + " bytes max.request.size allows]")
+        .build();
+  }
+
+  private static Properties producerProperties(KafkaSettings kafka) {
+    return kafka.toProperties(Map.of(
         "transaction.timeout.ms", TRANSACTION_TIMEOUT_MS,
         "compression.type", "lz4",
         "linger.ms", "5"));
+  }
+
+  private static <T> KafkaSink<T> sink(KafkaSettings kafka, String txPrefix, KafkaRecordSerializationSchema<T> ser) {
+    Properties props = producerProperties(kafka);
     return KafkaSink.<T>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setKafkaProducerConfig(props)

@@ -9,15 +9,19 @@ import io.streamtrain.core.model.ParamGroup;
 import io.streamtrain.core.model.ParamLayout;
 import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.io.ParameterChecksum;
+import io.streamtrain.io.SnapshotParts;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * Builds the wire {@link ModelSnapshot} of a model: spec (type, tensor shapes, feature space, model JSON),
- * parameters, buffers, optimizer, version and the CRC32C checksum defined in schemas/ModelSnapshot.avsc.
+ * Builds the wire {@link ModelSnapshot} records of a model: spec (type, tensor shapes, feature space, model JSON),
+ * parameters, buffers, optimizer, version and the CRC32C checksum defined in schemas/ModelSnapshot.avsc, split
+ * into parts when the parameters exceed one record's bound ({@link SnapshotParts}), so a model of any size
+ * publishes without raising a Kafka limit.
  */
 public final class Snapshots {
   private Snapshots() {}
@@ -37,7 +41,18 @@ public final class Snapshots {
     return true;
   }
 
-  public static ModelSnapshot build(TrainerState s, Model model, Map<String, ?> modelSpec, long version,
+  /**
+   * Publishes the model as the records of one snapshot version ({@link SnapshotParts#split}: one record for a
+   * model of up to {@value SnapshotParts#PART_PARAMETERS} parameters, else parts of at most 512 KiB of
+   * parameters each), handing each to {@code out} as it is built.
+   */
+  public static void publish(TrainerState s, Model model, Map<String, ?> modelSpec, long version, long createdAt,
+      Consumer<ModelSnapshot> out) {
+    SnapshotParts.split(head(s, model, modelSpec, version, createdAt), s.params, out);
+  }
+
+  /** The snapshot without its parameters (they are added by {@link SnapshotParts#split}), checksum set. */
+  static ModelSnapshot head(TrainerState s, Model model, Map<String, ?> modelSpec, long version,
       long createdAt) {
     List<LayerShape> layers = new ArrayList<>();
     for (ParamGroup g : model.layout().groups()) {
@@ -52,10 +67,6 @@ public final class Snapshots {
       }
       buffers.add(new Buffer(g.name(), values));
     }
-    List<Double> params = new ArrayList<>(s.params.length);
-    for (double d : s.params) {
-      params.add(d);
-    }
     io.streamtrain.core.feature.FeatureSpace fs = model.featureSpace();
     String featureJson = "{\"dense\":" + fs.denseDim() + ",\"sparse\":" + fs.sparseDim() + ",\"hash_bits\":"
         + fs.hashBits() + "}";
@@ -67,7 +78,7 @@ public final class Snapshots {
         .setCreatedAt(Instant.ofEpochMilli(createdAt == Long.MIN_VALUE ? 0 : createdAt))
         .setSpec(new ModelSpec(model.spec().type().specName, layers, featureJson,
             TrainerSlot.canonicalJson(modelSpec)))
-        .setParameters(params)
+        .setParameters(List.of())
         .setBuffers(buffers)
         .setOptimizer(s.optimizer.type())
         .setChecksum(ParameterChecksum.of(s.params))

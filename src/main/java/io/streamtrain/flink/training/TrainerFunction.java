@@ -41,6 +41,7 @@ import org.apache.flink.util.OutputTag;
  */
 public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatch, TrainingMetrics> {
   private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainerFunction.class);
 
   private final Map<String, Object> specMap;
   private final OutputTag<ModelSnapshot> snapshotTag;
@@ -140,6 +141,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private ModelTrainer trainer(int i) {
     if (trainers[i] == null) {
       trainers[i] = new ModelTrainer(spec.configs().get(i)).enableDiagnostics(spec.diagnostics(i));
+      LOG.info("configuration {} trains on the {} path", i, trainers[i].path().describe());
     }
     return trainers[i];
   }
@@ -203,6 +205,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   /** A model's first state in this job: from its warm start when there is one, else from its initializer. */
   private TrainerState newState(String modelId, int cfg, ModelTrainer trainer) throws Exception {
     TrainerState s = trainer.newState(modelId);
+    events.add(new TrainingEvent("training_path", 0L, trainer.path().describe()));
     WarmStarts.Initial init = warmStarts == null ? null : warmStarts.lookup(modelId, cfg);
     if (init != null) {
       s.warmStart(init.params(), init.buffers(), init.version());
@@ -222,6 +225,13 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     }
     TrainerState s = slot.state;
     int cfg = spec.configIndex(s.modelId);
+    if (lagOf(s.modelId) != null) {
+      // The input has ended: every record up to the bounded source's end offsets was read. The last lag marker
+      // was measured before the final records arrived and would report a backlog that no longer exists. (The
+      // shuffle buffer's remainder is flushed at the end, so this final report is there in practice; none is
+      // added when the interval is empty, which keeps the reports a function of the data.)
+      noteLag(s.modelId, 0);
+    }
     if (s.intervalBatches > 0 || s.intervalRejected > 0 || !pendingEvents().isEmpty()) {
       out.collect(report(s));
     }
@@ -377,7 +387,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     s.lastSnapshotEventTime = s.maxEventTime;
     @SuppressWarnings("unchecked")
     Map<String, ?> modelSpec = (Map<String, ?>) spec.configMap(cfg).get("model");
-    ctx.output(snapshotTag, Snapshots.build(s, trainer.model(), modelSpec, s.version, s.maxEventTime));
+    Snapshots.publish(s, trainer.model(), modelSpec, s.version, s.maxEventTime, p -> ctx.output(snapshotTag, p));
   }
 
   /**
@@ -402,6 +412,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         keepParams
             ? "training configuration changed on restart: parameters kept, optimizer and schedule restarted"
             : "training configuration changed on restart with new shapes: model re-initialized"));
+    events.add(new TrainingEvent("training_path", o.step, trainer.path().describe()));
     return new TrainerSlot(configJson[cfg], n);
   }
 }

@@ -9,6 +9,7 @@ import io.streamtrain.core.model.WarmStart;
 import io.streamtrain.core.train.TrainingConfig;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.ModelSnapshots;
+import io.streamtrain.io.SnapshotAssembler.Assembled;
 import io.streamtrain.job.JobSpec;
 import java.io.Serializable;
 import java.util.Map;
@@ -54,7 +55,7 @@ public final class WarmStarts implements Serializable {
       return null;
     }
     if (w.modelId() != null) {
-      ModelSnapshot s = ModelSnapshots.read(kafka, w.topic(), w.modelId()::equals, w.version(), KEY + ".topic")
+      Assembled s = ModelSnapshots.read(kafka, w.topic(), w.modelId()::equals, w.version(), KEY + ".topic")
           .get(w.modelId());
       if (s == null) {
         throw new SpecException(KEY + ".model_id", w.modelId() + (w.version() == null ? "" : " version "
@@ -67,14 +68,14 @@ public final class WarmStarts implements Serializable {
       }
       return new WarmStarts(Map.of(), byConfig);
     }
-    Map<String, ModelSnapshot> found = ModelSnapshots.read(kafka, w.topic(), id -> spec.configIndex(id) >= 0, null,
+    Map<String, Assembled> found = ModelSnapshots.read(kafka, w.topic(), id -> spec.configIndex(id) >= 0, null,
         KEY + ".topic");
     boolean sameTopic = w.topic().equals(spec.topics().models());
     Map<String, Initial> byModel = new TreeMap<>();
-    for (Map.Entry<String, ModelSnapshot> e : found.entrySet()) {
-      ModelSnapshot s = e.getValue();
+    for (Map.Entry<String, Assembled> e : found.entrySet()) {
+      Assembled s = e.getValue();
       // On the job's own model topic a model's versions go on from the snapshot's, so they only ever increase.
-      long version = sameTopic ? s.getVersion() : 0;
+      long version = sameTopic ? s.version() : 0;
       byModel.put(e.getKey(), map(s, spec.configs().get(spec.configIndex(e.getKey())), version,
           "model '" + e.getKey() + "'"));
     }
@@ -82,13 +83,14 @@ public final class WarmStarts implements Serializable {
   }
 
   /** The snapshot's parameters and buffers in {@code cfg}'s layout (errors name {@code what}). */
-  static Initial map(ModelSnapshot s, TrainingConfig cfg, long version, String what) {
+  static Initial map(Assembled a, TrainingConfig cfg, long version, String what) {
+    ModelSnapshot s = a.head();
     String key = KEY + " (snapshot " + s.getModelId() + " v" + s.getVersion() + " for " + what + ")";
     Model from = ModelSpecs.fromSpec(new SpecReader(key, ModelSnapshots.modelSpec(s, key))).newModel();
     Model to = cfg.model().newModel();
     double[] params = new double[to.numParams()];
     double[] buffers = new double[to.numBuffers()];
-    WarmStart.copy(key, from.layout(), ModelSnapshots.parameters(s, key), to.layout(), params, false);
+    WarmStart.copy(key, from.layout(), a.parameters(), to.layout(), params, false);
     WarmStart.copy(key, from.bufferLayout(), ModelSnapshots.buffers(s), to.bufferLayout(), buffers, false);
     return new Initial(s.getModelId(), s.getVersion(), params, buffers, version);
   }

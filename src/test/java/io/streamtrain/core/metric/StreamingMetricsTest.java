@@ -235,9 +235,10 @@ class StreamingMetricsTest {
     assertThat(m.meanLoss()).isCloseTo(ll, within(1e-15));
     // Correct (p > 0.5 means class 1): 0.9/1 yes, 0.2/0 yes, 0.6/0 no, 0.4/1 no, 0.5/1 no.
     assertThat(m.accuracy()).isEqualTo(0.4);
-    // Predicted positive (p >= 0.5): 0.9/1 TP, 0.6/0 FP, 0.5/1 TP; 0.4/1 FN.
-    assertThat(m.precision()).isCloseTo(2.0 / 3, within(1e-15));
-    assertThat(m.recall()).isCloseTo(2.0 / 3, within(1e-15));
+    // Predicted positive by the same rule (p > 0.5), so p = 0.5 is negative for all three figures:
+    // 0.9/1 TP, 0.6/0 FP; 0.4/1 FN, 0.5/1 FN.
+    assertThat(m.precision()).isCloseTo(1.0 / 2, within(1e-15));
+    assertThat(m.recall()).isCloseTo(1.0 / 3, within(1e-15));
   }
 
   @Test
