@@ -15,14 +15,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.RpcServiceSharing;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -81,11 +91,20 @@ public final class TrainCommand implements Callable<Integer> {
     KafkaSettings kafka = kafkaOptions.settings();
     checkSavepointPath(fromSavepoint);
     BrokerCheck.require(kafka);
-    ensureTopics(spec, kafka);
     if (cluster != null) {
+      ensureTopics(spec, kafka);
       return submit(spec, kafka);
     }
-    return runEmbedded(spec, kafka);
+    // The MiniCluster needs neither the broker nor the job: it starts (1.3-3 s of the command's fixed cost, see
+    // docs/benchmarks.md) while this thread checks the topics and builds the job graph.
+    Configuration conf = embeddedConfiguration(spec);
+    CompletableFuture<MiniCluster> miniCluster = startMiniCluster(conf, spec.parallelism());
+    try {
+      ensureTopics(spec, kafka);
+      return runEmbedded(spec, kafka, conf, miniCluster);
+    } finally {
+      miniCluster.thenAccept(TrainCommand::close);
+    }
   }
 
   static void ensureTopics(JobSpec spec, KafkaSettings kafka) {
@@ -102,7 +121,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private int runEmbedded(JobSpec spec, KafkaSettings kafka) throws Exception {
+  private Configuration embeddedConfiguration(JobSpec spec) {
     Configuration conf = new Configuration();
     conf.set(StateBackendOptions.STATE_BACKEND, "hashmap");
     conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
@@ -115,6 +134,52 @@ public final class TrainCommand implements Callable<Integer> {
     if (fromSavepoint != null) {
       conf.set(StateRecoveryOptions.SAVEPOINT_PATH, fromSavepoint);
     }
+    return conf;
+  }
+
+  /**
+   * Starts the MiniCluster the way Flink's local executor does for one job (its configuration, one TaskManager
+   * with a slot per parallel subtask, a REST endpoint on a free port), on a thread of its own.
+   */
+  static CompletableFuture<MiniCluster> startMiniCluster(Configuration jobConf, int parallelism) {
+    Configuration conf = new Configuration(jobConf);
+    if (!conf.contains(RestOptions.BIND_PORT)) {
+      conf.set(RestOptions.BIND_PORT, "0");
+    }
+    int taskManagers = conf.get(TaskManagerOptions.MINI_CLUSTER_NUM_TASK_MANAGERS);
+    int slots = conf.getOptional(TaskManagerOptions.NUM_TASK_SLOTS)
+        .orElse(Math.max(1, (parallelism + taskManagers - 1) / taskManagers));
+    MiniClusterConfiguration mc = new MiniClusterConfiguration.Builder()
+        .setConfiguration(conf)
+        .setNumTaskManagers(taskManagers)
+        .setNumSlotsPerTaskManager(slots)
+        .setRpcServiceSharing(RpcServiceSharing.SHARED)
+        .build();
+    CompletableFuture<MiniCluster> started = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        MiniCluster c = new MiniCluster(mc);
+        c.start();
+        started.complete(c);
+      } catch (Throwable e) {
+        started.completeExceptionally(e);
+      }
+    }, "minicluster-start");
+    t.setDaemon(true);
+    t.start();
+    return started;
+  }
+
+  private static void close(MiniCluster c) {
+    try {
+      c.closeAsync().get(1, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      System.err.println("streamtrain: closing the embedded Flink cluster: " + e);
+    }
+  }
+
+  private int runEmbedded(JobSpec spec, KafkaSettings kafka, Configuration conf,
+      CompletableFuture<MiniCluster> miniCluster) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
     TrainingJob.configure(env, spec);
     KafkaTrainingIo.job(spec, kafka).build(env);
@@ -124,16 +189,24 @@ public final class TrainCommand implements Callable<Integer> {
     // Where the output topics end now: the summary reads only what this run adds after it.
     Map<org.apache.kafka.common.TopicPartition, Long> before = spec.bounded()
         ? RunSummary.endOffsets(kafka, List.of(t.metrics(), t.models(), t.rejected())) : Map.of();
+    // What env.executeAsync would submit to the MiniCluster it starts (Flink's LocalExecutor), here submitted to
+    // the one already starting.
+    Configuration effective = new Configuration(conf);
+    effective.set(PipelineOptions.NAME, "streamtrain-train-" + spec.name());
+    StreamGraph graph = PipelineExecutorUtils.getStreamGraph(env.getStreamGraph(), effective);
+    graph.setJobName("streamtrain-train-" + spec.name());
+    graph.serializeUserDefinedInstances();
     err.println("streamtrain: training '" + spec.name() + "' from topic " + spec.topics().samples() + " on "
         + kafka.bootstrapServers() + " (embedded Flink, parallelism " + spec.parallelism() + ")");
     err.flush();
-    JobClient client = env.executeAsync("streamtrain-train-" + spec.name());
+    MiniCluster mc = miniCluster.get();
+    JobID jobId = mc.submitJob(graph).get().getJobID();
     Thread hook = null;
     if (savepointDir != null) {
       hook = new Thread(() -> {
         stoppedWithSavepoint = true; // first: the job may end (and the main thread go on) before the savepoint returns
         try {
-          String path = client.stopWithSavepoint(false, savepointDir.toAbsolutePath().toUri().toString(),
+          String path = mc.stopWithSavepoint(jobId, savepointDir.toAbsolutePath().toUri().toString(), false,
               SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
           out.println("stopped with savepoint " + path);
           out.println("resume with: " + resumeCommand(path));
@@ -144,7 +217,10 @@ public final class TrainCommand implements Callable<Integer> {
       }, "stop-with-savepoint");
       Runtime.getRuntime().addShutdownHook(hook);
     }
-    client.getJobExecutionResult().get();
+    JobResult result = mc.requestJobResult(jobId).get();
+    // The cluster shuts down while the summary is read, as it did under Flink's own executor (closing is idempotent).
+    mc.closeAsync();
+    result.toJobExecutionResult(TrainCommand.class.getClassLoader());
     if (hook != null) {
       try {
         Runtime.getRuntime().removeShutdownHook(hook);

@@ -1,14 +1,18 @@
 package io.streamtrain.flink.training;
 
 import io.streamtrain.avro.RejectedSample;
+import io.streamtrain.core.data.Example;
 import io.streamtrain.core.random.Xoshiro256;
 import io.streamtrain.core.train.Batching;
+import io.streamtrain.flink.types.ExampleCodec;
 import io.streamtrain.job.JobSpec;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -21,6 +25,10 @@ import org.apache.flink.util.OutputTag;
  * timer) is keyed state, so replay and recovery give the same batches. Lag markers from the validate subtasks
  * only update {@link ConsumerLags} (operator memory, not state) and ride with the model's next batch as its
  * {@code consumerLag}; they never enter the buffer, the state, the timers or the event time.
+ *
+ * <p>Good samples usually arrive in chunks ({@link SampleChunker}): the batcher decodes them one by one, in order,
+ * into one reused example and treats each exactly as a sample that arrived alone, so a chunk changes no batch; the
+ * state is read and written once per chunk instead of once per sample.
  */
 public final class MiniBatcherFunction extends KeyedProcessFunction<String, SampleRecord, MiniBatch> {
   private static final long serialVersionUID = 1L;
@@ -32,6 +40,9 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
   private transient MiniBatch batch;
   private transient Rejections rejections;
   private transient ConsumerLags lags;
+  /** Where a chunk's samples are decoded, one at a time, before the buffer copies them into its slots. */
+  private transient Example scratch;
+  private transient DataInputDeserializer chunkIn;
 
   public MiniBatcherFunction(Map<String, Object> specMap, OutputTag<RejectedSample> rejectedTag) {
     this.specMap = specMap;
@@ -45,6 +56,8 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
     batch = new MiniBatch(1024);
     rejections = new Rejections();
     lags = new ConsumerLags();
+    scratch = new Example();
+    chunkIn = new DataInputDeserializer();
   }
 
   /** Seed of a model's shuffle: the configured seed mixed with a stable hash of the model id. */
@@ -75,15 +88,35 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
       state.update(s);
       return;
     }
-    long t = r.example.eventTime();
+    if (r.isChunk()) {
+      chunkIn.setBuffer(r.chunk, 0, r.chunkLength);
+      scratch.setModelId(modelId);
+      for (int i = 0; i < r.chunkCount; i++) {
+        ExampleCodec.INSTANCE.readBody(chunkIn, scratch);
+        add(modelId, s, b, scratch, r.configIndex, ctx, out);
+      }
+      if (chunkIn.available() != 0) {
+        throw new IOException("sample chunk of model " + modelId + " has " + chunkIn.available()
+            + " bytes after its " + r.chunkCount + " samples");
+      }
+    } else {
+      add(modelId, s, b, r.example, r.configIndex, ctx, out);
+    }
+    state.update(s);
+  }
+
+  /** One good sample into the model's buffer: the idle-gap flush before it, a batch when full, the timer. */
+  private void add(String modelId, BatcherState s, Batching b, Example e, int configIndex, Context ctx,
+      Collector<MiniBatch> out) {
+    long t = e.eventTime();
     if (b.idleGapMs() > 0 && !s.buffer.isEmpty() && t >= s.lastEventTime + b.idleGapMs()) {
       flush(modelId, s, b.batchSize(), out);
     }
-    s.buffer.add(r.example);
+    s.buffer.add(e);
     if (t > s.lastEventTime) {
       s.lastEventTime = t;
     }
-    s.configIndex = r.configIndex;
+    s.configIndex = configIndex;
     if (s.buffer.isFull()) {
       emit(modelId, s, b.batchSize(), out);
     }
@@ -91,7 +124,6 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
       s.timer = b.idleGapMs() > 0 ? satAdd(s.lastEventTime, b.idleGapMs()) : Long.MAX_VALUE;
       ctx.timerService().registerEventTimeTimer(s.timer);
     }
-    state.update(s);
   }
 
   @Override

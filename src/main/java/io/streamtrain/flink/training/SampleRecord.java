@@ -21,6 +21,11 @@ import org.apache.flink.core.memory.DataOutputView;
  * <p>A record may also be a lag marker ({@link #lagMarker}): no sample, only a model id to route it by and the
  * consumer lag one source reader measured ({@link SourceLag}). The batcher keeps the latest per reader and hands
  * the sum to the trainer with the model's next batch; markers never enter the shuffle buffer or any state.
+ *
+ * <p>Or a chunk ({@link SampleChunker}): {@code chunkCount} good samples of one model, in arrival order, packed
+ * with {@link ExampleCodec#writeBody} into {@code chunk}; {@code example} then only names the model. Good samples
+ * cross the keyBy in chunks, so the receiving side deserializes one object per chunk instead of one per sample
+ * and the batcher unpacks the samples straight into its reused objects.
  */
 public final class SampleRecord {
   public final Example example = new Example();
@@ -39,9 +44,17 @@ public final class SampleRecord {
   public int lagSource = -1;
   /** For a lag marker: records that reader is behind the end of the samples topic. */
   public long lag;
+  /** For a chunk: the packed samples (the first {@code chunkLength} bytes); null for anything else. */
+  public byte[] chunk;
+  public int chunkLength;
+  public int chunkCount;
 
   public boolean isRejected() {
     return reason != null;
+  }
+
+  public boolean isChunk() {
+    return chunk != null;
   }
 
   public boolean isLagMarker() {
@@ -63,14 +76,16 @@ public final class SampleRecord {
 
   /**
    * Flink serializer: the example, the configuration index, then a kind byte (0 a good sample, 1 a rejected one
-   * followed by its coordinates and reason, 2 a lag marker followed by its reader and lag). Records of this type
-   * only cross network edges, never state, so the format may change between versions.
+   * followed by its coordinates and reason, 2 a lag marker followed by its reader and lag, 3 a chunk followed by
+   * its sample count, byte length and bytes). Records of this type only cross network edges, never state, so the
+   * format may change between versions.
    */
   public static final class Serializer extends DataSerializer<SampleRecord> {
     private static final long serialVersionUID = 1L;
     private static final int GOOD = 0;
     private static final int REJECTED = 1;
     private static final int MARKER = 2;
+    private static final int CHUNK = 3;
 
     @Override
     public SampleRecord createInstance() {
@@ -81,6 +96,13 @@ public final class SampleRecord {
     public void serialize(SampleRecord r, DataOutputView out) throws IOException {
       ExampleCodec.INSTANCE.write(r.example, out);
       out.writeInt(r.configIndex);
+      if (r.chunk != null) {
+        out.writeByte(CHUNK);
+        out.writeInt(r.chunkCount);
+        out.writeInt(r.chunkLength);
+        out.write(r.chunk, 0, r.chunkLength);
+        return;
+      }
       out.writeByte(r.reason != null ? REJECTED : r.lagSource >= 0 ? MARKER : GOOD);
       if (r.reason == null && r.lagSource >= 0) {
         out.writeInt(r.lagSource);
@@ -109,7 +131,12 @@ public final class SampleRecord {
       ExampleCodec.INSTANCE.read(in, r.example);
       r.configIndex = in.readInt();
       int kind = in.readByte();
-      if (kind == MARKER) {
+      if (kind == CHUNK) {
+        r.chunkCount = in.readInt();
+        r.chunkLength = in.readInt();
+        r.chunk = new byte[r.chunkLength];
+        in.readFully(r.chunk);
+      } else if (kind == MARKER) {
         r.lagSource = in.readInt();
         r.lag = in.readLong();
       } else if (kind == REJECTED) {

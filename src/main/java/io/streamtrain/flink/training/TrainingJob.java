@@ -102,8 +102,12 @@ public final class TrainingJob {
             .returns(SampleRecord.TYPE)
             .name("decode-validate")
             .uid("validate");
+    // Good samples cross the keyBy in chunks of one model's consecutive samples (no state: a chunk never spans a
+    // checkpoint barrier), so the batcher does not allocate per sample; see SampleChunker for the order kept.
     SingleOutputStreamOperator<MiniBatch> batches =
         validated
+            .transform("chunk-samples", SampleRecord.TYPE, new SampleChunker())
+            .uid("chunker")
             .keyBy(r -> r.example.modelId(), Types.STRING)
             .process(new MiniBatcherFunction(specMap, REJECTED))
             .returns(MiniBatch.TYPE)

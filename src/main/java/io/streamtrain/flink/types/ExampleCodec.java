@@ -8,7 +8,9 @@ import java.io.IOException;
 
 /**
  * Binary form of a core {@link Example} for Flink's network exchange and state: compact, no boxing, reading into
- * a reused instance. Also the slot codec of the batcher's {@link ShuffleBuffer}.
+ * a reused instance. Also the slot codec of the batcher's {@link ShuffleBuffer}, so {@link #write}'s format is
+ * checkpointed state and stays as it is. {@link #writeBody}/{@link #readBody} are the same form without the model
+ * id, for containers that carry one model's samples and name the model once (a sample chunk).
  */
 public final class ExampleCodec implements ShuffleBuffer.SlotCodec<Example> {
   public static final ExampleCodec INSTANCE = new ExampleCodec();
@@ -26,6 +28,11 @@ public final class ExampleCodec implements ShuffleBuffer.SlotCodec<Example> {
   @Override
   public void write(Example e, DataOutput out) throws IOException {
     out.writeUTF(e.modelId());
+    writeBody(e, out);
+  }
+
+  /** Everything {@link #write} writes after the model id. */
+  public void writeBody(Example e, DataOutput out) throws IOException {
     out.writeLong(e.eventTime());
     out.writeDouble(e.label());
     out.writeDouble(e.weight());
@@ -59,6 +66,17 @@ public final class ExampleCodec implements ShuffleBuffer.SlotCodec<Example> {
   public void read(DataInput in, Example e) throws IOException {
     e.clear();
     e.setModelId(in.readUTF());
+    readBody(in, e);
+  }
+
+  /**
+   * Reads what {@link #writeBody} wrote into {@code e}, whose model id the caller sets; the other fields are
+   * overwritten (the arrays are reused, so a warm instance reads without allocating unless named fields are present).
+   */
+  public void readBody(DataInput in, Example e) throws IOException {
+    String modelId = e.modelId();
+    e.clear();
+    e.setModelId(modelId);
     e.setEventTime(in.readLong());
     e.setLabel(in.readDouble());
     e.setWeight(in.readDouble());
