@@ -185,23 +185,15 @@ public final class Diagnostician {
     }
     if (cfg.noiseEvery() > 0 && d.batches % cfg.noiseEvery() == 0 && b.size() >= 2
         && model.hasPerSampleGradients() && Double.isFinite(gg)) {
-      int m = b.size();
-      if (perSample == null || perSample.length < m) {
-        perSample = new double[Math.max(m, batchCapacity)];
-      }
-      model.perSampleGradSquaredNorms(params, b, perSample);
-      double s = 0;
-      for (int i = 0; i < m; i++) {
-        s += perSample[i];
-      }
-      noiseFigures(d, s, m, gg);
+      noiseFigures(d, perSampleSum(params, b), b.size(), gg);
     }
     if (probeEvery > 0) {
       sample(d, b);
     }
   }
 
-  private void noiseScale(DiagState d, double[] params, Batch b, double[] grad) {
+  /** S = sum_i |g_i|^2 over the batch's per-sample gradients. */
+  private double perSampleSum(double[] params, Batch b) {
     int m = b.size();
     if (perSample == null || perSample.length < m) {
       perSample = new double[Math.max(m, batchCapacity)];
@@ -211,6 +203,12 @@ public final class Diagnostician {
     for (int i = 0; i < m; i++) {
       s += perSample[i];
     }
+    return s;
+  }
+
+  private void noiseScale(DiagState d, double[] params, Batch b, double[] grad) {
+    int m = b.size();
+    double s = perSampleSum(params, b);
     // |Gb|^2 of the data term: the batch gradient minus the penalty gradient (l2 theta + l1 sign(theta)).
     double g2 = 0;
     for (int gi = 0; gi < groupOffset.length; gi++) {

@@ -137,8 +137,15 @@ public final class ModelTrainer {
     long t2 = System.nanoTime();
     result.correct = correct;
     applyGradient(s, b, grad, result.loss);
+    return afterDiagnosedStep(s, dg, t0, t1, t2);
+  }
+
+  /**
+   * The end of a step with diagnostics on: the trainer's and the diagnostics' times (the step's own time goes in
+   * before the probe decides whether it fits the budget), then the post-step diagnostics.
+   */
+  private StepResult afterDiagnosedStep(TrainerState s, Diagnostician dg, long t0, long t1, long t2) {
     long t3 = System.nanoTime();
-    // The step's own time goes in before the probe decides whether it fits the budget.
     s.diag.trainNanos += (t1 - t0) + (t3 - t2);
     double lr = Double.isNaN(result.lr) ? s.optimizer.lr() : result.lr;
     dg.afterStep(s.diag, s.params, result.loss, result.gradNorm, result.skipped, lr, s.step);
@@ -167,12 +174,7 @@ public final class ModelTrainer {
     dg.observeSparseGradient(s.diag, s.params, b, sparseGrad.index(), sparseGrad.value(), sparseGrad.nnz());
     long t2 = System.nanoTime();
     applySparseGradient(s, b, loss);
-    long t3 = System.nanoTime();
-    s.diag.trainNanos += (t1 - t0) + (t3 - t2);
-    double lr = Double.isNaN(result.lr) ? s.optimizer.lr() : result.lr;
-    dg.afterStep(s.diag, s.params, result.loss, result.gradNorm, result.skipped, lr, s.step);
-    s.diag.diagNanos += (t2 - t1) + (System.nanoTime() - t3);
-    return result;
+    return afterDiagnosedStep(s, dg, t0, t1, t2);
   }
 
   /**
