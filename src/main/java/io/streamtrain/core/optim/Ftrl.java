@@ -143,20 +143,16 @@ public record Ftrl(double alpha, double beta, double l1, double l2) implements G
     @Override
     public void write(DataOutput out) throws IOException {
       out.writeDouble(alpha);
-      StateIo.writeArray(out, z());
-      StateIo.writeArray(out, n());
+      StateIo.writeStrided(out, zn, 0, 2, n);
+      StateIo.writeStrided(out, zn, 1, 2, n);
     }
 
     @Override
     public void read(DataInput in) throws IOException {
       double a = in.readDouble();
-      double[] zz = StateIo.readRequired(in, n, "ftrl z");
-      double[] n2 = StateIo.readRequired(in, n, "ftrl n");
       double[] both = new double[Math.multiplyExact(2, n)];
-      for (int i = 0; i < n; i++) {
-        both[2 * i] = zz[i];
-        both[2 * i + 1] = n2[i];
-      }
+      StateIo.readStrided(in, both, 0, 2, n, "ftrl z");
+      StateIo.readStrided(in, both, 1, 2, n, "ftrl n");
       this.alpha = a;
       this.zn = both;
     }

@@ -46,6 +46,48 @@ public final class StateIo {
     }
   }
 
+  /**
+   * Writes {@code a[start], a[start + stride], ...} ({@code count} values) exactly as {@link #writeArray} writes
+   * the array of those values, without building it (interleaved state written as separate arrays).
+   */
+  static void writeStrided(DataOutput out, double[] a, int start, int stride, int count) throws IOException {
+    out.writeInt(count);
+    if (count == 0) {
+      return;
+    }
+    byte[] buf = new byte[Math.min(CHUNK, count * 8)];
+    int per = buf.length / 8;
+    for (int i = 0; i < count; i += per) {
+      int m = Math.min(per, count - i);
+      for (int j = 0; j < m; j++) {
+        LONGS.set(buf, j * 8, Double.doubleToRawLongBits(a[start + (i + j) * stride]));
+      }
+      out.write(buf, 0, m * 8);
+    }
+  }
+
+  /** Reads what {@link #writeArray} wrote into {@code a[start], a[start + stride], ...}; the array must be present. */
+  static void readStrided(DataInput in, double[] a, int start, int stride, int expectedLength, String what)
+      throws IOException {
+    int len = in.readInt();
+    if (len == -1) {
+      throw new IncompatibleStateException("optimizer state: " + what + " is absent but required");
+    }
+    IncompatibleStateException.expect(what + " length", expectedLength, len);
+    if (len == 0) {
+      return;
+    }
+    byte[] buf = new byte[Math.min(CHUNK, len * 8)];
+    int per = Math.max(1, buf.length / 8);
+    for (int i = 0; i < len; i += per) {
+      int m = Math.min(per, len - i);
+      in.readFully(buf, 0, m * 8);
+      for (int j = 0; j < m; j++) {
+        a[start + (i + j) * stride] = Double.longBitsToDouble((long) LONGS.get(buf, j * 8));
+      }
+    }
+  }
+
   /** Reads an array written by {@link #writeArray}; null if it was absent. */
   static double[] readArray(DataInput in, int expectedLength, String what) throws IOException {
     int len = in.readInt();
