@@ -84,7 +84,7 @@ public final class Batch {
     }
     System.arraycopy(e.denseValues(), 0, dense, size * denseDim, denseDim);
     int start = rowPtr[size];
-    int extra = e.sparseLength() + e.categoricalLength() + e.numericLength();
+    int extra = e.sparseLength() + e.categoricalLength() + e.numericLength() + e.hashedLength();
     if (extra > 0) {
       ensureNnz(start + extra);
       int p = start;
@@ -112,6 +112,15 @@ public final class Batch {
         long h = hasher.hash(e.numericName(i), null, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
         colIdx[p] = hoff + space.slot(h);
         colVal[p++] = FeatureSpace.sign(h) * e.numericValue(i);
+      }
+      int nh = e.hashedLength();
+      if (nh > 0 && e.hashedBits() != space.hashBits()) {
+        throw new IllegalArgumentException("fields hashed into " + e.hashedBits() + " bits, the feature space has "
+            + space.hashBits());
+      }
+      for (int i = 0; i < nh; i++) {
+        colIdx[p] = hoff + e.hashedSlot(i);
+        colVal[p++] = e.hashedValue(i);
       }
       rowPtr[size + 1] = mergeDuplicates(start, p);
     } else {

@@ -1,5 +1,8 @@
 package io.streamtrain.core.data;
 
+import io.streamtrain.core.feature.FeatureSpace;
+import io.streamtrain.core.feature.MurmurHash3;
+
 import java.util.Arrays;
 
 /**
@@ -33,6 +36,14 @@ public final class Example {
   private String[] numericName = NO_STRINGS;
   private double[] numericValue = NO_DOUBLES;
   private int numericLength;
+  /**
+   * Named fields already hashed ({@link #hashNamedFields}): slots in [0, 2^hashedBits) and signed values, in the
+   * order the named fields had (categorical, then numeric). An example carries either named fields or these.
+   */
+  private int[] hashedSlot = new int[0];
+  private double[] hashedValue = NO_DOUBLES;
+  private int hashedLength;
+  private int hashedBits;
 
   private double label;
   private double weight = 1.0;
@@ -55,6 +66,8 @@ public final class Example {
     sparseLength = 0;
     categoricalLength = 0;
     numericLength = 0;
+    hashedLength = 0;
+    hashedBits = 0;
     label = 0.0;
     weight = 1.0;
     return this;
@@ -80,6 +93,12 @@ public final class Example {
     System.arraycopy(other.numericName, 0, numericName, 0, other.numericLength);
     System.arraycopy(other.numericValue, 0, numericValue, 0, other.numericLength);
     numericLength = other.numericLength;
+    hashedLength = 0;
+    ensureHashedCapacity(other.hashedLength);
+    System.arraycopy(other.hashedSlot, 0, hashedSlot, 0, other.hashedLength);
+    System.arraycopy(other.hashedValue, 0, hashedValue, 0, other.hashedLength);
+    hashedLength = other.hashedLength;
+    hashedBits = other.hashedBits;
     label = other.label;
     weight = other.weight;
     return this;
@@ -261,7 +280,77 @@ public final class Example {
 
   /** True when the example carries no feature at all (no dense value, sparse pair or named field). */
   public boolean hasNoFeatures() {
-    return denseLength == 0 && sparseLength == 0 && categoricalLength == 0 && numericLength == 0;
+    return denseLength == 0 && sparseLength == 0 && categoricalLength == 0 && numericLength == 0
+        && hashedLength == 0;
+  }
+
+  // ---- named fields, hashed
+
+  public int hashedLength() {
+    return hashedLength;
+  }
+
+  /** The hash width the slots were computed for (0 when there are none). */
+  public int hashedBits() {
+    return hashedBits;
+  }
+
+  public int hashedSlot(int i) {
+    return hashedSlot[i];
+  }
+
+  public double hashedValue(int i) {
+    return hashedValue[i];
+  }
+
+  /** Appends a hashed field: {@code slot} in [0, 2^bits), the value already signed. */
+  public Example addHashed(int slot, double value, int bits) {
+    if (hashedLength > 0 && bits != hashedBits) {
+      throw new IllegalArgumentException("hashed slots of " + bits + " bits after slots of " + hashedBits);
+    }
+    ensureHashedCapacity(hashedLength + 1);
+    hashedSlot[hashedLength] = slot;
+    hashedValue[hashedLength] = value;
+    hashedLength++;
+    hashedBits = bits;
+    return this;
+  }
+
+  /**
+   * Replaces the named fields by their hashed form in {@code space} (its MurmurHash3 slot and sign, the same
+   * entries {@link Batch#add} would compute, in the same order), so the strings need not travel further: a pipeline
+   * hashes once, where samples are decoded, instead of in the trainer. No-op without named fields.
+   */
+  public Example hashNamedFields(FeatureSpace space, MurmurHash3.Utf8Hasher hasher) {
+    int nc = categoricalLength;
+    int nn = numericLength;
+    if (nc + nn == 0) {
+      return this;
+    }
+    int bits = space.hashBits();
+    if (bits == 0) {
+      throw new IllegalArgumentException("named fields given but the feature space has no hashed part");
+    }
+    ensureHashedCapacity(hashedLength + nc + nn);
+    for (int i = 0; i < nc; i++) {
+      long h = hasher.hash(categoricalName[i], categoricalValue[i], FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+      addHashed(space.slot(h), FeatureSpace.sign(h), bits);
+    }
+    for (int i = 0; i < nn; i++) {
+      long h = hasher.hash(numericName[i], null, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+      addHashed(space.slot(h), FeatureSpace.sign(h) * numericValue[i], bits);
+    }
+    categoricalLength = 0;
+    numericLength = 0;
+    return this;
+  }
+
+  private void ensureHashedCapacity(int n) {
+    if (hashedSlot.length < n) {
+      int cap = Math.max(n, Math.max(8, 2 * hashedSlot.length));
+      hashedSlot = Arrays.copyOf(hashedSlot, cap);
+      hashedValue = Arrays.copyOf(hashedValue, cap);
+    }
   }
 
   @Override

@@ -199,6 +199,10 @@ public final class FeatureSpace {
     if ((nc > 0 || nn > 0) && hashBits == 0) {
       return RejectReason.NAMED_FIELDS_NOT_ACCEPTED;
     }
+    if (e.hashedLength() > 0 && e.hashedBits() != hashBits) {
+      // Fields hashed for another width (a sample validated under another configuration).
+      return RejectReason.NAMED_FIELDS_NOT_ACCEPTED;
+    }
     for (int i = 0; i < nc; i++) {
       if (e.categoricalName(i) == null || e.categoricalValue(i) == null) {
         return RejectReason.MALFORMED_FIELD;

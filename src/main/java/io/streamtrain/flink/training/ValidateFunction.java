@@ -43,6 +43,7 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
   private transient List<String> lagModels;
   private transient List<Integer> lagConfigs;
   private transient JobSpec spec;
+  private transient io.streamtrain.core.feature.MurmurHash3.Utf8Hasher hasher;
   private transient FeatureSpace[] spaces;
   private transient Map<String, Integer> configOf;
   private transient Rejections rejections;
@@ -66,6 +67,7 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
   @Override
   public void open(OpenContext ctx) {
     spec = JobSpec.fromMap(specMap);
+    hasher = new io.streamtrain.core.feature.MurmurHash3.Utf8Hasher();
     spaces = new FeatureSpace[spec.configs().size()];
     for (int i = 0; i < spaces.length; i++) {
       spaces[i] = spec.configs().get(i).model().features();
@@ -155,6 +157,10 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
     }
     if (r.isRejected()) {
       invalid.inc();
+    } else if (spaces[cfg].hashBits() > 0) {
+      // Hash the named fields here, in parallel across the source subtasks, so their strings do not cross the
+      // keyBy and the model's one trainer thread does not hash them (same slots and signs as Batch.add).
+      r.example.hashNamedFields(spaces[cfg], hasher);
     }
     out.collect(r);
   }

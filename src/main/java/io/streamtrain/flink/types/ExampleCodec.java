@@ -10,7 +10,9 @@ import java.io.IOException;
  * Binary form of a core {@link Example} for Flink's network exchange and state: compact, no boxing, reading into
  * a reused instance. Also the slot codec of the batcher's {@link ShuffleBuffer}, so {@link #write}'s format is
  * checkpointed state and stays as it is. {@link #writeBody}/{@link #readBody} are the same form without the model
- * id, for containers that carry one model's samples and name the model once (a sample chunk).
+ * id, for containers that carry one model's samples and name the model once (a sample chunk). Named fields that
+ * were hashed where the sample was validated travel as (slot, value) pairs behind a negative count, a form older
+ * slots never contain, so state written before it reads unchanged.
  */
 public final class ExampleCodec implements ShuffleBuffer.SlotCodec<Example> {
   public static final ExampleCodec INSTANCE = new ExampleCodec();
@@ -47,6 +49,17 @@ public final class ExampleCodec implements ShuffleBuffer.SlotCodec<Example> {
     for (int i = 0; i < s; i++) {
       out.writeInt(e.sparseIndex(i));
       out.writeDouble(e.sparseValue(i));
+    }
+    int h = e.hashedLength();
+    if (h > 0) {
+      // Hashed named fields: a negative count (never written before they existed, so older slots read as they
+      // were), the hash width, then (slot, value) pairs. Such an example has no named fields left.
+      out.writeInt(-1 - h);
+      out.writeByte(e.hashedBits());
+      for (int i = 0; i < h; i++) {
+        out.writeInt(e.hashedSlot(i));
+        out.writeDouble(e.hashedValue(i));
+      }
     }
     int c = e.categoricalLength();
     out.writeInt(c);
@@ -92,6 +105,15 @@ public final class ExampleCodec implements ShuffleBuffer.SlotCodec<Example> {
       e.addSparse(idx, in.readDouble());
     }
     int c = in.readInt();
+    if (c < 0) {
+      int h = -1 - c;
+      int bits = in.readByte();
+      for (int i = 0; i < h; i++) {
+        int slot = in.readInt();
+        e.addHashed(slot, in.readDouble(), bits);
+      }
+      c = in.readInt();
+    }
     for (int i = 0; i < c; i++) {
       String name = in.readUTF();
       e.addCategorical(name, in.readUTF());
