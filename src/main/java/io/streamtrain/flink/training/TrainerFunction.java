@@ -164,9 +164,10 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     }
     s.rejectedSamples += batch.rejected;
     s.intervalRejected += batch.rejected;
-    if (batch.size() > 0) {
-      for (int i = 0; i < batch.size(); i++) {
-        long t = batch.get(i).eventTime();
+    java.util.List<io.streamtrain.core.data.Example> examples = withoutStaleHashes(batch, cfg, s);
+    if (examples.size() > 0) {
+      for (int i = 0; i < examples.size(); i++) {
+        long t = examples.get(i).eventTime();
         if (t < s.intervalEventMin) {
           s.intervalEventMin = t;
         }
@@ -177,7 +178,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
           s.maxEventTime = t;
         }
       }
-      StepResult r = trainer.train(s, batch);
+      StepResult r = trainer.train(s, examples);
       if (r.rolledBack) {
         events.add(new TrainingEvent("loss_spike_rollback", s.step,
             "batch loss " + r.loss + " exceeded " + spec.configs().get(cfg).guard().spikeFactor()
@@ -200,6 +201,41 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       maybeSnapshot(s, trainer, cfg, ctx, false);
     }
     state.update(slot);
+  }
+
+  /**
+   * The batch without samples whose named fields were hashed for another width than this configuration's (samples
+   * buffered in the batcher's checkpointed state when a restart changed hash_bits): they cannot be trained here,
+   * so they are counted as rejected and reported once per batch instead of failing the job on every restart.
+   */
+  private java.util.List<io.streamtrain.core.data.Example> withoutStaleHashes(MiniBatch batch, int cfg,
+      TrainerState s) throws Exception {
+    int bits = spec.configs().get(cfg).model().features().hashBits();
+    int stale = 0;
+    for (int i = 0; i < batch.size(); i++) {
+      io.streamtrain.core.data.Example e = batch.get(i);
+      if (e.hashedLength() > 0 && e.hashedBits() != bits) {
+        stale++;
+      }
+    }
+    if (stale == 0) {
+      return batch;
+    }
+    java.util.List<io.streamtrain.core.data.Example> keep = new ArrayList<>(batch.size() - stale);
+    int staleBits = 0;
+    for (int i = 0; i < batch.size(); i++) {
+      io.streamtrain.core.data.Example e = batch.get(i);
+      if (e.hashedLength() > 0 && e.hashedBits() != bits) {
+        staleBits = e.hashedBits();
+      } else {
+        keep.add(e);
+      }
+    }
+    s.rejectedSamples += stale;
+    s.intervalRejected += stale;
+    events.add(new TrainingEvent("stale_hashed_samples", s.step, stale + " buffered samples were hashed into "
+        + staleBits + " bits, the configuration now has hash_bits " + bits + "; not trained, counted as rejected"));
+    return keep;
   }
 
   /** A model's first state in this job: from its warm start when there is one, else from its initializer. */
