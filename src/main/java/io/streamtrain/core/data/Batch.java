@@ -182,7 +182,7 @@ public final class Batch {
     int want = Integer.highestOneBit(len * 2 - 1) << 1;
     if (rowTable.length < want) {
       rowTable = new int[want];
-      java.util.Arrays.fill(rowTable, -1);
+      Arrays.fill(rowTable, -1);
     }
     int mask = want - 1;
     int w = from;

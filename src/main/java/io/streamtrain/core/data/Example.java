@@ -2,7 +2,6 @@ package io.streamtrain.core.data;
 
 import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.MurmurHash3;
-
 import java.util.Arrays;
 
 /**

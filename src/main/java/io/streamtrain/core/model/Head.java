@@ -19,6 +19,23 @@ public enum Head {
     this.specName = specName;
   }
 
+  /**
+   * The class a classifier's output predicts: for one output (P(y=1)) 1 when it is above 0.5, else 0; for K class
+   * probabilities at {@code out[off, off + k)} the first largest. The rule progressive accuracy counts with.
+   */
+  public static int predictedClass(double[] out, int off, int k) {
+    if (k == 1) {
+      return out[off] > 0.5 ? 1 : 0;
+    }
+    int best = 0;
+    for (int c = 1; c < k; c++) {
+      if (out[off + c] > out[off + best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
   public static Head of(String name) {
     for (Head h : values()) {
       if (h.specName.equals(name)) {

@@ -38,15 +38,6 @@ public final class SparseGradient {
     return value;
   }
 
-  /** Sum of squared entries, in entry order. */
-  public double squaredNorm() {
-    double s = 0;
-    for (int k = 0; k < nnz; k++) {
-      s += value[k] * value[k];
-    }
-    return s;
-  }
-
   /** Scatters the entries into a dense vector of zeros (for tests and checks; O(length)). */
   public double[] toDense(int length) {
     double[] d = new double[length];

@@ -157,9 +157,9 @@ public final class SparseLinear {
           double zi = z[i];
           double yi = lab[i];
           total += scale * LogisticLoss.value(zi, yi);
-          double s = LogisticLoss.sigmoid(zi);
-          dz[i] = scale * (s - yi);
-          if ((s > 0.5 ? 1 : 0) == (int) yi) {
+          probs[i] = LogisticLoss.sigmoid(zi);
+          dz[i] = scale * (probs[i] - yi);
+          if (Head.predictedClass(probs, i, 1) == (int) yi) {
             right++;
           }
         }
@@ -172,15 +172,11 @@ public final class SparseLinear {
           int c = (int) lab[i];
           int o = i * k;
           total += scale * SoftmaxLoss.probabilitiesAndLoss(z, o, k, c, probs, o);
-          int best = 0;
           for (int q = 0; q < k; q++) {
             dz[o + q] = scale * probs[o + q];
-            if (probs[o + q] > probs[o + best]) {
-              best = q;
-            }
           }
           dz[o + c] -= scale;
-          if (best == c) {
+          if (Head.predictedClass(probs, o, k) == c) {
             right++;
           }
         }

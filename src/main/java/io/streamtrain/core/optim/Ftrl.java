@@ -84,23 +84,6 @@ public record Ftrl(double alpha, double beta, double l1, double l2) implements G
       this.alpha = lr;
     }
 
-    /** A copy of z (for inspection and tests). */
-    public double[] z() {
-      return part(0);
-    }
-
-    /** A copy of n (for inspection and tests). */
-    public double[] n() {
-      return part(1);
-    }
-
-    private double[] part(int which) {
-      double[] a = new double[n];
-      for (int i = 0; i < n; i++) {
-        a[i] = zn[2 * i + which];
-      }
-      return a;
-    }
 
     @Override
     public void prepare() {}

@@ -5,6 +5,7 @@ import io.streamtrain.core.data.Example;
 import io.streamtrain.core.diag.Diagnostician;
 import io.streamtrain.core.diag.DiagnosticsConfig;
 import io.streamtrain.core.feature.Target;
+import io.streamtrain.core.model.Head;
 import io.streamtrain.core.model.Model;
 import io.streamtrain.core.model.ParamGroup;
 import io.streamtrain.core.model.SparseGradient;
@@ -352,18 +353,7 @@ public final class ModelTrainer {
     model.predict(s.params, s.buffers, b, predictions);
     int correct = 0;
     for (int i = 0; i < b.size(); i++) {
-      int predicted;
-      if (k == 1) {
-        predicted = predictions[i] > 0.5 ? 1 : 0;
-      } else {
-        predicted = 0;
-        for (int c = 1; c < k; c++) {
-          if (predictions[i * k + c] > predictions[i * k + predicted]) {
-            predicted = c;
-          }
-        }
-      }
-      if (predicted == (int) b.label(i)) {
+      if (Head.predictedClass(predictions, i * k, k) == (int) b.label(i)) {
         correct++;
       }
     }

@@ -76,7 +76,7 @@ public final class TrainerState {
    * never written, so a restored job computes it afresh at its first step.
    */
   public double paramNormCache = Double.NaN;
-    /** The optimizer's learning rate as configured (before schedules and guard cuts); not part of the state. */
+  /** The optimizer's learning rate as configured (before schedules and guard cuts); not part of the state. */
   final double baseLr;
 
   TrainerState(String modelId, double[] params, double[] buffers, Optimizer optimizer, LrScheduler scheduler) {

@@ -21,7 +21,8 @@ import java.util.Map;
  * travel with the state it produced (a checkpoint restores exactly what was running).
  */
 public final class TrainingConfig {
-  public static final List<String> KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard", "training_path");
+  public static final List<String> KEYS =
+      List.of("model", "optimizer", "clip", "schedule", "batching", "guard", "training_path");
 
   private final Map<String, ?> raw;
   private final String path;

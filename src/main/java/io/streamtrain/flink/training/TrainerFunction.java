@@ -211,25 +211,23 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private java.util.List<io.streamtrain.core.data.Example> withoutStaleHashes(MiniBatch batch, int cfg,
       TrainerState s) throws Exception {
     int bits = spec.configs().get(cfg).model().features().hashBits();
+    java.util.List<io.streamtrain.core.data.Example> keep = null;
     int stale = 0;
-    for (int i = 0; i < batch.size(); i++) {
-      io.streamtrain.core.data.Example e = batch.get(i);
-      if (e.hashedLength() > 0 && e.hashedBits() != bits) {
-        stale++;
-      }
-    }
-    if (stale == 0) {
-      return batch;
-    }
-    java.util.List<io.streamtrain.core.data.Example> keep = new ArrayList<>(batch.size() - stale);
     int staleBits = 0;
     for (int i = 0; i < batch.size(); i++) {
       io.streamtrain.core.data.Example e = batch.get(i);
       if (e.hashedLength() > 0 && e.hashedBits() != bits) {
+        if (keep == null) {
+          keep = new ArrayList<>(batch.subList(0, i)); // the first stale sample: copy what came before it
+        }
+        stale++;
         staleBits = e.hashedBits();
-      } else {
+      } else if (keep != null) {
         keep.add(e);
       }
+    }
+    if (keep == null) {
+      return batch;
     }
     s.rejectedSamples += stale;
     s.intervalRejected += stale;
