@@ -1,10 +1,9 @@
 package io.streamtrain.cli;
 
+import io.streamtrain.testing.CliRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,16 +20,8 @@ import picocli.CommandLine;
 class CliErrorsTest {
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {}
-
-  static Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = Main.newCommandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  static CliRun cli(String... args) {
+    return CliRun.run(args);
   }
 
   static int freePort() throws IOException {
@@ -56,7 +47,7 @@ class CliErrorsTest {
     Path spec = dir.resolve("dup.yaml");
     Files.writeString(spec, "name: dup\nmodel: {type: logistic, features: {dense: 2}}\n"
         + "optimizer:\n  type: sgd\n  lr: 0.1\n  lr: 0.5\n");
-    Run r = cli("train", spec.toString());
+    CliRun r = cli("train", spec.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("error:", "'lr'", "line 6");
     assertThat(lines(r.err())).isEqualTo(1);
@@ -66,7 +57,7 @@ class CliErrorsTest {
   void aDuplicateKeyInAReplaySpecIsAnErrorNamingTheKey() throws IOException {
     Path spec = dir.resolve("dup-replay.yaml");
     Files.writeString(spec, "name: a\nname: b\nsource: {file: datasets/breast_cancer.csv}\n");
-    Run r = cli("replay", spec.toString());
+    CliRun r = cli("replay", spec.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("error:", "'name'");
   }
@@ -74,11 +65,11 @@ class CliErrorsTest {
   @Test
   void aMissingSavepointPathIsOneLineNamingIt() throws IOException {
     Path missing = dir.resolve("no-such-savepoint");
-    Run r = cli("train", jobSpec("").toString(), "--from-savepoint", missing.toString());
+    CliRun r = cli("train", jobSpec("").toString(), "--from-savepoint", missing.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--from-savepoint", "no such savepoint", missing.toString());
     assertThat(lines(r.err())).isEqualTo(1);
-    Run uri = cli("train", jobSpec("").toString(), "--from-savepoint", missing.toUri().toString());
+    CliRun uri = cli("train", jobSpec("").toString(), "--from-savepoint", missing.toUri().toString());
     assertThat(uri.exit()).isEqualTo(2);
     assertThat(uri.err()).contains("no such savepoint");
   }
@@ -88,21 +79,21 @@ class CliErrorsTest {
     Path times = dir.resolve("times.yaml");
     Files.writeString(times, "name: r\nsource: {topic: t, start: {timestamp: 2000}, end: {timestamp: 1000}}\n"
         + "configs:\n  - {name: a, model: {type: logistic, features: {dense: 2}}, optimizer: {type: sgd, lr: 0.1}}\n");
-    Run r = cli("replay", times.toString());
+    CliRun r = cli("replay", times.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("source.end", "1000", "before source.start", "2000");
 
     Path offsets = dir.resolve("offsets.yaml");
     Files.writeString(offsets, "name: r\nsource: {topic: t, start: {offsets: {0: 50, 1: 10}}, end: {offsets: {1: 5}}}\n"
         + "configs:\n  - {name: a, model: {type: logistic, features: {dense: 2}}, optimizer: {type: sgd, lr: 0.1}}\n");
-    Run o = cli("replay", offsets.toString());
+    CliRun o = cli("replay", offsets.toString());
     assertThat(o.exit()).isEqualTo(2);
     assertThat(o.err()).contains("source.end.offsets.1", "5", "source.start.offsets.1 (10)");
 
     Path perPartition = dir.resolve("mixed.yaml");
     Files.writeString(perPartition, "name: r\nsource: {topic: t, start: {timestamp: 2000}, end: {timestamps: {0: 3000, 1: 1500}}}\n"
         + "configs:\n  - {name: a, model: {type: logistic, features: {dense: 2}}, optimizer: {type: sgd, lr: 0.1}}\n");
-    Run m = cli("replay", perPartition.toString());
+    CliRun m = cli("replay", perPartition.toString());
     assertThat(m.exit()).isEqualTo(2);
     assertThat(m.err()).contains("source.end", "1500", "partition 1");
   }
@@ -114,7 +105,7 @@ class CliErrorsTest {
     new java.util.SplittableRandom(5).nextBytes(bytes);
     bytes[3] = 0; // a NUL in the first line whatever the random bytes are
     Files.write(bin, bytes);
-    Run r = cli("produce", "--bootstrap", "localhost:" + freePort(), "--topic", "t", "--from", bin.toString());
+    CliRun r = cli("produce", "--bootstrap", "localhost:" + freePort(), "--topic", "t", "--from", bin.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--from", "is not a text CSV file");
     assertThat(r.err().chars().filter(c -> c < 0x20 && c != '\n' && c != '\r')).isEmpty();
@@ -134,7 +125,7 @@ class CliErrorsTest {
     };
     for (String[] args : commands) {
       long t0 = System.nanoTime();
-      Run r = cli(args);
+      CliRun r = cli(args);
       double seconds = (System.nanoTime() - t0) / 1e9;
       assertThat(r.exit()).as(args[0] + ": " + r.err()).isEqualTo(1);
       assertThat(r.err()).as(args[0]).contains("error: no Kafka broker at " + address);
@@ -143,7 +134,7 @@ class CliErrorsTest {
       // minute-long client retries the check replaces.
       assertThat(seconds).as(args[0]).isLessThan(40);
     }
-    Run verbose = cli("consume", "--bootstrap", address, "--topic", "t", "--verbose");
+    CliRun verbose = cli("consume", "--bootstrap", address, "--topic", "t", "--verbose");
     assertThat(verbose.exit()).isEqualTo(1);
     assertThat(verbose.err()).contains("no Kafka broker at " + address, "at io.streamtrain.cli.BrokerCheck");
   }

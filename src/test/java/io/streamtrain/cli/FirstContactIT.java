@@ -1,5 +1,6 @@
 package io.streamtrain.cli;
 
+import io.streamtrain.testing.CliRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamtrain.avro.ModelSnapshot;
@@ -10,8 +11,6 @@ import io.streamtrain.testing.KafkaTestSupport;
 import io.streamtrain.testing.TrainingRuns;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A newcomer's first runs against a real in-JVM KRaft broker, through the picocli entry point: string labels,
@@ -59,16 +57,8 @@ class FirstContactIT {
     }
   }
 
-  record Run(int exit, String out, String err) {}
-
-  static Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = Main.newCommandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  static CliRun cli(String... args) {
+    return CliRun.run(args);
   }
 
   static List<Sample> samples(String topic) throws IOException {
@@ -84,34 +74,34 @@ class FirstContactIT {
   @Test
   void stringLabelsAreMappedOrIndexedAndYesNoIsBinary() throws IOException {
     Path spam = file("spam.csv", "f1,f2,class\n1,2,spam\n3,4,nonspam\n5,6,spam\n");
-    Run mapped = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-spam", "--from", spam.toString(),
+    CliRun mapped = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-spam", "--from", spam.toString(),
         "--label-map", "spam=1,nonspam=0", "--label-type", "binary", "--no-progress");
     assertThat(mapped.exit()).as(mapped.err()).isZero();
     assertThat(mapped.out()).contains("produced 3 samples", "0 malformed");
     assertThat(samples("fc-spam")).extracting(Sample::getLabel).containsExactly(true, false, true);
 
     Path yesNo = file("yesno.csv", "f1,label\n1,yes\n2,No\n3,y\n4,N\n");
-    Run yn = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-yesno", "--from", yesNo.toString(),
+    CliRun yn = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-yesno", "--from", yesNo.toString(),
         "--no-progress");
     assertThat(yn.exit()).as(yn.err()).isZero();
     assertThat(samples("fc-yesno")).extracting(Sample::getLabel).containsExactly(true, false, true, false);
 
     Path letters = file("letters.csv", "x,letter\n1,T\n2,I\n3,T\n4,D\n");
-    Run auto = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-letters", "--from", letters.toString(),
+    CliRun auto = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-letters", "--from", letters.toString(),
         "--label-map", "auto", "--no-progress");
     assertThat(auto.exit()).as(auto.err()).isZero();
     assertThat(auto.out()).contains("T=0,I=1,D=2");
     assertThat(samples("fc-letters")).extracting(Sample::getLabel).containsExactly(0, 1, 0, 2);
 
     Path weighted = file("weighted.csv", "f1,w,label\n1,0.25,yes\n2,4,no\n");
-    Run w = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-weights", "--from", weighted.toString(),
+    CliRun w = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-weights", "--from", weighted.toString(),
         "--weight-column", "w", "--no-progress");
     assertThat(w.exit()).as(w.err()).isZero();
     assertThat(samples("fc-weights")).extracting(Sample::getWeight).containsExactly(0.25, 4.0);
     assertThat(samples("fc-weights")).extracting(x -> x.getDense().size()).containsOnly(1);
 
     Path unlisted = file("unlisted.csv", "f1,class\n1,spam\n2,ham\n");
-    Run typo = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-unlisted", "--from", unlisted.toString(),
+    CliRun typo = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-unlisted", "--from", unlisted.toString(),
         "--label-map", "spam=1,nonspam=0", "--no-progress");
     assertThat(typo.exit()).isZero();
     assertThat(typo.err()).contains("malformed line 3", "\"ham\" is not in --label-map (allowed: spam, nonspam)");
@@ -127,7 +117,7 @@ class FirstContactIT {
     Path sorted = file("sorted.csv", csv.toString());
     List<List<Sample>> runs = new ArrayList<>();
     for (String topic : List.of("fc-shuffled-1", "fc-shuffled-2")) {
-      Run r = cli("produce", "--bootstrap", bootstrap, "--topic", topic, "--from", sorted.toString(),
+      CliRun r = cli("produce", "--bootstrap", bootstrap, "--topic", topic, "--from", sorted.toString(),
           "--label-map", "auto", "--shuffle", "7", "--shuffle-window", "50", "--partitions", "1", "--no-progress");
       assertThat(r.exit()).as(r.err()).isZero();
       assertThat(r.out()).contains("produced 200 samples", "a=0,b=1");
@@ -150,7 +140,7 @@ class FirstContactIT {
     List<java.time.Instant> times = runs.get(0).stream().map(Sample::getEventTime).toList();
     assertThat(times).isSorted().doesNotHaveDuplicates();
 
-    Run generator = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-shuffled-1", "--generator", "sea",
+    CliRun generator = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-shuffled-1", "--generator", "sea",
         "--count", "5", "--shuffle", "1");
     assertThat(generator.exit()).isEqualTo(2);
     assertThat(generator.err()).contains("--shuffle", "applies to --from files only");
@@ -159,14 +149,14 @@ class FirstContactIT {
   @Test
   void produceExitsNonZeroWhenEveryRowIsMalformedOrStrictMeetsOne() throws IOException {
     Path words = file("words.csv", "f1,f2,class\n1,2,spam\n3,4,nonspam\n");
-    Run all = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-words", "--from", words.toString(),
+    CliRun all = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-words", "--from", words.toString(),
         "--no-progress");
     assertThat(all.exit()).isEqualTo(1);
     assertThat(all.err()).contains("error: all 2 rows", "were malformed, nothing was sent", "--label-map");
     assertThat(all.out()).contains("produced 0 samples");
 
     Path oneBad = file("onebad.csv", "a,y\n1,1\n2,0\nx,1\n4,1\n");
-    Run strict = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-strict", "--from", oneBad.toString(),
+    CliRun strict = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-strict", "--from", oneBad.toString(),
         "--strict", "--no-progress");
     assertThat(strict.exit()).isEqualTo(1);
     assertThat(strict.err()).contains("error: --strict: malformed line 4", "2 samples were sent before it");
@@ -186,7 +176,7 @@ class FirstContactIT {
     byte[] bytes = Files.readAllBytes(full);
     Path cut = dir.resolve("cut.csv.gz");
     Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    Run r = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-cut", "--from", cut.toString(), "--no-progress");
+    CliRun r = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-cut", "--from", cut.toString(), "--no-progress");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("error: " + cut, "could not be read to its end", "samples were sent before it");
     assertThat(r.err().lines().filter(l -> !l.isBlank()).count()).isEqualTo(1);
@@ -199,7 +189,7 @@ class FirstContactIT {
   void replayOnAMissingTopicOrPartitionIsOneLineNamingIt() throws IOException {
     String configs = "configs:\n  - {name: a, model: {type: logistic, features: {dense: 2}}, "
         + "optimizer: {type: sgd, lr: 0.1}}\n";
-    Run missing = cli("replay", file("missing.yaml", "name: r\nsource: {topic: fc-nothing-here}\n" + configs)
+    CliRun missing = cli("replay", file("missing.yaml", "name: r\nsource: {topic: fc-nothing-here}\n" + configs)
         .toString(), "--bootstrap", bootstrap);
     assertThat(missing.exit()).isEqualTo(1);
     assertThat(missing.err()).contains("error: topic fc-nothing-here does not exist on " + bootstrap);
@@ -208,7 +198,7 @@ class FirstContactIT {
     Path csv = file("two.csv", "a,b,y\n1,2,1\n");
     assertThat(cli("produce", "--bootstrap", bootstrap, "--topic", "fc-replay", "--from", csv.toString(),
         "--no-progress").exit()).isZero();
-    Run partition = cli("replay", file("partition.yaml", "name: r\nsource: {topic: fc-replay, start: {offsets: {5: 0}}}\n"
+    CliRun partition = cli("replay", file("partition.yaml", "name: r\nsource: {topic: fc-replay, start: {offsets: {5: 0}}}\n"
         + configs).toString(), "--bootstrap", bootstrap);
     assertThat(partition.exit()).isEqualTo(2);
     assertThat(partition.err()).contains("source.start.offsets.5", "topic fc-replay has no partition 5",
@@ -240,7 +230,7 @@ class FirstContactIT {
       csv.append(i).append(",1,2,").append(i % 2).append('\n');
     }
     Path f = file("narrow.csv", csv.toString());
-    Run p = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-rej-samples", "--from", f.toString(),
+    CliRun p = cli("produce", "--bootstrap", bootstrap, "--topic", "fc-rej-samples", "--from", f.toString(),
         "--model-id", "narrow", "--no-progress");
     assertThat(p.exit()).as(p.err()).isZero();
     // A record that is no Sample at all belongs to no model: listed in the summary, not counted as a model.
@@ -251,7 +241,7 @@ class FirstContactIT {
       throw new AssertionError(e);
     }
     Path spec = file("rej.yaml", jobYaml("fc-rej", "fc-rej-"));
-    Run r = cli("train", spec.toString(), "--bootstrap", bootstrap, "--bounded");
+    CliRun r = cli("train", spec.toString(), "--bootstrap", bootstrap, "--bounded");
     assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(1);
     assertThat(r.out()).doesNotContain("finished");
     assertThat(r.out()).contains("narrow", "DENSE_LENGTH_MISMATCH=50", RunSummary.NO_MODEL, "UNDECODABLE=1");
@@ -291,7 +281,7 @@ class FirstContactIT {
   static Outcome trainBounded(Path spec, String prefix) throws Exception {
     Map<TopicPartition, Long> models = ends(prefix + "models");
     Map<TopicPartition, Long> metrics = ends(prefix + "metrics");
-    Run r = cli("train", spec.toString(), "--bootstrap", bootstrap, "--bounded");
+    CliRun r = cli("train", spec.toString(), "--bootstrap", bootstrap, "--bounded");
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
     List<ModelSnapshot> snaps = KafkaTestSupport.decodeAll(after(prefix + "models", models), ModelSnapshot.class);
     Map<String, long[]> params = new TreeMap<>();
@@ -320,7 +310,7 @@ class FirstContactIT {
     }
     int n = 3000;
     for (int k = 0; k < 2; k++) {
-      Run p = cli("produce", "--bootstrap", bootstrap, "--topic", prefix + "samples", "--generator", "hyperplane",
+      CliRun p = cli("produce", "--bootstrap", bootstrap, "--topic", prefix + "samples", "--generator", "hyperplane",
           "--param", "dims=4", "--count", Integer.toString(n), "--seed", Integer.toString(11 + k),
           "--model-id", ids.get(k), "--no-progress");
       assertThat(p.exit()).as(p.err()).isZero();

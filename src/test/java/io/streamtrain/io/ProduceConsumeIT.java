@@ -1,5 +1,6 @@
 package io.streamtrain.io;
 
+import io.streamtrain.testing.CliRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,15 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.avro.ModelSpec;
 import io.streamtrain.avro.TrainingMetrics;
-import io.streamtrain.cli.Main;
 import io.streamtrain.io.gen.Generators;
 import io.streamtrain.io.gen.SampleGenerator;
 import io.streamtrain.local.KafkaBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,20 +60,12 @@ class ProduceConsumeIT {
     }
   }
 
-  record Run(int exit, String out, String err) {}
-
-  static Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.newCommandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  static CliRun cli(String... args) {
+    return CliRun.run(args);
   }
 
   static List<JsonNode> consume(String topic, int max) throws IOException {
-    Run r = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", topic, "--max", Integer.toString(max), "--timeout", "30");
+    CliRun r = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", topic, "--max", Integer.toString(max), "--timeout", "30");
     assertThat(r.exit()).as(r.err()).isZero();
     List<JsonNode> out = new ArrayList<>();
     for (String line : r.out().split("\n")) {
@@ -86,7 +76,7 @@ class ProduceConsumeIT {
     return out;
   }
 
-  static void assertSummary(Run r, long produced, long malformed) {
+  static void assertSummary(CliRun r, long produced, long malformed) {
     assertThat(r.exit()).as(r.err()).isZero();
     String[] lines = r.out().trim().split("\n");
     assertThat(lines[lines.length - 1]).matches("produced " + produced + " samples \\(\\d+ samples/s\\), " + malformed + " malformed");
@@ -106,7 +96,7 @@ class ProduceConsumeIT {
     }
     Path f = dir.resolve("keyed.csv");
     Files.writeString(f, csv);
-    Run r =
+    CliRun r =
         cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "csv-keyed", "--from", f.toString(),
             "--label", "label", "--categorical", "color", "--key-column", "user", "--partitions", "3",
             "--model-id", "m1", "--no-progress");
@@ -156,7 +146,7 @@ class ProduceConsumeIT {
     try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(f))) {
       o.write(csv.toString().getBytes(StandardCharsets.UTF_8));
     }
-    Run r = cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "csv-gz", "--from", f.toString(), "--no-progress");
+    CliRun r = cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "csv-gz", "--from", f.toString(), "--no-progress");
     assertSummary(r, 1000, 2);
     assertThat(r.err())
         .contains("malformed line 12: column \"b\": \"oops\" is not a finite number")
@@ -200,7 +190,7 @@ class ProduceConsumeIT {
     try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(f))) {
       o.write(svm.toString().getBytes(StandardCharsets.UTF_8));
     }
-    Run r =
+    CliRun r =
         cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "svm", "--from", f.toString(),
             "--format", "libsvm", "--label-type", "class", "--no-progress");
     assertSummary(r, 800, 1);
@@ -221,7 +211,7 @@ class ProduceConsumeIT {
 
   @Test
   void generatorStreamsArriveExactlyAsGenerated() throws IOException {
-    Run r =
+    CliRun r =
         cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "gen-sea", "--generator", "sea",
             "--count", "500", "--seed", "9", "--param", "period=100", "--model-id", "sea", "--no-progress");
     assertSummary(r, 500, 0);
@@ -253,14 +243,14 @@ class ProduceConsumeIT {
       producer.send(new ProducerRecord<>("mixed", 0, null, null, new byte[] {(byte) 0xff, 1, 2})); // garbage
       producer.flush();
     }
-    Run r = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "mixed", "--max", "2", "--timeout", "30");
+    CliRun r = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "mixed", "--max", "2", "--timeout", "30");
     assertThat(r.exit()).isZero();
     String[] lines = r.out().trim().split("\n");
     assertThat(lines).hasSize(2);
     assertThat(JSON.readTree(lines[0]).get("step").asLong()).isEqualTo(3);
     assertThat(JSON.readTree(lines[0]).get("loss_batch").asText()).isEqualTo("NaN");
     assertThat(JSON.readTree(lines[1]).get("parameters").toString()).isEqualTo("[0.5,-1.0]");
-    Run all = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "mixed", "--timeout", "3");
+    CliRun all = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "mixed", "--timeout", "3");
     assertThat(all.out().trim().split("\n")).hasSize(2);
     assertThat(all.err()).contains("skipped mixed/0@2: not a record of any streamtrain schema");
   }
@@ -325,7 +315,7 @@ class ProduceConsumeIT {
     assertThat(got.get(2).get("parameters").toString()).isEqualTo("[1.5,-2.0,0.25]");
     assertThat(got.get(2).get("parts").asInt()).isEqualTo(1);
     assertThat(got.get(2).get("parameter_count").asLong()).isEqualTo(-1);
-    Run full = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "snaps", "--max", "1",
+    CliRun full = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "snaps", "--max", "1",
         "--timeout", "30", "--full-parameters");
     assertThat(full.exit()).as(full.err()).isZero();
     // In full: the part's bytes as base64 (AvroJson's form for bytes), 4/3 of 512 KiB.
@@ -334,18 +324,18 @@ class ProduceConsumeIT {
 
   @Test
   void commandLineErrorsNameTheOptionAndExitWithTwo() throws IOException {
-    Run missing = cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "x", "--from", dir.resolve("nope.csv").toString());
+    CliRun missing = cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "x", "--from", dir.resolve("nope.csv").toString());
     assertThat(missing.exit()).isEqualTo(2);
     assertThat(missing.err()).contains("error: --from:").contains("no such file");
     Path f = dir.resolve("small.csv");
     Files.writeString(f, "a,y\n1,0\n");
-    Run badLabel = cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "x", "--from", f.toString(), "--label", "target");
+    CliRun badLabel = cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "x", "--from", f.toString(), "--label", "target");
     assertThat(badLabel.exit()).isEqualTo(2);
     assertThat(badLabel.err()).contains("error: --label: \"target\" is not allowed; allowed: a column of the CSV header [a, y]");
-    Run badGen = cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "x", "--generator", "sea", "--count", "-3");
+    CliRun badGen = cli("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "x", "--generator", "sea", "--count", "-3");
     assertThat(badGen.exit()).isEqualTo(2);
     assertThat(badGen.err()).contains("error: --count: \"-3\" is not allowed");
-    Run noTopic = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "does-not-exist", "--timeout", "1");
+    CliRun noTopic = cli("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "does-not-exist", "--timeout", "1");
     assertThat(noTopic.exit()).isEqualTo(1);
     assertThat(noTopic.err()).contains("topic does-not-exist does not exist");
   }
