@@ -9,7 +9,8 @@
 # Usage: scripts/bench/train-e2e.sh CSV SPEC RUNS JAR [JAR...]
 #   e.g. scripts/bench/train-e2e.sh /work/bench/data/dense50.csv scripts/bench/dense50-logistic.yaml 3 \
 #          /tmp/base.jar target/streamtrain.jar
-# Extra JVM options for the train command via TRAIN_JAVA_OPTS (e.g. -XX:StartFlightRecording=...).
+# Extra JVM options for the train command via TRAIN_JAVA_OPTS (e.g. -XX:StartFlightRecording=...); extra produce
+# options via PRODUCE_OPTS (e.g. PRODUCE_OPTS="--categorical a,b,c" for the hashed sparse20 workload).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CSV="$1"; SPEC="$2"; RUNS="$3"; shift 3
@@ -42,10 +43,10 @@ BOOT="$(grep -o 'localhost:[0-9]*' "$WORK/broker.out" | head -1)"
 echo "broker $BOOT"
 N="$(($(wc -l <"$CSV") - 1))"
 cli "${JARS[0]%%,*}" "" produce --bootstrap "$BOOT" --topic bench-samples --partitions 2 --from "$CSV" --label y \
-  --no-progress | tail -1
+  ${PRODUCE_OPTS:-} --no-progress | tail -1
 head -2 "$CSV" >"$WORK/one.csv"
 cli "${JARS[0]%%,*}" "" produce --bootstrap "$BOOT" --topic bench-one --partitions 2 --from "$WORK/one.csv" --label y \
-  --no-progress | tail -1
+  ${PRODUCE_OPTS:-} --no-progress | tail -1
 spec_for() { # SAMPLES_TOPIC TAG: the spec with this run's topics
   sed -e "/^topics:/s/samples: [a-z0-9-]*/samples: $1/" -e "/^topics:/s/metrics: [a-z0-9-]*/metrics: m-$2/" \
       -e "/^topics:/s/models: [a-z0-9-]*/models: s-$2/" -e "/^topics:/s/rejected: [a-z0-9-]*/rejected: r-$2/" \

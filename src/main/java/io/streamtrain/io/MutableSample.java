@@ -42,6 +42,17 @@ public final class MutableSample {
   public double[] numericValues = new double[4];
   public int numericSize;
 
+  /**
+   * Named fields hashed while decoding ({@link SampleCodec#decode(byte[], int, int, MutableSample,
+   * java.util.function.Function)}): slot in [0, 2^hashedBits) and signed value, categorical fields first, then
+   * numeric ones, as {@link io.streamtrain.core.data.Example#hashNamedFields} orders them. Decoder output only:
+   * never encoded (a Sample on the wire carries names).
+   */
+  public int[] hashedSlots = new int[16];
+  public double[] hashedValues = new double[16];
+  public int hashedSize;
+  public int hashedBits;
+
   public LabelKind labelKind = LabelKind.NONE;
   /** REAL: the value; BINARY: 1 for true, 0 for false; CLASS: the class index. */
   public double label;
@@ -56,6 +67,8 @@ public final class MutableSample {
     sparseSize = 0;
     categoricalSize = 0;
     numericSize = 0;
+    hashedSize = 0;
+    hashedBits = 0;
     labelKind = LabelKind.NONE;
     label = 0;
     hasWeight = false;
@@ -94,6 +107,16 @@ public final class MutableSample {
     }
     numericNames[numericSize] = name;
     numericValues[numericSize++] = value;
+  }
+
+  /** Appends a hashed named field (see {@link #hashedSlots}). */
+  public void addHashed(int slot, double value) {
+    if (hashedSize == hashedSlots.length) {
+      hashedSlots = Arrays.copyOf(hashedSlots, hashedSlots.length * 2);
+      hashedValues = Arrays.copyOf(hashedValues, hashedValues.length * 2);
+    }
+    hashedSlots[hashedSize] = slot;
+    hashedValues[hashedSize++] = value;
   }
 
   public void setRealLabel(double v) {

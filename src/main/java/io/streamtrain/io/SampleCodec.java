@@ -1,11 +1,14 @@
 package io.streamtrain.io;
 
+import io.streamtrain.core.feature.FeatureSpace;
+import io.streamtrain.core.feature.MurmurHash3;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.Function;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 
@@ -120,12 +123,33 @@ public final class SampleCodec {
    * EOFException for truncated input and IllegalArgumentException for invalid content or trailing bytes.
    */
   public MutableSample decode(byte[] bytes, int offset, int length, MutableSample into) throws IOException {
+    return decode(bytes, offset, length, into, null);
+  }
+
+  /**
+   * Like {@link #decode(byte[], int, int, MutableSample)}, and when {@code hashSpaces} (may be null) gives the
+   * model id a feature space with a hashed part, the named fields go straight from their UTF-8 bytes to hashed
+   * slots and signed values ({@link MutableSample#hashedSlots}; the same slots and signs as
+   * {@link io.streamtrain.core.data.Example#hashNamedFields}, in the same order) without a String per field. A
+   * field whose bytes are not all ASCII takes the String path (invalid UTF-8 decodes to U+FFFD, so only the
+   * decoded string hashes as before). {@code hashSpaces} is asked once per record, with the model id String
+   * (the same instance while the id repeats).
+   */
+  public MutableSample decode(byte[] bytes, int offset, int length, MutableSample into,
+      Function<String, FeatureSpace> hashSpaces) throws IOException {
     buf = bytes;
     pos = offset;
     limit = offset + length;
     try {
       into.clear();
       into.modelId = modelId();
+      FeatureSpace space = hashSpaces == null ? null : hashSpaces.apply(into.modelId);
+      if (space != null && space.hashBits() == 0) {
+        space = null;
+      }
+      if (space != null) {
+        into.hashedBits = space.hashBits();
+      }
       into.eventTime = readLong();
       int keyBranch = readInt();
       if (keyBranch == 1) {
@@ -157,15 +181,19 @@ public final class SampleCodec {
       if (v != idx) {
         throw new IllegalArgumentException("sparse_indices has " + idx + " entries but sparse_values has " + v);
       }
-      for (long n = blockCount(); n != 0; n = blockCount()) {
-        for (long i = 0; i < n; i++) {
-          into.addCategorical(readString(), readString());
+      if (space == null) {
+        for (long n = blockCount(); n != 0; n = blockCount()) {
+          for (long i = 0; i < n; i++) {
+            into.addCategorical(readString(), readString());
+          }
         }
-      }
-      for (long n = blockCount(); n != 0; n = blockCount()) {
-        for (long i = 0; i < n; i++) {
-          into.addNumeric(readString(), readDouble());
+        for (long n = blockCount(); n != 0; n = blockCount()) {
+          for (long i = 0; i < n; i++) {
+            into.addNumeric(readString(), readDouble());
+          }
         }
+      } else {
+        hashNamedFields(into, space);
       }
       int lb = readInt();
       switch (lb) {
@@ -282,6 +310,54 @@ public final class SampleCodec {
     String s = new String(buf, pos, n, StandardCharsets.UTF_8);
     pos += n;
     return s;
+  }
+
+  private MurmurHash3.Utf8Hasher hasher;
+
+  /** The categorical and numeric arrays of the record, hashed into {@code into}'s hashed fields. */
+  private void hashNamedFields(MutableSample into, FeatureSpace space) throws IOException {
+    if (hasher == null) {
+      hasher = new MurmurHash3.Utf8Hasher();
+    }
+    for (long n = blockCount(); n != 0; n = blockCount()) {
+      for (long i = 0; i < n; i++) {
+        int nameLen = stringLength();
+        int nameOff = pos;
+        pos += nameLen;
+        int valueLen = stringLength();
+        int valueOff = pos;
+        pos += valueLen;
+        long h = ascii(nameOff, nameLen) && ascii(valueOff, valueLen)
+            ? hasher.hash(buf, nameOff, nameLen, buf, valueOff, valueLen, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED)
+            : hasher.hash(utf8(nameOff, nameLen), utf8(valueOff, valueLen), FeatureSpace.INDEX_SEED,
+                FeatureSpace.SIGN_SEED);
+        into.addHashed(space.slot(h), FeatureSpace.sign(h));
+      }
+    }
+    for (long n = blockCount(); n != 0; n = blockCount()) {
+      for (long i = 0; i < n; i++) {
+        int nameLen = stringLength();
+        int nameOff = pos;
+        pos += nameLen;
+        double v = readDouble();
+        long h = ascii(nameOff, nameLen)
+            ? hasher.hash(buf, nameOff, nameLen, null, 0, -1, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED)
+            : hasher.hash(utf8(nameOff, nameLen), null, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+        into.addHashed(space.slot(h), FeatureSpace.sign(h) * v);
+      }
+    }
+  }
+
+  private boolean ascii(int off, int len) {
+    int or = 0;
+    for (int i = off, end = off + len; i < end; i++) {
+      or |= buf[i];
+    }
+    return or >= 0;
+  }
+
+  private String utf8(int off, int len) {
+    return new String(buf, off, len, StandardCharsets.UTF_8);
   }
 
   /** The model id repeats from record to record: reuse the previous String when its bytes match. */

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamtrain.avro.Sample;
+import io.streamtrain.core.data.Example;
+import io.streamtrain.core.feature.FeatureSpace;
+import io.streamtrain.core.feature.MurmurHash3;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
@@ -81,6 +84,60 @@ class SampleCodecTest {
           new SpecificDatumReader<>(Sample.class).read(null, DecoderFactory.get().binaryDecoder(codec.encode(s), null));
       assertThat(viaAvro.toString()).isEqualTo(avro.toString());
     }
+  }
+
+  @Test
+  void hashingWhileDecodingGivesTheSlotsAndSignsOfHashingTheDecodedNames() throws IOException {
+    SplittableRandom r = new SplittableRandom(12);
+    SampleCodec codec = new SampleCodec();
+    FeatureSpace space = FeatureSpace.of(0, 0, 12);
+    MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
+    MutableSample plain = new MutableSample();
+    MutableSample hashed = new MutableSample();
+    Example expected = new Example();
+    int nonAscii = 0;
+    for (int i = 0; i < 2000; i++) {
+      MutableSample s = random(r);
+      byte[] bytes = codec.encode(s);
+      if (i % 10 == 0) {
+        // Invalid UTF-8 in a value: "ü" is C3 BC; C3 followed by '(' decodes to U+FFFD '(' as a String.
+        for (int j = 0; j + 1 < bytes.length; j++) {
+          if ((bytes[j] & 0xff) == 0xc3 && (bytes[j + 1] & 0xff) == 0xbc) {
+            bytes[j + 1] = '(';
+            nonAscii++;
+            break;
+          }
+        }
+      }
+      codec.decode(bytes, 0, bytes.length, plain, null);
+      codec.decode(bytes, 0, bytes.length, hashed, id -> space);
+      expected.clear();
+      for (int k = 0; k < plain.categoricalSize; k++) {
+        expected.addCategorical(plain.categoricalNames[k], plain.categoricalValues[k]);
+      }
+      for (int k = 0; k < plain.numericSize; k++) {
+        expected.addNumeric(plain.numericNames[k], plain.numericValues[k]);
+      }
+      expected.hashNamedFields(space, hasher);
+      assertThat(hashed.categoricalSize + hashed.numericSize).isZero();
+      assertThat(hashed.hashedSize).as("sample %d", i).isEqualTo(expected.hashedLength());
+      for (int k = 0; k < hashed.hashedSize; k++) {
+        assertThat(hashed.hashedSlots[k]).isEqualTo(expected.hashedSlot(k));
+        assertThat(hashed.hashedValues[k]).isEqualTo(expected.hashedValue(k));
+      }
+      if (hashed.hashedSize > 0) {
+        assertThat(hashed.hashedBits).isEqualTo(12);
+      }
+      // Everything else decodes as without hashing.
+      assertThat(Arrays.copyOf(hashed.dense, hashed.denseSize)).isEqualTo(Arrays.copyOf(plain.dense, plain.denseSize));
+      assertThat(hashed.labelValue()).isEqualTo(plain.labelValue());
+      assertThat(hashed.weight).isEqualTo(plain.weight);
+      // A model without a hashed part (or unknown: null) keeps the names.
+      codec.decode(bytes, 0, bytes.length, hashed, id -> FeatureSpace.of(3, 0, 0));
+      assertThat(hashed.categoricalSize).isEqualTo(plain.categoricalSize);
+      assertThat(hashed.hashedSize).isZero();
+    }
+    assertThat(nonAscii).isPositive();
   }
 
   @Test

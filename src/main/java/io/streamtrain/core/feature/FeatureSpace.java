@@ -237,6 +237,15 @@ public final class FeatureSpace {
       }
       tooLarge |= Math.abs(v) > MAX_ABS_VALUE;
     }
+    // Named fields hashed where they were decoded: their values are the numeric values, signed.
+    int nh = e.hashedLength();
+    for (int i = 0; i < nh; i++) {
+      double v = e.hashedValue(i);
+      if (!Double.isFinite(v)) {
+        return RejectReason.NON_FINITE_FEATURE;
+      }
+      tooLarge |= Math.abs(v) > MAX_ABS_VALUE;
+    }
     return tooLarge ? RejectReason.VALUE_TOO_LARGE : RejectReason.OK;
   }
 

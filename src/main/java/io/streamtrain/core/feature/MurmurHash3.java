@@ -50,74 +50,131 @@ public final class MurmurHash3 {
     return new Utf8Hasher().hash(name, value, seedA, seedB);
   }
 
+  private static final java.lang.invoke.VarHandle LE_INT =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
   /**
-   * A reusable streaming hasher for the UTF-8 bytes of {@code name} or {@code name + "=" + value}, two seeds in
-   * one pass; keep one per thread (e.g. in a {@link io.streamtrain.core.data.Batch}) so hashing allocates
-   * nothing. Unpaired surrogates are encoded as '?' like {@link String#getBytes(java.nio.charset.Charset)}.
+   * The reference x86_32 hash of {@code len} bytes of {@code data} from {@code off} with two seeds in one pass
+   * (one block read and mix per 4 bytes for both): returns {@code (hash(seedA) << 32) | (hash(seedB) & 0xffffffffL)},
+   * each half equal to {@link #hash32} with that seed.
+   */
+  public static long hash32x2(byte[] data, int off, int len, int seedA, int seedB) {
+    int a = seedA;
+    int b = seedB;
+    int end = off + (len & ~3);
+    for (int p = off; p < end; p += 4) {
+      int k = mixK((int) LE_INT.get(data, p));
+      a = mixH(a, k);
+      b = mixH(b, k);
+    }
+    int k1 = 0;
+    switch (len & 3) {
+      case 3:
+        k1 ^= (data[end + 2] & 0xff) << 16;
+        // fall through
+      case 2:
+        k1 ^= (data[end + 1] & 0xff) << 8;
+        // fall through
+      case 1:
+        k1 ^= data[end] & 0xff;
+        k1 = mixK(k1);
+        a ^= k1;
+        b ^= k1;
+        break;
+      default:
+        break;
+    }
+    return ((long) fmix(a ^ len) << 32) | (fmix(b ^ len) & 0xffffffffL);
+  }
+
+  /**
+   * A reusable hasher for the UTF-8 bytes of {@code name} or {@code name + "=" + value}, two seeds in one pass;
+   * keep one per thread (e.g. in a {@link io.streamtrain.core.data.Batch}) so hashing allocates nothing once its
+   * byte buffer has grown to the longest key. Unpaired surrogates are encoded as '?' like
+   * {@link String#getBytes(java.nio.charset.Charset)}.
    */
   public static final class Utf8Hasher {
-    private int hA;
-    private int hB;
-    private int block;
+    private byte[] bytes = new byte[64];
     private int count;
 
     /** Returns {@code (hashA << 32) | (hashB & 0xffffffffL)}. */
     public long hash(String name, String value, int seedA, int seedB) {
-      hA = seedA;
-      hB = seedB;
-      block = 0;
       count = 0;
       feed(name);
       if (value != null) {
-        add('=');
+        put('=');
         feed(value);
       }
-      int a = hA;
-      int b = hB;
-      if ((count & 3) != 0) {
-        int k = mixK(block);
-        a ^= k;
-        b ^= k;
+      return hash32x2(bytes, 0, count, seedA, seedB);
+    }
+
+    /**
+     * The same hash over bytes already UTF-8 encoded: {@code name} bytes, and when {@code valueLen >= 0} an '='
+     * and the {@code value} bytes. Equal to {@link #hash(String, String, int, int)} of the decoded strings when
+     * the bytes are valid UTF-8 (callers with arbitrary bytes check that first: invalid sequences decode to
+     * U+FFFD, which hashes differently).
+     */
+    public long hash(byte[] name, int nameOff, int nameLen, byte[] value, int valueOff, int valueLen, int seedA,
+        int seedB) {
+      if (valueLen < 0) {
+        return hash32x2(name, nameOff, nameLen, seedA, seedB);
       }
-      a = fmix(a ^ count);
-      b = fmix(b ^ count);
-      return ((long) a << 32) | (b & 0xffffffffL);
+      int n = nameLen + 1 + valueLen;
+      if (bytes.length < n) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(n, 2 * bytes.length));
+      }
+      System.arraycopy(name, nameOff, bytes, 0, nameLen);
+      bytes[nameLen] = '=';
+      System.arraycopy(value, valueOff, bytes, nameLen + 1, valueLen);
+      return hash32x2(bytes, 0, n, seedA, seedB);
     }
 
     private void feed(String s) {
       int n = s.length();
-      for (int i = 0; i < n; i++) {
+      if (bytes.length < count + 3 * n) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(count + 3 * n, 2 * bytes.length));
+      }
+      byte[] out = bytes;
+      int c0 = count;
+      int i = 0;
+      // ASCII runs (the usual feature names and values) one byte per char without further tests.
+      while (i < n) {
+        char c = s.charAt(i);
+        if (c >= 0x80) {
+          break;
+        }
+        out[c0 + i] = (byte) c;
+        i++;
+      }
+      count = c0 + i;
+      for (; i < n; i++) {
         char c = s.charAt(i);
         if (c < 0x80) {
-          add(c);
+          put(c);
         } else if (c < 0x800) {
-          add(0xc0 | (c >> 6));
-          add(0x80 | (c & 0x3f));
+          put(0xc0 | (c >> 6));
+          put(0x80 | (c & 0x3f));
         } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
           int cp = Character.toCodePoint(c, s.charAt(++i));
-          add(0xf0 | (cp >> 18));
-          add(0x80 | ((cp >> 12) & 0x3f));
-          add(0x80 | ((cp >> 6) & 0x3f));
-          add(0x80 | (cp & 0x3f));
+          put(0xf0 | (cp >> 18));
+          put(0x80 | ((cp >> 12) & 0x3f));
+          put(0x80 | ((cp >> 6) & 0x3f));
+          put(0x80 | (cp & 0x3f));
         } else if (Character.isSurrogate(c)) {
-          add('?');
+          put('?');
         } else {
-          add(0xe0 | (c >> 12));
-          add(0x80 | ((c >> 6) & 0x3f));
-          add(0x80 | (c & 0x3f));
+          put(0xe0 | (c >> 12));
+          put(0x80 | ((c >> 6) & 0x3f));
+          put(0x80 | (c & 0x3f));
         }
       }
     }
 
-    private void add(int b) {
-      block |= (b & 0xff) << ((count & 3) << 3);
-      count++;
-      if ((count & 3) == 0) {
-        int k = mixK(block);
-        hA = mixH(hA, k);
-        hB = mixH(hB, k);
-        block = 0;
+    private void put(int b) {
+      if (count == bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, 2 * bytes.length);
       }
+      bytes[count++] = (byte) b;
     }
   }
 

@@ -67,7 +67,7 @@ public final class KafkaTrainingIo {
         .setProperties(props)
         .setTopics(spec.topics().samples())
         .setGroupId("streamtrain-" + spec.name())
-        .setDeserializer(new SampleDeserializer());
+        .setDeserializer(new SampleDeserializer(spec.raw()));
     b.setProperty("commit.offsets.on.checkpoint", "true");
     switch (spec.startFrom()) {
       case "latest" -> b.setStartingOffsets(OffsetsInitializer.latest());

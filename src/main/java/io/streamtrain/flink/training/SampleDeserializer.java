@@ -1,10 +1,15 @@
 package io.streamtrain.flink.training;
 
 import io.streamtrain.core.data.Example;
+import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.RejectReason;
 import io.streamtrain.io.MutableSample;
 import io.streamtrain.io.SampleCodec;
+import io.streamtrain.job.JobSpec;
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -25,15 +30,66 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
   /** Job-level reason for a sample without a label (the core only sees labelled examples). */
   public static final String MISSING_LABEL = "MISSING_LABEL";
 
+  /** The job spec (its raw map) whose feature spaces hash named fields while decoding; null: no hashing. */
+  private final Map<String, Object> specMap;
   private transient SampleCodec codec;
   private transient MutableSample scratch;
   private transient SampleRecord reuse;
+  private transient Function<String, FeatureSpace> hashSpaces;
+
+  /** Decodes named fields as strings (the validation or the batch hashes them later). */
+  public SampleDeserializer() {
+    this(null);
+  }
+
+  /**
+   * Hashes the named fields of samples whose model id the spec accepts with a hashed feature space as they are
+   * decoded, straight from their UTF-8 bytes: no String per field, and the strings never cross the keyBy. The
+   * record keeps a reference to its bytes ({@link SampleRecord#source}) so a sample rejected later can be
+   * decoded again with its names for the rejected topic.
+   */
+  public SampleDeserializer(Map<String, Object> specMap) {
+    this.specMap = specMap;
+  }
 
   @Override
   public void open(DeserializationSchema.InitializationContext context) {
     codec = new SampleCodec();
     scratch = new MutableSample();
     reuse = new SampleRecord();
+    if (specMap != null) {
+      JobSpec spec = JobSpec.fromMap(specMap);
+      hashSpaces = new SpaceLookup(spec);
+    }
+  }
+
+  /** The feature space of a model id's configuration (null for ids the spec does not accept), cached per id. */
+  private static final class SpaceLookup implements Function<String, FeatureSpace> {
+    private final JobSpec spec;
+    private final Map<String, FeatureSpace> cache = new HashMap<>();
+    private String lastId;
+    private FeatureSpace lastSpace;
+
+    SpaceLookup(JobSpec spec) {
+      this.spec = spec;
+    }
+
+    @Override
+    public FeatureSpace apply(String id) {
+      if (id != lastId) { // the codec hands over the same String instance while the id repeats
+        FeatureSpace s = cache.get(id);
+        if (s == null && !cache.containsKey(id)) {
+          int cfg = spec.configIndex(id);
+          s = cfg < 0 ? null : spec.configs().get(cfg).model().features();
+          if (cache.size() < 100_000) {
+            cache.put(id, s);
+          }
+        }
+        lastId = id;
+        lastSpace = s;
+      }
+      return lastSpace;
+    }
   }
 
   @Override
@@ -46,6 +102,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     r.reason = null;
     r.message = null;
     r.raw = null;
+    r.source = null;
     r.topic = record.topic();
     r.partition = record.partition();
     r.offset = record.offset();
@@ -55,8 +112,11 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
       reject(r, RejectReason.UNDECODABLE.name(), "record has no value (tombstone)", new byte[0]);
     } else {
       try {
-        codec.decode(value, scratch);
+        codec.decode(value, 0, value.length, scratch, hashSpaces);
         toExample(scratch, r.example);
+        if (scratch.hashedSize > 0) {
+          r.source = value;
+        }
         if (scratch.labelKind == MutableSample.LabelKind.NONE) {
           r.reason = MISSING_LABEL;
           r.message = "the sample has no label (null)";
@@ -78,6 +138,18 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     r.raw = raw;
   }
 
+  /**
+   * The sample of {@code r} decoded again from its bytes with its named fields as strings, for the rejected
+   * topic (its fields were hashed while decoding); no-op for a record without {@link SampleRecord#source}.
+   */
+  public static void restoreNames(SampleRecord r, SampleCodec codec, MutableSample scratch) throws IOException {
+    if (r.source != null) {
+      codec.decode(r.source, 0, r.source.length, scratch, null);
+      toExample(scratch, r.example);
+      r.source = null;
+    }
+  }
+
   /** Copies the wire form into the core's example (label kinds all become the double label the core uses). */
   public static void toExample(MutableSample s, Example e) {
     e.clear();
@@ -92,6 +164,9 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     }
     for (int i = 0; i < s.numericSize; i++) {
       e.addNumeric(s.numericNames[i], s.numericValues[i]);
+    }
+    for (int i = 0; i < s.hashedSize; i++) {
+      e.addHashed(s.hashedSlots[i], s.hashedValues[i], s.hashedBits);
     }
     e.setLabel(s.label);
     e.setWeight(s.hasWeight ? s.weight : 1.0);

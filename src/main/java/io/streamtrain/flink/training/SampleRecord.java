@@ -40,6 +40,11 @@ public final class SampleRecord {
   public String message;
   /** The record's bytes, kept only for records that did not decode. */
   public byte[] raw;
+  /**
+   * The Kafka record's bytes when its named fields were hashed while decoding: only between the source and the
+   * chained validation (never serialized), so a sample rejected there can be decoded again with its names.
+   */
+  public byte[] source;
   /** For a lag marker: the index of the validate subtask (source reader) that measured it; -1 for a sample. */
   public int lagSource = -1;
   /** For a lag marker: records that reader is behind the end of the samples topic. */

@@ -3,6 +3,8 @@ package io.streamtrain.flink.training;
 import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.RejectReason;
+import io.streamtrain.io.MutableSample;
+import io.streamtrain.io.SampleCodec;
 import io.streamtrain.job.JobSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,6 +49,8 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
   private transient FeatureSpace[] spaces;
   private transient Map<String, Integer> configOf;
   private transient Rejections rejections;
+  private transient SampleCodec codec;
+  private transient MutableSample scratch;
   private transient Counter undecodable;
   private transient Counter unknownModel;
   private transient Counter invalid;
@@ -113,6 +117,21 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
     }
   }
 
+  private void restoreNames(SampleRecord r) {
+    if (r.source == null) {
+      return;
+    }
+    if (codec == null) {
+      codec = new SampleCodec();
+      scratch = new MutableSample();
+    }
+    try {
+      SampleDeserializer.restoreNames(r, codec, scratch);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new IllegalStateException("a record that decoded once no longer decodes", e);
+    }
+  }
+
   /** One marker per accepted model id: the batchers of those models learn this reader's lag. */
   private void sendLag(long lag, Collector<SampleRecord> out) {
     for (int i = 0; i < lagModels.size(); i++) {
@@ -157,6 +176,8 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
     }
     if (r.isRejected()) {
       invalid.inc();
+      // Named fields hashed while decoding: the rejected topic gets the sample with its names, to fix and replay.
+      restoreNames(r);
     } else if (spaces[cfg].hashBits() > 0) {
       // Hash the named fields here, in parallel across the source subtasks, so their strings do not cross the
       // keyBy and the model's one trainer thread does not hash them (same slots and signs as Batch.add).

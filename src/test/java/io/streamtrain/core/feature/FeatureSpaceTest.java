@@ -48,6 +48,24 @@ class FeatureSpaceTest {
     assertThat((int) onlyName).isEqualTo(h(name, 9));
   }
 
+  @Property(tries = 300)
+  void hashOfEncodedBytesEqualsHashOfStringsAndTwoSeedsEqualOne(@ForAll String name, @ForAll String value,
+      @ForAll int seedA, @ForAll int seedB) {
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    byte[] v = value.getBytes(StandardCharsets.UTF_8);
+    MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
+    // Offsets inside bigger arrays, as a decoder hands them over.
+    byte[] buf = new byte[n.length + v.length + 7];
+    System.arraycopy(n, 0, buf, 3, n.length);
+    System.arraycopy(v, 0, buf, 3 + n.length + 2, v.length);
+    assertThat(hasher.hash(buf, 3, n.length, buf, 5 + n.length, v.length, seedA, seedB))
+        .isEqualTo(hasher.hash(name, value, seedA, seedB));
+    assertThat(hasher.hash(buf, 3, n.length, null, 0, -1, seedA, seedB)).isEqualTo(hasher.hash(name, null, seedA, seedB));
+    long two = MurmurHash3.hash32x2(buf, 3, n.length, seedA, seedB);
+    assertThat((int) (two >>> 32)).isEqualTo(MurmurHash3.hash32(buf, 3, n.length, seedA));
+    assertThat((int) two).isEqualTo(MurmurHash3.hash32(buf, 3, n.length, seedB));
+  }
+
   @Test
   void hashedColumnAndSignFollowTheDocumentedRecipe() {
     FeatureSpace fs = FeatureSpace.of(2, 3, 10);
