@@ -20,16 +20,25 @@ import java.util.Map;
  * first configuration and prints samples/s of the training loop and the progressive log loss (each batch's loss at
  * the parameters before its update, weighted by batch size). A scripted benchmark, not a test.
  *
- * <p>Arguments: {@code csv=PATH spec=jobs/X.yaml [label=y] [rows=N]}.
+ * <p>Arguments: {@code csv=PATH spec=jobs/X.yaml [label=y] [rows=N] [prehash=true]}; with {@code prehash} (the
+ * default) the named fields are hashed before the timed loop, as the job's source does before the trainer thread
+ * sees them; {@code prehash=false} times the hashing in the loop too.
  */
 public final class CoreSparseBench {
   private CoreSparseBench() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = BenchArgs.parse(args, Map.of("csv", "", "spec", "", "label", "y", "rows", "0"));
+    Map<String, String> a = BenchArgs.parse(args, Map.of("csv", "", "spec", "", "label", "y", "rows", "0", "prehash", "true"));
     JobSpec spec = io.streamtrain.job.JobSpecFiles.load(Path.of(a.get("spec")));
     TrainingConfig cfg = spec.configs().get(0);
     List<Example> rows = read(Path.of(a.get("csv")), a.get("label"), Long.parseLong(a.get("rows")));
+    if (Boolean.parseBoolean(a.get("prehash"))) {
+      // As the training job does: the source hashes the named fields, the trainer thread gets slots and signs.
+      var hasher = new io.streamtrain.core.feature.MurmurHash3.Utf8Hasher();
+      for (Example e : rows) {
+        e.hashNamedFields(cfg.model().features(), hasher);
+      }
+    }
     for (int rep = 0; rep < 3; rep++) {
       ModelTrainer t = new ModelTrainer(cfg).enableDiagnostics(spec.diagnostics(0));
       TrainerState s = t.newState("m");

@@ -89,6 +89,11 @@ public final class SparseGradient {
     }
   }
 
+  /** Copies the columns, in slot order, to {@code into[0..columnCount())}. */
+  void copyColumns(int[] into) {
+    System.arraycopy(columns, 0, into, 0, nColumns);
+  }
+
   int columnCount() {
     return nColumns;
   }

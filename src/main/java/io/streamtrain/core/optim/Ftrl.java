@@ -120,7 +120,8 @@ public record Ftrl(double alpha, double beta, double l1, double l2) implements G
       if (Math.abs(zi) <= l1) {
         return -w;
       }
-      return -(zi - Math.signum(zi) * l1) / ((beta + root) / alpha + l2) - w;
+      // copySign(l1, z) is signum(z) * l1 exactly here (z != 0 past the test above), without signum's branches.
+      return -(zi - Math.copySign(l1, zi)) / ((beta + root) / alpha + l2) - w;
     }
 
     @Override
