@@ -40,4 +40,17 @@ class LayeringTest {
         .allowEmptyShould(true)
         .check(CLASSES);
   }
+
+  /** The embeddable model client runs inside users' services: Kafka and the core, never Flink or the CLI. */
+  @Test
+  void modelClientHasNoFlinkDependency() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.streamtrain.client..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.apache.flink..", "io.streamtrain.flink..", "io.streamtrain.cli..",
+            "io.streamtrain.local..", "io.streamtrain.replay..", "picocli..")
+        .check(CLASSES);
+  }
 }
