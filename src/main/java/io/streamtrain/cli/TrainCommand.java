@@ -254,7 +254,7 @@ public final class TrainCommand implements Callable<Integer> {
       }
       err.println("error: training job '" + spec.name() + "' ended, but " + idle.size() + " of "
           + summary.models().size() + " models trained on no sample (" + why + "); reasons are explained in the"
-          + " README's rejected-samples list, the samples in topic " + t.rejected());
+          + " README's section \"Rejected samples: the reasons\", the samples in topic " + t.rejected());
       err.flush();
       return 1;
     }

@@ -36,6 +36,9 @@ import java.util.regex.PatternSyntaxException;
  *       (optional, with model_id; default the latest): a model with no state in this job starts from that
  *       ModelSnapshot's parameters and buffers (optimizer and schedule fresh), checked against the model's shapes
  *       before the job starts
+ *   <li>{@code input}: what the samples topic holds: {@code format} sample (streamtrain's Avro Sample, the
+ *       default) or json (events of the user's own shape, one JSON object a record, turned into samples by
+ *       {@code mapping}: see {@link io.streamtrain.io.events.EventMapping})
  *   <li>{@code diagnostics}: training diagnostics for every model (see {@link DiagnosticsConfig} for the keys and
  *       their defaults: on, a curvature probe every 50 batches for models up to 100000 parameters, reservoir 256,
  *       20 Lanczos steps, probes bounded to 10% of the trainer's time, saddle escape off)
@@ -45,7 +48,7 @@ public final class JobSpec {
   public static final List<String> KEYS =
       List.of("name", "model", "optimizer", "clip", "schedule", "batching", "guard", "models", "accept",
           "topics", "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source",
-          "diagnostics", "warm_start");
+          "diagnostics", "warm_start", "input");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   private final Map<String, Object> raw;
@@ -66,6 +69,8 @@ public final class JobSpec {
   private final boolean bounded;
   private final DiagnosticsConfig diagnostics;
   private final WarmStartSpec warmStart;
+  /** The events mapping of {@code input: {format: json}}; null for Sample records. */
+  private final io.streamtrain.io.events.EventMapping eventMapping;
   /** Per configuration: its own diagnostics section, or null for the job's. */
   private final List<DiagnosticsConfig> configDiagnostics = new ArrayList<>();
 
@@ -159,6 +164,7 @@ public final class JobSpec {
     checkpointStorage = c.getString("storage", null);
     parallelism = r.getInt("parallelism", 2, 1, 1024);
     outOfOrdernessMs = nonNegative(r, "watermark_out_of_orderness_ms", 0);
+    eventMapping = input(r);
     SpecReader src = r.has("source") ? r.child("source") : new SpecReader("source", Map.of());
     src.rejectUnknown("start", "bounded");
     startFrom = src.getEnum("start", "earliest", List.of("earliest", "latest", "committed"));
@@ -195,6 +201,39 @@ public final class JobSpec {
   }
 
   /** Parses and validates a job spec given as a map (from YAML or JSON). */
+  private io.streamtrain.io.events.EventMapping input(SpecReader r) {
+    if (!r.has("input")) {
+      return null;
+    }
+    SpecReader in = r.child("input");
+    in.rejectUnknown("format", "mapping");
+    String format = in.getEnum("format", "sample", List.of("sample", "json"));
+    if (format.equals("sample")) {
+      if (in.has("mapping")) {
+        throw new SpecException(in.key("mapping"), "only with format: json (Sample records need no mapping)");
+      }
+      return null;
+    }
+    if (!in.has("mapping")) {
+      throw new SpecException(in.key("mapping"), "missing; format json needs a mapping from event fields to a "
+          + "sample (label, features)");
+    }
+    io.streamtrain.io.events.EventMapping m = io.streamtrain.io.events.EventMapping.fromSpec(in.child("mapping"));
+    for (TrainingConfig c : configs) {
+      int want = c.model().features().denseDim();
+      if (want != m.denseWidth()) {
+        throw new SpecException(in.key("mapping") + ".dense", m.denseWidth() + " fields",
+            "as many fields as the model's features.dense (" + want + ")");
+      }
+    }
+    return m;
+  }
+
+  /** The mapping from JSON events to samples ({@code input: {format: json}}), or null for Sample records. */
+  public io.streamtrain.io.events.EventMapping eventMapping() {
+    return eventMapping;
+  }
+
   public static JobSpec fromMap(Map<String, Object> raw) {
     return new JobSpec(raw);
   }

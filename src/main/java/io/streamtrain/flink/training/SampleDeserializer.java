@@ -3,7 +3,10 @@ package io.streamtrain.flink.training;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.RejectReason;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.streamtrain.io.MutableSample;
+import io.streamtrain.io.events.EventMapping;
 import io.streamtrain.io.SampleCodec;
 import io.streamtrain.job.JobSpec;
 import java.io.IOException;
@@ -29,6 +32,8 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
   private static final long serialVersionUID = 1L;
   /** Job-level reason for a sample without a label (the core only sees labelled examples). */
   public static final String MISSING_LABEL = "MISSING_LABEL";
+  /** Job-level reason for an event ({@code input: {format: json}}) that is not JSON or does not map. */
+  public static final String UNMAPPABLE = "UNMAPPABLE";
 
   /** The job spec (its raw map) whose feature spaces hash named fields while decoding; null: no hashing. */
   private final Map<String, Object> specMap;
@@ -36,6 +41,9 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
   private transient MutableSample scratch;
   private transient SampleRecord reuse;
   private transient Function<String, FeatureSpace> hashSpaces;
+  /** With {@code input: {format: json}}: the events mapping, and a JSON reader. */
+  private transient EventMapping mapping;
+  private transient ObjectReader json;
 
   /** Decodes named fields as strings (the validation or the batch hashes them later). */
   public SampleDeserializer() {
@@ -59,7 +67,12 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     reuse = new SampleRecord();
     if (specMap != null) {
       JobSpec spec = JobSpec.fromMap(specMap);
-      hashSpaces = new SpaceLookup(spec);
+      mapping = spec.eventMapping();
+      if (mapping == null) {
+        hashSpaces = new SpaceLookup(spec);
+      } else {
+        json = new ObjectMapper().reader();
+      }
     }
   }
 
@@ -112,7 +125,16 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
       reject(r, RejectReason.UNDECODABLE.name(), "record has no value (tombstone)", new byte[0]);
     } else {
       try {
-        codec.decode(value, 0, value.length, scratch, hashSpaces);
+        if (mapping != null) {
+          String why = mapping.map(json.readTree(value), record.timestamp(), scratch);
+          if (why != null) {
+            reject(r, UNMAPPABLE, "the event does not map to a sample: " + why, value);
+            out.collect(r);
+            return;
+          }
+        } else {
+          codec.decode(value, 0, value.length, scratch, hashSpaces);
+        }
         toExample(scratch, r.example);
         if (scratch.hashedSize > 0) {
           r.source = value;
@@ -123,7 +145,11 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
         }
       } catch (IOException | RuntimeException e) {
         // Truncated input, bad union branches, trailing bytes, absurd lengths: all one reason, with the detail.
-        reject(r, RejectReason.UNDECODABLE.name(), "not a Sample record: " + e, value);
+        if (mapping != null) {
+          reject(r, UNMAPPABLE, "not a JSON event: " + e.getMessage(), value);
+        } else {
+          reject(r, RejectReason.UNDECODABLE.name(), "not a Sample record: " + e, value);
+        }
       } catch (OutOfMemoryError e) {
         reject(r, RejectReason.UNDECODABLE.name(), "not a Sample record: a length prefix is absurdly large", value);
       }

@@ -1,0 +1,372 @@
+package io.streamtrain.io.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamtrain.core.SpecException;
+import io.streamtrain.core.SpecReader;
+import io.streamtrain.io.MutableSample;
+import java.io.Serializable;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns an event of the user's own shape (a JSON object) into a training {@link MutableSample} by configuration
+ * alone: the job spec's {@code input.mapping} section. Keys:
+ * <ul>
+ *   <li>{@code model_id}: a constant string, or {@code {field: PATH}} (default the constant "default")
+ *   <li>{@code label}: {@code {field: PATH}} (a boolean gives a binary label, a number a real one), with
+ *       {@code map: {TEXT: NUMBER, ...}} for string labels, or {@code threshold: T} (label 1 when the number is
+ *       above T, else 0). Required.
+ *   <li>{@code weight}: {@code {field: PATH}} (optional; default 1)
+ *   <li>{@code event_time}: {@code {field: PATH, unit: ms|s}} (epoch milliseconds or seconds; default: the Kafka
+ *       record's timestamp)
+ *   <li>{@code dense}: a list of fields, each {@code PATH} or {@code {field: PATH, transform: T, default: X}}: the
+ *       model's dense columns in this order (a missing field without a default rejects the event)
+ *   <li>{@code categorical}: a list of fields, each {@code PATH} or {@code {field: PATH, name: N, transform: T}},
+ *       hashed as {@code name=value} (name defaults to the path); a string, number or boolean value is its text;
+ *       an array gives one field per element (e.g. a list of item ids); a missing or null field is skipped
+ *   <li>{@code numeric}: a list of fields as above, hashed by name with the (transformed) number as value
+ * </ul>
+ * PATH is a dotted path into nested objects ({@code user.geo.country}). Transforms: {@code log1p}, {@code lower}
+ * (strings), {@code clip: [LO, HI]}, {@code bucketize: [B1, B2, ...]} (a number becomes the index of its bucket:
+ * the count of boundaries at or below it, as a categorical value), {@code hour_of_day} and {@code weekday}
+ * (epoch milliseconds to 0-23 and 1-7, Monday 1, UTC). An event that does not map is rejected with the path and
+ * the reason ({@link #map} returns the message). Immutable and serializable (Flink ships it to the source).
+ */
+public final class EventMapping implements Serializable {
+  private static final long serialVersionUID = 1L;
+  public static final List<String> KEYS =
+      List.of("model_id", "label", "weight", "event_time", "dense", "categorical", "numeric");
+
+  /** How a field's value is changed before use. */
+  enum Transform { NONE, LOG1P, LOWER, CLIP, BUCKETIZE, HOUR_OF_DAY, WEEKDAY }
+
+  /** One mapped field: where it is, what it is called, how it is transformed. */
+  record Field(String path, String[] steps, String name, Transform transform, double[] args, Double dflt)
+      implements Serializable {}
+
+  private final String modelIdConst;
+  private final Field modelId;
+  private final Field label;
+  private final Map<String, Double> labelMap;
+  private final Double threshold;
+  private final Field weight;
+  private final Field eventTime;
+  private final boolean eventTimeSeconds;
+  private final Field[] dense;
+  private final Field[] categorical;
+  private final Field[] numeric;
+
+  private EventMapping(SpecReader r) {
+    r.rejectUnknown(KEYS);
+    Object mid = r.raw("model_id");
+    if (mid == null || mid instanceof String) {
+      modelIdConst = mid == null ? "default" : (String) mid;
+      modelId = null;
+    } else {
+      modelIdConst = null;
+      modelId = field(SpecReader.asReader(r.key("model_id"), mid), "field");
+    }
+    if (!r.has("label")) {
+      throw new SpecException(r.key("label"), "missing; the field holding each event's label, e.g. {field: clicked}");
+    }
+    SpecReader l = r.child("label");
+    l.rejectUnknown("field", "map", "threshold");
+    label = field(l, "field");
+    if (l.has("map") && l.has("threshold")) {
+      throw new SpecException(l.key("map"), "give either map (string labels) or threshold (numbers), not both");
+    }
+    if (l.has("map")) {
+      labelMap = new LinkedHashMap<>();
+      SpecReader m = l.child("map");
+      for (String k : m.map().keySet()) {
+        labelMap.put(k, SpecReader.toDouble(m.key(k), m.raw(k)));
+      }
+      if (labelMap.isEmpty()) {
+        throw new SpecException(l.key("map"), "empty; map each label text to a number, e.g. {yes: 1, no: 0}");
+      }
+    } else {
+      labelMap = null;
+    }
+    threshold = l.has("threshold") ? l.requireDouble("threshold") : null;
+    if (r.has("weight")) {
+      SpecReader w = r.child("weight");
+      w.rejectUnknown("field");
+      weight = field(w, "field");
+    } else {
+      weight = null;
+    }
+    if (r.has("event_time")) {
+      SpecReader t = r.child("event_time");
+      t.rejectUnknown("field", "unit");
+      eventTime = field(t, "field");
+      eventTimeSeconds = "s".equals(t.getEnum("unit", "ms", List.of("ms", "s")));
+    } else {
+      eventTime = null;
+      eventTimeSeconds = false;
+    }
+    dense = fields(r, "dense", true);
+    categorical = fields(r, "categorical", false);
+    numeric = fields(r, "numeric", false);
+    if (dense.length + categorical.length + numeric.length == 0) {
+      throw new SpecException(r.path(), "no features mapped; give dense, categorical and/or numeric fields");
+    }
+    for (Field f : numeric) {
+      if (f.transform == Transform.LOWER || f.transform == Transform.BUCKETIZE) {
+        throw new SpecException(r.key("numeric"), f.path + ": transform " + f.transform.name().toLowerCase()
+            + " makes text; use it in categorical");
+      }
+    }
+  }
+
+  /** The mapping of a job spec's {@code input.mapping} section. */
+  public static EventMapping fromSpec(SpecReader r) {
+    return new EventMapping(r);
+  }
+
+  private static Field field(SpecReader r, String key) {
+    String path = r.requireString(key);
+    return new Field(path, steps(r.key(key), path), path, Transform.NONE, null, null);
+  }
+
+  private static String[] steps(String key, String path) {
+    String[] s = path.split("\\.", -1);
+    for (String step : s) {
+      if (step.isEmpty()) {
+        throw new SpecException(key, path, "a dotted path of field names, e.g. user.country");
+      }
+    }
+    return s;
+  }
+
+  private static Field[] fields(SpecReader r, String key, boolean isDense) {
+    if (!r.has(key)) {
+      return new Field[0];
+    }
+    List<?> list = SpecReader.toList(r.key(key), r.raw(key));
+    List<Field> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      String k = r.key(key) + "[" + i + "]";
+      Object o = list.get(i);
+      if (o instanceof String path) {
+        out.add(new Field(path, steps(k, path), path, Transform.NONE, null, null));
+        continue;
+      }
+      SpecReader f = SpecReader.asReader(k, o);
+      f.rejectUnknown(isDense ? List.of("field", "transform", "default") : List.of("field", "name", "transform"));
+      String path = f.requireString("field");
+      String name = f.getString("name", path);
+      Transform t = Transform.NONE;
+      double[] args = null;
+      if (f.has("transform")) {
+        Object tr = f.raw("transform");
+        if (tr instanceof String s) {
+          t = switch (s) {
+            case "log1p" -> Transform.LOG1P;
+            case "lower" -> Transform.LOWER;
+            case "hour_of_day" -> Transform.HOUR_OF_DAY;
+            case "weekday" -> Transform.WEEKDAY;
+            default -> throw new SpecException(f.key("transform"), s,
+                "allowed: log1p, lower, hour_of_day, weekday, {clip: [LO, HI]}, {bucketize: [B1, B2, ...]}");
+          };
+        } else {
+          SpecReader tm = SpecReader.asReader(f.key("transform"), tr);
+          tm.rejectUnknown("clip", "bucketize");
+          if (tm.has("clip")) {
+            t = Transform.CLIP;
+            args = tm.requireDoubleArray("clip");
+            if (args.length != 2 || !(args[0] <= args[1])) {
+              throw new SpecException(tm.key("clip"), Arrays.toString(args), "[LO, HI] with LO <= HI");
+            }
+          } else if (tm.has("bucketize")) {
+            t = Transform.BUCKETIZE;
+            args = tm.requireDoubleArray("bucketize");
+            for (int j = 1; j < args.length; j++) {
+              if (!(args[j - 1] < args[j])) {
+                throw new SpecException(tm.key("bucketize"), Arrays.toString(args), "increasing boundaries");
+              }
+            }
+          } else {
+            throw new SpecException(f.key("transform"), "give one of log1p, lower, hour_of_day, weekday, clip, "
+                + "bucketize");
+          }
+        }
+        if (isDense && (t == Transform.LOWER || t == Transform.BUCKETIZE)) {
+          throw new SpecException(f.key("transform"), "makes text; a dense column needs a number");
+        }
+      }
+      Double dflt = isDense && f.has("default") ? f.requireDouble("default") : null;
+      out.add(new Field(path, steps(f.key("field"), path), name, t, args, dflt));
+    }
+    return out.toArray(new Field[0]);
+  }
+
+  /** The dense columns this mapping produces (the model's {@code features.dense} must equal it). */
+  public int denseWidth() {
+    return dense.length;
+  }
+
+  /**
+   * Maps {@code event} into {@code out} (cleared first); {@code kafkaTimestamp} is the event time unless the
+   * mapping names a field. Returns null when the event maps, else why not, naming the path.
+   */
+  public String map(JsonNode event, long kafkaTimestamp, MutableSample out) {
+    out.clear();
+    if (event == null || !event.isObject()) {
+      return "the event is not a JSON object";
+    }
+    if (modelId != null) {
+      JsonNode id = find(event, modelId);
+      if (id == null || !id.isValueNode()) {
+        return modelId.path + ": missing (the model id field)";
+      }
+      out.modelId = id.asText();
+    } else {
+      out.modelId = modelIdConst;
+    }
+    if (eventTime != null) {
+      JsonNode t = find(event, eventTime);
+      if (t == null || !t.isNumber()) {
+        return eventTime.path + ": " + (t == null ? "missing" : "not a number") + " (the event time field)";
+      }
+      out.eventTime = eventTimeSeconds ? Math.round(t.doubleValue() * 1000.0) : t.longValue();
+    } else {
+      out.eventTime = kafkaTimestamp;
+    }
+    String why = mapLabel(event, out);
+    if (why != null) {
+      return why;
+    }
+    if (weight != null) {
+      JsonNode w = find(event, weight);
+      if (w != null) {
+        if (!w.isNumber()) {
+          return weight.path + ": not a number (the weight field)";
+        }
+        out.setWeight(w.doubleValue());
+      }
+    }
+    for (Field f : dense) {
+      JsonNode v = find(event, f);
+      double x;
+      if (v == null) {
+        if (f.dflt == null) {
+          return f.path + ": missing (a dense column; give it a default to allow that)";
+        }
+        x = f.dflt;
+      } else if (v.isNumber()) {
+        x = number(f, v.doubleValue());
+      } else if (v.isBoolean()) {
+        x = v.booleanValue() ? 1 : 0;
+      } else {
+        return f.path + ": not a number (a dense column)";
+      }
+      out.addDense(x);
+    }
+    for (Field f : categorical) {
+      JsonNode v = find(event, f);
+      if (v == null) {
+        continue;
+      }
+      if (v.isArray()) {
+        for (JsonNode e : v) {
+          if (e.isValueNode() && !e.isNull()) {
+            out.addCategorical(f.name, text(f, e));
+          } else if (!e.isNull()) {
+            return f.path + ": an array element is not a string, number or boolean";
+          }
+        }
+      } else if (v.isValueNode()) {
+        out.addCategorical(f.name, text(f, v));
+      } else {
+        return f.path + ": an object, not a value (a categorical field)";
+      }
+    }
+    for (Field f : numeric) {
+      JsonNode v = find(event, f);
+      if (v == null) {
+        continue;
+      }
+      if (!v.isNumber()) {
+        return f.path + ": not a number (a numeric field)";
+      }
+      out.addNumeric(f.name, number(f, v.doubleValue()));
+    }
+    return null;
+  }
+
+  private String mapLabel(JsonNode event, MutableSample out) {
+    JsonNode y = find(event, label);
+    if (y == null) {
+      return label.path + ": missing (the label field)";
+    }
+    if (labelMap != null) {
+      Double v = labelMap.get(y.asText());
+      if (v == null || !y.isValueNode()) {
+        return label.path + ": '" + y.asText() + "' is not one of the mapped labels " + labelMap.keySet();
+      }
+      out.setRealLabel(v);
+    } else if (threshold != null) {
+      if (!y.isNumber()) {
+        return label.path + ": not a number (the label, with a threshold)";
+      }
+      out.setBinaryLabel(y.doubleValue() > threshold);
+    } else if (y.isBoolean()) {
+      out.setBinaryLabel(y.booleanValue());
+    } else if (y.isNumber()) {
+      out.setRealLabel(y.doubleValue());
+    } else {
+      return label.path + ": '" + y.asText() + "' is not a number or boolean (give label.map for text labels)";
+    }
+    return null;
+  }
+
+  /** The node at {@code f}'s path, or null when any step is missing or the value is null. */
+  private static JsonNode find(JsonNode root, Field f) {
+    JsonNode n = root;
+    for (String s : f.steps) {
+      n = n.get(s);
+      if (n == null || n.isNull()) {
+        return null;
+      }
+    }
+    return n;
+  }
+
+  private static double number(Field f, double x) {
+    return switch (f.transform) {
+      case LOG1P -> Math.log1p(x);
+      case CLIP -> Math.min(Math.max(x, f.args[0]), f.args[1]);
+      case HOUR_OF_DAY -> Instant.ofEpochMilli((long) x).atOffset(ZoneOffset.UTC).getHour();
+      case WEEKDAY -> Instant.ofEpochMilli((long) x).atOffset(ZoneOffset.UTC).getDayOfWeek().getValue();
+      default -> x;
+    };
+  }
+
+  private static String text(Field f, JsonNode v) {
+    return switch (f.transform) {
+      case LOWER -> v.asText().toLowerCase(java.util.Locale.ROOT);
+      case BUCKETIZE -> {
+        if (!v.isNumber()) {
+          yield v.asText();
+        }
+        double x = v.doubleValue();
+        int b = 0;
+        while (b < f.args.length && f.args[b] <= x) {
+          b++;
+        }
+        yield Integer.toString(b);
+      }
+      case LOG1P, CLIP, HOUR_OF_DAY, WEEKDAY -> v.isNumber() ? numberText(number(f, v.doubleValue())) : v.asText();
+      default -> v.asText();
+    };
+  }
+
+  private static String numberText(double x) {
+    return x == Math.rint(x) && Math.abs(x) < 1e15 ? Long.toString((long) x) : Double.toString(x);
+  }
+}
