@@ -83,7 +83,8 @@ public final class KafkaSettings {
     return load(Path.of(home, "conf", "kafka.properties"), false, bootstrapOverride, System::getenv);
   }
 
-  static String resolve(String key, String value, Function<String, String> env) {
+  /** {@code value} with its {@code ${env:NAME}} placeholders replaced; an unset variable is an error naming {@code key}. */
+  public static String resolve(String key, String value, Function<String, String> env) {
     Matcher m = PLACEHOLDER.matcher(value);
     StringBuilder sb = new StringBuilder();
     boolean jaas = key.endsWith("sasl.jaas.config");

@@ -4,6 +4,9 @@ import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.diag.DiagnosticsConfig;
 import io.streamtrain.core.train.TrainingConfig;
+import io.streamtrain.io.KafkaSettings;
+import io.streamtrain.io.events.EventMapping;
+import io.streamtrain.io.events.InputSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,8 +40,10 @@ import java.util.regex.PatternSyntaxException;
  *       ModelSnapshot's parameters and buffers (optimizer and schedule fresh), checked against the model's shapes
  *       before the job starts
  *   <li>{@code input}: what the samples topic holds: {@code format} sample (streamtrain's Avro Sample, the
- *       default) or json (events of the user's own shape, one JSON object a record, turned into samples by
- *       {@code mapping}: see {@link io.streamtrain.io.events.EventMapping})
+ *       default), json (one JSON object a record), avro (Avro binary of the writer schema {@code schema}, a file
+ *       or inline JSON) or avro_registry (the schema-registry wire format, schemas fetched by id from
+ *       {@code registry: {url, username, password}}); events are turned into samples by {@code mapping} (see
+ *       {@link io.streamtrain.io.events.EventMapping})
  *   <li>{@code diagnostics}: training diagnostics for every model (see {@link DiagnosticsConfig} for the keys and
  *       their defaults: on, a curvature probe every 50 batches for models up to 100000 parameters, reservoir 256,
  *       20 Lanczos steps, probes bounded to 10% of the trainer's time, saddle escape off)
@@ -69,8 +74,8 @@ public final class JobSpec {
   private final boolean bounded;
   private final DiagnosticsConfig diagnostics;
   private final WarmStartSpec warmStart;
-  /** The events mapping of {@code input: {format: json}}; null for Sample records. */
-  private final io.streamtrain.io.events.EventMapping eventMapping;
+  /** What the samples topic holds: Sample records, or events of the user's shape and their mapping. */
+  private final InputSpec input;
   /** Per configuration: its own diagnostics section, or null for the job's. */
   private final List<DiagnosticsConfig> configDiagnostics = new ArrayList<>();
 
@@ -164,7 +169,7 @@ public final class JobSpec {
     checkpointStorage = c.getString("storage", null);
     parallelism = r.getInt("parallelism", 2, 1, 1024);
     outOfOrdernessMs = nonNegative(r, "watermark_out_of_orderness_ms", 0);
-    eventMapping = input(r);
+    input = input(r);
     SpecReader src = r.has("source") ? r.child("source") : new SpecReader("source", Map.of());
     src.rejectUnknown("start", "bounded");
     startFrom = src.getEnum("start", "earliest", List.of("earliest", "latest", "committed"));
@@ -201,24 +206,26 @@ public final class JobSpec {
   }
 
   /** Parses and validates a job spec given as a map (from YAML or JSON). */
-  private io.streamtrain.io.events.EventMapping input(SpecReader r) {
+  private InputSpec input(SpecReader r) {
     if (!r.has("input")) {
-      return null;
+      return new InputSpec("sample", null, null, null, null, null);
     }
     SpecReader in = r.child("input");
-    in.rejectUnknown("format", "mapping");
-    String format = in.getEnum("format", "sample", List.of("sample", "json"));
+    in.rejectUnknown("format", "mapping", "schema", "registry");
+    String format = in.getEnum("format", "sample", List.of("sample", "json", "avro", "avro_registry"));
     if (format.equals("sample")) {
-      if (in.has("mapping")) {
-        throw new SpecException(in.key("mapping"), "only with format: json (Sample records need no mapping)");
+      for (String k : List.of("mapping", "schema", "registry")) {
+        if (in.has(k)) {
+          throw new SpecException(in.key(k), "not with format: sample (Sample records need no " + k + ")");
+        }
       }
-      return null;
+      return new InputSpec("sample", null, null, null, null, null);
     }
     if (!in.has("mapping")) {
-      throw new SpecException(in.key("mapping"), "missing; format json needs a mapping from event fields to a "
-          + "sample (label, features)");
+      throw new SpecException(in.key("mapping"), "missing; format " + format + " needs a mapping from event "
+          + "fields to a sample (label, features)");
     }
-    io.streamtrain.io.events.EventMapping m = io.streamtrain.io.events.EventMapping.fromSpec(in.child("mapping"));
+    EventMapping m = EventMapping.fromSpec(in.child("mapping"));
     for (TrainingConfig c : configs) {
       int want = c.model().features().denseDim();
       if (want != m.denseWidth()) {
@@ -226,12 +233,65 @@ public final class JobSpec {
             "as many fields as the model's features.dense (" + want + ")");
       }
     }
-    return m;
+    String schema = null;
+    if (format.equals("avro")) {
+      schema = schemaText(in);
+    } else if (in.has("schema")) {
+      throw new SpecException(in.key("schema"), "only with format: avro (" + format + " records carry no schema"
+          + (format.equals("avro_registry") ? "; the registry has it" : "") + ")");
+    }
+    String url = null;
+    String user = null;
+    String password = null;
+    if (format.equals("avro_registry")) {
+      if (!in.has("registry")) {
+        throw new SpecException(in.key("registry"), "missing; format avro_registry needs {url: http://HOST:PORT}");
+      }
+      SpecReader reg = in.child("registry");
+      reg.rejectUnknown("url", "username", "password");
+      url = KafkaSettings.resolve(reg.key("url"), reg.requireString("url"), System::getenv);
+      if (!url.startsWith("http://") && !url.startsWith("https://")) {
+        throw new SpecException(reg.key("url"), url, "an http:// or https:// URL of the schema registry");
+      }
+      user = reg.has("username") ? KafkaSettings.resolve(reg.key("username"), reg.requireString("username"),
+          System::getenv) : null;
+      password = reg.has("password") ? KafkaSettings.resolve(reg.key("password"), reg.requireString("password"),
+          System::getenv) : null;
+    } else if (in.has("registry")) {
+      throw new SpecException(in.key("registry"), "only with format: avro_registry");
+    }
+    return new InputSpec(format, m, schema, url, user, password);
   }
 
-  /** The mapping from JSON events to samples ({@code input: {format: json}}), or null for Sample records. */
-  public io.streamtrain.io.events.EventMapping eventMapping() {
-    return eventMapping;
+  /** The writer schema of format avro: inline JSON, or a file (read here, so the job carries its text). */
+  private static String schemaText(SpecReader in) {
+    if (!in.has("schema")) {
+      throw new SpecException(in.key("schema"), "missing; format avro needs the events' writer schema (a .avsc "
+          + "file or its JSON)");
+    }
+    String s = in.requireString("schema");
+    String text = s;
+    if (!s.trim().startsWith("{")) {
+      try {
+        text = java.nio.file.Files.readString(java.nio.file.Path.of(s));
+      } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+        throw new SpecException(in.key("schema"), s, "a readable .avsc file (" + e.getMessage() + ")");
+      }
+    }
+    try {
+      org.apache.avro.Schema parsed = new org.apache.avro.Schema.Parser().parse(text);
+      if (parsed.getType() != org.apache.avro.Schema.Type.RECORD) {
+        throw new SpecException(in.key("schema"), s, "a record schema");
+      }
+    } catch (org.apache.avro.SchemaParseException e) {
+      throw new SpecException(in.key("schema"), s, "a valid Avro schema (" + e.getMessage() + ")");
+    }
+    return text;
+  }
+
+  /** What the samples topic holds ({@code input}): Sample records, or events and their mapping. */
+  public InputSpec input() {
+    return input;
   }
 
   public static JobSpec fromMap(Map<String, Object> raw) {

@@ -26,7 +26,10 @@ public final class JobSpecFiles {
 
   public static JobSpec load(Path file) {
     try {
-      return JobSpec.fromMap(YAML.readValue(Files.readAllBytes(file), new TypeReference<LinkedHashMap<String, Object>>() {}));
+      Map<String, Object> raw =
+          YAML.readValue(Files.readAllBytes(file), new TypeReference<LinkedHashMap<String, Object>>() {});
+      inlineSchema(raw, file);
+      return JobSpec.fromMap(raw);
     } catch (NoSuchFileException e) {
       throw new SpecException("spec", "no such file: " + file);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -34,6 +37,25 @@ public final class JobSpecFiles {
           + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
     } catch (IOException e) {
       throw new SpecException("spec", "cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * An {@code input.schema} file path, relative to the spec's directory, replaced by the file's text: the job then
+   * carries the schema itself to wherever it runs (a cluster's task managers need not have the file).
+   */
+  @SuppressWarnings("unchecked")
+  private static void inlineSchema(Map<String, Object> raw, Path specFile) {
+    if (!(raw.get("input") instanceof Map<?, ?> in) || !(in.get("schema") instanceof String s)
+        || s.trim().startsWith("{")) {
+      return;
+    }
+    Path p = Path.of(s);
+    Path resolved = p.isAbsolute() || specFile.getParent() == null ? p : specFile.getParent().resolve(p);
+    try {
+      ((Map<String, Object>) in).put("schema", Files.readString(resolved));
+    } catch (IOException e) {
+      throw new SpecException("input.schema", s, "a readable .avsc file (looked for " + resolved + ")");
     }
   }
 

@@ -3,9 +3,8 @@ package io.streamtrain.flink.training;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.RejectReason;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import io.streamtrain.io.MutableSample;
+import io.streamtrain.io.events.EventDecoder;
 import io.streamtrain.io.events.EventMapping;
 import io.streamtrain.io.SampleCodec;
 import io.streamtrain.job.JobSpec;
@@ -32,7 +31,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
   private static final long serialVersionUID = 1L;
   /** Job-level reason for a sample without a label (the core only sees labelled examples). */
   public static final String MISSING_LABEL = "MISSING_LABEL";
-  /** Job-level reason for an event ({@code input: {format: json}}) that is not JSON or does not map. */
+  /** Job-level reason for an event (input format json, avro, avro_registry) that does not decode or map. */
   public static final String UNMAPPABLE = "UNMAPPABLE";
 
   /** The job spec (its raw map) whose feature spaces hash named fields while decoding; null: no hashing. */
@@ -41,9 +40,9 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
   private transient MutableSample scratch;
   private transient SampleRecord reuse;
   private transient Function<String, FeatureSpace> hashSpaces;
-  /** With {@code input: {format: json}}: the events mapping, and a JSON reader. */
+  /** With events as input ({@code input: {format: json|avro|avro_registry}}): their mapping and decoder. */
   private transient EventMapping mapping;
-  private transient ObjectReader json;
+  private transient EventDecoder events;
 
   /** Decodes named fields as strings (the validation or the batch hashes them later). */
   public SampleDeserializer() {
@@ -67,11 +66,11 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     reuse = new SampleRecord();
     if (specMap != null) {
       JobSpec spec = JobSpec.fromMap(specMap);
-      mapping = spec.eventMapping();
+      mapping = spec.input().mapping();
       if (mapping == null) {
         hashSpaces = new SpaceLookup(spec);
       } else {
-        json = new ObjectMapper().reader();
+        events = EventDecoder.of(spec.input());
       }
     }
   }
@@ -126,7 +125,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     } else {
       try {
         if (mapping != null) {
-          String why = mapping.map(json.readTree(value), record.timestamp(), scratch);
+          String why = mapping.map(events.decode(value), record.timestamp(), scratch);
           if (why != null) {
             reject(r, UNMAPPABLE, "the event does not map to a sample: " + why, value);
             out.collect(r);
@@ -146,7 +145,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
       } catch (IOException | RuntimeException e) {
         // Truncated input, bad union branches, trailing bytes, absurd lengths: all one reason, with the detail.
         if (mapping != null) {
-          reject(r, UNMAPPABLE, "not a JSON event: " + e.getMessage(), value);
+          reject(r, UNMAPPABLE, "not an event of the input format: " + e.getMessage(), value);
         } else {
           reject(r, RejectReason.UNDECODABLE.name(), "not a Sample record: " + e, value);
         }

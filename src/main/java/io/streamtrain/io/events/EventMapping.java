@@ -1,6 +1,7 @@
 package io.streamtrain.io.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.avro.generic.GenericRecord;
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
 import io.streamtrain.io.MutableSample;
@@ -14,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns an event of the user's own shape (a JSON object) into a training {@link MutableSample} by configuration
+ * Turns an event of the user's own shape (a JSON object or an Avro record) into a training {@link MutableSample} by configuration
  * alone: the job spec's {@code input.mapping} section. Keys:
  * <ul>
  *   <li>{@code model_id}: a constant string, or {@code {field: PATH}} (default the constant "default")
@@ -211,29 +212,30 @@ public final class EventMapping implements Serializable {
   }
 
   /**
-   * Maps {@code event} into {@code out} (cleared first); {@code kafkaTimestamp} is the event time unless the
-   * mapping names a field. Returns null when the event maps, else why not, naming the path.
+   * Maps {@code event} (a Jackson {@link JsonNode} or an Avro {@link GenericRecord}) into {@code out} (cleared
+   * first); {@code kafkaTimestamp} is the event time unless the mapping names a field. Returns null when the event
+   * maps, else why not, naming the path.
    */
-  public String map(JsonNode event, long kafkaTimestamp, MutableSample out) {
+  public String map(Object event, long kafkaTimestamp, MutableSample out) {
     out.clear();
-    if (event == null || !event.isObject()) {
-      return "the event is not a JSON object";
+    if (!Values.isObject(event)) {
+      return "the event is not a " + (event instanceof JsonNode ? "JSON object" : "record");
     }
     if (modelId != null) {
-      JsonNode id = find(event, modelId);
-      if (id == null || !id.isValueNode()) {
+      Object id = find(event, modelId);
+      if (id == null || !Values.isScalar(id)) {
         return modelId.path + ": missing (the model id field)";
       }
-      out.modelId = id.asText();
+      out.modelId = Values.text(id);
     } else {
       out.modelId = modelIdConst;
     }
     if (eventTime != null) {
-      JsonNode t = find(event, eventTime);
-      if (t == null || !t.isNumber()) {
+      Object t = find(event, eventTime);
+      if (t == null || !Values.isNumber(t)) {
         return eventTime.path + ": " + (t == null ? "missing" : "not a number") + " (the event time field)";
       }
-      out.eventTime = eventTimeSeconds ? Math.round(t.doubleValue() * 1000.0) : t.longValue();
+      out.eventTime = eventTimeSeconds ? Math.round(Values.number(t) * 1000.0) : Values.longValue(t);
     } else {
       out.eventTime = kafkaTimestamp;
     }
@@ -242,95 +244,95 @@ public final class EventMapping implements Serializable {
       return why;
     }
     if (weight != null) {
-      JsonNode w = find(event, weight);
+      Object w = find(event, weight);
       if (w != null) {
-        if (!w.isNumber()) {
+        if (!Values.isNumber(w)) {
           return weight.path + ": not a number (the weight field)";
         }
-        out.setWeight(w.doubleValue());
+        out.setWeight(Values.number(w));
       }
     }
     for (Field f : dense) {
-      JsonNode v = find(event, f);
+      Object v = find(event, f);
       double x;
       if (v == null) {
         if (f.dflt == null) {
           return f.path + ": missing (a dense column; give it a default to allow that)";
         }
         x = f.dflt;
-      } else if (v.isNumber()) {
-        x = number(f, v.doubleValue());
-      } else if (v.isBoolean()) {
-        x = v.booleanValue() ? 1 : 0;
+      } else if (Values.isNumber(v)) {
+        x = number(f, Values.number(v));
+      } else if (Values.isBoolean(v)) {
+        x = Values.bool(v) ? 1 : 0;
       } else {
         return f.path + ": not a number (a dense column)";
       }
       out.addDense(x);
     }
     for (Field f : categorical) {
-      JsonNode v = find(event, f);
+      Object v = find(event, f);
       if (v == null) {
         continue;
       }
-      if (v.isArray()) {
-        for (JsonNode e : v) {
-          if (e.isValueNode() && !e.isNull()) {
+      if (Values.isArray(v)) {
+        for (Object e : Values.elements(v)) {
+          if (e != null && Values.isScalar(e)) {
             out.addCategorical(f.name, text(f, e));
-          } else if (!e.isNull()) {
+          } else if (e != null) {
             return f.path + ": an array element is not a string, number or boolean";
           }
         }
-      } else if (v.isValueNode()) {
+      } else if (Values.isScalar(v)) {
         out.addCategorical(f.name, text(f, v));
       } else {
         return f.path + ": an object, not a value (a categorical field)";
       }
     }
     for (Field f : numeric) {
-      JsonNode v = find(event, f);
+      Object v = find(event, f);
       if (v == null) {
         continue;
       }
-      if (!v.isNumber()) {
+      if (!Values.isNumber(v)) {
         return f.path + ": not a number (a numeric field)";
       }
-      out.addNumeric(f.name, number(f, v.doubleValue()));
+      out.addNumeric(f.name, number(f, Values.number(v)));
     }
     return null;
   }
 
-  private String mapLabel(JsonNode event, MutableSample out) {
-    JsonNode y = find(event, label);
+  private String mapLabel(Object event, MutableSample out) {
+    Object y = find(event, label);
     if (y == null) {
       return label.path + ": missing (the label field)";
     }
     if (labelMap != null) {
-      Double v = labelMap.get(y.asText());
-      if (v == null || !y.isValueNode()) {
-        return label.path + ": '" + y.asText() + "' is not one of the mapped labels " + labelMap.keySet();
+      Double v = Values.isScalar(y) ? labelMap.get(Values.text(y)) : null;
+      if (v == null) {
+        return label.path + ": '" + Values.text(y) + "' is not one of the mapped labels " + labelMap.keySet();
       }
       out.setRealLabel(v);
     } else if (threshold != null) {
-      if (!y.isNumber()) {
+      if (!Values.isNumber(y)) {
         return label.path + ": not a number (the label, with a threshold)";
       }
-      out.setBinaryLabel(y.doubleValue() > threshold);
-    } else if (y.isBoolean()) {
-      out.setBinaryLabel(y.booleanValue());
-    } else if (y.isNumber()) {
-      out.setRealLabel(y.doubleValue());
+      out.setBinaryLabel(Values.number(y) > threshold);
+    } else if (Values.isBoolean(y)) {
+      out.setBinaryLabel(Values.bool(y));
+    } else if (Values.isNumber(y)) {
+      out.setRealLabel(Values.number(y));
     } else {
-      return label.path + ": '" + y.asText() + "' is not a number or boolean (give label.map for text labels)";
+      return label.path + ": '" + Values.text(y) + "' is not a number or boolean (give label.map for text labels)";
     }
     return null;
   }
 
-  /** The node at {@code f}'s path, or null when any step is missing or the value is null. */
-  private static JsonNode find(JsonNode root, Field f) {
-    JsonNode n = root;
+  /** The value at {@code f}'s path, or null when any step is missing or the value is null. */
+  private static Object find(Object root, Field f) {
+    Object n = root;
     for (String s : f.steps) {
-      n = n.get(s);
-      if (n == null || n.isNull()) {
+      n = Values.child(n, s);
+      if (n == null) {
         return null;
       }
     }
@@ -347,22 +349,23 @@ public final class EventMapping implements Serializable {
     };
   }
 
-  private static String text(Field f, JsonNode v) {
+  private static String text(Field f, Object v) {
     return switch (f.transform) {
-      case LOWER -> v.asText().toLowerCase(java.util.Locale.ROOT);
+      case LOWER -> Values.text(v).toLowerCase(java.util.Locale.ROOT);
       case BUCKETIZE -> {
-        if (!v.isNumber()) {
-          yield v.asText();
+        if (!Values.isNumber(v)) {
+          yield Values.text(v);
         }
-        double x = v.doubleValue();
+        double x = Values.number(v);
         int b = 0;
         while (b < f.args.length && f.args[b] <= x) {
           b++;
         }
         yield Integer.toString(b);
       }
-      case LOG1P, CLIP, HOUR_OF_DAY, WEEKDAY -> v.isNumber() ? numberText(number(f, v.doubleValue())) : v.asText();
-      default -> v.asText();
+      case LOG1P, CLIP, HOUR_OF_DAY, WEEKDAY -> Values.isNumber(v) ? numberText(number(f, Values.number(v)))
+          : Values.text(v);
+      default -> Values.text(v);
     };
   }
 
