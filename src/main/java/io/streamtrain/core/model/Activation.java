@@ -1,5 +1,6 @@
 package io.streamtrain.core.model;
 
+import io.streamtrain.core.model.layer.Nonlinearity;
 import java.util.List;
 
 /**
@@ -8,7 +9,7 @@ import java.util.List;
  * tanh' = 1 - a^2, tanh'' = -2a(1 - a^2); sigmoid' = a(1 - a), sigmoid'' = a(1 - a)(1 - 2a); relu' = [z &gt; 0]
  * (0 at z = 0, as torch), relu'' = 0; identity' = 1, identity'' = 0.
  */
-public enum Activation {
+public enum Activation implements Nonlinearity {
   RELU("relu"),
   TANH("tanh"),
   SIGMOID("sigmoid"),
@@ -31,6 +32,7 @@ public enum Activation {
     throw new IllegalArgumentException(name);
   }
 
+  @Override
   public double apply(double z) {
     switch (this) {
       case RELU:
@@ -44,6 +46,7 @@ public enum Activation {
     }
   }
 
+  @Override
   public double d1(double z, double a) {
     switch (this) {
       case RELU:
@@ -57,6 +60,7 @@ public enum Activation {
     }
   }
 
+  @Override
   public double d2(double z, double a) {
     switch (this) {
       case TANH:

@@ -4,6 +4,7 @@ import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.loss.LogisticLoss;
 import io.streamtrain.core.loss.RegressionLoss;
 import io.streamtrain.core.loss.SoftmaxLoss;
+import io.streamtrain.core.model.layer.Kernels;
 
 /**
  * The sparse training kernel of the linear families (linear, logistic, softmax): the training objective of
@@ -84,7 +85,7 @@ public final class SparseLinear {
       return lossAndGradientSingle(p, b, n, rp, ci, cv, x, out);
     }
     for (int i = 0; i < n; i++) {
-      DenseNetwork.matVec(p, 0, in, k, x, i * denseDim, denseDim, t);
+      Kernels.matVec(p, 0, in, k, x, i * denseDim, denseDim, t);
       for (int q = rp[i]; q < rp[i + 1]; q++) {
         int c = ci[q];
         double v = cv[q];

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Model contracts beyond the numbers: torch parameter layouts, initialization, evaluation vs training mode,
- * purity, warm start, spec errors, and no allocation in steady state.
+ * purity, warm start, spec errors, no allocation in steady state, and scratch sized by the layers a model has.
  */
 class ModelBehaviourTest {
   static ModelSpec parse(Object... kv) {
@@ -242,5 +242,51 @@ class ModelBehaviourTest {
     }
     long after = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
     assertThat(after - before).as("bytes allocated by 100 steady-state steps").isZero();
+  }
+
+  /**
+   * A hashed model's input width is 2^bits: scratch must follow the layers' outputs, never the input (here a
+   * 256 x 2^16 buffer would be 128 MiB; at 2^20 bits, 2 GiB). Counts every byte a model instance allocates from construction through one call
+   * of each kind (forward, backward, R-op, buffers, predictions, per-sample norms).
+   */
+  @Test
+  void scratchIsSizedByTheLayersNotTheInputWidth() {
+    Map<String, Object> hashed = Map.of("hash_bits", 16);
+    long logistic = scratchBytes(parse("type", "logistic", "features", hashed), 256);
+    long mlp = scratchBytes(parse("type", "mlp", "layers", List.of(1 << 16, 16, 1), "head", "logistic",
+        "batch_norm", true, "dropout", 0.1, "features", hashed), 256);
+    // Logistic: a handful of n x 1 arrays (logits, their R-image, gradient buffers, row scales): well under 64
+    // doubles a row, and no hidden-layer scratch at all.
+    assertThat(logistic).as("bytes of a hashed logistic model's scratch").isLessThan(256L * 64 * 8);
+    // MLP: about a dozen n x 16 arrays for the hidden layer (outputs, batch-norm statistics, mask, R-images).
+    assertThat(mlp).as("bytes of a hashed mlp's scratch").isLessThan(256L * 16 * 8 * 24).isGreaterThan(logistic);
+  }
+
+  private static long scratchBytes(ModelSpec spec, int n) {
+    com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    Random rnd = new Random(2);
+    Batch b = new Batch(spec.features(), n);
+    for (int i = 0; i < n; i++) {
+      b.add(RandomModels.example(rnd, spec.features()));
+    }
+    Example one = RandomModels.example(rnd, spec.features());
+    int np = spec.newModel().numParams();
+    double[] p = new double[np];
+    double[] g = new double[np];
+    double[] hv = new double[np];
+    double[] buf = new double[64];
+    double[] out = new double[n];
+    long tid = Thread.currentThread().getId();
+    long before = mx.getThreadAllocatedBytes(tid);
+    Model m = spec.newModel(n);
+    m.lossAndGradient(p, b, g);
+    m.hessianVectorProduct(p, b, g, hv);
+    m.updateBuffers(p, b, buf);
+    m.predict(p, buf, b, out);
+    m.predict(p, buf, one, out);
+    if (m.hasPerSampleGradients()) {
+      m.perSampleGradSquaredNorms(p, b, out);
+    }
+    return mx.getThreadAllocatedBytes(tid) - before;
   }
 }
