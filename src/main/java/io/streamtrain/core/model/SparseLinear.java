@@ -151,7 +151,7 @@ public final class SparseLinear {
       SparseGradient out) {
     double biasW = p[biasOff];
     for (int i = 0; i < n; i++) {
-      DenseNetwork.matVec(p, 0, in, 1, x, i * denseDim, denseDim, t);
+      Kernels.matVec(p, 0, in, 1, x, i * denseDim, denseDim, t);
       double s = t[0];
       for (int q = rp[i], end = rp[i + 1]; q < end; q++) {
         s += p[ci[q]] * cv[q];
