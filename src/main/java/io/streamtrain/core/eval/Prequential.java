@@ -105,7 +105,7 @@ public final class Prequential {
     if (k > 1) {
       pendingPred = new double[16 * k];
     }
-    evaluation = new Evaluation(Task.of(space.target()), metricsSpec);
+    evaluation = new Evaluation(Task.of(space.target()), k, metricsSpec);
     valueScratch = new double[evaluation.size()];
   }
 
