@@ -247,7 +247,7 @@ public final class ReplayReport {
     StringBuilder sb = new StringBuilder();
     List<String> cols = shownColumns();
     sb.append(String.format(Locale.ROOT, "%-4s %-24s %14s", "rank", "config", rankBy));
-    cols.forEach(c -> sb.append(String.format(Locale.ROOT, " %17s", c)));
+    cols.forEach(c -> sb.append(String.format(Locale.ROOT, " %" + Math.max(12, c.length()) + "s", c)));
     sb.append(String.format(Locale.ROOT, " %12s %10s %14s%n", "samples", "steps", "samples/s"));
     List<Rank> rows = new ArrayList<>(ranking);
     if (baseline != null) {
@@ -256,7 +256,8 @@ public final class ReplayReport {
     for (Rank r : rows) {
       sb.append(String.format(Locale.ROOT, "%-4s %-24s %14.6f", r == baseline ? "-" : String.valueOf(r.rank()),
           r.config(), r.value()));
-      cols.forEach(c -> sb.append(String.format(Locale.ROOT, " %17.6f", r.finals().getOrDefault(c, Double.NaN))));
+      cols.forEach(c -> sb.append(String.format(Locale.ROOT, " %" + Math.max(12, c.length()) + ".6f",
+          r.finals().getOrDefault(c, Double.NaN))));
       sb.append(String.format(Locale.ROOT, " %12d %10d %14.0f%n", r.samples(), r.steps(), r.samplesPerSecond()));
     }
     if (baseline != null) {
