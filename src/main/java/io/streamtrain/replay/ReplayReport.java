@@ -42,6 +42,7 @@ public final class ReplayReport {
   private final List<Rank> ranking;
   private final List<String> metricNames;
   private final Rank baseline;
+  private Map<Integer, String> classNames;
 
   public ReplayReport(ReplaySpec spec, ReplayOutcome outcome) {
     this.spec = spec;
@@ -128,9 +129,21 @@ public final class ReplayReport {
     return sum == null ? null : ConfusionMatrix.of(k, sum);
   }
 
-  /** What the confusion matrices count: the test rows with a split, else every prequential prediction. */
+  /** What the confusion matrices count: the test rows with a split, else every prediction scored. */
   public String confusionOf() {
-    return metricNames.stream().anyMatch(m -> m.startsWith("test_")) ? "test rows" : "prequential predictions";
+    if (metricNames.stream().anyMatch(m -> m.startsWith("test_"))) {
+      return "test rows";
+    }
+    return spec.holdoutMode() ? "holdout predictions" : "prequential predictions";
+  }
+
+  /** The label word of class {@code c} when the file source maps words, else "". */
+  private String className(int c) {
+    if (classNames == null) {
+      ReplaySpec.FileRun run = spec.source().run();
+      classNames = run == null ? Map.of() : run.classNames();
+    }
+    return classNames.getOrDefault(c, "");
   }
 
   /** The last point of each (configuration, model id), in the order configurations were specified. */
@@ -270,11 +283,13 @@ public final class ReplayReport {
       ConfusionMatrix cm = confusion(ranking.get(0).config());
       if (cm != null) {
         sb.append(String.format(Locale.ROOT, "per class (%s, %s):%n", ranking.get(0).config(), confusionOf()));
-        sb.append(String.format(Locale.ROOT, "  %-6s %10s %10s %10s %10s%n", "class", "precision", "recall", "f1",
+        sb.append(String.format(Locale.ROOT, "  %-18s %10s %10s %10s %10s%n", "class", "precision", "recall", "f1",
             "support"));
         for (int c = 0; c < cm.classes(); c++) {
-          sb.append(String.format(Locale.ROOT, "  %-6d %10.4f %10.4f %10.4f %10d%n", c, cm.precision(c),
-              cm.recall(c), cm.f1(c), cm.support(c)));
+          String label = className(c).isEmpty() ? Integer.toString(c) : c + " " + className(c);
+          sb.append(String.format(Locale.ROOT, "  %-18s %10.4f %10.4f %10.4f %10d%n",
+              label.length() > 18 ? label.substring(0, 18) : label, cm.precision(c), cm.recall(c), cm.f1(c),
+              cm.support(c)));
         }
         sb.append(String.format(Locale.ROOT, "  macro-F1 %.4f, balanced accuracy %.4f; confusion (rows true, columns"
             + " predicted):%n", cm.macroF1(), cm.balancedAccuracy()));
@@ -347,6 +362,9 @@ public final class ReplayReport {
       for (int i = 0; i < cm.classes(); i++) {
         Map<String, Object> pc = new LinkedHashMap<>();
         pc.put("class", i);
+        if (!className(i).isEmpty()) {
+          pc.put("label", className(i));
+        }
         pc.put("precision", num(cm.precision(i)));
         pc.put("recall", num(cm.recall(i)));
         pc.put("f1", num(cm.f1(i)));

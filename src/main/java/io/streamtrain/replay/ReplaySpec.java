@@ -165,6 +165,27 @@ public final class ReplaySpec {
       return testFraction > 0 || testTo > testFrom;
     }
 
+    /**
+     * Class index to label word, from an explicit label map or the sidecar's (empty for {@code auto} without a
+     * sidecar, and for maps whose values are not class indices).
+     */
+    public Map<Integer, String> classNames() {
+      String text = sidecar != null ? io.streamtrain.io.Sidecar.read("source.sidecar", sidecar).labelMap() : labelMap;
+      Map<Integer, String> names = new TreeMap<>();
+      if (text == null || text.trim().equalsIgnoreCase("auto")) {
+        return names;
+      }
+      for (String pair : text.split(",")) {
+        int eq = pair.indexOf('=');
+        try {
+          names.put(Integer.parseInt(pair.substring(eq + 1).trim()), pair.substring(0, eq).trim());
+        } catch (NumberFormatException e) {
+          return Map.of();
+        }
+      }
+      return names;
+    }
+
     static FileRun parse(SpecReader s, Path base) {
       int passes = s.getInt("passes", 1, 1, 10_000);
       Long shuffle = s.has("shuffle") ? s.getLong("shuffle", 0) : null;

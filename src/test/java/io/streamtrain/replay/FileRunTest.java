@@ -152,6 +152,7 @@ class FileRunTest {
         "optimizer", Map.of("type", "sgd", "lr", 0.1))));
     List<SampleRecord> rs = ReplaySources.layout(new ReplaySpec(m, Path.of(".")), new ArrayList<>()).records();
     assertThat(rs).extracting(r -> r.example.label()).containsExactly(1.0, 0.0, 1.0, 0.0);
+    assertThat(new ReplaySpec(m, Path.of(".")).source().run().classNames()).isEqualTo(Map.of(0, "ham", 1, "spam"));
     // A sidecar: produce's label map and standardization (mean 2, scale 2 for a; mean 0, scale 10 for b).
     Path side = tmp.resolve("words.sidecar.json");
     new Sidecar("ham=0,spam=1", List.of("a", "b"), new double[] {2, 0}, new double[] {2, 10}).write(side);
