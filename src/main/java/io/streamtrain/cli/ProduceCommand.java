@@ -98,7 +98,7 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--label-map", paramLabel = "WORD=VALUE,...|auto|SIDECAR.json", description = "CSV labels that are words: e.g. spam=1,nonspam=0 (a word not listed makes the line malformed), auto (class indices 0, 1, ... in order of first appearance, printed at the end and written to the sidecar), or a sidecar file written before (the same indices for another file).")
   String labelMap;
 
-  @Option(names = "--standardize", description = "CSV: send each dense feature column as (x - mean) / std, with the file's mean and population standard deviation (a first pass over the file); the figures go to the sidecar so replay and scoring apply the same.")
+  @Option(names = "--standardize", description = "CSV: send each numeric feature column (dense, or named with --hashed-numeric) as (x - mean) / std, with the file's mean and population standard deviation (a first pass over the file); the figures go to the sidecar so replay and scoring apply the same.")
   boolean standardize;
 
   @Option(names = "--sidecar", paramLabel = "FILE", description = "Where the label map and standardization are written as JSON (default: the input file's path + .sidecar.json; only written with --label-map or --standardize). Replay reads it as source.sidecar.")
@@ -232,10 +232,6 @@ public final class ProduceCommand implements Callable<Integer> {
     if ((standardize || hashedNumeric) && (source.from == null || "libsvm".equals(format))) {
       throw new SpecException(standardize ? "--standardize" : "--hashed-numeric", "given", "applies to CSV files only");
     }
-    if (standardize && hashedNumeric) {
-      throw new SpecException("--standardize", "with --hashed-numeric", "standardization applies to dense columns;"
-          + " allowed: one of them");
-    }
     LabelMap labels = LabelMap.parse("--label-map", labelMap);
     if (labels != null && labels.isAuto()) {
       if (options.labelType() != LabelType.AUTO && options.labelType() != LabelType.CLASS) {
@@ -278,7 +274,11 @@ public final class ProduceCommand implements Callable<Integer> {
         try (SampleReader fit = openReader(options, (line, why) -> { }, LabelMap.parse("--label-map", labelMap))) {
           MutableSample m = new MutableSample();
           while (fit.next(m)) {
-            scaler.fit(m.dense, m.denseSize);
+            if (hashedNumeric) {
+              scaler.fit(m.numericValues, m.numericSize); // the numeric columns, in column order, in every row
+            } else {
+              scaler.fit(m.dense, m.denseSize);
+            }
           }
           if (fit instanceof CsvSampleReader c) {
             scaledColumns = c.denseColumns();
@@ -445,7 +445,9 @@ public final class ProduceCommand implements Callable<Integer> {
           if (strictStop != null) {
             break; // the line just read follows a malformed one: under --strict nothing after it is sent
           }
-          if (scaleMean != null) {
+          if (scaleMean != null && hashedNumeric) {
+            io.streamtrain.io.Standardizer.apply(scaleMean, scaleBy, s.numericValues, s.numericSize);
+          } else if (scaleMean != null) {
             io.streamtrain.io.Standardizer.apply(scaleMean, scaleBy, s.dense, s.denseSize);
           }
           if (shuffle != null && timeColumn == null) {

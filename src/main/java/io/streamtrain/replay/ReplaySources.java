@@ -162,15 +162,22 @@ public final class ReplaySources {
     }
     io.streamtrain.io.Sidecar side = run.sidecar() == null ? null
         : io.streamtrain.io.Sidecar.read("source.sidecar", run.sidecar());
+    // Standardized columns: the dense ones, or the named numeric ones with hashed_numeric (in column order).
+    boolean named = new SpecReader("source", spec.source().fileOptions()).getBoolean("hashed_numeric", false);
+    java.util.function.Function<SampleRecord, double[]> values = rec -> named ? rec.example.numericValues()
+        : rec.example.denseValues();
+    java.util.function.ToIntFunction<SampleRecord> width = rec -> named ? rec.example.numericLength()
+        : rec.example.denseLength();
     if (side != null && side.standardizes()) {
       for (SampleRecord rec : rows) {
-        io.streamtrain.io.Standardizer.apply(side.mean(), side.scale(), rec.example.denseValues(),
-            rec.example.denseLength());
+        io.streamtrain.io.Standardizer.apply(side.mean(), side.scale(), values.apply(rec), width.applyAsInt(rec));
       }
     } else if (run.standardize()) {
       io.streamtrain.io.Standardizer st = new io.streamtrain.io.Standardizer();
-      train.forEach(rec -> st.fit(rec.example));
-      rows.forEach(rec -> st.apply(rec.example));
+      train.forEach(rec -> st.fit(values.apply(rec), width.applyAsInt(rec)));
+      double[] mean = st.means();
+      double[] scale = st.scales();
+      rows.forEach(rec -> io.streamtrain.io.Standardizer.apply(mean, scale, values.apply(rec), width.applyAsInt(rec)));
     }
     SpecReader o = new SpecReader("source", spec.source().fileOptions());
     long t0 = o.getLong("start_time", ReaderOptions.DEFAULT_START_TIME);
@@ -235,7 +242,7 @@ public final class ReplaySources {
     }
     try (SampleReader r = format.equals("csv")
         ? new CsvSampleReader(f, CsvSampleReader.Columns.defaults().withLabel(o.getString("label", null))
-            .withLabelMap(labels), opts, listener)
+            .withLabelMap(labels).withHashedNumeric(o.getBoolean("hashed_numeric", false)), opts, listener)
         : new LibsvmSampleReader(f, false, opts, listener)) {
       while (r.next(m)) {
         SampleRecord rec = new SampleRecord();

@@ -50,7 +50,7 @@ public final class ReplaySpec {
       "label_delay", "output", "rank_by", "parallelism", "baseline");
   /** Source keys that only a file source takes. */
   static final List<String> FILE_KEYS = List.of("format", "label", "model_id", "start_time", "time_step_ms",
-      "label_map", "sidecar", "standardize", "passes", "split", "shuffle");
+      "label_map", "sidecar", "standardize", "passes", "split", "shuffle", "hashed_numeric");
   static final List<String> TRAINING_KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard",
       "models", "accept", "warm_start");
   // A key given twice is an error naming it, not "the last one silently wins" (YAML itself forbids duplicates).

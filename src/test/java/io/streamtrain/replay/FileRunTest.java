@@ -163,6 +163,23 @@ class FileRunTest {
   }
 
   @Test
+  void hashedNumericColumnsAreNamedFieldsAndStandardizedByColumn() throws Exception {
+    Path csv = tmp.resolve("h.csv");
+    // a: 1, 3 (mean 2, population std 1); b: 10, 30 (mean 20, std 10).
+    Files.writeString(csv, "a,b,y\n1,10,1\n3,30,0\n");
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", "h");
+    m.put("source", Map.of("file", csv.toString(), "hashed_numeric", true, "standardize", true));
+    m.put("configs", List.of(Map.of("name", "a", "model", Map.of("type", "logistic", "features",
+        Map.of("hash_bits", 8)), "optimizer", Map.of("type", "sgd", "lr", 0.1))));
+    List<SampleRecord> rs = ReplaySources.layout(new ReplaySpec(m, Path.of(".")), new ArrayList<>()).records();
+    assertThat(rs.get(0).example.denseLength()).isZero();
+    assertThat(rs.get(0).example.numericName(1)).isEqualTo("b");
+    assertThat(rs.get(0).example.numericValue(0)).isEqualTo(-1.0);
+    assertThat(rs.get(1).example.numericValue(1)).isEqualTo(1.0);
+  }
+
+  @Test
   void errorsNameTheKey() {
     assertThatThrownBy(() -> spec(Map.of("split", Map.of("test_fraction", 0.2, "test_rows", List.of(0, 1)))))
         .isInstanceOf(SpecException.class).hasMessageContaining("source.split")
