@@ -74,6 +74,7 @@ public final class Prequential {
   private final Batching batching;
   private final ShuffleBuffer<Example> shuffle;
   private long lastEventTime = Long.MIN_VALUE;
+  private long added;
   private long latestEventTime = Long.MIN_VALUE;
   private long minScoredTime = Long.MAX_VALUE;
   private long maxScoredTime = Long.MIN_VALUE;
@@ -351,7 +352,8 @@ public final class Prequential {
     if (t > lastEventTime) {
       lastEventTime = t;
     }
-    if (shuffle.isFull()) {
+    added++;
+    if (shuffle.size() >= batching.fill(added)) {
       emitBatch();
     }
   }

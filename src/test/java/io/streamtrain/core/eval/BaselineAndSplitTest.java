@@ -107,4 +107,23 @@ class BaselineAndSplitTest {
     TrainerState s = p.state();
     assertThat(s.samplesSeen).isEqualTo(trainN);
   }
+
+  /** The replay mirrors the batcher's growing buffer: 13 steps within the first 100 samples (see MiniBatcherFunctionTest). */
+  @Test
+  void prequentialMirrorsAGrowingShuffleBuffer() {
+    TrainingConfig grow = TrainingConfig.fromSpec(new SpecReader("", Map.of(
+        "model", Map.of("type", "logistic", "features", Map.of("dense", 4)),
+        "optimizer", Map.of("type", "sgd", "lr", 0.1),
+        "batching", Map.of("batch_size", 4, "shuffle_capacity", 64, "seed", 3, "shuffle_grow", true))));
+    assertThat(grow.batching().fill(0)).isEqualTo(4);
+    assertThat(grow.batching().fill(50)).isEqualTo(25);
+    assertThat(grow.batching().fill(1000)).isEqualTo(64);
+    Prequential p = Prequential.prequential("c", "m", grow, PrequentialTest.METRICS, LabelDelay.NONE, null);
+    for (Example e : PrequentialTest.stream(100, 5)) {
+      p.accept(e);
+    }
+    assertThat(p.state().step).isEqualTo(13);
+    p.finish();
+    assertThat(p.state().step).isEqualTo(25);
+  }
 }
