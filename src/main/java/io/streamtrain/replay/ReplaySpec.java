@@ -373,8 +373,14 @@ public final class ReplaySpec {
       throw new SpecException("baseline", r.raw("baseline"), "allowed only with mode: prequential");
     }
     if (mode.equals("holdout") && source.run() != null && (source.run().hasSplit() || source.run().passes() > 1)) {
-      throw new SpecException("source.split", source.fileOptions().get("split"), "allowed only with mode: prequential"
+      String key = source.run().hasSplit() ? "split" : "passes";
+      throw new SpecException("source." + key, source.fileOptions().get(key), "allowed only with mode: prequential"
           + " (a holdout model is not trained; score a test file instead)");
+    }
+    if (mode.equals("holdout") && source.run() != null && source.run().standardize()) {
+      throw new SpecException("source.standardize", true, "allowed only with mode: prequential: a holdout model was"
+          + " trained on data standardized with its training figures; give source.sidecar (written by produce"
+          + " --standardize) to apply those");
     }
     parallelism = r.getInt("parallelism", 2, 1, 1024);
   }

@@ -194,6 +194,16 @@ class FileRunTest {
         .isInstanceOf(SpecException.class).hasMessageContaining("source.label_map");
     assertThatThrownBy(() -> ReplaySources.layout(spec(Map.of("split", Map.of("test_rows", List.of(600, 700)))),
         new ArrayList<>())).isInstanceOf(SpecException.class).hasMessageContaining("569 samples");
+    Map<String, Object> holdout = new LinkedHashMap<>();
+    holdout.put("name", "h");
+    holdout.put("mode", "holdout");
+    holdout.put("source", Map.of("file", "datasets/breast_cancer.csv", "standardize", true));
+    holdout.put("holdout", Map.of("model_id", "m", "topic", "models"));
+    assertThatThrownBy(() -> new ReplaySpec(holdout, Path.of("."))).isInstanceOf(SpecException.class)
+        .hasMessageContaining("source.standardize").hasMessageContaining("source.sidecar");
+    holdout.put("source", Map.of("file", "datasets/breast_cancer.csv", "passes", 2));
+    assertThatThrownBy(() -> new ReplaySpec(holdout, Path.of("."))).isInstanceOf(SpecException.class)
+        .hasMessageContaining("source.passes").hasMessageContaining("mode: prequential");
     Map<String, Object> topic = ReplaySpecTest.base();
     topic.put("source", Map.of("topic", "s", "passes", 2));
     assertThatThrownBy(() -> new ReplaySpec(topic, Path.of("."))).isInstanceOf(SpecException.class)
