@@ -105,7 +105,8 @@ class ReplayIT {
     job.put("batching", Map.of("batch_size", 32, "shuffle_capacity", 256, "seed", 7));
     job.put("models", List.of(Map.of("match", "tenant-b",
         "optimizer", Map.of("type", "sgd", "lr", 0.1, "momentum", 0.9, "nesterov", true),
-        "batching", Map.of("batch_size", 20, "shuffle_capacity", 100, "seed", 3))));
+        // tenant-b's buffer grows from 20 to 100 (shuffle_grow): the replay must mirror that batcher too.
+        "batching", Map.of("batch_size", 20, "shuffle_capacity", 100, "seed", 3, "shuffle_grow", true))));
     job.put("topics", Map.of("samples", p + "samples", "metrics", p + "metrics", "models", p + "models",
         "rejected", p + "rejected"));
     job.put("snapshots", Map.of("every_steps", 1000));
