@@ -29,7 +29,9 @@ import java.util.TreeMap;
  *   <li>{@code source}: either {@code topic} with {@code start} and {@code end}, each {@code earliest} /
  *       {@code latest} (defaults), {@code {timestamp: MS}}, {@code {timestamps: {PARTITION: MS, ...}}} or {@code {offsets: {PARTITION: OFFSET, ...}}} (end
  *       offsets exclusive); or {@code file} (CSV or LIBSVM, as {@code produce} reads them) with optional
- *       {@code format}, {@code label}, {@code model_id}, {@code start_time}, {@code time_step_ms}
+ *       {@code format}, {@code label}, {@code model_id}, {@code start_time}, {@code time_step_ms},
+ *       {@code hashed_numeric}, and how it is replayed ({@link FileRun}: {@code passes}, {@code shuffle},
+ *       {@code split}, {@code standardize}, {@code label_map}, {@code sidecar})
  *   <li>{@code configs} (prequential): a list of {@code {name: N, job: jobs/X.yaml, ...}}; each takes the training
  *       sections of a job spec file (model, optimizer, clip, schedule, batching, models, accept) and/or gives
  *       them inline; inline sections replace the file's, in the default section and in every {@code models}
@@ -41,8 +43,9 @@ import java.util.TreeMap;
  *   <li>{@code metrics}: see {@link MetricsSpec}; {@code label_delay}: see {@link LabelDelay}
  *   <li>{@code output}: {@code topic} (evaluation topic; omitted = none), {@code report} (JSON path, default
  *       target/replay/NAME/report.json), {@code charts} (directory, default target/replay/NAME)
- *   <li>{@code rank_by}: metric ranking the configurations (default log_loss, or mse for regression);
- *       {@code parallelism} (default 2)
+ *   <li>{@code rank_by}: metric ranking the configurations (default log_loss, or mse for regression; their
+ *       {@code test_} forms with a split); {@code parallelism} (default 2); {@code baseline} (prequential, default
+ *       true: the trivial {@link io.streamtrain.core.eval.Prior} reported beside the ranking)
  * </ul>
  */
 public final class ReplaySpec {
