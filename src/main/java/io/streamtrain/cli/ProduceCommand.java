@@ -95,8 +95,17 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--partition-by", description = "Kafka record key: model (default; the model id, so one model's samples stay in one partition, in order, and training runs are repeatable) or key (the sample key of --key-column; samples without one are spread over the partitions).", defaultValue = "model")
   String partitionBy;
 
-  @Option(names = "--label-map", paramLabel = "WORD=VALUE,...|auto", description = "CSV labels that are words: e.g. spam=1,nonspam=0 (a word not listed makes the line malformed), or auto (class indices 0, 1, ... in order of first appearance, printed at the end).")
+  @Option(names = "--label-map", paramLabel = "WORD=VALUE,...|auto|SIDECAR.json", description = "CSV labels that are words: e.g. spam=1,nonspam=0 (a word not listed makes the line malformed), auto (class indices 0, 1, ... in order of first appearance, printed at the end and written to the sidecar), or a sidecar file written before (the same indices for another file).")
   String labelMap;
+
+  @Option(names = "--standardize", description = "CSV: send each numeric feature column (dense, or named with --hashed-numeric) as (x - mean) / std, with the file's mean and population standard deviation (a first pass over the file); the figures go to the sidecar so replay and scoring apply the same.")
+  boolean standardize;
+
+  @Option(names = "--sidecar", paramLabel = "FILE", description = "Where the label map and standardization are written as JSON (default: the input file's path + .sidecar.json; only written with --label-map or --standardize). Replay reads it as source.sidecar.")
+  Path sidecar;
+
+  @Option(names = "--hashed-numeric", description = "CSV: send numeric feature columns as named numeric fields (hashed by column name, like --categorical fields) instead of dense positions, for hashed models (features: {hash_bits: N}).")
+  boolean hashedNumeric;
 
   @Option(names = "--shuffle", paramLabel = "SEED", description = "Send the file's rows in a seeded random order (for files sorted by class), within a window of --shuffle-window rows; event times follow the sending order.")
   Long shuffle;
@@ -161,6 +170,10 @@ public final class ProduceCommand implements Callable<Integer> {
   /** The first malformed line under --strict ("line N: reason"), set by the reader stage. */
   private volatile String strictStop;
   private volatile long produced;
+  private final io.streamtrain.io.Standardizer scaler = new io.streamtrain.io.Standardizer();
+  private double[] scaleMean;
+  private double[] scaleBy;
+  private List<String> scaledColumns;
 
   @Override
   public Integer call() throws Exception {
@@ -205,6 +218,20 @@ public final class ProduceCommand implements Callable<Integer> {
     if (!partitionBy.equals("model") && !partitionBy.equals("key")) {
       throw new SpecException("--partition-by", partitionBy, "allowed: model, key");
     }
+    if (labelMap != null && labelMap.trim().toLowerCase(Locale.ROOT).endsWith(".json")) {
+      Path side = Path.of(labelMap.trim());
+      if (!Files.isRegularFile(side)) {
+        throw new SpecException("--label-map", labelMap, "no such sidecar file");
+      }
+      String fromSidecar = io.streamtrain.io.Sidecar.read("--label-map", side).labelMap();
+      if (fromSidecar == null) {
+        throw new SpecException("--label-map", labelMap, "a sidecar that holds a label map");
+      }
+      labelMap = fromSidecar;
+    }
+    if ((standardize || hashedNumeric) && (source.from == null || "libsvm".equals(format))) {
+      throw new SpecException(standardize ? "--standardize" : "--hashed-numeric", "given", "applies to CSV files only");
+    }
     LabelMap labels = LabelMap.parse("--label-map", labelMap);
     if (labels != null && labels.isAuto()) {
       if (options.labelType() != LabelType.AUTO && options.labelType() != LabelType.CLASS) {
@@ -242,6 +269,24 @@ public final class ProduceCommand implements Callable<Integer> {
         throw new SpecException("--param/--count", "only apply to --generator");
       }
       fileSize = Files.size(source.from);
+      if (standardize) {
+        // The fitting pass: its own reader and label map, quiet (the sending pass reports malformed lines).
+        try (SampleReader fit = openReader(options, (line, why) -> { }, LabelMap.parse("--label-map", labelMap))) {
+          MutableSample m = new MutableSample();
+          while (fit.next(m)) {
+            if (hashedNumeric) {
+              scaler.fit(m.numericValues, m.numericSize); // the numeric columns, in column order, in every row
+            } else {
+              scaler.fit(m.dense, m.denseSize);
+            }
+          }
+          if (fit instanceof CsvSampleReader c) {
+            scaledColumns = c.denseColumns();
+          }
+        }
+        scaleMean = scaler.means();
+        scaleBy = scaler.scales();
+      }
       reader = openReader(options, listener, labels);
     } else {
       Map<String, Object> p = new LinkedHashMap<>();
@@ -317,6 +362,19 @@ public final class ProduceCommand implements Callable<Integer> {
       // Indices follow first appearance in this file; passing them back keeps them for other files.
       out.println("label map (pass as --label-map to keep these indices): " + labels.describe());
     }
+    if (source.from != null && ((labels != null && !labels.describe().isEmpty()) || scaleMean != null)) {
+      Path side = sidecar != null ? sidecar : Path.of(source.from + ".sidecar.json");
+      try {
+        new io.streamtrain.io.Sidecar(labels == null ? null : labels.describe(), scaledColumns, scaleMean, scaleBy)
+            .write(side);
+      } catch (IOException e) {
+        throw new CliException("cannot write the sidecar " + side + " (" + e.getMessage() + "); choose another path"
+            + " with --sidecar", e);
+      }
+      out.println("sidecar: " + side + " (" + (labels != null ? "label map" : "") + (labels != null && scaleMean != null
+          ? ", " : "") + (scaleMean != null ? "standardization of " + scaleMean.length + " columns" : "")
+          + "; replay reads it as source.sidecar)");
+    }
     out.println(
         String.format(
             Locale.ROOT,
@@ -386,6 +444,11 @@ public final class ProduceCommand implements Callable<Integer> {
           }
           if (strictStop != null) {
             break; // the line just read follows a malformed one: under --strict nothing after it is sent
+          }
+          if (scaleMean != null && hashedNumeric) {
+            io.streamtrain.io.Standardizer.apply(scaleMean, scaleBy, s.numericValues, s.numericSize);
+          } else if (scaleMean != null) {
+            io.streamtrain.io.Standardizer.apply(scaleMean, scaleBy, s.dense, s.denseSize);
           }
           if (shuffle != null && timeColumn == null) {
             // Event times in sending order, as without --shuffle, so the topic's times never go backwards.
@@ -529,13 +592,14 @@ public final class ProduceCommand implements Callable<Integer> {
                 .withTime(timeColumn)
                 .withWeight(weightColumn)
                 .withDelimiter(delim)
-                .withLabelMap(labels);
+                .withLabelMap(labels)
+                .withHashedNumeric(hashedNumeric);
         return new CsvSampleReader(source.from, cols, options, listener);
       }
       case "libsvm" -> {
         if (label != null || !categorical.isEmpty() || !ignore.isEmpty() || keyColumn != null || timeColumn != null
-            || labels != null || weightColumn != null) {
-          throw new SpecException("--format", "libsvm", "--label, --label-map, --categorical, --ignore, --key-column, --time-column and --weight-column apply to CSV only");
+            || labels != null || weightColumn != null || standardize || hashedNumeric) {
+          throw new SpecException("--format", "libsvm", "--label, --label-map, --categorical, --ignore, --key-column, --time-column, --weight-column, --standardize and --hashed-numeric apply to CSV only");
         }
         return new LibsvmSampleReader(source.from, zeroBased, options, listener);
       }

@@ -37,8 +37,12 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--charts", description = "Chart directory (overrides output.charts)")
   Path charts;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
+
   @Override
   public Integer call() throws Exception {
+    java.io.PrintWriter out = command.commandLine().getOut();
+    java.io.PrintWriter err = command.commandLine().getErr();
     ReplaySpec spec = ReplaySpec.load(specFile);
     boolean needsKafka = spec.source().topic() != null || spec.outputTopic() != null
         || (spec.holdoutMode() && spec.holdout().topic() != null)
@@ -50,7 +54,7 @@ public final class ReplayCommand implements Callable<Integer> {
     if (spec.source().topic() != null) {
       checkTopic(spec.source(), kafka);
     }
-    System.err.println("streamtrain: replaying " + (spec.source().topic() != null ? "topic " + spec.source().topic()
+    err.println("streamtrain: replaying " + (spec.source().topic() != null ? "topic " + spec.source().topic()
         : spec.source().file()) + " (" + spec.mode() + ", " + (spec.holdoutMode() ? "1 model"
         : spec.configs().size() + " configurations") + ", embedded Flink, parallelism " + spec.parallelism() + ")");
     if (spec.outputTopic() != null) {
@@ -62,17 +66,21 @@ public final class ReplayCommand implements Callable<Integer> {
         }
       }
     }
-    ReplayOutcome outcome = ReplayRunner.run(spec, kafka, m -> System.err.println("streamtrain: " + m));
+    ReplayOutcome outcome = ReplayRunner.run(spec, kafka, m -> {
+      err.println("streamtrain: " + m);
+      err.flush();
+    });
     ReplayReport rep = new ReplayReport(spec, outcome);
     Path reportFile = report != null ? report : spec.report();
     Path chartDir = charts != null ? charts : spec.charts();
     rep.writeJson(reportFile);
     List<Path> pngs = rep.writeCharts(chartDir);
-    System.out.print(rep.table());
-    System.out.printf(Locale.ROOT, "%d evaluation points in %.1f s%s%n", outcome.results().size(),
+    out.print(rep.table());
+    out.printf(Locale.ROOT, "%d evaluation points in %.1f s%s%n", outcome.results().size(),
         outcome.elapsedNanos() / 1e9, spec.outputTopic() != null ? ", published to " + spec.outputTopic() : "");
-    System.out.println("report: " + reportFile);
-    System.out.println("charts: " + pngs.size() + " PNG files in " + chartDir);
+    out.println("report: " + reportFile);
+    out.println("charts: " + pngs.size() + " PNG files in " + chartDir);
+    out.flush();
     return 0;
   }
 

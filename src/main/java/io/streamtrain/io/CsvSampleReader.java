@@ -19,7 +19,8 @@ import java.util.Set;
  * value = cell text) for feature hashing; columns in {@code ignore} are skipped (ids, free text); an optional
  * key column becomes the sample key, an optional time column (epoch milliseconds) its event time and an optional
  * weight column (a finite number &gt;= 0) its weight. Every other
- * column is a numeric dense feature, in header order. Cells may be quoted with double quotes (RFC 4180, "" for a
+ * column is a numeric dense feature, in header order (or, with {@link Columns#withHashedNumeric}, a named numeric
+ * field hashed by its column name). Cells may be quoted with double quotes (RFC 4180, "" for a
  * quote inside); a quoted cell spanning lines is not supported and reported as malformed. Empty lines are
  * skipped; a line with the wrong number of cells, a cell that is not a finite number, a bad label or (with the
  * reject policy) a missing value is reported as malformed with its line number. Input may be gzip-compressed.
@@ -30,48 +31,57 @@ public final class CsvSampleReader implements SampleReader {
   /** Column roles, validated against the header when the reader opens. */
   public record Columns(
       String label, List<String> categorical, List<String> ignore, String keyColumn, String timeColumn, char delimiter,
-      LabelMap labelMap, String weightColumn) {
+      LabelMap labelMap, String weightColumn, boolean hashedNumeric) {
     public Columns {
       categorical = List.copyOf(categorical);
       ignore = List.copyOf(ignore);
     }
 
     public static Columns defaults() {
-      return new Columns(null, List.of(), List.of(), null, null, ',', null, null);
+      return new Columns(null, List.of(), List.of(), null, null, ',', null, null, false);
     }
 
     public Columns withLabel(String l) {
-      return new Columns(l, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap, weightColumn);
+      return new Columns(l, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap, weightColumn, hashedNumeric);
     }
 
     public Columns withCategorical(List<String> c) {
-      return new Columns(label, c, ignore, keyColumn, timeColumn, delimiter, labelMap, weightColumn);
+      return new Columns(label, c, ignore, keyColumn, timeColumn, delimiter, labelMap, weightColumn, hashedNumeric);
     }
 
     public Columns withIgnore(List<String> i) {
-      return new Columns(label, categorical, i, keyColumn, timeColumn, delimiter, labelMap, weightColumn);
+      return new Columns(label, categorical, i, keyColumn, timeColumn, delimiter, labelMap, weightColumn, hashedNumeric);
     }
 
     public Columns withKey(String k) {
-      return new Columns(label, categorical, ignore, k, timeColumn, delimiter, labelMap, weightColumn);
+      return new Columns(label, categorical, ignore, k, timeColumn, delimiter, labelMap, weightColumn, hashedNumeric);
     }
 
     public Columns withTime(String t) {
-      return new Columns(label, categorical, ignore, keyColumn, t, delimiter, labelMap, weightColumn);
+      return new Columns(label, categorical, ignore, keyColumn, t, delimiter, labelMap, weightColumn, hashedNumeric);
     }
 
     public Columns withDelimiter(char d) {
-      return new Columns(label, categorical, ignore, keyColumn, timeColumn, d, labelMap, weightColumn);
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, d, labelMap, weightColumn, hashedNumeric);
     }
 
     /** A column of sample weights (finite, >= 0; null: every sample weighs 1). */
     public Columns withWeight(String w) {
-      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap, w);
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap, w, hashedNumeric);
+    }
+
+    /**
+     * Numeric feature columns sent as named numeric fields (name = column header, value = cell), hashed by name into
+     * the model's feature space like categorical fields, instead of as positions of the dense vector; a missing cell
+     * filled in by the missing policy is sent as its filled-in value.
+     */
+    public Columns withHashedNumeric(boolean on) {
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, labelMap, weightColumn, on);
     }
 
     /** Label words mapped before the label type reads them (null: the cell text as it is). */
     public Columns withLabelMap(LabelMap m) {
-      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, m, weightColumn);
+      return new Columns(label, categorical, ignore, keyColumn, timeColumn, delimiter, m, weightColumn, hashedNumeric);
     }
   }
 
@@ -89,6 +99,7 @@ public final class CsvSampleReader implements SampleReader {
   private final MalformedListener listener;
   private final char delimiter;
   private final LabelMap labelMap;
+  private final boolean hashedNumeric;
   private final String[] header;
   private final int[] role;
   private final int denseCount;
@@ -108,6 +119,7 @@ public final class CsvSampleReader implements SampleReader {
     this.listener = listener;
     this.delimiter = columns.delimiter();
     this.labelMap = columns.labelMap();
+    this.hashedNumeric = columns.hashedNumeric();
     String headerLine;
     do {
       headerLine = reader.readLine();
@@ -229,6 +241,14 @@ public final class CsvSampleReader implements SampleReader {
     return false;
   }
 
+  private void addFeature(MutableSample s, int column, double v) {
+    if (hashedNumeric) {
+      s.addNumeric(header[column], v);
+    } else {
+      s.addDense(v);
+    }
+  }
+
   private String parse(String line, MutableSample s) {
     int n = cells.split(line, delimiter);
     if (n < 0) {
@@ -246,7 +266,7 @@ public final class CsvSampleReader implements SampleReader {
           double v = cells.number(line, i);
           if (!Double.isNaN(v)) {
             rowValues[i] = v;
-            s.addDense(v);
+            addFeature(s, i, v);
             continue;
           }
           String t = cells.text(line, i).trim();
@@ -254,7 +274,7 @@ public final class CsvSampleReader implements SampleReader {
             if (options.missing() == MissingPolicy.REJECT) {
               return "missing value in column \"" + header[i] + "\" (policy reject; see --missing)";
             }
-            s.addDense(options.missing() == MissingPolicy.MEAN && counts[i] > 0 ? sums[i] / counts[i] : 0.0);
+            addFeature(s, i, options.missing() == MissingPolicy.MEAN && counts[i] > 0 ? sums[i] / counts[i] : 0.0);
             // A filled-in value must not feed the running mean.
             rowValues[i] = Double.NaN;
           } else {

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.streamtrain.avro.EvaluationMetric;
 import io.streamtrain.avro.EvaluationResult;
 import io.streamtrain.flink.replay.EvaluationRecords;
+import io.streamtrain.core.metric.ConfusionMatrix;
 import io.streamtrain.flink.replay.FinalModel;
+import io.streamtrain.flink.replay.ReplayPlan;
 import io.streamtrain.local.LossChart;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +25,11 @@ import java.util.TreeMap;
  * configuration's final cumulative value, averaged over its model ids weighted by samples scored), a JSON report
  * (ranking, final figures, every curve point), PNG charts of each metric against samples seen with one line per
  * configuration (and model id when there are several), and a terminal table. Loss-like metrics (log loss, MSE,
- * RMSE, MAE) rank ascending, the others (accuracy, AUC, precision, recall) descending; ties keep spec order.
+ * RMSE, MAE) rank ascending, the others (accuracy, AUC, precision, recall, macro-F1, balanced accuracy)
+ * descending; ties keep spec order. With a test split the default ranking metric is the test part's loss. The
+ * trivial baseline ({@link ReplayPlan#BASELINE}) is not ranked; it is reported beside the ranking, with the
+ * configurations that beat it. Classifiers get per-class precision, recall, F1 and support and the confusion matrix
+ * (of the test part when there is one) from the final points' {@code confusion.i.j} counts, summed over model ids.
  */
 public final class ReplayReport {
   /** One configuration's place in the ranking. */
@@ -35,6 +41,8 @@ public final class ReplayReport {
   private final String rankBy;
   private final List<Rank> ranking;
   private final List<String> metricNames;
+  private final Rank baseline;
+  private Map<Integer, String> classNames;
 
   public ReplayReport(ReplaySpec spec, ReplayOutcome outcome) {
     this.spec = spec;
@@ -43,17 +51,99 @@ public final class ReplayReport {
     metricNames = new ArrayList<>();
     if (!finals.isEmpty()) {
       for (EvaluationMetric m : finals.get(0).getMetrics()) {
-        if (!List.of("steps", "rejected", "final").contains(m.getName())) {
+        if (!List.of("steps", "rejected", "final").contains(m.getName()) && !m.getName().startsWith("confusion.")) {
           metricNames.add(m.getName());
         }
       }
     }
-    String dflt = metricNames.contains("mse") ? "mse" : "log_loss";
+    String dflt = (metricNames.contains("test_log_loss") || metricNames.contains("test_mse") ? "test_" : "")
+        + (metricNames.contains("mse") ? "mse" : "log_loss");
     rankBy = spec.rankBy() != null ? spec.rankBy() : dflt;
     if (!finals.isEmpty() && !metricNames.contains(rankBy)) {
       throw new io.streamtrain.core.SpecException("rank_by", rankBy, "allowed: one of " + metricNames);
     }
-    ranking = rank(finals);
+    List<Rank> all = rank(finals);
+    Rank base = null;
+    List<Rank> configs = new ArrayList<>();
+    for (Rank r : all) {
+      if (r.config().equals(ReplayPlan.BASELINE)) {
+        base = r;
+      } else {
+        configs.add(new Rank(configs.size() + 1, r.config(), r.value(), r.samples(), r.steps(), r.samplesPerSecond(),
+            r.finals()));
+      }
+    }
+    ranking = configs;
+    baseline = base;
+  }
+
+  /** The trivial baseline's figures (rank 0), or null when the replay ran none. */
+  public Rank baseline() {
+    return baseline;
+  }
+
+  /** Whether {@code r} is strictly better than the baseline on the ranking metric (false without a baseline). */
+  public boolean beatsBaseline(Rank r) {
+    if (baseline == null || Double.isNaN(r.value()) || Double.isNaN(baseline.value())) {
+      return false;
+    }
+    return higherIsBetter(rankBy) ? r.value() > baseline.value() : r.value() < baseline.value();
+  }
+
+  /**
+   * The confusion matrix of {@code config} (true class by predicted), summed over its model ids' final points, or
+   * null for regression or when the points carry none.
+   */
+  public ConfusionMatrix confusion(String config) {
+    long[] sum = null;
+    int k = 0;
+    for (EvaluationResult r : finals(outcome.results())) {
+      if (!r.getConfigName().equals(config)) {
+        continue;
+      }
+      int cells = 0;
+      for (EvaluationMetric m : r.getMetrics()) {
+        if (m.getName().startsWith("confusion.")) {
+          cells++;
+        }
+      }
+      if (cells == 0) {
+        continue;
+      }
+      int kk = (int) Math.round(Math.sqrt(cells));
+      if (sum == null || kk > k) {
+        long[] grown = new long[kk * kk];
+        for (int i = 0; sum != null && i < k; i++) {
+          System.arraycopy(sum, i * k, grown, i * kk, k);
+        }
+        sum = grown;
+        k = kk;
+      }
+      for (EvaluationMetric m : r.getMetrics()) {
+        if (m.getName().startsWith("confusion.")) {
+          String[] ij = m.getName().split("\\.");
+          sum[Integer.parseInt(ij[1]) * k + Integer.parseInt(ij[2])] += Math.round(m.getValue());
+        }
+      }
+    }
+    return sum == null ? null : ConfusionMatrix.of(k, sum);
+  }
+
+  /** What the confusion matrices count: the test rows with a split, else every prediction scored. */
+  public String confusionOf() {
+    if (metricNames.stream().anyMatch(m -> m.startsWith("test_"))) {
+      return "test rows";
+    }
+    return spec.holdoutMode() ? "holdout predictions" : "prequential predictions";
+  }
+
+  /** The label word of class {@code c} when the file source maps words, else "". */
+  private String className(int c) {
+    if (classNames == null) {
+      ReplaySpec.FileRun run = spec.source().run();
+      classNames = run == null ? Map.of() : run.classNames();
+    }
+    return classNames.getOrDefault(c, "");
   }
 
   /** The last point of each (configuration, model id), in the order configurations were specified. */
@@ -72,7 +162,8 @@ public final class ReplayReport {
 
   static boolean higherIsBetter(String metric) {
     String base = metric.replaceFirst("^(window|fading)_", "");
-    return List.of("accuracy", "auc", "precision", "recall").contains(base);
+    base = base.replaceFirst("^test_", "");
+    return List.of("accuracy", "auc", "precision", "recall", "macro_f1", "balanced_accuracy").contains(base);
   }
 
   private List<Rank> rank(List<EvaluationResult> finals) {
@@ -85,6 +176,7 @@ public final class ReplayReport {
     if (!spec.holdoutMode()) {
       List<String> specOrder = new ArrayList<>();
       spec.configs().forEach(c -> specOrder.add(c.name()));
+      specOrder.add(ReplayPlan.BASELINE);
       order.sort(Comparator.comparingInt(specOrder::indexOf));
     }
     double seconds = outcome.elapsedNanos() / 1e9;
@@ -147,16 +239,75 @@ public final class ReplayReport {
     return metricNames;
   }
 
-  /** The ranking as a fixed-width table for the terminal. */
+  /** Figures shown beside the ranking metric: the classifier's or regressor's headline figures. */
+  private List<String> shownColumns() {
+    String prefix = rankBy.startsWith("test_") ? "test_" : "";
+    List<String> cols = new ArrayList<>();
+    for (String m : List.of("log_loss", "mse", "accuracy", "macro_f1", "balanced_accuracy", "rmse", "mae")) {
+      String name = prefix + m;
+      if (!name.equals(rankBy) && metricNames.contains(name) && cols.size() < 4) {
+        cols.add(name);
+      }
+    }
+    return cols;
+  }
+
+  /**
+   * The ranking as a fixed-width table for the terminal, the baseline below it with the configurations that beat
+   * it, and for a classifier the per-class figures and confusion matrix of the best configuration.
+   */
   public String table() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "%-4s %-24s %14s %12s %10s %14s%n", "rank", "config", rankBy, "samples",
-        "steps", "samples/s"));
-    for (Rank r : ranking) {
-      sb.append(String.format(Locale.ROOT, "%-4d %-24s %14.6f %12d %10d %14.0f%n", r.rank(), r.config(), r.value(),
-          r.samples(), r.steps(), r.samplesPerSecond()));
+    List<String> cols = shownColumns();
+    sb.append(String.format(Locale.ROOT, "%-4s %-24s %14s", "rank", "config", rankBy));
+    cols.forEach(c -> sb.append(String.format(Locale.ROOT, " %" + Math.max(12, c.length()) + "s", c)));
+    sb.append(String.format(Locale.ROOT, " %12s %10s %14s%n", "samples", "steps", "samples/s"));
+    List<Rank> rows = new ArrayList<>(ranking);
+    if (baseline != null) {
+      rows.add(baseline);
+    }
+    for (Rank r : rows) {
+      sb.append(String.format(Locale.ROOT, "%-4s %-24s %14.6f", r == baseline ? "-" : String.valueOf(r.rank()),
+          r.config(), r.value()));
+      cols.forEach(c -> sb.append(String.format(Locale.ROOT, " %" + Math.max(12, c.length()) + ".6f",
+          r.finals().getOrDefault(c, Double.NaN))));
+      sb.append(String.format(Locale.ROOT, " %12d %10d %14.0f%n", r.samples(), r.steps(), r.samplesPerSecond()));
+    }
+    if (baseline != null) {
+      List<String> beat = ranking.stream().filter(this::beatsBaseline).map(Rank::config).toList();
+      sb.append(String.format(Locale.ROOT, "baseline: %s on %s; %d of %d configurations beat it%s%n",
+          baselineKind(), rankBy, beat.size(), ranking.size(), beat.isEmpty() ? "" : " (" + String.join(", ", beat)
+              + ")"));
+    }
+    if (!ranking.isEmpty()) {
+      ConfusionMatrix cm = confusion(ranking.get(0).config());
+      if (cm != null) {
+        sb.append(String.format(Locale.ROOT, "per class (%s, %s):%n", ranking.get(0).config(), confusionOf()));
+        sb.append(String.format(Locale.ROOT, "  %-18s %10s %10s %10s %10s%n", "class", "precision", "recall", "f1",
+            "support"));
+        for (int c = 0; c < cm.classes(); c++) {
+          String label = className(c).isEmpty() ? Integer.toString(c) : c + " " + className(c);
+          sb.append(String.format(Locale.ROOT, "  %-18s %10.4f %10.4f %10.4f %10d%n",
+              label.length() > 18 ? label.substring(0, 18) : label, cm.precision(c), cm.recall(c), cm.f1(c),
+              cm.support(c)));
+        }
+        sb.append(String.format(Locale.ROOT, "  macro-F1 %.4f, balanced accuracy %.4f; confusion (rows true, columns"
+            + " predicted):%n", cm.macroF1(), cm.balancedAccuracy()));
+        for (int i = 0; i < cm.classes(); i++) {
+          sb.append("   ");
+          for (int j = 0; j < cm.classes(); j++) {
+            sb.append(String.format(Locale.ROOT, " %7d", cm.count(i, j)));
+          }
+          sb.append('\n');
+        }
+      }
     }
     return sb.toString();
+  }
+
+  private String baselineKind() {
+    return metricNames.contains("mse") ? "the mean of the labels seen so far"
+        : "the class frequencies seen so far (majority class)";
   }
 
   /** Writes the JSON report (non-finite numbers as null). */
@@ -182,6 +333,58 @@ public final class ReplayReport {
       rows.add(m);
     }
     root.put("ranking", rows);
+    if (baseline != null) {
+      Map<String, Object> b = new LinkedHashMap<>();
+      b.put("config", baseline.config());
+      b.put("predicts", baselineKind());
+      b.put(rankBy, num(baseline.value()));
+      b.put("samples", baseline.samples());
+      Map<String, Object> f = new LinkedHashMap<>();
+      baseline.finals().forEach((k, v) -> f.put(k, num(v)));
+      b.put("final", f);
+      b.put("beaten_by", ranking.stream().filter(this::beatsBaseline).map(Rank::config).toList());
+      root.put("baseline", b);
+    }
+    Map<String, Object> classes = new LinkedHashMap<>();
+    List<Rank> withBase = new ArrayList<>(ranking);
+    if (baseline != null) {
+      withBase.add(baseline);
+    }
+    for (Rank r : withBase) {
+      ConfusionMatrix cm = confusion(r.config());
+      if (cm == null) {
+        continue;
+      }
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("of", confusionOf());
+      List<Map<String, Object>> per = new ArrayList<>();
+      List<List<Long>> matrix = new ArrayList<>();
+      for (int i = 0; i < cm.classes(); i++) {
+        Map<String, Object> pc = new LinkedHashMap<>();
+        pc.put("class", i);
+        if (!className(i).isEmpty()) {
+          pc.put("label", className(i));
+        }
+        pc.put("precision", num(cm.precision(i)));
+        pc.put("recall", num(cm.recall(i)));
+        pc.put("f1", num(cm.f1(i)));
+        pc.put("support", cm.support(i));
+        per.add(pc);
+        List<Long> row = new ArrayList<>();
+        for (int j = 0; j < cm.classes(); j++) {
+          row.add(cm.count(i, j));
+        }
+        matrix.add(row);
+      }
+      c.put("per_class", per);
+      c.put("macro_f1", num(cm.macroF1()));
+      c.put("balanced_accuracy", num(cm.balancedAccuracy()));
+      c.put("confusion_matrix", matrix);
+      classes.put(r.config(), c);
+    }
+    if (!classes.isEmpty()) {
+      root.put("classes", classes);
+    }
     List<Map<String, Object>> models = new ArrayList<>();
     for (FinalModel fm : outcome.finals()) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -228,11 +431,15 @@ public final class ReplayReport {
     boolean manyIds = outcome.results().stream().map(EvaluationResult::getModelId).distinct().count() > 1;
     List<Path> written = new ArrayList<>();
     for (String metric : metricNames) {
-      if (metric.startsWith("fading_")) {
-        continue;
+      if (metric.startsWith("fading_") || metric.startsWith("test_")) {
+        continue; // test figures exist only at the end: the JSON report and the table hold them
       }
       Map<String, List<double[]>> series = new LinkedHashMap<>();
-      for (Rank r : ranking) {
+      List<Rank> lines = new ArrayList<>(ranking);
+      if (baseline != null) {
+        lines.add(baseline);
+      }
+      for (Rank r : lines) {
         for (EvaluationResult e : outcome.results()) {
           if (!e.getConfigName().equals(r.config())) {
             continue;

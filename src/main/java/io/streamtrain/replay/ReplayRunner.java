@@ -34,12 +34,17 @@ public final class ReplayRunner {
   private ReplayRunner() {}
 
   public static ReplayPlan plan(ReplaySpec spec, KafkaSettings kafka) {
+    return plan(spec, kafka, -1);
+  }
+
+  /** The plan, with a test split after {@code trainSamples} samples of each model id (-1: none). */
+  public static ReplayPlan plan(ReplaySpec spec, KafkaSettings kafka, long trainSamples) {
     String topic = spec.source().topic() != null ? spec.source().topic() : spec.source().file().toString();
     if (spec.holdoutMode()) {
       ReplaySpec.Holdout h = spec.holdout();
       Holdouts.Resolved m = Holdouts.resolve(h, kafka);
       return ReplayPlan.holdout(spec.name(), topic, spec.metrics(), m.name(), h.modelId(), m.version(), m.model(),
-          m.params(), m.buffers());
+          m.params(), m.buffers()).withTestAfter(trainSamples);
     }
     List<String> names = new ArrayList<>();
     List<Map<String, Object>> maps = new ArrayList<>();
@@ -54,14 +59,28 @@ public final class ReplayRunner {
       warm.add(WarmStarts.load(c.job(), kafka));
     }
     return ReplayPlan.prequential(spec.name(), topic, spec.metrics(), spec.labelDelay(), names, maps)
-        .withWarmStarts(warm);
+        .withWarmStarts(warm).withBaseline(spec.baseline()).withTestAfter(trainSamples);
   }
 
   public static ReplayOutcome run(ReplaySpec spec, KafkaSettings kafka, Consumer<String> log) throws Exception {
     if (spec.source().topic() != null && kafka == null) {
       throw new SpecException("source.topic", spec.source().topic(), "needs Kafka settings (--bootstrap)");
     }
-    ReplayPlan plan = plan(spec, kafka);
+    ReplaySources.FileSamples file = null;
+    if (spec.source().file() != null) {
+      List<String> malformed = new ArrayList<>();
+      file = ReplaySources.layout(spec, malformed);
+      malformed.forEach(m -> log.accept("malformed: " + m));
+      if (file.records().isEmpty()) {
+        throw new SpecException("source.file", spec.source().file(), "a file with at least one well-formed sample");
+      }
+      ReplaySpec.FileRun run = spec.source().run();
+      if (run.passes() > 1 || run.hasSplit()) {
+        log.accept(file.trainRows() + " training rows x " + run.passes() + " pass" + (run.passes() > 1 ? "es" : "")
+            + (run.hasSplit() ? ", then " + file.testRows() + " test rows scored only" : ""));
+      }
+    }
+    ReplayPlan plan = plan(spec, kafka, file == null ? -1 : file.trainSamples());
     Configuration conf = new Configuration();
     // A replay is bounded and rerunnable: a failure is reported, not retried.
     conf.setString("restart-strategy.type", "none");
@@ -77,13 +96,7 @@ public final class ReplayRunner {
           .setParallelism(1)
           .uid("replay-source");
     } else {
-      List<String> malformed = new ArrayList<>();
-      List<SampleRecord> records = ReplaySources.file(spec, malformed);
-      malformed.forEach(m -> log.accept("malformed: " + m));
-      if (records.isEmpty()) {
-        throw new SpecException("source.file", spec.source().file(), "a file with at least one well-formed sample");
-      }
-      samples = env.fromData(records, SampleRecord.TYPE).setParallelism(1)
+      samples = env.fromData(file.records(), SampleRecord.TYPE).setParallelism(1)
           .assignTimestampsAndWatermarks(ReplayJob.watermarks()).setParallelism(1);
     }
     ReplayJob.Outputs outputs = new ReplayJob(plan).build(samples);

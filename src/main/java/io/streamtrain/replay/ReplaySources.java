@@ -113,6 +113,103 @@ public final class ReplaySources {
     }
   }
 
+  /**
+   * The samples of a file source in the order they are replayed: the training rows {@code passes} times (each pass
+   * in file order, or shuffled by the seed), then the test rows; {@code trainSamples} is how many of them train
+   * (-1 without a split). Event times are reassigned in that order (start_time + i * time_step_ms), so time never
+   * goes backwards from one pass to the next.
+   */
+  public record FileSamples(List<SampleRecord> records, long trainSamples, int trainRows, int testRows) {}
+
+  /** Reads the spec's file and lays out its passes and split; malformed lines are reported. */
+  public static FileSamples layout(ReplaySpec spec, List<String> malformed) {
+    ReplaySpec.FileRun run = spec.source().run();
+    List<SampleRecord> rows = file(spec, malformed);
+    int n = rows.size();
+    boolean[] isTest = new boolean[n];
+    if (run.testFraction() > 0) {
+      // A seeded partial Fisher-Yates shuffle of the row indices picks the test rows; both parts keep file order.
+      int m = (int) Math.round(run.testFraction() * n);
+      int[] idx = new int[n];
+      for (int i = 0; i < n; i++) {
+        idx[i] = i;
+      }
+      java.util.SplittableRandom r = new java.util.SplittableRandom(run.splitSeed());
+      for (int i = 0; i < m; i++) {
+        int j = i + r.nextInt(n - i);
+        int t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+        isTest[idx[i]] = true;
+      }
+    } else if (run.testTo() > run.testFrom()) {
+      if (run.testFrom() >= n) {
+        throw new SpecException("source.split.test_rows", "[" + run.testFrom() + ", " + run.testTo() + "]",
+            "allowed: rows within the file's " + n + " samples");
+      }
+      for (long i = run.testFrom(); i < Math.min(run.testTo(), n); i++) {
+        isTest[(int) i] = true;
+      }
+    }
+    List<SampleRecord> train = new ArrayList<>();
+    List<SampleRecord> test = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      (isTest[i] ? test : train).add(rows.get(i));
+    }
+    if (train.isEmpty()) {
+      throw new SpecException("source.split", spec.source().fileOptions().get("split"),
+          "a split that leaves training rows (the file has " + n + " samples)");
+    }
+    io.streamtrain.io.Sidecar side = run.sidecar() == null ? null
+        : io.streamtrain.io.Sidecar.read("source.sidecar", run.sidecar());
+    // Standardized columns: the dense ones, or the named numeric ones with hashed_numeric (in column order).
+    boolean named = new SpecReader("source", spec.source().fileOptions()).getBoolean("hashed_numeric", false);
+    java.util.function.Function<SampleRecord, double[]> values = rec -> named ? rec.example.numericValues()
+        : rec.example.denseValues();
+    java.util.function.ToIntFunction<SampleRecord> width = rec -> named ? rec.example.numericLength()
+        : rec.example.denseLength();
+    if (side != null && side.standardizes()) {
+      for (SampleRecord rec : rows) {
+        io.streamtrain.io.Standardizer.apply(side.mean(), side.scale(), values.apply(rec), width.applyAsInt(rec));
+      }
+    } else if (run.standardize()) {
+      io.streamtrain.io.Standardizer st = new io.streamtrain.io.Standardizer();
+      train.forEach(rec -> st.fit(values.apply(rec), width.applyAsInt(rec)));
+      double[] mean = st.means();
+      double[] scale = st.scales();
+      rows.forEach(rec -> io.streamtrain.io.Standardizer.apply(mean, scale, values.apply(rec), width.applyAsInt(rec)));
+    }
+    SpecReader o = new SpecReader("source", spec.source().fileOptions());
+    long t0 = o.getLong("start_time", ReaderOptions.DEFAULT_START_TIME);
+    long step = o.getLong("time_step_ms", 1);
+    List<SampleRecord> out = new ArrayList<>();
+    java.util.SplittableRandom order = run.shuffle() == null ? null : new java.util.SplittableRandom(run.shuffle());
+    List<SampleRecord> pass = new ArrayList<>(train);
+    for (int p = 0; p < run.passes(); p++) {
+      if (order != null) {
+        for (int i = pass.size() - 1; i > 0; i--) {
+          java.util.Collections.swap(pass, i, order.nextInt(i + 1));
+        }
+      }
+      for (SampleRecord rec : pass) {
+        out.add(copyAt(rec, t0 + out.size() * step));
+      }
+    }
+    long trainSamples = run.hasSplit() ? out.size() : -1;
+    for (SampleRecord rec : test) {
+      out.add(copyAt(rec, t0 + out.size() * step));
+    }
+    return new FileSamples(out, trainSamples, train.size(), test.size());
+  }
+
+  private static SampleRecord copyAt(SampleRecord rec, long time) {
+    SampleRecord c = new SampleRecord();
+    c.example.copyFrom(rec.example);
+    c.example.setEventTime(time);
+    c.timestamp = time;
+    return c;
+  }
+
   /** Reads every sample of the spec's file (in file order) as source records; malformed lines are reported. */
   public static List<SampleRecord> file(ReplaySpec spec, List<String> malformed) {
     ReplaySpec.Source s = spec.source();
@@ -131,9 +228,21 @@ public final class ReplaySources {
     };
     List<SampleRecord> out = new ArrayList<>();
     MutableSample m = new MutableSample();
+    ReplaySpec.FileRun run = s.run();
+    String labelText = run.sidecar() != null
+        ? io.streamtrain.io.Sidecar.read("source.sidecar", run.sidecar()).labelMap() : run.labelMap();
+    io.streamtrain.io.LabelMap labels = io.streamtrain.io.LabelMap.parse(
+        run.sidecar() != null ? "source.sidecar" : "source.label_map", labelText);
+    if (labels != null && labels.isAuto()) {
+      opts = new ReaderOptions(opts.modelId(), opts.startTime(), opts.timeStepMs(), io.streamtrain.io.LabelType.CLASS,
+          opts.missing());
+    }
+    if (labels != null && format.equals("libsvm")) {
+      throw new SpecException("source.label_map", labelText, "allowed only with CSV files");
+    }
     try (SampleReader r = format.equals("csv")
-        ? new CsvSampleReader(f, CsvSampleReader.Columns.defaults().withLabel(o.getString("label", null)), opts,
-            listener)
+        ? new CsvSampleReader(f, CsvSampleReader.Columns.defaults().withLabel(o.getString("label", null))
+            .withLabelMap(labels).withHashedNumeric(o.getBoolean("hashed_numeric", false)), opts, listener)
         : new LibsvmSampleReader(f, false, opts, listener)) {
       while (r.next(m)) {
         SampleRecord rec = new SampleRecord();

@@ -29,7 +29,9 @@ import java.util.TreeMap;
  *   <li>{@code source}: either {@code topic} with {@code start} and {@code end}, each {@code earliest} /
  *       {@code latest} (defaults), {@code {timestamp: MS}}, {@code {timestamps: {PARTITION: MS, ...}}} or {@code {offsets: {PARTITION: OFFSET, ...}}} (end
  *       offsets exclusive); or {@code file} (CSV or LIBSVM, as {@code produce} reads them) with optional
- *       {@code format}, {@code label}, {@code model_id}, {@code start_time}, {@code time_step_ms}
+ *       {@code format}, {@code label}, {@code model_id}, {@code start_time}, {@code time_step_ms},
+ *       {@code hashed_numeric}, and how it is replayed ({@link FileRun}: {@code passes}, {@code shuffle},
+ *       {@code split}, {@code standardize}, {@code label_map}, {@code sidecar})
  *   <li>{@code configs} (prequential): a list of {@code {name: N, job: jobs/X.yaml, ...}}; each takes the training
  *       sections of a job spec file (model, optimizer, clip, schedule, batching, models, accept) and/or gives
  *       them inline; inline sections replace the file's, in the default section and in every {@code models}
@@ -41,13 +43,17 @@ import java.util.TreeMap;
  *   <li>{@code metrics}: see {@link MetricsSpec}; {@code label_delay}: see {@link LabelDelay}
  *   <li>{@code output}: {@code topic} (evaluation topic; omitted = none), {@code report} (JSON path, default
  *       target/replay/NAME/report.json), {@code charts} (directory, default target/replay/NAME)
- *   <li>{@code rank_by}: metric ranking the configurations (default log_loss, or mse for regression);
- *       {@code parallelism} (default 2)
+ *   <li>{@code rank_by}: metric ranking the configurations (default log_loss, or mse for regression; their
+ *       {@code test_} forms with a split); {@code parallelism} (default 2); {@code baseline} (prequential, default
+ *       true: the trivial {@link io.streamtrain.core.eval.Prior} reported beside the ranking)
  * </ul>
  */
 public final class ReplaySpec {
   public static final List<String> KEYS = List.of("name", "mode", "source", "configs", "holdout", "metrics",
-      "label_delay", "output", "rank_by", "parallelism");
+      "label_delay", "output", "rank_by", "parallelism", "baseline");
+  /** Source keys that only a file source takes. */
+  static final List<String> FILE_KEYS = List.of("format", "label", "model_id", "start_time", "time_step_ms",
+      "label_map", "sidecar", "standardize", "passes", "split", "shuffle", "hashed_numeric");
   static final List<String> TRAINING_KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard",
       "models", "accept", "warm_start");
   // A key given twice is an error naming it, not "the last one silently wins" (YAML itself forbids duplicates).
@@ -145,7 +151,102 @@ public final class ReplaySpec {
     return ps;
   }
 
-  public record Source(String topic, Bound start, Bound end, Path file, Map<String, Object> fileOptions) {}
+  public record Source(String topic, Bound start, Bound end, Path file, Map<String, Object> fileOptions,
+      FileRun run) {}
+
+  /**
+   * How a file is replayed: {@code passes} over its training rows (each pass in file order, or in a seeded random
+   * order with {@code shuffle: SEED}), then its test rows, scored only: a seeded random {@code test_fraction} of the
+   * rows ({@code split: {test_fraction: F, seed: S}}) or a range of rows ({@code split: {test_rows: [FROM, TO]}},
+   * counted from 0 over the file's samples, end exclusive); no split: every row trains. Standardization
+   * ({@code standardize: true}) is fitted on the training rows only; a {@code sidecar} written by {@code produce}
+   * brings its label map and standardization instead, so replay reads a file as training did.
+   */
+  public record FileRun(int passes, Long shuffle, double testFraction, long splitSeed, long testFrom, long testTo,
+      boolean standardize, String labelMap, Path sidecar) {
+    public boolean hasSplit() {
+      return testFraction > 0 || testTo > testFrom;
+    }
+
+    /**
+     * Class index to label word, from an explicit label map or the sidecar's (empty for {@code auto} without a
+     * sidecar, and for maps whose values are not class indices).
+     */
+    public Map<Integer, String> classNames() {
+      String text = sidecar != null ? io.streamtrain.io.Sidecar.read("source.sidecar", sidecar).labelMap() : labelMap;
+      Map<Integer, String> names = new TreeMap<>();
+      if (text == null || text.trim().equalsIgnoreCase("auto")) {
+        return names;
+      }
+      for (String pair : text.split(",")) {
+        int eq = pair.indexOf('=');
+        try {
+          names.put(Integer.parseInt(pair.substring(eq + 1).trim()), pair.substring(0, eq).trim());
+        } catch (NumberFormatException e) {
+          return Map.of();
+        }
+      }
+      return names;
+    }
+
+    static FileRun parse(SpecReader s, Path base) {
+      int passes = s.getInt("passes", 1, 1, 10_000);
+      Long shuffle = s.has("shuffle") ? s.getLong("shuffle", 0) : null;
+      double fraction = 0;
+      long seed = 0;
+      long from = 0;
+      long to = 0;
+      if (s.has("split")) {
+        SpecReader sp = s.child("split");
+        sp.rejectUnknown("test_fraction", "seed", "test_rows");
+        if (sp.has("test_fraction") == sp.has("test_rows")) {
+          throw new SpecException(s.key("split"), sp.map().keySet(),
+              "allowed: exactly one of test_fraction (with an optional seed) or test_rows: [FROM, TO]");
+        }
+        if (sp.has("test_fraction")) {
+          fraction = sp.getDouble("test_fraction", 0, 0.0, true, 1.0, true);
+          seed = sp.getLong("seed", 0);
+        } else {
+          if (sp.has("seed")) {
+            throw new SpecException(sp.key("seed"), sp.raw("seed"), "allowed only with test_fraction");
+          }
+          Object v = sp.raw("test_rows");
+          if (!(v instanceof List<?> l) || l.size() != 2 || !(l.get(0) instanceof Number a)
+              || !(l.get(1) instanceof Number b) || a.longValue() < 0 || b.longValue() <= a.longValue()) {
+            throw new SpecException(sp.key("test_rows"), v, "allowed: [FROM, TO], rows counted from 0, FROM < TO"
+                + " (TO exclusive)");
+          }
+          from = ((Number) l.get(0)).longValue();
+          to = ((Number) l.get(1)).longValue();
+        }
+      }
+      boolean standardize = s.getBoolean("standardize", false);
+      String labelMap = null;
+      if (s.has("label_map")) {
+        Object v = s.raw("label_map");
+        if (v instanceof Map<?, ?> m) {
+          StringBuilder b = new StringBuilder();
+          m.forEach((k, x) -> b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(x));
+          labelMap = b.toString();
+        } else {
+          labelMap = String.valueOf(v);
+        }
+        io.streamtrain.io.LabelMap.parse(s.key("label_map"), labelMap); // fail here, naming the key
+      }
+      Path sidecar = null;
+      if (s.has("sidecar")) {
+        sidecar = base.resolve(s.requireString("sidecar"));
+        if (!Files.isRegularFile(sidecar)) {
+          throw new SpecException(s.key("sidecar"), sidecar, "allowed: an existing sidecar file written by produce");
+        }
+        if (labelMap != null || standardize) {
+          throw new SpecException(s.key("sidecar"), sidecar, "allowed without label_map and standardize: the"
+              + " sidecar carries the label map and standardization training used");
+        }
+      }
+      return new FileRun(passes, shuffle, fraction, seed, from, to, standardize, labelMap, sidecar);
+    }
+  }
 
   /** A named training setup: the job spec it routes model ids with. */
   public record Config(String name, JobSpec job) {
@@ -172,6 +273,7 @@ public final class ReplaySpec {
   private final Path charts;
   private final String rankBy;
   private final int parallelism;
+  private final boolean baseline;
 
   /** Parses {@code raw}; relative paths (job files, data files) resolve against {@code base}. */
   public ReplaySpec(Map<String, Object> raw, Path base) {
@@ -184,15 +286,17 @@ public final class ReplaySpec {
     }
     mode = r.getEnum("mode", "prequential", List.of("prequential", "holdout"));
     SpecReader s = r.child("source");
-    s.rejectUnknown("topic", "start", "end", "file", "format", "label", "model_id", "start_time", "time_step_ms");
+    List<String> sourceKeys = new ArrayList<>(List.of("topic", "start", "end", "file"));
+    sourceKeys.addAll(FILE_KEYS);
+    s.rejectUnknown(sourceKeys);
     if (s.has("topic") == s.has("file")) {
       throw new SpecException("source", s.map().keySet(), "allowed: exactly one of topic or file");
     }
     if (s.has("topic")) {
       source = new Source(s.requireString("topic"), Bound.parse(s, "start", "earliest"), Bound.parse(s, "end",
-          "latest"), null, Map.of());
+          "latest"), null, Map.of(), null);
       checkOrder(source.start(), source.end());
-      for (String k : List.of("format", "label", "model_id", "start_time", "time_step_ms")) {
+      for (String k : FILE_KEYS) {
         if (s.has(k)) {
           throw new SpecException(s.key(k), s.raw(k), "allowed only with source.file");
         }
@@ -207,7 +311,7 @@ public final class ReplaySpec {
       }
       Map<String, Object> opts = new LinkedHashMap<>(s.map());
       opts.remove("file");
-      source = new Source(null, null, null, f, opts);
+      source = new Source(null, null, null, f, opts, FileRun.parse(s, base));
     }
     if (mode.equals("prequential")) {
       if (r.has("holdout")) {
@@ -267,6 +371,20 @@ public final class ReplaySpec {
     report = base.resolve(o.getString("report", "target/replay/" + name + "/report.json"));
     charts = base.resolve(o.getString("charts", "target/replay/" + name));
     rankBy = r.getString("rank_by", null);
+    baseline = r.getBoolean("baseline", true);
+    if (mode.equals("holdout") && r.has("baseline")) {
+      throw new SpecException("baseline", r.raw("baseline"), "allowed only with mode: prequential");
+    }
+    if (mode.equals("holdout") && source.run() != null && (source.run().hasSplit() || source.run().passes() > 1)) {
+      String key = source.run().hasSplit() ? "split" : "passes";
+      throw new SpecException("source." + key, source.fileOptions().get(key), "allowed only with mode: prequential"
+          + " (a holdout model is not trained; score a test file instead)");
+    }
+    if (mode.equals("holdout") && source.run() != null && source.run().standardize()) {
+      throw new SpecException("source.standardize", true, "allowed only with mode: prequential: a holdout model was"
+          + " trained on data standardized with its training figures; give source.sidecar (written by produce"
+          + " --standardize) to apply those");
+    }
     parallelism = r.getInt("parallelism", 2, 1, 1024);
   }
 
@@ -399,5 +517,10 @@ public final class ReplaySpec {
 
   public int parallelism() {
     return parallelism;
+  }
+
+  /** Whether a prequential replay also ranks the trivial baseline (class frequencies, or the mean). */
+  public boolean baseline() {
+    return baseline;
   }
 }

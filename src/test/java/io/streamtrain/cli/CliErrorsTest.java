@@ -43,6 +43,27 @@ class CliErrorsTest {
   }
 
   @Test
+  void produceFileOptionsThatCannotApplyAreOneLineErrors() throws IOException {
+    String bootstrap = "localhost:" + freePort();
+    Path svm = dir.resolve("a.svm");
+    Files.writeString(svm, "1 1:0.5\n");
+    CliRun std = cli("produce", "--bootstrap", bootstrap, "--topic", "t", "--from", svm.toString(), "--standardize");
+    assertThat(std.exit()).isEqualTo(2);
+    assertThat(std.err()).contains("error:", "--standardize", "CSV only");
+    assertThat(lines(std.err())).isEqualTo(1);
+    Path csv = dir.resolve("a.csv");
+    Files.writeString(csv, "x,y\n1,spam\n");
+    CliRun side = cli("produce", "--bootstrap", bootstrap, "--topic", "t", "--from", csv.toString(), "--label-map",
+        dir.resolve("missing.sidecar.json").toString());
+    assertThat(side.exit()).isEqualTo(2);
+    assertThat(side.err()).contains("error:", "--label-map", "missing.sidecar.json", "no such sidecar file");
+    assertThat(lines(side.err())).isEqualTo(1);
+    CliRun gen = cli("produce", "--bootstrap", bootstrap, "--topic", "t", "--generator", "sea", "--hashed-numeric");
+    assertThat(gen.exit()).isEqualTo(2);
+    assertThat(gen.err()).contains("error:", "--hashed-numeric", "CSV files only");
+  }
+
+  @Test
   void aDuplicateKeyInAJobSpecIsAnErrorNamingTheKey() throws IOException {
     Path spec = dir.resolve("dup.yaml");
     Files.writeString(spec, "name: dup\nmodel: {type: logistic, features: {dense: 2}}\n"

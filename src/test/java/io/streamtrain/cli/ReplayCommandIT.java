@@ -23,21 +23,16 @@ class ReplayCommandIT {
 
   @Test
   void replaysTheBundledDatasetAndWritesReportChartsAndTable() throws Exception {
-    PrintStream saved = System.out;
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-      code = Main.execute("replay", "jobs/replay/breast-cancer-file.yaml", "--report",
-          tmp.resolve("report.json").toString(), "--charts", tmp.toString());
-    } finally {
-      System.setOut(saved);
-    }
-    String out = bytes.toString(StandardCharsets.UTF_8);
-    assertThat(code).as(out).isZero();
-    assertThat(out).contains("rank config", "adam", "sgd-nesterov", "adagrad", "report: ");
+    io.streamtrain.testing.CliRun r = io.streamtrain.testing.CliRun.run("replay", "jobs/replay/breast-cancer-file.yaml",
+        "--report", tmp.resolve("report.json").toString(), "--charts", tmp.toString());
+    String out = r.out();
+    assertThat(r.exit()).as(out + r.err()).isZero();
+    assertThat(out).contains("rank config", "adam", "sgd-nesterov", "adagrad", "(baseline)", "report: ",
+        "3 of 3 configurations beat it", "per class");
+    // 569 rows, a seeded 30% held out (round(0.3 * 569) = 171): 398 training rows, 3 passes, 1194 samples trained on.
+    assertThat(r.err()).contains("398 training rows x 3 passes, then 171 test rows scored only");
     assertThat(Files.readString(tmp.resolve("report.json"))).contains("\"breast-cancer-optimizers\"",
-        "\"samples\" : 569");
+        "\"samples\" : 1194", "\"rank_by\" : \"test_log_loss\"", "\"confusion_matrix\"");
     assertThat(tmp.resolve("log_loss.png")).isRegularFile();
     assertThat(tmp.resolve("auc.png")).isRegularFile();
   }

@@ -61,6 +61,21 @@ class CsvSampleReaderTest {
   }
 
   @Test
+  void hashedNumericSendsNumericColumnsAsNamedFieldsNextToCategoricalOnes() throws IOException {
+    Path f = file("h.csv", "age,city,income,y\n31,Oslo,5.5e4,1\n,Rome,0.5,0\n");
+    Columns cols = Columns.defaults().withCategorical(List.of("city")).withHashedNumeric(true);
+    List<MutableSample> s = readAll(f, cols, ReaderOptions.defaults().withMissing(ReaderOptions.MissingPolicy.ZERO));
+    assertThat(s).hasSize(2);
+    assertThat(s.get(0).denseSize).isZero();
+    assertThat(Arrays.copyOf(s.get(0).numericNames, s.get(0).numericSize)).containsExactly("age", "income");
+    assertThat(Arrays.copyOf(s.get(0).numericValues, s.get(0).numericSize)).containsExactly(31.0, 55000.0);
+    assertThat(Arrays.copyOf(s.get(0).categoricalValues, s.get(0).categoricalSize)).containsExactly("Oslo");
+    // The missing age, filled in as 0 by the zero policy, is still sent under its name.
+    assertThat(Arrays.copyOf(s.get(1).numericValues, s.get(1).numericSize)).containsExactly(0.0, 0.5);
+    assertThat(problems).isEmpty();
+  }
+
+  @Test
   void labelByNameCategoricalIgnoredKeyAndTimeColumns() throws IOException {
     Path f =
         file(

@@ -10,6 +10,7 @@ import io.streamtrain.avro.EvaluationResult;
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.flink.replay.EvaluationRecords;
 import io.streamtrain.flink.replay.FinalModel;
+import io.streamtrain.flink.replay.ReplayPlan;
 import io.streamtrain.flink.training.KafkaTrainingIo;
 import io.streamtrain.flink.training.TrainingJob;
 import io.streamtrain.io.KafkaSettings;
@@ -104,7 +105,8 @@ class ReplayIT {
     job.put("batching", Map.of("batch_size", 32, "shuffle_capacity", 256, "seed", 7));
     job.put("models", List.of(Map.of("match", "tenant-b",
         "optimizer", Map.of("type", "sgd", "lr", 0.1, "momentum", 0.9, "nesterov", true),
-        "batching", Map.of("batch_size", 20, "shuffle_capacity", 100, "seed", 3))));
+        // tenant-b's buffer grows from 20 to 100 (shuffle_grow): the replay must mirror that batcher too.
+        "batching", Map.of("batch_size", 20, "shuffle_capacity", 100, "seed", 3, "shuffle_grow", true))));
     job.put("topics", Map.of("samples", p + "samples", "metrics", p + "metrics", "models", p + "models",
         "rejected", p + "rejected"));
     job.put("snapshots", Map.of("every_steps", 1000));
@@ -150,15 +152,22 @@ class ReplayIT {
     List<EvaluationResult> published = decodeAll(readAll(broker.bootstrapServers(), p + "evaluations"),
         EvaluationResult.class);
     assertThat(published).hasSameSizeAs(out.results());
-    assertThat(published).allMatch(r -> r.getEvaluationId().equals("rt-replay") && r.getMode().equals("prequential"));
-    // A point every 500 samples plus the final one, per (config, model).
+    // The trivial baseline is published beside the configurations, under its own name and mode.
+    assertThat(published).allMatch(r -> r.getEvaluationId().equals("rt-replay") && (r.getMode().equals("prequential")
+        || r.getConfigName().equals(ReplayPlan.BASELINE) && r.getMode().equals("baseline")));
+    // A point every 500 samples plus the final one, per (config, model): 2 configurations and the baseline, 2 ids.
     long expectedPoints = ReplayReport.finals(out.results()).stream().mapToLong(r -> r.getSamples() / 500 + 1).sum();
-    assertThat(ReplayReport.finals(out.results())).hasSize(4);
+    assertThat(ReplayReport.finals(out.results())).hasSize(6);
     assertThat(out.results()).hasSize((int) expectedPoints);
     EvaluationResult liveA = out.results().stream()
         .filter(r -> r.getConfigName().equals("live") && r.getModelId().equals("tenant-a")
             && EvaluationRecords.isFinal(r)).findFirst().orElseThrow();
     assertThat(liveA.getAccuracy()).isGreaterThan(0.9);
+    EvaluationResult baseA = out.results().stream()
+        .filter(r -> r.getConfigName().equals(ReplayPlan.BASELINE) && r.getModelId().equals("tenant-a")
+            && EvaluationRecords.isFinal(r)).findFirst().orElseThrow();
+    assertThat(baseA.getSamples()).isEqualTo(liveA.getSamples());
+    assertThat(baseA.getAccuracy()).isLessThan(liveA.getAccuracy());
     assertThat(EvaluationRecords.metric(liveA, "auc")).isGreaterThan(0.95);
 
     // A partial range: offsets 1000 .. end-500 of each partition replay exactly those samples.
@@ -182,7 +191,8 @@ class ReplayIT {
     partial.put("configs", List.of(Map.of("name", "live", "job", jobFile.toString())));
     partial.remove("output");
     ReplayOutcome part = ReplayRunner.run(new ReplaySpec(partial, Path.of(".")), kafka(), m -> { });
-    long scored = ReplayReport.finals(part.results()).stream().mapToLong(EvaluationResult::getSamples).sum();
+    long scored = ReplayReport.finals(part.results()).stream().filter(r -> r.getConfigName().equals("live"))
+        .mapToLong(EvaluationResult::getSamples).sum();
     assertThat(scored).isEqualTo(expected);
 
     // Holdout: the published final snapshot of tenant-a scored on the whole range, nothing trained.

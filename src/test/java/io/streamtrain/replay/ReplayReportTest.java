@@ -107,4 +107,50 @@ class ReplayReportTest {
         .hasMessageContaining("incomplete");
     ReplayRunner.checkComplete(o.results(), o.finals());
   }
+
+  /** A final point with test figures and a 2x2 confusion matrix [[tn, fp], [fn, tp]]. */
+  static EvaluationResult classified(String config, String model, double testLoss, long tn, long fp, long fn, long tp) {
+    EvalPoint p = new EvalPoint(config, model, "prequential", 100, 10, 0, 0, 100,
+        new String[] {"log_loss", "accuracy", "test_log_loss", "test_accuracy", "confusion.0.0", "confusion.0.1",
+            "confusion.1.0", "confusion.1.1"},
+        new double[] {0.5, 0.7, testLoss, 0.8, tn, fp, fn, tp}, true);
+    return EvaluationRecords.of(p, "r", "t", null);
+  }
+
+  @Test
+  void baselineStandsBesideTheRankingAndConfusionSumsOverModelIds() throws Exception {
+    List<EvaluationResult> rs = List.of(
+        classified("a", "m1", 0.30, 5, 1, 2, 12), classified("a", "m2", 0.30, 3, 0, 1, 6),
+        classified("b", "m1", 0.70, 6, 0, 14, 0), classified("b", "m2", 0.70, 3, 0, 7, 0),
+        classified("(baseline)", "m1", 0.60, 0, 6, 0, 14), classified("(baseline)", "m2", 0.60, 0, 3, 0, 7));
+    List<FinalModel> fs = new ArrayList<>();
+    for (EvaluationResult e : rs) {
+      FinalModel f = new FinalModel();
+      f.config = e.getConfigName();
+      f.modelId = e.getModelId();
+      f.params = new double[0];
+      fs.add(f);
+    }
+    ReplayReport r = new ReplayReport(spec(null), new ReplayOutcome(rs, fs, 1_000_000_000L));
+    assertThat(r.rankBy()).isEqualTo("test_log_loss");
+    assertThat(r.ranking()).extracting(ReplayReport.Rank::config).containsExactly("a", "b");
+    assertThat(r.baseline().config()).isEqualTo("(baseline)");
+    assertThat(r.beatsBaseline(r.ranking().get(0))).isTrue();
+    assertThat(r.beatsBaseline(r.ranking().get(1))).isFalse();
+    // a: [[5+3, 1+0], [2+1, 12+6]] = [[8, 1], [3, 18]]: recall of class 1 = 18/21, precision 18/19.
+    var cm = r.confusion("a");
+    assertThat(cm.toArray()).containsExactly(8, 1, 3, 18);
+    assertThat(cm.recall(1)).isEqualTo(18.0 / 21);
+    assertThat(cm.precision(1)).isEqualTo(18.0 / 19);
+    assertThat(r.confusionOf()).isEqualTo("test rows");
+    String table = r.table();
+    assertThat(table).contains("1 of 2 configurations beat it (a)", "per class (a, test rows)");
+    assertThat(table.lines().filter(l -> l.startsWith("-    (baseline)")).count()).isEqualTo(1);
+    Path json = tmp.resolve("b/report.json");
+    r.writeJson(json);
+    var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+    assertThat(root.get("baseline").get("beaten_by").toString()).isEqualTo("[\"a\"]");
+    assertThat(root.get("classes").get("a").get("confusion_matrix").toString()).isEqualTo("[[8,1],[3,18]]");
+    assertThat(root.get("classes").get("b").get("balanced_accuracy").asDouble()).isEqualTo(0.5);
+  }
 }

@@ -261,6 +261,11 @@ public final class Example {
     return numericValue[i];
   }
 
+  /** The backing array of the named numeric values; only the first {@link #numericLength()} are meaningful. */
+  public double[] numericValues() {
+    return numericValue;
+  }
+
   public Example addNumeric(String name, double value) {
     ensureNumericCapacity(numericLength + 1);
     numericName[numericLength] = name;

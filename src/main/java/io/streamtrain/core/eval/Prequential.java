@@ -5,6 +5,7 @@ import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.RejectReason;
+import io.streamtrain.core.metric.ConfusionMatrix;
 import io.streamtrain.core.metric.Evaluation;
 import io.streamtrain.core.metric.MetricsSpec;
 import io.streamtrain.core.metric.Task;
@@ -34,6 +35,12 @@ import java.util.function.Consumer;
  * training, it does not reorder it). The job also flushes when the watermark passes the idle gap; on in-order
  * input that flush precedes the same data-driven one and forms the same batches.
  *
+ * <p>Baseline: {@link #baseline} scores the trivial {@link Prior} (class frequencies or the mean of the labels seen)
+ * on the same samples, validated against a configuration's feature space, so a ranking says whether a model
+ * beats it. Test split ({@link #testAfter}): after the first N samples (the training part, e.g. several passes over
+ * a file's training rows) the pending labels are revealed and the shuffle buffer is trained out, then every later
+ * sample is only scored, by the model as training left it, into separate {@code test_*} figures.
+ *
  * <p>Invalid samples (not fitting the model's feature space) are counted and skipped, as the job rejects them.
  * Points of the curve go to a consumer every {@code report_every} scored samples and once at {@link #finish}.
  * Not thread-safe; one instance per (configuration, model id).
@@ -41,6 +48,7 @@ import java.util.function.Consumer;
 public final class Prequential {
   public static final String PREQUENTIAL = "prequential";
   public static final String HOLDOUT = "holdout";
+  public static final String BASELINE = "baseline";
 
   private final String configName;
   private final String modelId;
@@ -66,6 +74,7 @@ public final class Prequential {
   private final Batching batching;
   private final ShuffleBuffer<Example> shuffle;
   private long lastEventTime = Long.MIN_VALUE;
+  private long added;
   private long latestEventTime = Long.MIN_VALUE;
   private long minScoredTime = Long.MAX_VALUE;
   private long maxScoredTime = Long.MIN_VALUE;
@@ -73,16 +82,33 @@ public final class Prequential {
   private long arrivals;
   private final double[] valueScratch;
   private boolean finished;
+  // The baseline's predictor (null for a model).
+  private final Prior prior;
+  // Test split: samples (valid or not) of the training part, or -1 without a split.
+  private long trainSamples = -1;
+  private long seen;
+  private boolean testing;
+  private Evaluation test;
+  private int[] testPick;
+  private String[] pointNames;
 
   private Prequential(String configName, String modelId, TrainingConfig config, Model fixed, double[] fixedParams,
-      double[] fixedBuffers, MetricsSpec metricsSpec, LabelDelay delay, Consumer<EvalPoint> points) {
+      double[] fixedBuffers, MetricsSpec metricsSpec, LabelDelay delay, Consumer<EvalPoint> points, boolean baseline) {
     this.configName = configName;
     this.modelId = modelId;
     this.metricsSpec = metricsSpec;
     this.delay = delay;
     this.points = points;
-    this.train = config != null;
-    if (train) {
+    this.train = config != null && !baseline;
+    if (baseline) {
+      trainer = null;
+      state = null;
+      model = config.model().newModel(1);
+      params = new double[0];
+      buffers = new double[0];
+      batching = null;
+      shuffle = null;
+    } else if (train) {
       trainer = new ModelTrainer(config);
       model = trainer.model();
       state = trainer.newState(modelId);
@@ -105,14 +131,52 @@ public final class Prequential {
     if (k > 1) {
       pendingPred = new double[16 * k];
     }
-    evaluation = new Evaluation(Task.of(space.target()), metricsSpec);
+    evaluation = new Evaluation(Task.of(space.target()), k, metricsSpec);
     valueScratch = new double[evaluation.size()];
+    prior = baseline ? new Prior(Task.of(space.target()), k) : null;
+    pointNames = evaluation.names();
   }
 
   /** Test-then-train of {@code config} on the samples of {@code modelId}. */
   public static Prequential prequential(String configName, String modelId, TrainingConfig config,
       MetricsSpec metrics, LabelDelay delay, Consumer<EvalPoint> points) {
-    return new Prequential(configName, modelId, config, null, null, null, metrics, delay, points);
+    return new Prequential(configName, modelId, config, null, null, null, metrics, delay, points, false);
+  }
+
+  /**
+   * The trivial {@link Prior} of {@code config}'s task, trained and scored exactly where a model would be (same
+   * validation, label delay and test split); it never sees the features.
+   */
+  public static Prequential baseline(String configName, String modelId, TrainingConfig config, MetricsSpec metrics,
+      LabelDelay delay, Consumer<EvalPoint> points) {
+    return new Prequential(configName, modelId, config, null, null, null, metrics, delay, points, true);
+  }
+
+  /**
+   * Splits the input: the first {@code samples} samples given to {@link #accept} (valid or not) are the training
+   * part, every later one is a test sample, scored and never trained on. Points then carry {@code test_*} figures
+   * (the cumulative ones, NaN until the first test sample) and the final point the test confusion matrix.
+   */
+  public Prequential testAfter(long samples) {
+    if (seen > 0) {
+      throw new IllegalStateException("testAfter must be set before the first sample");
+    }
+    trainSamples = samples;
+    test = new Evaluation(evaluation.task(), k, metricsSpec);
+    String[] all = test.names();
+    java.util.List<Integer> pick = new java.util.ArrayList<>();
+    for (int i = 0; i < all.length; i++) {
+      if (!all[i].startsWith("window_") && !all[i].startsWith("fading_")) {
+        pick.add(i);
+      }
+    }
+    testPick = pick.stream().mapToInt(Integer::intValue).toArray();
+    String[] names = Arrays.copyOf(evaluation.names(), evaluation.size() + testPick.length);
+    for (int i = 0; i < testPick.length; i++) {
+      names[evaluation.size() + i] = "test_" + all[testPick[i]];
+    }
+    pointNames = names;
+    return this;
   }
 
   /** Scores the fixed {@code params} and {@code buffers} of {@code model}; nothing is trained. */
@@ -122,7 +186,8 @@ public final class Prequential {
       throw new IllegalArgumentException("holdout model '" + modelId + "' has " + params.length + " parameters and "
           + buffers.length + " buffer values; its spec needs " + model.numParams() + " and " + model.numBuffers());
     }
-    return new Prequential(configName, modelId, null, model, params, buffers, metrics, LabelDelay.NONE, points);
+    return new Prequential(configName, modelId, null, model, params, buffers, metrics, LabelDelay.NONE, points,
+        false);
   }
 
   /**
@@ -145,6 +210,10 @@ public final class Prequential {
     if (finished) {
       throw new IllegalStateException("evaluation of '" + configName + "'/'" + modelId + "' already finished");
     }
+    seen++;
+    if (trainSamples >= 0 && seen > trainSamples) {
+      return acceptTest(e);
+    }
     RejectReason why = space.validate(e);
     if (why != RejectReason.OK) {
       rejected++;
@@ -155,7 +224,7 @@ public final class Prequential {
     if (t > latestEventTime) {
       latestEventTime = t;
     }
-    model.predict(params, buffers, e, out);
+    predict(e);
     if (delay.none()) {
       score(e, out, 0);
       trainOn(e);
@@ -166,17 +235,47 @@ public final class Prequential {
     return RejectReason.OK;
   }
 
-  /** End of input: every pending label is revealed, the shuffle buffer flushed, and a final point emitted. */
-  public void finish() {
-    if (finished) {
-      return;
+  private void predict(Example e) {
+    if (prior != null) {
+      prior.predict(out);
+    } else {
+      model.predict(params, buffers, e, out);
     }
+  }
+
+  /** A sample of the test part: the training part ends at the first one; none is trained on. */
+  private RejectReason acceptTest(Example e) {
+    if (!testing) {
+      endTraining();
+      testing = true;
+    }
+    RejectReason why = space.validate(e);
+    if (why != RejectReason.OK) {
+      rejected++;
+      return why;
+    }
+    arrivals++;
+    predict(e);
+    test.add(out, 0, k, e.label());
+    return RejectReason.OK;
+  }
+
+  /** Every pending label revealed and trained on, the shuffle buffer trained out. */
+  private void endTraining() {
     releaseDue(true);
     if (train) {
       while (!shuffle.isEmpty()) {
         emitBatch();
       }
     }
+  }
+
+  /** End of input: every pending label is revealed, the shuffle buffer flushed, and a final point emitted. */
+  public void finish() {
+    if (finished) {
+      return;
+    }
+    endTraining();
     finished = true;
     report(true);
   }
@@ -235,6 +334,10 @@ public final class Prequential {
   }
 
   private void trainOn(Example e) {
+    if (prior != null) {
+      prior.update(e.label());
+      return;
+    }
     if (!train) {
       return;
     }
@@ -249,7 +352,8 @@ public final class Prequential {
     if (t > lastEventTime) {
       lastEventTime = t;
     }
-    if (shuffle.isFull()) {
+    added++;
+    if (shuffle.size() >= batching.fill(added)) {
       emitBatch();
     }
   }
@@ -270,9 +374,37 @@ public final class Prequential {
       return;
     }
     evaluation.values(valueScratch);
-    points.accept(new EvalPoint(configName, modelId, train ? PREQUENTIAL : HOLDOUT, evaluation.samples(),
-        train ? state.step : 0, rejected, minScoredTime == Long.MAX_VALUE ? 0 : minScoredTime,
-        maxScoredTime == Long.MIN_VALUE ? 0 : maxScoredTime, evaluation.names(), valueScratch.clone(), last));
+    String[] names = pointNames;
+    double[] values = Arrays.copyOf(valueScratch, names.length);
+    if (test != null) {
+      double[] t = new double[test.size()];
+      test.values(t);
+      for (int i = 0; i < testPick.length; i++) {
+        values[evaluation.size() + i] = test.samples() > 0 ? t[testPick[i]] : Double.NaN;
+      }
+    }
+    ConfusionMatrix cm = test != null ? test.confusion() : evaluation.confusion();
+    if (last && cm != null) {
+      // The final point carries the confusion matrix (of the test part when there is one), row-major.
+      int kk = cm.classes();
+      int base = names.length;
+      names = Arrays.copyOf(names, base + kk * kk);
+      values = Arrays.copyOf(values, base + kk * kk);
+      for (int i = 0; i < kk; i++) {
+        for (int j = 0; j < kk; j++) {
+          names[base + i * kk + j] = "confusion." + i + "." + j;
+          values[base + i * kk + j] = cm.count(i, j);
+        }
+      }
+    }
+    points.accept(new EvalPoint(configName, modelId, train ? PREQUENTIAL : prior != null ? BASELINE : HOLDOUT,
+        evaluation.samples(), train ? state.step : 0, rejected, minScoredTime == Long.MAX_VALUE ? 0 : minScoredTime,
+        maxScoredTime == Long.MIN_VALUE ? 0 : maxScoredTime, names, values, last));
+  }
+
+  /** The test part's evaluation, or null without a split. */
+  public Evaluation testEvaluation() {
+    return test;
   }
 
   public String configName() {

@@ -11,7 +11,7 @@ import org.apache.flink.util.Collector;
 /**
  * Sends each replayed sample to every configuration that trains its model id (its index in
  * {@link SampleRecord#configIndex}), so all configurations see the same samples; in holdout mode only samples
- * of the scored model pass. Records that did not decode and samples no configuration trains are counted (Flink
+ * of the scored model pass; with a baseline, a model id some configuration trains also goes to the baseline. Records that did not decode and samples no configuration trains are counted (Flink
  * counters {@code replayUndecodable}, {@code replayUnrouted}) and dropped: a replay reads, it publishes no rejects.
  * Emitting one instance several times is safe because the next edge is a keyBy, which serializes at emit time.
  */
@@ -63,11 +63,14 @@ public final class ReplayFanOut extends RichFlatMapFunction<SampleRecord, Sample
       return id.equals(plan.holdoutModelId) ? new int[] {0} : new int[0];
     }
     int n = 0;
-    int[] all = new int[plan.size()];
+    int[] all = new int[plan.size() + 1];
     for (int c = 0; c < plan.size(); c++) {
       if (plan.route(c, id) != null) {
         all[n++] = c;
       }
+    }
+    if (n > 0 && plan.hasBaseline()) {
+      all[n++] = plan.size(); // the baseline scores every model id some configuration trains
     }
     return java.util.Arrays.copyOf(all, n);
   }

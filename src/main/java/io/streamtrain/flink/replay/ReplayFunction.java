@@ -50,10 +50,28 @@ public final class ReplayFunction extends KeyedProcessFunction<String, SampleRec
   }
 
   private Prequential create(int c, String modelId) {
-    String name = plan.configNames.get(c);
+    Prequential p = createEvaluation(c, modelId);
+    if (plan.trainSamples() >= 0) {
+      p.testAfter(plan.trainSamples());
+    }
+    return p;
+  }
+
+  private Prequential createEvaluation(int c, String modelId) {
+    String name = plan.evaluationName(c);
     if (plan.isHoldout()) {
       return Prequential.holdout(name, modelId, plan.newHoldoutModel(), plan.holdoutParams.clone(),
           plan.holdoutBuffers.clone(), plan.metrics, this::emit);
+    }
+    if (c == plan.size()) {
+      // The baseline validates samples as the first configuration that trains this model id does.
+      for (int i = 0; i < plan.size(); i++) {
+        TrainingConfig cfg = plan.route(i, modelId);
+        if (cfg != null) {
+          return Prequential.baseline(name, modelId, cfg, plan.metrics, plan.delay, this::emit);
+        }
+      }
+      throw new IllegalStateException("baseline routed for untrained model id " + modelId);
     }
     TrainingConfig cfg = plan.route(c, modelId);
     Prequential p = Prequential.prequential(name, modelId, cfg, plan.metrics, plan.delay, this::emit);

@@ -33,6 +33,12 @@ public final class ReplayPlan implements Serializable {
   public final Map<String, Object> holdoutModel;
   public final double[] holdoutParams;
   public final double[] holdoutBuffers;
+  /** The name the trivial baseline is reported under (not a valid configuration name, so it never clashes). */
+  public static final String BASELINE = "(baseline)";
+  /** Whether a prequential plan also evaluates the {@link io.streamtrain.core.eval.Prior} baseline. */
+  private boolean baseline;
+  /** Samples of each model id that form the training part of a test split, or -1 without a split. */
+  private long trainSamples = -1;
   private transient List<JobSpec> jobs;
   /** Per configuration: the initial models of its warm_start, or null (set by {@link #withWarmStarts}). */
   private List<io.streamtrain.flink.training.WarmStarts> warmStarts;
@@ -85,6 +91,31 @@ public final class ReplayPlan implements Serializable {
     }
     JobSpec j = job(c);
     return warmStarts.get(c).lookup(modelId, j.configIndex(modelId));
+  }
+
+  /** Adds the baseline (index {@link #size()}) to a prequential plan. */
+  public ReplayPlan withBaseline(boolean on) {
+    this.baseline = on && !isHoldout();
+    return this;
+  }
+
+  public boolean hasBaseline() {
+    return baseline;
+  }
+
+  /** The first {@code samples} samples of each model id train, the rest are only scored (-1: no split). */
+  public ReplayPlan withTestAfter(long samples) {
+    this.trainSamples = samples;
+    return this;
+  }
+
+  public long trainSamples() {
+    return trainSamples;
+  }
+
+  /** The name of evaluation {@code c}: a configuration, or the baseline at index {@link #size()}. */
+  public String evaluationName(int c) {
+    return c == configNames.size() ? BASELINE : configNames.get(c);
   }
 
   public boolean isHoldout() {

@@ -15,13 +15,18 @@ import org.apache.flink.core.memory.DataOutputView;
  * time seen, the pending idle-gap timer and the rejected samples not yet reported to the trainer.
  */
 public final class BatcherState {
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
   public final ShuffleBuffer<Example> buffer;
   public long lastEventTime = Long.MIN_VALUE;
   /** Event time of the registered flush timer, or Long.MIN_VALUE when none is registered. */
   public long timer = Long.MIN_VALUE;
   public long pendingRejected;
   public int configIndex;
+  /**
+   * Samples added to the buffer so far, saturating (drives a growing buffer's fill level); a state written by version
+   * 1 reads as fully grown, so a restored job batches exactly as before.
+   */
+  public long added;
 
   public BatcherState(int capacity, long seed) {
     buffer = new ShuffleBuffer<>(capacity, seed, ExampleCodec.INSTANCE);
@@ -45,13 +50,14 @@ public final class BatcherState {
       out.writeLong(s.timer);
       out.writeLong(s.pendingRejected);
       out.writeInt(s.configIndex);
+      out.writeLong(s.added);
     }
 
     @Override
     public BatcherState deserialize(DataInputView in) throws IOException {
       int v = in.readByte();
-      if (v != VERSION) {
-        throw new IOException("unsupported batcher state version " + v + "; this build reads " + VERSION);
+      if (v != 1 && v != VERSION) {
+        throw new IOException("unsupported batcher state version " + v + "; this build reads 1 to " + VERSION);
       }
       BatcherState s = new BatcherState(in.readInt(), 0);
       s.buffer.read(in);
@@ -59,6 +65,7 @@ public final class BatcherState {
       s.timer = in.readLong();
       s.pendingRejected = in.readLong();
       s.configIndex = in.readInt();
+      s.added = v >= 2 ? in.readLong() : Long.MAX_VALUE;
       return s;
     }
 

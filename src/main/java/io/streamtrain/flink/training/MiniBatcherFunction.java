@@ -113,11 +113,14 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
       flush(modelId, s, b.batchSize(), out);
     }
     s.buffer.add(e);
+    if (s.added < Long.MAX_VALUE) {
+      s.added++;
+    }
     if (t > s.lastEventTime) {
       s.lastEventTime = t;
     }
     s.configIndex = configIndex;
-    if (s.buffer.isFull()) {
+    if (s.buffer.size() >= b.fill(s.added)) {
       emit(modelId, s, b.batchSize(), out);
     }
     if (s.timer == Long.MIN_VALUE) {

@@ -265,14 +265,14 @@ class StreamingMetricsTest {
 
   @Test
   void multiClassThroughEvaluation() {
-    Evaluation e = new Evaluation(Task.MULTICLASS, new MetricsSpec(2, 0.5, 0.5, 10));
+    Evaluation e = new Evaluation(Task.MULTICLASS, 3, new MetricsSpec(2, 0.5, 0.5, 10));
     e.add(new double[] {0.2, 0.7, 0.1}, 0, 3, 1);
     e.add(new double[] {0.5, 0.3, 0.2}, 0, 3, 2);
     e.add(new double[] {0.1, 0.1, 0.8}, 0, 3, 2);
     double[] v = new double[e.size()];
     e.values(v);
     assertThat(e.names()).containsExactly("log_loss", "accuracy", "window_log_loss", "window_accuracy",
-        "fading_log_loss", "fading_accuracy");
+        "fading_log_loss", "fading_accuracy", "macro_f1", "balanced_accuracy");
     assertThat(v[0]).isCloseTo(-(Math.log(0.7) + Math.log(0.2) + Math.log(0.8)) / 3, within(1e-15));
     assertThat(v[1]).isCloseTo(2.0 / 3, within(1e-15));
     assertThat(v[2]).isCloseTo(-(Math.log(0.2) + Math.log(0.8)) / 2, within(1e-15));
@@ -280,6 +280,12 @@ class StreamingMetricsTest {
     // Fading with alpha 1/2: weights 1/4, 1/2, 1 for the three samples.
     assertThat(v[4]).isCloseTo(-(0.25 * Math.log(0.7) + 0.5 * Math.log(0.2) + Math.log(0.8)) / 1.75, within(1e-15));
     assertThat(v[5]).isCloseTo(1.25 / 1.75, within(1e-15));
+    // Predicted (argmax) 1, 0, 2 for true 1, 2, 2: F1 per class 0, 1, 2/3 (class 0 only predicted), so macro-F1
+    // 5/9; recall over the true classes 1 and 2: 1 and 1/2, balanced accuracy 3/4 (scikit-learn's f1_score
+    // average="macro" and balanced_accuracy_score give the same on these labels).
+    assertThat(v[6]).isCloseTo(5.0 / 9, within(1e-15));
+    assertThat(v[7]).isEqualTo(0.75);
+    assertThat(e.confusion().count(2, 0)).isEqualTo(1);
     assertThat(e.samples()).isEqualTo(3);
   }
 

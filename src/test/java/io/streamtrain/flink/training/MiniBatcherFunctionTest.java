@@ -224,4 +224,56 @@ class MiniBatcherFunctionTest {
       assertThat(out.get(1).rejected() + out.get(2).rejected()).isEqualTo(1);
     }
   }
+
+  /**
+   * A growing buffer (B = 4, K = 64): a batch is drawn when the buffer holds max(4, min(64, n / 2)) after n samples.
+   * Worked by hand: after e batches the buffer holds n - 4e, so batch 1 comes at n = 4 and batch e + 1 at n = 8e
+   * (n - 4e >= n / 2) until n / 2 reaches 64: batches at n = 4, 8, 16, ..., 96 are 13 within 100 samples. A fixed
+   * buffer of 64 draws its first at n = 64, then every 4: 10 within 100. Both flush the rest at the end (25 in all),
+   * every sample drawn exactly once; a restore mid-growth continues identically.
+   */
+  @Test
+  void aGrowingBufferStartsDrawingAfterBSamplesAndRestoresMidGrowth() throws Exception {
+    Map<String, Object> grow = spec(0);
+    grow.put("batching", Map.of("batch_size", B, "shuffle_capacity", 64, "seed", SEED, "shuffle_grow", true));
+    Map<String, Object> fixed = spec(0);
+    fixed.put("batching", Map.of("batch_size", B, "shuffle_capacity", 64, "seed", SEED));
+    List<SampleRecord> in = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      in.add(sample("m", i, 1000L * i));
+    }
+    List<Drawn> uninterrupted;
+    try (var h = harness(grow)) {
+      h.open();
+      feed(h, in, 0, 100);
+      assertThat(drawn(h)).hasSize(13);
+      assertThat(drawn(h).get(0).seqs()).containsExactlyInAnyOrder(0, 1, 2, 3);
+      h.processWatermark(Long.MAX_VALUE);
+      uninterrupted = drawn(h);
+    }
+    assertThat(uninterrupted).hasSize(25);
+    assertThat(uninterrupted.stream().flatMap(d -> d.seqs().stream()).sorted().toList())
+        .isEqualTo(java.util.stream.IntStream.range(0, 100).boxed().toList());
+    try (var h = harness(fixed)) {
+      h.open();
+      feed(h, in, 0, 100);
+      assertThat(drawn(h)).hasSize(10);
+    }
+    OperatorSubtaskState snap;
+    List<Drawn> resumed = new ArrayList<>();
+    try (var h = harness(grow)) {
+      h.open();
+      feed(h, in, 0, 37);
+      resumed.addAll(drawn(h));
+      snap = h.snapshot(1, 0);
+    }
+    try (var h = harness(grow)) {
+      h.initializeState(snap);
+      h.open();
+      feed(h, in, 37, 100);
+      h.processWatermark(Long.MAX_VALUE);
+      resumed.addAll(drawn(h));
+    }
+    assertThat(resumed).isEqualTo(uninterrupted);
+  }
 }
