@@ -4,8 +4,6 @@ import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.diag.DiagnosticsConfig;
 import io.streamtrain.core.train.TrainingConfig;
-import io.streamtrain.io.KafkaSettings;
-import io.streamtrain.io.events.EventMapping;
 import io.streamtrain.io.events.InputSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -208,85 +206,13 @@ public final class JobSpec {
   /** Parses and validates a job spec given as a map (from YAML or JSON). */
   private InputSpec input(SpecReader r) {
     if (!r.has("input")) {
-      return new InputSpec("sample", null, null, null, null, null);
+      return InputSpec.SAMPLES;
     }
-    SpecReader in = r.child("input");
-    in.rejectUnknown("format", "mapping", "schema", "registry");
-    String format = in.getEnum("format", "sample", List.of("sample", "json", "avro", "avro_registry"));
-    if (format.equals("sample")) {
-      for (String k : List.of("mapping", "schema", "registry")) {
-        if (in.has(k)) {
-          throw new SpecException(in.key(k), "not with format: sample (Sample records need no " + k + ")");
-        }
-      }
-      return new InputSpec("sample", null, null, null, null, null);
+    int[] dense = new int[configs.size()];
+    for (int i = 0; i < dense.length; i++) {
+      dense[i] = configs.get(i).model().features().denseDim();
     }
-    if (!in.has("mapping")) {
-      throw new SpecException(in.key("mapping"), "missing; format " + format + " needs a mapping from event "
-          + "fields to a sample (label, features)");
-    }
-    EventMapping m = EventMapping.fromSpec(in.child("mapping"));
-    for (TrainingConfig c : configs) {
-      int want = c.model().features().denseDim();
-      if (want != m.denseWidth()) {
-        throw new SpecException(in.key("mapping") + ".dense", m.denseWidth() + " fields",
-            "as many fields as the model's features.dense (" + want + ")");
-      }
-    }
-    String schema = null;
-    if (format.equals("avro")) {
-      schema = schemaText(in);
-    } else if (in.has("schema")) {
-      throw new SpecException(in.key("schema"), "only with format: avro (" + format + " records carry no schema"
-          + (format.equals("avro_registry") ? "; the registry has it" : "") + ")");
-    }
-    String url = null;
-    String user = null;
-    String password = null;
-    if (format.equals("avro_registry")) {
-      if (!in.has("registry")) {
-        throw new SpecException(in.key("registry"), "missing; format avro_registry needs {url: http://HOST:PORT}");
-      }
-      SpecReader reg = in.child("registry");
-      reg.rejectUnknown("url", "username", "password");
-      url = KafkaSettings.resolve(reg.key("url"), reg.requireString("url"), System::getenv);
-      if (!url.startsWith("http://") && !url.startsWith("https://")) {
-        throw new SpecException(reg.key("url"), url, "an http:// or https:// URL of the schema registry");
-      }
-      user = reg.has("username") ? KafkaSettings.resolve(reg.key("username"), reg.requireString("username"),
-          System::getenv) : null;
-      password = reg.has("password") ? KafkaSettings.resolve(reg.key("password"), reg.requireString("password"),
-          System::getenv) : null;
-    } else if (in.has("registry")) {
-      throw new SpecException(in.key("registry"), "only with format: avro_registry");
-    }
-    return new InputSpec(format, m, schema, url, user, password);
-  }
-
-  /** The writer schema of format avro: inline JSON, or a file (read here, so the job carries its text). */
-  private static String schemaText(SpecReader in) {
-    if (!in.has("schema")) {
-      throw new SpecException(in.key("schema"), "missing; format avro needs the events' writer schema (a .avsc "
-          + "file or its JSON)");
-    }
-    String s = in.requireString("schema");
-    String text = s;
-    if (!s.trim().startsWith("{")) {
-      try {
-        text = java.nio.file.Files.readString(java.nio.file.Path.of(s));
-      } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
-        throw new SpecException(in.key("schema"), s, "a readable .avsc file (" + e.getMessage() + ")");
-      }
-    }
-    try {
-      org.apache.avro.Schema parsed = new org.apache.avro.Schema.Parser().parse(text);
-      if (parsed.getType() != org.apache.avro.Schema.Type.RECORD) {
-        throw new SpecException(in.key("schema"), s, "a record schema");
-      }
-    } catch (org.apache.avro.SchemaParseException e) {
-      throw new SpecException(in.key("schema"), s, "a valid Avro schema (" + e.getMessage() + ")");
-    }
-    return text;
+    return InputSpec.parse(r.child("input"), dense);
   }
 
   /** What the samples topic holds ({@code input}): Sample records, or events and their mapping. */

@@ -43,7 +43,7 @@ public final class ReplaySources {
         .setProperties(props)
         .setTopics(s.topic())
         .setGroupId("streamtrain-replay-" + spec.name())
-        .setDeserializer(new SampleDeserializer())
+        .setDeserializer(new SampleDeserializer(spec.input()))
         .setStartingOffsets(initializer(s.topic(), s.start(), OffsetResetStrategy.EARLIEST))
         .setBounded(initializer(s.topic(), s.end(), OffsetResetStrategy.LATEST))
         .build();

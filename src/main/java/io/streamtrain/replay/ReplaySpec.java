@@ -8,6 +8,7 @@ import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.eval.LabelDelay;
 import io.streamtrain.core.metric.MetricsSpec;
 import io.streamtrain.core.train.TrainingConfig;
+import io.streamtrain.io.events.InputSpec;
 import io.streamtrain.job.JobSpec;
 import io.streamtrain.job.JobSpecFiles;
 import java.io.IOException;
@@ -49,6 +50,7 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class ReplaySpec {
+  private final InputSpec input;
   public static final List<String> KEYS = List.of("name", "mode", "source", "configs", "holdout", "metrics",
       "label_delay", "output", "rank_by", "parallelism", "baseline");
   /** Source keys that only a file source takes. */
@@ -277,6 +279,7 @@ public final class ReplaySpec {
 
   /** Parses {@code raw}; relative paths (job files, data files) resolve against {@code base}. */
   public ReplaySpec(Map<String, Object> raw, Path base) {
+    Object jobsInput = null;
     this.raw = raw;
     SpecReader r = new SpecReader("", raw);
     r.rejectUnknown(KEYS);
@@ -286,7 +289,7 @@ public final class ReplaySpec {
     }
     mode = r.getEnum("mode", "prequential", List.of("prequential", "holdout"));
     SpecReader s = r.child("source");
-    List<String> sourceKeys = new ArrayList<>(List.of("topic", "start", "end", "file"));
+    List<String> sourceKeys = new ArrayList<>(List.of("topic", "start", "end", "file", "input"));
     sourceKeys.addAll(FILE_KEYS);
     s.rejectUnknown(sourceKeys);
     if (s.has("topic") == s.has("file")) {
@@ -332,6 +335,15 @@ public final class ReplaySpec {
           throw new SpecException(c.key("name"), cname, "allowed: a unique name of letters, digits, '.', '_', '+', '-'");
         }
         configs.add(new Config(cname, JobSpec.fromMap(jobMap(c, base))));
+        if (c.has("job")) {
+          Object in = JobSpecFiles.load(base.resolve(c.requireString("job"))).raw().get("input");
+          if (in != null && jobsInput == null) {
+            jobsInput = in;
+          } else if (in != null && !in.equals(jobsInput)) {
+            throw new SpecException(c.key("job"), c.raw("job"), "jobs with one input section (the configurations'"
+                + " jobs read their samples differently; give source.input)");
+          }
+        }
       }
       holdout = null;
     } else {
@@ -386,6 +398,26 @@ public final class ReplaySpec {
           + " --standardize) to apply those");
     }
     parallelism = r.getInt("parallelism", 2, 1, 1024);
+    Object inputRaw = s.has("input") ? s.raw("input") : source.topic() != null ? jobsInput : null;
+    if (inputRaw == null) {
+      input = InputSpec.SAMPLES;
+    } else {
+      if (source.topic() == null) {
+        throw new SpecException("source.input", inputRaw, "allowed only with source.topic (files are CSV or LIBSVM)");
+      }
+      Map<String, Object> in = new LinkedHashMap<>(SpecReader.asReader("source.input", inputRaw).map());
+      if (in.get("schema") instanceof String sch && !sch.trim().startsWith("{")) {
+        in.put("schema", base.resolve(sch).toString());
+      }
+      int[] dense = configs.stream().flatMap(c -> c.job().configs().stream())
+          .mapToInt(t -> t.model().features().denseDim()).toArray();
+      input = InputSpec.parse(new SpecReader("source.input", in), dense);
+    }
+  }
+
+  /** What the source topic holds: Sample records, or events and their mapping (source.input or the jobs'). */
+  public InputSpec input() {
+    return input;
   }
 
   /** A savepoint URI (s3://, file:...) as given; a plain path resolved against the spec's base directory. */

@@ -6,6 +6,7 @@ import io.streamtrain.core.feature.RejectReason;
 import io.streamtrain.io.MutableSample;
 import io.streamtrain.io.events.EventDecoder;
 import io.streamtrain.io.events.EventMapping;
+import io.streamtrain.io.events.InputSpec;
 import io.streamtrain.io.SampleCodec;
 import io.streamtrain.job.JobSpec;
 import java.io.IOException;
@@ -36,6 +37,8 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
 
   /** The job spec (its raw map) whose feature spaces hash named fields while decoding; null: no hashing. */
   private final Map<String, Object> specMap;
+  /** Without a spec: the input format to decode (null: Sample records). */
+  private final InputSpec input;
   private transient SampleCodec codec;
   private transient MutableSample scratch;
   private transient SampleRecord reuse;
@@ -46,7 +49,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
 
   /** Decodes named fields as strings (the validation or the batch hashes them later). */
   public SampleDeserializer() {
-    this(null);
+    this((Map<String, Object>) null);
   }
 
   /**
@@ -57,6 +60,16 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
    */
   public SampleDeserializer(Map<String, Object> specMap) {
     this.specMap = specMap;
+    this.input = null;
+  }
+
+  /**
+   * Records of {@code input}'s format (a replay of an events topic): events mapped to samples, or Sample records;
+   * named fields stay names (the replay hashes them).
+   */
+  public SampleDeserializer(InputSpec input) {
+    this.specMap = null;
+    this.input = input;
   }
 
   @Override
@@ -64,14 +77,17 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     codec = new SampleCodec();
     scratch = new MutableSample();
     reuse = new SampleRecord();
+    InputSpec in = input;
     if (specMap != null) {
       JobSpec spec = JobSpec.fromMap(specMap);
-      mapping = spec.input().mapping();
-      if (mapping == null) {
+      in = spec.input();
+      if (in.mapping() == null) {
         hashSpaces = new SpaceLookup(spec);
-      } else {
-        events = EventDecoder.of(spec.input());
       }
+    }
+    if (in != null && in.mapping() != null) {
+      mapping = in.mapping();
+      events = EventDecoder.of(in);
     }
   }
 

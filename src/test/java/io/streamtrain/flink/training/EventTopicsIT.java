@@ -208,6 +208,23 @@ class EventTopicsIT {
     assertThat(decodeAll(readAll(bs, "je-c-rejected"), RejectedSample.class)).isEmpty();
     assertThat(java.util.Arrays.stream(a.parameters()).filter(x -> x != 0.0).count()).isGreaterThan(100);
 
+    // A replay of the JSON topic with the job's spec (its input section comes with it) reproduces the job.
+    Path jobFile = tmp.resolve("je-b.yaml");
+    Files.writeString(jobFile, io.streamtrain.job.JobSpecFiles.toJson(JobSpec.fromMap(events)));
+    Map<String, Object> replay = new LinkedHashMap<>();
+    replay.put("name", "je-replay");
+    replay.put("source", Map.of("topic", "je-json"));
+    replay.put("configs", List.of(Map.of("name", "live", "job", jobFile.toString())));
+    replay.put("output", Map.of("report", tmp.resolve("r.json").toString(), "charts", tmp.toString()));
+    io.streamtrain.replay.ReplaySpec rs = new io.streamtrain.replay.ReplaySpec(replay, Path.of("."));
+    assertThat(rs.input().format()).isEqualTo("json");
+    io.streamtrain.replay.ReplayOutcome out = io.streamtrain.replay.ReplayRunner.run(rs, kafka, x -> { });
+    io.streamtrain.flink.replay.FinalModel replayed = out.finalModel("live", "ctr");
+    assertThat(replayed.steps).isEqualTo(b.head().getStep());
+    assertThat(bits(replayed.params)).isEqualTo(bits(b.parameters()));
+    // The two events that do not map belong to no model (as in the job: they go straight to the rejected output).
+    assertThat(replayed.rejected).isZero();
+
     List<RejectedSample> rejected = decodeAll(readAll(bs, "je-b-rejected"), RejectedSample.class);
     assertThat(rejected).hasSize(2).allMatch(x -> x.getReason().equals(SampleDeserializer.UNMAPPABLE));
     assertThat(rejected.get(0).getMessage()).contains("not an event of the input format");

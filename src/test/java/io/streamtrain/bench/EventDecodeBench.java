@@ -1,0 +1,155 @@
+package io.streamtrain.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.feature.FeatureSpace;
+import io.streamtrain.io.MutableSample;
+import io.streamtrain.io.SampleCodec;
+import io.streamtrain.io.events.EventDecoder;
+import io.streamtrain.io.events.InputSpec;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+
+/**
+ * What the source thread does per record, by input format: decode a Sample record (hashing its named fields at
+ * decode, as the training job's source does), or decode a JSON or Avro event, map it to a sample
+ * ({@code input.mapping}) and hash its named fields (as the validation does for events). Click-style records: a tenant, a timestamp, a label, a price, a nested country, a visit
+ * count and 0-3 item ids. Formats alternate in rounds in one JVM; prints records/s per format and round. A
+ * scripted benchmark, not a test.
+ *
+ * <p>Arguments: {@code [records=200000] [rounds=5]}.
+ */
+public final class EventDecodeBench {
+  private EventDecodeBench() {}
+
+  static final String SCHEMA = """
+      {"type": "record", "name": "Click", "fields": [
+        {"name": "tenant", "type": "string"}, {"name": "ts", "type": "long"}, {"name": "clicked", "type": "boolean"},
+        {"name": "price", "type": "double"},
+        {"name": "user", "type": {"type": "record", "name": "User", "fields": [
+          {"name": "geo", "type": {"type": "record", "name": "Geo", "fields": [{"name": "country", "type": "string"}]}},
+          {"name": "visits", "type": "int"}]}},
+        {"name": "items", "type": {"type": "array", "items": "string"}}]}""";
+
+  /** As the job's validation does for events: the sample into an Example, its named fields hashed. */
+  static int hashed(MutableSample s, io.streamtrain.core.data.Example ex, FeatureSpace space,
+      io.streamtrain.core.feature.MurmurHash3.Utf8Hasher hasher) {
+    io.streamtrain.flink.training.SampleDeserializer.toExample(s, ex);
+    ex.hashNamedFields(space, hasher);
+    return ex.hashedLength();
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = BenchArgs.parse(args, Map.of("records", "200000", "rounds", "5"));
+    int n = Integer.parseInt(a.get("records"));
+    Schema schema = new Schema.Parser().parse(SCHEMA);
+    ObjectMapper json = new ObjectMapper();
+    SampleCodec codec = new SampleCodec();
+    List<byte[]> samples = new ArrayList<>();
+    List<byte[]> jsons = new ArrayList<>();
+    List<byte[]> avros = new ArrayList<>();
+    SplittableRandom r = new SplittableRandom(1);
+    GenericDatumWriter<GenericRecord> writer = new GenericDatumWriter<>(schema);
+    for (int i = 0; i < n; i++) {
+      long ts = 1_764_745_500_000L + 1000L * i;
+      double price = r.nextInt(100_000) / 100.0;
+      String country = "c" + r.nextInt(200);
+      int visits = r.nextInt(100);
+      List<String> items = new ArrayList<>();
+      for (int k = r.nextInt(4); k > 0; k--) {
+        items.add("i" + r.nextInt(100_000));
+      }
+      boolean clicked = r.nextInt(10) < 2;
+      MutableSample s = new MutableSample();
+      s.modelId = "ctr";
+      s.eventTime = ts;
+      s.addDense(price);
+      s.addCategorical("country", country);
+      for (String it : items) {
+        s.addCategorical("item", it);
+      }
+      s.addNumeric("visits", Math.log1p(visits));
+      s.setBinaryLabel(clicked);
+      samples.add(codec.encode(s));
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("tenant", "ctr");
+      e.put("ts", ts);
+      e.put("clicked", clicked);
+      e.put("price", price);
+      e.put("user", Map.of("geo", Map.of("country", country), "visits", visits));
+      e.put("items", items);
+      jsons.add(json.writeValueAsBytes(e));
+      GenericRecord rec = new GenericData.Record(schema);
+      rec.put("tenant", "ctr");
+      rec.put("ts", ts);
+      rec.put("clicked", clicked);
+      rec.put("price", price);
+      GenericRecord user = new GenericData.Record(schema.getField("user").schema());
+      GenericRecord geo = new GenericData.Record(user.getSchema().getField("geo").schema());
+      geo.put("country", country);
+      user.put("geo", geo);
+      user.put("visits", visits);
+      rec.put("user", user);
+      rec.put("items", items);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+      writer.write(rec, enc);
+      enc.flush();
+      avros.add(out.toByteArray());
+    }
+    Map<String, Object> mapping = Map.of(
+        "model_id", Map.of("field", "tenant"),
+        "label", Map.of("field", "clicked"),
+        "event_time", Map.of("field", "ts"),
+        "dense", List.of("price"),
+        "categorical", List.of(Map.of("field", "user.geo.country", "name", "country"),
+            Map.of("field", "items", "name", "item")),
+        "numeric", List.of(Map.of("field", "user.visits", "name", "visits", "transform", "log1p")));
+    InputSpec jsonIn = InputSpec.parse(new SpecReader("input", Map.of("format", "json", "mapping", mapping)),
+        new int[] {1});
+    InputSpec avroIn = InputSpec.parse(new SpecReader("input", Map.of("format", "avro", "schema", SCHEMA,
+        "mapping", mapping)), new int[] {1});
+    EventDecoder jd = EventDecoder.of(jsonIn);
+    EventDecoder ad = EventDecoder.of(avroIn);
+    FeatureSpace space = FeatureSpace.of(1, 0, 18);
+    MutableSample into = new MutableSample();
+    io.streamtrain.core.data.Example ex = new io.streamtrain.core.data.Example();
+    io.streamtrain.core.feature.MurmurHash3.Utf8Hasher hasher = new io.streamtrain.core.feature.MurmurHash3.Utf8Hasher();
+    long sink = 0;
+    for (int round = 1; round <= Integer.parseInt(a.get("rounds")); round++) {
+      long t0 = System.nanoTime();
+      for (byte[] b : samples) {
+        codec.decode(b, 0, b.length, into, id -> space);
+        sink += into.hashedSize;
+      }
+      long t1 = System.nanoTime();
+      for (byte[] b : jsons) {
+        if (jsonIn.mapping().map(jd.decode(b), 0, into) != null) {
+          throw new IllegalStateException("unmapped");
+        }
+        sink += hashed(into, ex, space, hasher);
+      }
+      long t2 = System.nanoTime();
+      for (byte[] b : avros) {
+        if (avroIn.mapping().map(ad.decode(b), 0, into) != null) {
+          throw new IllegalStateException("unmapped");
+        }
+        sink += hashed(into, ex, space, hasher);
+      }
+      long t3 = System.nanoTime();
+      System.out.printf("round %d: sample+hash %.0f/s, json+map %.0f/s, avro+map %.0f/s%n", round,
+          n / ((t1 - t0) / 1e9), n / ((t2 - t1) / 1e9), n / ((t3 - t2) / 1e9));
+    }
+    System.out.println("(checksum " + sink + ")");
+  }
+}
