@@ -2,6 +2,9 @@ package io.streamtrain.cli;
 
 import io.streamtrain.avro.DiagnosticValue;
 import io.streamtrain.avro.ModelSnapshot;
+import io.streamtrain.client.ModelClient;
+import io.streamtrain.core.data.Example;
+import io.streamtrain.flink.training.SampleDeserializer;
 import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.avro.TrainingMetrics;
 import io.streamtrain.flink.training.KafkaTrainingIo;
@@ -89,6 +92,12 @@ public final class DemoCommand implements Callable<Integer> {
       KafkaTrainingIo.job(spec, kafka).build(env);
       o.printf("training in an embedded Flink MiniCluster (parallelism %d) ...%n%n", spec.parallelism());
       JobClient job = env.executeAsync("streamtrain-demo");
+      // A service beside the job: it follows the model topic and scores requests all along.
+      ModelClient client = ModelClient.follow(kafka, spec.topics().models(), id -> true);
+      Serving serving = new Serving(client);
+      Thread server = new Thread(serving, "demo-serving");
+      server.setDaemon(true);
+      server.start();
       Live live = new Live(bootstrap, spec.topics().metrics(), o);
       Thread viewer = new Thread(live, "demo-live-view");
       viewer.setDaemon(true);
@@ -100,9 +109,100 @@ public final class DemoCommand implements Callable<Integer> {
       List<TrainingMetrics> metrics = readAll(bootstrap, spec.topics().metrics(), TrainingMetrics.class);
       List<ModelSnapshot> snaps = readAll(bootstrap, spec.topics().models(), ModelSnapshot.class);
       List<RejectedSample> rejected = readAll(bootstrap, spec.topics().rejected(), RejectedSample.class);
+      serving.stop();
+      server.join(10_000);
+      serve(o, client, serving, snaps, spec.topics().models(), home.resolve("datasets/breast_cancer.csv"));
+      client.close();
       summary(o, metrics, snaps, rejected, outDir, (System.nanoTime() - t0) / 1e9);
     }
     return 0;
+  }
+
+  /** Scores fresh hyperplane requests with whatever version the client holds, while the job trains. */
+  private static final class Serving implements Runnable {
+    private final ModelClient client;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final java.util.TreeSet<Long> versions = new java.util.TreeSet<>();
+    private long predictions;
+
+    Serving(ModelClient client) {
+      this.client = client;
+    }
+
+    void stop() {
+      running.set(false);
+    }
+
+    @Override
+    public void run() {
+      SampleGenerator gen = Generators.create("hyperplane", Map.of("dims", 10, "speed", 0.001, "noise", 0.05), 7);
+      MutableSample s = new MutableSample();
+      Example e = new Example();
+      ModelClient.Predictor p = client.predictor("hyperplane");
+      double[] out = new double[1];
+      while (running.get()) {
+        if (client.current("hyperplane") == null) {
+          sleep(5);
+          continue;
+        }
+        gen.next(s);
+        SampleDeserializer.toExample(s, e);
+        long v = p.predict(e, out);
+        synchronized (versions) {
+          versions.add(v);
+          predictions++;
+        }
+        if (predictions % 8 == 0) {
+          sleep(1); // a service's pace, not a benchmark: leave the cores to the job
+        }
+      }
+    }
+
+    private static void sleep(long ms) {
+      try {
+        Thread.sleep(ms);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * The serving part of the demo: what the scoring thread did during training, then every breast-cancer row
+   * scored with the final published version through the embeddable {@link ModelClient}.
+   */
+  private static void serve(PrintStream o, ModelClient client, Serving serving, List<ModelSnapshot> snaps,
+      String modelTopic, Path csv) throws Exception {
+    long last = snaps.stream().filter(x -> x.getModelId().equals("breast-cancer"))
+        .mapToLong(ModelSnapshot::getVersion).max().orElse(0);
+    o.println();
+    synchronized (serving.versions) {
+      o.printf("serving (io.streamtrain.client.ModelClient, following topic '%s'): %d hyperplane predictions"
+          + " during training used versions %s%n", modelTopic, serving.predictions,
+          serving.versions.isEmpty() ? "none yet" : serving.versions.first() + " to " + serving.versions.last());
+    }
+    if (last == 0 || client.awaitVersion("breast-cancer", last, Duration.ofSeconds(30)) == null) {
+      o.println("serving: no breast-cancer version to score with");
+      return;
+    }
+    ModelClient.Predictor p = client.predictor("breast-cancer");
+    double[] out = new double[1];
+    MutableSample s = new MutableSample();
+    Example e = new Example();
+    int n = 0;
+    int right = 0;
+    long version = 0;
+    try (CsvSampleReader r = new CsvSampleReader(csv, CsvSampleReader.Columns.defaults().withLabel("target"),
+        ReaderOptions.defaults().withModelId("breast-cancer"), (line, why) -> { })) {
+      while (r.next(s)) {
+        SampleDeserializer.toExample(s, e);
+        version = p.predict(e, out);
+        right += (out[0] >= 0.5 ? 1 : 0) == (int) s.label ? 1 : 0;
+        n++;
+      }
+    }
+    o.printf("serving: %d breast-cancer rows scored with version %d: accuracy %.3f (rows it trained on)%n", n,
+        version, (double) right / n);
   }
 
   /** Breast cancer (several passes) and the hyperplane stream, keyed by model id, and a few bad records. */
