@@ -77,6 +77,23 @@ public final class ModelClient implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
+  private ModelClient(List<Version> fixed) {
+    this.topic = "(fixed versions)";
+    this.consumer = null;
+    this.thread = null;
+    for (Version v : fixed) {
+      current.put(v.modelId(), v);
+    }
+  }
+
+  /**
+   * A client holding the given versions and following no topic: for tests of a service, benchmarks, and models
+   * obtained by other means (e.g. a snapshot read once with {@link ModelSnapshots}).
+   */
+  public static ModelClient of(Version... versions) {
+    return new ModelClient(List.of(versions));
+  }
+
   /**
    * Starts following {@code topic} (a training job's {@code topics.models}) for the model ids {@code modelIds}
    * accepts. Returns at once; {@link #awaitVersion} waits for a first version.
@@ -195,8 +212,10 @@ public final class ModelClient implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     running = false;
-    consumer.wakeup();
-    thread.join(TimeUnit.SECONDS.toMillis(10));
+    if (consumer != null) {
+      consumer.wakeup();
+      thread.join(TimeUnit.SECONDS.toMillis(10));
+    }
   }
 
   /**
