@@ -131,9 +131,9 @@ public final class SampleCodec {
    * model id a feature space with a hashed part, the named fields go straight from their UTF-8 bytes to hashed
    * slots and signed values ({@link MutableSample#hashedSlots}; the same slots and signs as
    * {@link io.streamtrain.core.data.Example#hashNamedFields}, in the same order) without a String per field. A
-   * field whose bytes are not all ASCII takes the String path (invalid UTF-8 decodes to U+FFFD, so only the
-   * decoded string hashes as before). {@code hashSpaces} is asked once per record, with the model id String
-   * (the same instance while the id repeats).
+   * field whose bytes are not all ASCII (noted while hashing) is hashed again from its decoded string (invalid
+   * UTF-8 decodes to U+FFFD, so only the string hashes as before). {@code hashSpaces} is asked once per record,
+   * with the model id String (the same instance while the id repeats).
    */
   public MutableSample decode(byte[] bytes, int offset, int length, MutableSample into,
       Function<String, FeatureSpace> hashSpaces) throws IOException {
@@ -327,10 +327,12 @@ public final class SampleCodec {
         int valueLen = stringLength();
         int valueOff = pos;
         pos += valueLen;
-        long h = ascii(nameOff, nameLen) && ascii(valueOff, valueLen)
-            ? hasher.hash(buf, nameOff, nameLen, buf, valueOff, valueLen, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED)
-            : hasher.hash(utf8(nameOff, nameLen), utf8(valueOff, valueLen), FeatureSpace.INDEX_SEED,
-                FeatureSpace.SIGN_SEED);
+        long h = hasher.hash(buf, nameOff, nameLen, buf, valueOff, valueLen, FeatureSpace.INDEX_SEED,
+            FeatureSpace.SIGN_SEED);
+        if (hasher.lastHadNonAscii()) {
+          h = hasher.hash(utf8(nameOff, nameLen), utf8(valueOff, valueLen), FeatureSpace.INDEX_SEED,
+              FeatureSpace.SIGN_SEED);
+        }
         into.addHashed(space.slot(h), FeatureSpace.sign(h));
       }
     }
@@ -340,20 +342,13 @@ public final class SampleCodec {
         int nameOff = pos;
         pos += nameLen;
         double v = readDouble();
-        long h = ascii(nameOff, nameLen)
-            ? hasher.hash(buf, nameOff, nameLen, null, 0, -1, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED)
-            : hasher.hash(utf8(nameOff, nameLen), null, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+        long h = hasher.hash(buf, nameOff, nameLen, null, 0, -1, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+        if (hasher.lastHadNonAscii()) {
+          h = hasher.hash(utf8(nameOff, nameLen), null, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+        }
         into.addHashed(space.slot(h), FeatureSpace.sign(h) * v);
       }
     }
-  }
-
-  private boolean ascii(int off, int len) {
-    int or = 0;
-    for (int i = off, end = off + len; i < end; i++) {
-      or |= buf[i];
-    }
-    return or >= 0;
   }
 
   private String utf8(int off, int len) {

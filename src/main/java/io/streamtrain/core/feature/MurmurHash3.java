@@ -111,22 +111,64 @@ public final class MurmurHash3 {
     /**
      * The same hash over bytes already UTF-8 encoded: {@code name} bytes, and when {@code valueLen >= 0} an '='
      * and the {@code value} bytes. Equal to {@link #hash(String, String, int, int)} of the decoded strings when
-     * the bytes are valid UTF-8 (callers with arbitrary bytes check that first: invalid sequences decode to
-     * U+FFFD, which hashes differently).
+     * the bytes are valid UTF-8; callers with arbitrary bytes check {@link #lastHadNonAscii()} afterwards (invalid
+     * sequences decode to U+FFFD, which hashes differently, so a non-ASCII key must be hashed from its string).
      */
     public long hash(byte[] name, int nameOff, int nameLen, byte[] value, int valueOff, int valueLen, int seedA,
         int seedB) {
       if (valueLen < 0) {
-        return hash32x2(name, nameOff, nameLen, seedA, seedB);
+        return tracked(name, nameOff, nameLen, seedA, seedB);
       }
       int n = nameLen + 1 + valueLen;
-      if (bytes.length < n) {
-        bytes = java.util.Arrays.copyOf(bytes, Math.max(n, 2 * bytes.length));
+      if (bytes.length < n + 3) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(n + 3, 2 * bytes.length));
       }
       System.arraycopy(name, nameOff, bytes, 0, nameLen);
       bytes[nameLen] = '=';
       System.arraycopy(value, valueOff, bytes, nameLen + 1, valueLen);
-      return hash32x2(bytes, 0, n, seedA, seedB);
+      return tracked(bytes, 0, n, seedA, seedB);
+    }
+
+    /** Whether the bytes of the last {@link #hash(byte[], int, int, byte[], int, int, int, int)} had one >= 0x80. */
+    public boolean lastHadNonAscii() {
+      return nonAscii;
+    }
+
+    private boolean nonAscii;
+
+    /** {@link MurmurHash3#hash32x2}, noting on the way whether any byte is >= 0x80 (one OR per block). */
+    private long tracked(byte[] data, int off, int len, int seedA, int seedB) {
+      int a = seedA;
+      int b = seedB;
+      int or = 0;
+      int end = off + (len & ~3);
+      for (int p = off; p < end; p += 4) {
+        int w = (int) LE_INT.get(data, p);
+        or |= w;
+        int k = mixK(w);
+        a = mixH(a, k);
+        b = mixH(b, k);
+      }
+      int k1 = 0;
+      switch (len & 3) {
+        case 3:
+          k1 ^= (data[end + 2] & 0xff) << 16;
+          // fall through
+        case 2:
+          k1 ^= (data[end + 1] & 0xff) << 8;
+          // fall through
+        case 1:
+          k1 ^= data[end] & 0xff;
+          or |= k1;
+          k1 = mixK(k1);
+          a ^= k1;
+          b ^= k1;
+          break;
+        default:
+          break;
+      }
+      nonAscii = (or & 0x80808080) != 0;
+      return ((long) fmix(a ^ len) << 32) | (fmix(b ^ len) & 0xffffffffL);
     }
 
     private void feed(String s) {

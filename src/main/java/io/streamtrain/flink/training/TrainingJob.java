@@ -12,6 +12,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.OutputTag;
@@ -102,13 +103,23 @@ public final class TrainingJob {
             .returns(SampleRecord.TYPE)
             .name("decode-validate")
             .uid("validate");
-    // Good samples cross the keyBy in chunks of one model's consecutive samples (no state: a chunk never spans a
-    // checkpoint barrier), so the batcher does not allocate per sample; see SampleChunker for the order kept.
+    KeyedStream<SampleRecord, String> keyed;
+    if (env.getParallelism() == 1 && spec.parallelism() == 1) {
+      // One subtask owns every key group: the stream is already partitioned by model id, so reinterpreting it as
+      // keyed is exact, and the source, validation, batcher and trainer chain into one thread with no network
+      // hop, no serialization and no chunking between them (the same samples in the same order as through the
+      // keyBy, so the same batches and parameters).
+      keyed = DataStreamUtils.reinterpretAsKeyedStream(validated, r -> r.example.modelId(), Types.STRING);
+    } else {
+      // Good samples cross the keyBy in chunks of one model's consecutive samples (no state: a chunk never spans
+      // a checkpoint barrier), so the batcher does not allocate per sample; see SampleChunker for the order kept.
+      keyed = validated
+          .transform("chunk-samples", SampleRecord.TYPE, new SampleChunker())
+          .uid("chunker")
+          .keyBy(r -> r.example.modelId(), Types.STRING);
+    }
     SingleOutputStreamOperator<MiniBatch> batches =
-        validated
-            .transform("chunk-samples", SampleRecord.TYPE, new SampleChunker())
-            .uid("chunker")
-            .keyBy(r -> r.example.modelId(), Types.STRING)
+        keyed
             .process(new MiniBatcherFunction(specMap, REJECTED))
             .returns(MiniBatch.TYPE)
             .name("mini-batcher")

@@ -48,6 +48,8 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
   private transient io.streamtrain.core.feature.MurmurHash3.Utf8Hasher hasher;
   private transient FeatureSpace[] spaces;
   private transient Map<String, Integer> configOf;
+  private transient String lastId;
+  private transient Integer lastCfg;
   private transient Rejections rejections;
   private transient SampleCodec codec;
   private transient MutableSample scratch;
@@ -147,7 +149,8 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
       return;
     }
     String id = r.example.modelId();
-    Integer cfg = configOf.get(id);
+    // The decoder hands over the same String while the id repeats: one comparison instead of a map lookup.
+    Integer cfg = id == lastId ? lastCfg : configOf.get(id);
     if (cfg == null) {
       cfg = spec.configIndex(id);
       if (configOf.size() < 100_000) {
@@ -159,6 +162,8 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
         }
       }
     }
+    lastId = id;
+    lastCfg = cfg;
     if (cfg < 0) {
       unknownModel.inc();
       r.reason = RejectReason.UNKNOWN_MODEL.name();
