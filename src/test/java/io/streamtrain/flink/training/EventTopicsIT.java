@@ -53,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the password from an environment placeholder). No registry server runs here (Confluent's is not on Maven
  * Central, Apicurio's is a Quarkus service): the registry is a real HTTP server answering with the Confluent REST
  * API's recorded response shape. Events that do not decode or map go to the rejected topic as UNMAPPABLE with the
- * path, and the job goes on.
+ * path, and the job goes on. The Sample topic trains to the same parameters at parallelism 1 (source to trainer
+ * chained in one thread) and 2 (through the keyBy).
  */
 class EventTopicsIT {
   static final int N = 2400;
@@ -93,7 +94,8 @@ class EventTopicsIT {
   void eventsOfEveryFormatTrainExactlyLikeTheEquivalentSamples() throws Exception {
     String bs = broker.bootstrapServers();
     createTopics(bs, 1, "je-json", "je-avro", "je-reg", "je-samples", "je-a-metrics", "je-a-rejected",
-        "je-b-metrics", "je-b-rejected", "je-c-metrics", "je-c-rejected", "je-d-metrics", "je-d-rejected");
+        "je-b-metrics", "je-b-rejected", "je-c-metrics", "je-c-rejected", "je-d-metrics", "je-d-rejected",
+        "je-e-metrics", "je-e-rejected");
     Schema clickSchema = new Schema.Parser().parse(CLICK_SCHEMA);
     Path avsc = tmp.resolve("click.avsc");
     Files.writeString(avsc, CLICK_SCHEMA);
@@ -184,6 +186,10 @@ class EventTopicsIT {
       TrainingRuns.runBounded(JobSpec.fromMap(events), bs, "je-b");
       TrainingRuns.runBounded(JobSpec.fromMap(avroEvents), bs, "je-c");
       TrainingRuns.runBounded(JobSpec.fromMap(regEvents), bs, "je-d");
+      // The Sample topic again at parallelism 2: through the keyBy instead of the one chained thread.
+      Map<String, Object> p2 = spec("je-e", "je-samples");
+      p2.put("parallelism", 2);
+      TrainingRuns.runBounded(JobSpec.fromMap(p2), bs, "je-e");
     } finally {
       registry.stop(0);
     }
@@ -196,7 +202,7 @@ class EventTopicsIT {
     assertThat(b.version()).isEqualTo(a.version());
     assertThat(b.head().getStep()).isEqualTo(a.head().getStep()).isEqualTo(N / 16);
     assertThat(bits(b.parameters())).isEqualTo(bits(a.parameters()));
-    for (String job : List.of("je-c", "je-d")) {
+    for (String job : List.of("je-c", "je-d", "je-e")) {
       SnapshotAssembler.Assembled c = ModelSnapshots.read(kafka, job + "-models", "ctr"::equals, null, "t").get("ctr");
       assertThat(c.version()).as(job).isEqualTo(a.version());
       assertThat(bits(c.parameters())).as(job).isEqualTo(bits(a.parameters()));
