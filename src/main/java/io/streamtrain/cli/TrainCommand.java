@@ -72,6 +72,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--bounded", description = "Stop at the end offsets current at start (overrides source.bounded)")
   boolean bounded;
 
+  @Option(names = "--prometheus-port", paramLabel = "PORT",
+      description = "Serve the job's metrics for Prometheus at http://localhost:PORT/metrics (embedded mode; a "
+          + "cluster configures Flink's Prometheus reporter itself, see docker/compose.yaml)")
+  Integer prometheusPort;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
 
   private volatile boolean stoppedWithSavepoint;
@@ -134,7 +139,20 @@ public final class TrainCommand implements Callable<Integer> {
     if (fromSavepoint != null) {
       conf.set(StateRecoveryOptions.SAVEPOINT_PATH, fromSavepoint);
     }
+    if (prometheusPort != null) {
+      prometheus(conf, prometheusPort);
+    }
     return conf;
+  }
+
+  /** Flink's Prometheus reporter on {@code port} (0: any free port; the log names it). */
+  static void prometheus(Configuration conf, int port) {
+    if (port < 0 || port > 65535) {
+      throw new CliException("--prometheus-port: " + port + " is not a port (0-65535)");
+    }
+    conf.setString("metrics.reporter.prom.factory.class",
+        "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+    conf.setString("metrics.reporter.prom.port", String.valueOf(port));
   }
 
   /**

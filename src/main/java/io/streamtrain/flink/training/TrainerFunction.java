@@ -22,8 +22,6 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
-import org.apache.flink.metrics.Gauge;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -35,7 +33,8 @@ import org.apache.flink.util.OutputTag;
  * input. The math lives in the core's {@link ModelTrainer}; this function only loads state, calls it, stores
  * state and emits. Training diagnostics (the spec's {@code diagnostics} section) ride in the metrics'
  * {@code diagnostics} record (training state, evidence, named figures), saddle escapes in its events, and the
- * same figures are gauges under the {@code streamtrain} metric group. Each report's {@code consumer_lag} is the
+ * same figures are gauges under the {@code streamtrain} metric group, one {@code model_id} group per model
+ * ({@link ModelGauges}). Each report's {@code consumer_lag} is the
  * latest lag the batches of its model brought (see {@link ConsumerLags}); it is kept in operator memory, never in
  * state, and never touches training.
  */
@@ -55,7 +54,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
    * taken before the report carries them, so a restored job reports them as the uninterrupted one would.
    */
   private transient ListState<TrainingEvent> events;
-  private transient LastFigures last;
+  /** Each model's latest figures as Flink gauges (a metric group per model id). */
+  private transient ModelGauges gauges;
   private transient java.util.Map<String, Long> lastReportNanos;
   /** Latest consumer lag per model id (a one-element array, so updating it per batch does not box). */
   private transient java.util.Map<String, long[]> lagByModel;
@@ -71,26 +71,6 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     this.warmStarts = warmStarts;
   }
 
-  /** The latest figures of this subtask, exposed as Flink gauges (the same numbers as the metrics topic). */
-  static final class LastFigures {
-    volatile double loss = Double.NaN;
-    volatile double smoothedLoss = Double.NaN;
-    volatile double gradNorm = Double.NaN;
-    volatile double lr = Double.NaN;
-    volatile double updateRatio = Double.NaN;
-    volatile long steps;
-    volatile long samples;
-    volatile long skipped;
-    volatile long rejected;
-    volatile long rollbacks;
-    volatile double lrScale = 1.0;
-
-    volatile long consumerLag = -1;
-    volatile String trainingState = "UNKNOWN";
-    volatile int trainingStateCode;
-    volatile java.util.Map<String, Double> diag = java.util.Map.of();
-  }
-
   @Override
   public void open(OpenContext ctx) {
     spec = JobSpec.fromMap(specMap);
@@ -103,28 +83,9 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     state = getRuntimeContext().getState(TrainerSlot.descriptor());
     events = getRuntimeContext().getListState(
         new ListStateDescriptor<>("events", new AvroTypeInfo<>(TrainingEvent.class)));
-    last = new LastFigures();
     lastReportNanos = new java.util.HashMap<>();
     lagByModel = new java.util.HashMap<>();
-    MetricGroup g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
-    g.gauge("loss", (Gauge<Double>) () -> last.loss);
-    g.gauge("lossSmoothed", (Gauge<Double>) () -> last.smoothedLoss);
-    g.gauge("gradNorm", (Gauge<Double>) () -> last.gradNorm);
-    g.gauge("learningRate", (Gauge<Double>) () -> last.lr);
-    g.gauge("updateParamRatio", (Gauge<Double>) () -> last.updateRatio);
-    g.gauge("steps", (Gauge<Long>) () -> last.steps);
-    g.gauge("samplesTrained", (Gauge<Long>) () -> last.samples);
-    g.gauge("skippedBatches", (Gauge<Long>) () -> last.skipped);
-    g.gauge("rejectedSamples", (Gauge<Long>) () -> last.rejected);
-    g.gauge("lossSpikeRollbacks", (Gauge<Long>) () -> last.rollbacks);
-    g.gauge("learningRateScale", (Gauge<Double>) () -> last.lrScale);
-
-    g.gauge("consumerLag", (Gauge<Long>) () -> last.consumerLag);
-    g.gauge("trainingState", (Gauge<String>) () -> last.trainingState);
-    g.gauge("trainingStateCode", (Gauge<Integer>) () -> last.trainingStateCode);
-    for (String name : new DiagState().figures().keySet()) {
-      g.gauge(camel(name), (Gauge<Double>) () -> last.diag.getOrDefault(name, Double.NaN));
-    }
+    gauges = new ModelGauges(getRuntimeContext().getMetricGroup());
   }
 
   /** grad_norm_mean -> diagGradNormMean (Flink metric names in the usual camel case). */
@@ -276,6 +237,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   }
 
   private void record(TrainerState s, StepResult r) {
+    ModelGauges.Figures last = gauges.of(s.modelId);
     last.loss = r.loss;
     last.smoothedLoss = s.smoothedLoss();
     last.gradNorm = r.gradNorm;
@@ -336,7 +298,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       lagByModel.put(modelId, l);
     }
     l[0] = lag;
-    last.consumerLag = lag;
+    gauges.of(modelId).consumerLag = lag;
   }
 
   /** The latest consumer lag of the model's batches, or null when none carried one (no Kafka source). */

@@ -28,11 +28,16 @@ import org.junit.jupiter.api.Test;
  */
 class TrainerFunctionDiagnosticsTest {
 
-  /** Captures every metric, flattening sub-groups (the function registers under "streamtrain"). */
+  /** Captures every metric, flattening sub-groups (the function registers under "streamtrain", "model_id"). */
   static final class Captured extends InterceptingOperatorMetricGroup {
     @Override
     public MetricGroup addGroup(String name) {
       return this;
+    }
+
+    @Override
+    public MetricGroup addGroup(String key, String value) {
+      return this; // the model_id group of ModelGauges
     }
   }
 
