@@ -22,15 +22,20 @@ import java.util.List;
  * negative. A noise scale far above the batch size says the batch is too small to average the noise out.
  *
  * <p>Curvature probe: Lanczos ({@link Lanczos}) on exact Hessian-vector products of the training objective over
- * the reservoir (a uniform sample, Vitter's algorithm R seeded per window, of the samples since the previous
- * probe). Its cost is measured with {@link System#nanoTime} and bounded: a probe whose estimated cost would push
- * the probes' share of the trainer's time above {@link DiagnosticsConfig#budgetShare()} is skipped and counted.
- * Skips depend on the wall clock; with a share of 1 nothing is skipped and every figure is deterministic.
+ * the reservoir (a uniform sample, Vitter's algorithm R seeded per window, of the samples since the previous probe
+ * began), at the parameters of the step it starts. A probe starts at step {@code probe_warmup} or later, at least
+ * {@code probe_every} steps after the previous one, and only with a full reservoir. Its cost is counted, not timed:
+ * a product over r samples costs 2r sample-gradients (Pearlmutter 1994: about two gradient evaluations), a training
+ * step of b samples costs b. Each applied step earns budget_share / (1 - budget_share) x b of credit, capped at one
+ * probe's cost; the running probe does its products while the credit lasts, so it spans steps, its share of the work
+ * follows the budget at every step, and the cadence is a function of the data alone (and so survives restores).
  *
- * <p>Saddle escape: after {@code after_probes} consecutive probes classified as a saddle, the parameters move by
- * the configured step along the probe's lowest-curvature Ritz vector, in the direction (+ or -) with the lower
- * reservoir loss (to second order either lowers the loss by |lambda_min| step^2 / 2, Goodfellow et al. 8.2.3);
- * recorded as a {@code saddle_escape} event.
+ * <p>Saddle escape: after a probe found clearly negative curvature (lambda_min below -negative_curvature x the
+ * spectrum's scale), every step whose gradient is within its noise checks the curvature along the probe's
+ * lowest-curvature Ritz vector v on its own batch (v^T H v, one product paid from the same budget). After
+ * {@code after_checks} consecutive negative checks the parameters move by the configured step along +v or -v,
+ * whichever gives the lower batch loss (to second order either lowers the loss by |lambda_min| step^2 / 2,
+ * Goodfellow et al. 8.2.3); recorded as a {@code saddle_escape} event with the batch loss before and after.
  *
  * <p>One instance per model configuration and thread (scratch memory); per-model state lives in {@link DiagState}.
  */
@@ -50,9 +55,10 @@ public final class Diagnostician {
   private final double l2;
   private final StateClassifier.Signals signals = new StateClassifier.Signals();
   private double[] perSample;
-  private Lanczos lanczos;
-  private Batch probeBatch;
   private double[] trial;
+  private double[] hv;
+  /** One probe's cost in work units when its reservoir is full: 2 x reservoir x Lanczos steps. */
+  private final long probeCost;
 
   public Diagnostician(DiagnosticsConfig cfg, Model model, int batchCapacity) {
     this.cfg = cfg;
@@ -82,6 +88,7 @@ public final class Diagnostician {
     ModelSpec spec = model.spec();
     l1 = spec.l1();
     l2 = spec.l2();
+    probeCost = 2L * cfg.reservoir() * Math.min(cfg.lanczosSteps(), n);
   }
 
   public DiagnosticsConfig config() {
@@ -232,6 +239,7 @@ public final class Diagnostician {
     d.noiseTraceEma = Double.isNaN(d.noiseTraceEma) ? trace : beta * d.noiseTraceEma + (1 - beta) * trace;
     d.noiseG2Ema = Double.isNaN(d.noiseG2Ema) ? gTrue : beta * d.noiseG2Ema + (1 - beta) * gTrue;
     d.noiseScale = d.noiseG2Ema > 0 ? d.noiseTraceEma / d.noiseG2Ema : Double.POSITIVE_INFINITY;
+    d.noiseBatch = m;
   }
 
   /** Vitter's algorithm R over the current window; slots are one-row batches refilled in place. */
@@ -266,15 +274,15 @@ public final class Diagnostician {
   }
 
   private long windowSeed(DiagState d) {
-    return Xoshiro256.splitMix(cfg.seed() ^ Xoshiro256.splitMix(d.lastProbeStep + 1));
+    return Xoshiro256.splitMix(cfg.seed() ^ Xoshiro256.splitMix(d.probeStartStep + 1));
   }
 
   /**
-   * After the update of step {@code step} (the step count after it): statistics, a probe when due, the
-   * classification and the saddle escape (which may move {@code params}).
+   * After the update of step {@code step} (the step count after it) on batch {@code b}: statistics, the probe's
+   * share of work, the classification and the saddle escape (which may move {@code params}).
    */
-  public void afterStep(DiagState d, double[] params, double loss, double gradNorm, boolean skipped, double lr,
-      long step) {
+  public void afterStep(DiagState d, double[] params, Batch b, double loss, double gradNorm, boolean skipped,
+      double lr, long step) {
     if (!cfg.enabled()) {
       return;
     }
@@ -301,17 +309,30 @@ public final class Diagnostician {
     if (finite) {
       pushLoss(d, loss);
     }
-    boolean probed = false;
-    if (finite && !skipped && probeEvery > 0 && step > 0 && step % probeEvery == 0 && d.reservoirSize > 0) {
-      probed = probe(d, params, lr, step);
+    boolean applied = finite && !skipped;
+    if (applied) {
+      d.trainWork += b.size();
+      earn(d, b.size());
+      if (probeEvery > 0) {
+        if (!d.probeRunning && due(d, step)) {
+          startProbe(d, params, step);
+        }
+        if (d.probeRunning) {
+          advanceProbe(d, lr);
+        }
+      }
     }
-    boolean escapedSinceProbe = d.escapes > 0 && d.lastEscapeStep > d.lastProbeStep;
+    if (!Double.isNaN(d.lambdaMax)) {
+      d.lrLambdaMax = lr * d.lambdaMax;
+    }
+    boolean escapedSinceProbe = d.escapes > 0 && d.lastEscapeStep >= d.lastProbeStep;
     StateClassifier.Signals sig = signals;
     sig.finite = finite;
     sig.loss = loss;
     sig.gradNorm = gradNorm;
     sig.gradMeanBefore = meanBefore;
     sig.gradPeak = d.gradPeak;
+    sig.snr = d.signalToNoise();
     sig.batches = d.batches;
     sig.trendKnown = d.lossCount >= cfg.lossWindow();
     sig.plateau = isPlateau(d);
@@ -324,21 +345,124 @@ public final class Diagnostician {
     sig.lambdaMin = escapedSinceProbe ? Double.NaN : d.lambdaMin;
     sig.condition = d.condition;
     TrainingState state = StateClassifier.state(cfg, sig);
-    d.lastState = state;
-    if (d.intervalState == null || state.ordinal() > d.intervalState.ordinal()) {
-      // Evidence is formatted only when the interval's state gets worse (a few times per report at most).
-      d.intervalState = state;
-      d.intervalEvidence = StateClassifier.evidence(cfg, sig, state);
-      d.lastEvidence = d.intervalEvidence;
-    }
-    if (probed) {
-      d.saddleStreak = state == TrainingState.SADDLE ? d.saddleStreak + 1 : 0;
-      if (cfg.escapeEnabled() && d.saddleStreak >= cfg.escapeAfterProbes() && d.minVector != null) {
-        escape(d, params, step);
-      }
+    d.recordState(state, () -> StateClassifier.evidence(cfg, sig, state));
+    if (cfg.escapeEnabled() && applied && !escapedSinceProbe && d.minVector != null) {
+      checkSaddle(d, params, b, step, StateClassifier.small(cfg, sig));
     }
     d.batches++;
   }
+
+  /** Budget credit for a training step of {@code samples}: budget_share / (1 - budget_share) of its work. */
+  private void earn(DiagState d, int samples) {
+    double share = cfg.budgetShare();
+    if (share >= 1.0) {
+      return;
+    }
+    double cap = probeCost + 2.0 * batchCapacity;
+    d.probeCredit = Math.min(cap, d.probeCredit + share / (1 - share) * samples);
+  }
+
+  /** Whether the budget pays for {@code cost} now (and then takes it). */
+  private boolean spend(DiagState d, long cost) {
+    if (cfg.budgetShare() >= 1.0) {
+      d.probeWork += cost;
+      return true;
+    }
+    if (d.probeCredit < cost) {
+      return false;
+    }
+    d.probeCredit -= cost;
+    d.probeWork += cost;
+    return true;
+  }
+
+  /** A probe may start: after the warm-up, probe_every steps after the previous start, with a full reservoir. */
+  private boolean due(DiagState d, long step) {
+    return step >= cfg.probeWarmup() && d.reservoirSize == cfg.reservoir()
+        && (d.probeStartStep < 0 || step - d.probeStartStep >= probeEvery);
+  }
+
+  /** Freezes the parameters and the reservoir for the probe, begins its iteration and opens a new window. */
+  private void startProbe(DiagState d, double[] params, long step) {
+    if (d.probeParams == null || d.probeParams.length != n) {
+      d.probeParams = new double[n];
+    }
+    System.arraycopy(params, 0, d.probeParams, 0, n);
+    if (d.probeBatch == null || d.probeBatch.capacity() != cfg.reservoir()) {
+      d.probeBatch = new Batch(model.featureSpace(), cfg.reservoir());
+    }
+    d.probeBatch.clear();
+    for (int i = 0; i < d.reservoirSize; i++) {
+      d.probeBatch.addRowFrom(d.reservoir[i], 0);
+    }
+    int steps = Math.min(cfg.lanczosSteps(), n);
+    if (d.lanczos == null || d.lanczos.maxSteps() != steps) {
+      d.lanczos = new Lanczos(n, steps);
+    }
+    d.lanczos.begin(steps, Xoshiro256.splitMix(cfg.seed() ^ step));
+    d.probeRunning = true;
+    d.probeStartStep = step;
+    // A new window: the next probe looks at the samples after this one started.
+    d.reservoirSize = 0;
+    d.windowSamples = 0;
+    d.reservoirRng.reseed(windowSeed(d));
+  }
+
+  /** Lanczos steps while the budget pays for them; the figures when the iteration finishes. */
+  private void advanceProbe(DiagState d, double lr) {
+    long cost = 2L * d.probeBatch.size();
+    LinearOperator op = (v, out) -> model.hessianVectorProduct(d.probeParams, d.probeBatch, v, out);
+    while (!d.lanczos.done() && spend(d, cost)) {
+      d.lanczos.iterate(op);
+    }
+    if (!d.lanczos.done()) {
+      return;
+    }
+    Lanczos.Result r = d.lanczos.result(cfg.eigenpairs());
+    d.lambdaMax = r.largest()[0];
+    d.lambdaMax2 = r.largest().length > 1 ? r.largest()[1] : Double.NaN;
+    d.lambdaMin = r.smallest()[0];
+    d.lambdaMin2 = r.smallest().length > 1 ? r.smallest()[1] : Double.NaN;
+    d.condition = r.condition();
+    d.minVector = r.smallestVectors()[0];
+    d.probes++;
+    d.lastProbeStep = d.probeStartStep;
+    d.probeSamples = d.probeBatch.size();
+    d.probeProducts = r.steps();
+    d.probeRunning = false;
+    d.saddleStreak = 0;
+  }
+
+  /** lambda_min clearly negative: below -negative_curvature x max(|lambda_max|, |lambda_min|). */
+  private boolean clearlyNegative(double curvature, DiagState d) {
+    double scale = Math.max(Math.abs(d.lambdaMax), Math.abs(d.lambdaMin));
+    return curvature < 0 && curvature < -cfg.negativeCurvature() * scale;
+  }
+
+  /**
+   * The saddle escape's trigger: with the probe's negative curvature known and the gradient within its noise,
+   * the curvature along the probe's eigenvector on this batch (when the budget pays for the product); enough
+   * consecutive negative checks and the escape step is taken.
+   */
+  private void checkSaddle(DiagState d, double[] params, Batch b, long step, boolean small) {
+    if (!clearlyNegative(d.lambdaMin, d) || !small) {
+      d.saddleStreak = 0;
+      return;
+    }
+    if (!spend(d, 2L * b.size())) {
+      return;
+    }
+    if (hv == null) {
+      hv = new double[n];
+    }
+    model.hessianVectorProduct(params, b, d.minVector, hv);
+    d.curvatureCheck = Lanczos.dot(d.minVector, hv);
+    d.saddleStreak = clearlyNegative(d.curvatureCheck, d) ? d.saddleStreak + 1 : 0;
+    if (d.saddleStreak >= cfg.escapeAfterChecks()) {
+      escape(d, params, b, step);
+    }
+  }
+
   private void pushLoss(DiagState d, double loss) {
     int w = cfg.lossWindow();
     if (d.lossRing.length != w) {
@@ -378,68 +502,22 @@ public final class Diagnostician {
         && Math.abs(d.lossChange) <= Math.max(cfg.plateauTolerance() * Math.abs(d.lossWindowMean), 1e-12);
   }
 
-  /** Runs the probe unless the budget forbids it; returns whether it ran. */
-  private boolean probe(DiagState d, double[] params, double lr, long step) {
-    int steps = Math.min(cfg.lanczosSteps(), n);
-    long estimate = d.lastProbeNanos;
-    if (estimate <= 0) {
-      // No probe measured yet: a Hessian-vector product costs about two backward passes, so guess three
-      // training steps' time per Lanczos step and reservoir-sized batch (the current step is already counted).
-      double perBatch = (double) d.trainNanos / (d.batches + 1);
-      estimate = Math.max(1L,
-          (long) (steps * Math.max(1.0, (double) d.reservoirSize / batchCapacity) * 3 * perBatch));
-    }
-    if (cfg.budgetShare() < 1.0
-        && d.probeNanos + estimate > cfg.budgetShare() * (d.trainNanos + d.probeNanos + estimate)) {
-      d.probesSkipped++;
-      return false;
-    }
-    long t0 = System.nanoTime();
-    if (lanczos == null) {
-      lanczos = new Lanczos(n, cfg.lanczosSteps());
-      probeBatch = new Batch(model.featureSpace(), cfg.reservoir());
-    }
-    probeBatch.clear();
-    for (int i = 0; i < d.reservoirSize; i++) {
-      probeBatch.addRowFrom(d.reservoir[i], 0);
-    }
-    Lanczos.Result r = lanczos.run((v, out) -> model.hessianVectorProduct(params, probeBatch, v, out), steps,
-        Xoshiro256.splitMix(cfg.seed() ^ step), cfg.eigenpairs());
-    d.lambdaMax = r.largest()[0];
-    d.lambdaMax2 = r.largest().length > 1 ? r.largest()[1] : Double.NaN;
-    d.lambdaMin = r.smallest()[0];
-    d.lambdaMin2 = r.smallest().length > 1 ? r.smallest()[1] : Double.NaN;
-    d.condition = r.condition();
-    d.lrLambdaMax = lr * d.lambdaMax;
-    d.minVector = r.smallestVectors()[0];
-    d.lastResult = r;
-    d.probes++;
-    d.lastProbeStep = step;
-    // A new window: the next probe looks at the samples after this one.
-    d.reservoirSize = 0;
-    d.windowSamples = 0;
-    d.reservoirRng.reseed(windowSeed(d));
-    long dt = System.nanoTime() - t0;
-    d.lastProbeNanos = dt;
-    d.probeNanos += dt;
-    return true;
-  }
-
-  private void escape(DiagState d, double[] params, long step) {
+  private void escape(DiagState d, double[] params, Batch b, long step) {
     if (trial == null) {
       trial = new double[n];
     }
     double h = cfg.escapeStep();
     double[] v = d.minVector;
-    double base = model.loss(params, probeBatch);
+    double base = model.loss(params, b);
     for (int i = 0; i < n; i++) {
       trial[i] = params[i] + h * v[i];
     }
-    double plus = model.loss(trial, probeBatch);
+    double plus = model.loss(trial, b);
     for (int i = 0; i < n; i++) {
       trial[i] = params[i] - h * v[i];
     }
-    double minus = model.loss(trial, probeBatch);
+    double minus = model.loss(trial, b);
+    d.probeWork += 3L * b.size();
     double sign = plus <= minus || Double.isNaN(minus) ? 1.0 : -1.0;
     for (int i = 0; i < n; i++) {
       params[i] += sign * h * v[i];
@@ -447,9 +525,13 @@ public final class Diagnostician {
     d.escapes++;
     d.lastEscapeStep = step;
     d.saddleStreak = 0;
-    d.events.add(new DiagEvent("saddle_escape", step, "saddle over " + cfg.escapeAfterProbes()
-        + " probe(s), lambda_min " + StateClassifier.f(d.lambdaMin) + ": stepped " + StateClassifier.f(h)
-        + " along its eigenvector; reservoir loss " + StateClassifier.f(base) + " -> "
-        + StateClassifier.f(Math.min(plus, minus))));
+    d.escapeLossBefore = base;
+    d.escapeLossAfter = sign > 0 ? plus : minus;
+    d.events.add(new DiagEvent("saddle_escape", step, "lambda_min " + StateClassifier.f(d.lambdaMin)
+        + " (probe at step " + d.lastProbeStep + ") confirmed by " + cfg.escapeAfterChecks()
+        + " consecutive curvature checks (latest " + StateClassifier.f(d.curvatureCheck)
+        + ") with the gradient within its noise: stepped " + StateClassifier.f(h)
+        + " along its eigenvector; batch loss " + StateClassifier.f(base) + " -> "
+        + StateClassifier.f(d.escapeLossAfter)));
   }
 }
