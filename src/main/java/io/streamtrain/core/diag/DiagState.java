@@ -36,6 +36,8 @@ public final class DiagState {
   public long probeStartStep = -1;
   public long windowSamples;
   public long lastEscapeStep = -1;
+  /** The probe (its start step) whose negative curvature a check contradicted: no more checks until the next. */
+  public long cancelledProbeStep = -1;
   /** Work done, in sample-gradient units: training steps (b per batch of b) and probes (2r per product on r rows). */
   public long trainWork;
   public long probeWork;
@@ -67,6 +69,8 @@ public final class DiagState {
   public double noiseTraceEma = Double.NaN;
   public double noiseG2Ema = Double.NaN;
   public double lossWindowMean = Double.NaN;
+  /** Standard error of {@link #lossChange} from the regression's residuals (NaN below 3 points). */
+  public double lossChangeSe = Double.NaN;
   /** The latest curvature check v^T H_batch v along the probe's eigenvector; NaN before one. */
   public double curvatureCheck = Double.NaN;
   /** Batch loss before and after the last saddle escape; NaN before one. */
@@ -252,7 +256,7 @@ public final class DiagState {
     out.writeByte(SECTION_VERSION);
     long[] longs = {batches, probes, saddleStreak, escapes, lastProbeStep, probeStartStep, windowSamples,
         lastEscapeStep, trainWork, probeWork, lossCount, lossPos, lastState.ordinal(), probeSamples, probeProducts,
-        noiseBatch};
+        noiseBatch, cancelledProbeStep};
     out.writeShort(longs.length);
     for (long v : longs) {
       out.writeLong(v);
@@ -260,7 +264,7 @@ public final class DiagState {
     double[] doubles = {gradMean, gradVar, gradPeak, cosineMean, lambdaMax, lambdaMax2, lambdaMin, lambdaMin2,
         condition, lrLambdaMax, noiseScale, layerRatio, firstLayerGradNorm, lastLayerGradNorm, lossChange, lossSlope,
         noiseTraceEma, noiseG2Ema, lossWindowMean, probeCredit, curvatureCheck, escapeLossBefore, escapeLossAfter,
-        prevSquaredNorm};
+        prevSquaredNorm, lossChangeSe};
     out.writeShort(doubles.length);
     for (double v : doubles) {
       out.writeDouble(v);
@@ -322,7 +326,7 @@ public final class DiagState {
       throw new IOException("unsupported diagnostics state version " + v + "; this build reads " + SECTION_VERSION);
     }
     int nl = in.readUnsignedShort();
-    long[] l = new long[Math.max(nl, 16)];
+    long[] l = new long[Math.max(nl, 17)];
     for (int i = 0; i < nl; i++) {
       l[i] = in.readLong();
     }
@@ -342,8 +346,9 @@ public final class DiagState {
     probeSamples = (int) l[13];
     probeProducts = (int) l[14];
     noiseBatch = (int) l[15];
+    cancelledProbeStep = l[16];
     int nd = in.readUnsignedShort();
-    double[] d = new double[Math.max(nd, 24)];
+    double[] d = new double[Math.max(nd, 25)];
     for (int i = 0; i < nd; i++) {
       d[i] = in.readDouble();
     }
@@ -371,6 +376,7 @@ public final class DiagState {
     escapeLossBefore = d[21];
     escapeLossAfter = d[22];
     prevSquaredNorm = d[23];
+    lossChangeSe = d[24];
     lossRing = readArray(in);
     int states = in.readUnsignedShort();
     resetInterval();

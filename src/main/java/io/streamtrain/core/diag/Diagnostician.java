@@ -32,7 +32,8 @@ import java.util.List;
  *
  * <p>Saddle escape: after a probe found clearly negative curvature (lambda_min below -negative_curvature x the
  * spectrum's scale), every step whose gradient is within its noise checks the curvature along the probe's
- * lowest-curvature Ritz vector v on its own batch (v^T H v, one product paid from the same budget). After
+ * lowest-curvature Ritz vector v on its own batch (v^T H v, one product paid from the same budget; a check that is
+ * not negative ends the checks until the next probe, so they cannot starve it). After
  * {@code after_checks} consecutive negative checks the parameters move by the configured step along +v or -v,
  * whichever gives the lower batch loss (to second order either lowers the loss by |lambda_min| step^2 / 2,
  * Goodfellow et al. 8.2.3); recorded as a {@code saddle_escape} event with the batch loss before and after.
@@ -337,6 +338,7 @@ public final class Diagnostician {
     sig.trendKnown = d.lossCount >= cfg.lossWindow();
     sig.plateau = isPlateau(d);
     sig.lossChange = d.lossChange;
+    sig.lossChangeSe = d.lossChangeSe;
     sig.layerRatio = d.layerRatio;
     sig.cosine = d.cosineMean;
     sig.lr = lr;
@@ -445,7 +447,7 @@ public final class Diagnostician {
    * consecutive negative checks and the escape step is taken.
    */
   private void checkSaddle(DiagState d, double[] params, Batch b, long step, boolean small) {
-    if (!clearlyNegative(d.lambdaMin, d) || !small) {
+    if (!clearlyNegative(d.lambdaMin, d) || !small || d.cancelledProbeStep == d.lastProbeStep) {
       d.saddleStreak = 0;
       return;
     }
@@ -457,7 +459,13 @@ public final class Diagnostician {
     }
     model.hessianVectorProduct(params, b, d.minVector, hv);
     d.curvatureCheck = Lanczos.dot(d.minVector, hv);
-    d.saddleStreak = clearlyNegative(d.curvatureCheck, d) ? d.saddleStreak + 1 : 0;
+    if (clearlyNegative(d.curvatureCheck, d)) {
+      d.saddleStreak++;
+    } else {
+      // The direction is not negative here: no more checks (and no budget) for this probe's vector.
+      d.saddleStreak = 0;
+      d.cancelledProbeStep = d.lastProbeStep;
+    }
     if (d.saddleStreak >= cfg.escapeAfterChecks()) {
       escape(d, params, b, step);
     }
@@ -494,6 +502,15 @@ public final class Diagnostician {
     d.lossSlope = sxy / sxx;
     d.lossChange = d.lossSlope * (k - 1);
     d.lossWindowMean = my;
+    if (k >= 3) {
+      // Residual variance of the fit and the slope's standard error (ordinary least squares).
+      double rss = 0;
+      for (int i = 0; i < k; i++) {
+        double e = d.lossRing[Math.floorMod(d.lossPos - k + i, w)] - my - d.lossSlope * (i - mx);
+        rss += e * e;
+      }
+      d.lossChangeSe = Math.sqrt(rss / (k - 2) / sxx) * (k - 1);
+    }
   }
 
   /** Flat: the fitted change over the window within the tolerance of the mean loss (or below 1e-12 outright). */

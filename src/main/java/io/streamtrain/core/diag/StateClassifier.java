@@ -38,6 +38,8 @@ public final class StateClassifier {
     public boolean trendKnown;
     public boolean plateau;
     public double lossChange;
+    /** Standard error of {@code lossChange}; NaN when unknown. */
+    public double lossChangeSe = Double.NaN;
     public double layerRatio = Double.NaN;
     public double cosine = Double.NaN;
     public double lr;
@@ -105,8 +107,9 @@ public final class StateClassifier {
     if (s.layerRatio < c.vanishRatio()) {
       return TrainingState.VANISHING;
     }
-    // A small gradient alone is not a minimum while the loss still goes down (a slow direction of a ravine).
-    if (small && (s.plateau || !s.trendKnown)) {
+    // A small gradient alone is not a minimum while the loss still goes down significantly (a slow direction of
+    // a ravine): the fitted change over the window more than two standard errors below zero.
+    if (small && (s.plateau || !s.trendKnown || !significantDescent(s))) {
       return TrainingState.NEAR_MINIMUM;
     }
     if (!s.trendKnown) {
@@ -116,6 +119,11 @@ public final class StateClassifier {
       return TrainingState.PLATEAU;
     }
     return TrainingState.DESCENDING;
+  }
+
+  /** The loss window's fitted change is negative by more than two standard errors. */
+  static boolean significantDescent(Signals s) {
+    return s.lossChange < 0 && !(s.lossChange >= -2 * s.lossChangeSe);
   }
 
   private static boolean jumped(DiagnosticsConfig c, Signals s) {
