@@ -48,6 +48,10 @@ public final class DiagState {
   public int probeProducts;
   /** Rows of the batch the noise estimates came from (the standard error's b). */
   public int noiseBatch;
+  /** Batches the noise estimates have averaged so far. */
+  public long noiseCount;
+  /** Noise estimates needed before the signal-to-noise ratio is trusted (one batch's estimate is too noisy). */
+  public static final int NOISE_MIN_SAMPLES = 5;
 
   public double gradMean;
   public double gradVar;
@@ -134,10 +138,11 @@ public final class DiagState {
 
   /**
    * Estimated |G|^2 of the true gradient over the batch gradient's variance tr(Sigma) / b: below ~1 the batch
-   * gradient is within its noise. NaN without a noise estimate.
+   * gradient is within its noise. NaN without a noise estimate (fewer than {@value #NOISE_MIN_SAMPLES} batches of
+   * one, or zero noise).
    */
   public double signalToNoise() {
-    if (Double.isNaN(noiseTraceEma) || noiseBatch < 2 || !(noiseTraceEma > 0)) {
+    if (noiseCount < NOISE_MIN_SAMPLES || noiseBatch < 2 || !(noiseTraceEma > 0)) {
       return Double.NaN;
     }
     return noiseG2Ema / (noiseTraceEma / noiseBatch);
@@ -256,7 +261,7 @@ public final class DiagState {
     out.writeByte(SECTION_VERSION);
     long[] longs = {batches, probes, saddleStreak, escapes, lastProbeStep, probeStartStep, windowSamples,
         lastEscapeStep, trainWork, probeWork, lossCount, lossPos, lastState.ordinal(), probeSamples, probeProducts,
-        noiseBatch, cancelledProbeStep};
+        noiseBatch, cancelledProbeStep, noiseCount};
     out.writeShort(longs.length);
     for (long v : longs) {
       out.writeLong(v);
@@ -326,7 +331,7 @@ public final class DiagState {
       throw new IOException("unsupported diagnostics state version " + v + "; this build reads " + SECTION_VERSION);
     }
     int nl = in.readUnsignedShort();
-    long[] l = new long[Math.max(nl, 17)];
+    long[] l = new long[Math.max(nl, 18)];
     for (int i = 0; i < nl; i++) {
       l[i] = in.readLong();
     }
@@ -347,6 +352,7 @@ public final class DiagState {
     probeProducts = (int) l[14];
     noiseBatch = (int) l[15];
     cancelledProbeStep = l[16];
+    noiseCount = l[17];
     int nd = in.readUnsignedShort();
     double[] d = new double[Math.max(nd, 25)];
     for (int i = 0; i < nd; i++) {

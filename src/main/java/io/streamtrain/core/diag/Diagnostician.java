@@ -140,7 +140,7 @@ public final class Diagnostician {
       System.arraycopy(grad, 0, d.prevGrad, 0, n);
     }
     if (cfg.noiseEvery() > 0 && d.batches % cfg.noiseEvery() == 0 && b.size() >= 2
-        && model.hasPerSampleGradients() && Double.isFinite(gg)) {
+        && model.hasPerSampleGradients() && Double.isFinite(gg) && !outlier(d, Math.sqrt(gg))) {
       noiseScale(d, params, b, grad);
     }
     if (probeEvery > 0) {
@@ -192,12 +192,22 @@ public final class Diagnostician {
       d.prevSquaredNorm = gg;
     }
     if (cfg.noiseEvery() > 0 && d.batches % cfg.noiseEvery() == 0 && b.size() >= 2
-        && model.hasPerSampleGradients() && Double.isFinite(gg)) {
+        && model.hasPerSampleGradients() && Double.isFinite(gg) && !outlier(d, Math.sqrt(gg))) {
       noiseFigures(d, perSampleSum(params, b), b.size(), gg);
     }
     if (probeEvery > 0) {
       sample(d, b);
     }
+  }
+
+  /**
+   * A cliff batch: its gradient norm above explode_norm, or (after the warm-up) explode_factor times the smoothed
+   * mean. It is reported but kept out of the smoothed statistics and the noise estimates, so one spike does not
+   * set the scale the next batches are judged against.
+   */
+  private boolean outlier(DiagState d, double gradNorm) {
+    return gradNorm > cfg.explodeNorm()
+        || (d.batches > cfg.warmup() && d.gradMean > 0 && gradNorm > cfg.explodeFactor() * d.gradMean);
   }
 
   /** S = sum_i |g_i|^2 over the batch's per-sample gradients. */
@@ -241,6 +251,7 @@ public final class Diagnostician {
     d.noiseG2Ema = Double.isNaN(d.noiseG2Ema) ? gTrue : beta * d.noiseG2Ema + (1 - beta) * gTrue;
     d.noiseScale = d.noiseG2Ema > 0 ? d.noiseTraceEma / d.noiseG2Ema : Double.POSITIVE_INFINITY;
     d.noiseBatch = m;
+    d.noiseCount++;
   }
 
   /** Vitter's algorithm R over the current window; slots are one-row batches refilled in place. */
@@ -292,8 +303,7 @@ public final class Diagnostician {
     double beta = cfg.emaBeta();
     // A cliff batch (an exploding gradient) is reported but kept out of the smoothed statistics, so one spike
     // does not inflate the running mean, the variance and the peak that the next batches are judged against.
-    boolean outlier = finite && (gradNorm > cfg.explodeNorm()
-        || (d.batches > cfg.warmup() && meanBefore > 0 && gradNorm > cfg.explodeFactor() * meanBefore));
+    boolean outlier = finite && outlier(d, gradNorm);
     if (finite && !outlier) {
       // Exponentially weighted mean and variance (Finch 2009, "Incremental calculation of weighted mean and
       // variance", eq. 143): diff = x - mean; mean += (1-beta) diff; var = beta (var + (1-beta) diff^2).

@@ -27,9 +27,9 @@ import java.util.Map;
  *   <li>{@code ema_beta} (0.9): smoothing of the gradient-norm mean and variance
  *   <li>{@code loss_window} (20): batches in the loss-trend regression; {@code plateau_tolerance} (0.01): the
  *       loss is on a plateau when its fitted change over the window is below this fraction of its mean
- *   <li>{@code noise_snr} (1.0): a gradient is small when it is within its noise: the smoothed estimate of the
+ *   <li>{@code noise_snr} (0.5): a gradient is small when it is within its noise: the smoothed estimate of the
  *       true gradient's |G|^2 is at most noise_snr times the batch gradient's variance tr(Sigma) / b (both from
- *       the per-sample gradients of the noise-scale computation)
+ *       the per-sample gradients of the noise-scale computation, trusted after 5 noise batches)
  *   <li>{@code small_gradient} (1e-3) and {@code small_gradient_relative} (1e-2): without a noise estimate (batch
  *       of 1, {@code noise_every: 0}, a model without per-sample gradients, or zero noise) a gradient is small
  *       when its norm is at most the larger of the absolute bound and the relative bound times the largest
@@ -107,7 +107,7 @@ public record DiagnosticsConfig(
     double beta = r.getDouble("ema_beta", 0.9, 0.0, false, 1.0, true);
     int window = r.getInt("loss_window", 20, 3, 100_000);
     double plateau = positive(r, "plateau_tolerance", 0.01);
-    double snr = positive(r, "noise_snr", 1.0);
+    double snr = positive(r, "noise_snr", 0.5);
     double small = positive(r, "small_gradient", 1e-3);
     double smallRel = positive(r, "small_gradient_relative", 1e-2);
     double neg = positive(r, "negative_curvature", 1e-3);
