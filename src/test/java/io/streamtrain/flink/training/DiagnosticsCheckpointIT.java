@@ -32,8 +32,11 @@ import org.junit.jupiter.api.Test;
  * the bounded job), with the default diagnostics (probe budget 0.10) plus an early first probe and the saddle
  * escape on. Every report of every model (diagnostics figures, training state, worst state, evidence, events) and
  * the final parameters are bit-identical; only the wall-clock figures (samples_per_second, consumer_lag) are left
- * out. The models: a zero-initialized tanh MLP at a saddle (mirrored pairs), a linear regression with condition
- * ~1e3 at lr * lambda_max = 1.9, and a logistic regression. The probes' share of work stays within the budget.
+ * out. A third run with the 100 ms checkpoints also fails three times per model (exceptions thrown between the
+ * batcher and the trainer, so the job restarts from its last checkpoint) and ends with the same reports and
+ * parameters as the run without failures. The models: a zero-initialized tanh MLP at a saddle (mirrored pairs),
+ * a linear regression with condition ~1e3 at lr * lambda_max = 1.9, and a logistic regression. The probes' share
+ * of work stays within the budget.
  */
 class DiagnosticsCheckpointIT {
   static final String P = "dck-";
@@ -58,7 +61,7 @@ class DiagnosticsCheckpointIT {
     try (KafkaBroker broker = KafkaBroker.startTemporary()) {
       String bs = broker.bootstrapServers();
       createTopics(bs, 2, P + "samples", P + "a-metrics", P + "a-models", P + "a-rejected", P + "b-metrics",
-          P + "b-models", P + "b-rejected");
+          P + "b-models", P + "b-rejected", P + "c-metrics", P + "c-models", P + "c-rejected");
       try (KafkaProducer<byte[], byte[]> prod = KafkaTestSupport.producer(bs)) {
         Xoshiro256 rng = new Xoshiro256(41);
         double[] pair = new double[3];
@@ -92,12 +95,17 @@ class DiagnosticsCheckpointIT {
         });
         prod.flush();
       }
-      run(bs, spec(P + "a-", 100), true);
+      run(bs, spec(P + "a-", 100), new CheckpointCounter());
       int checkpoints = CHECKPOINTS.get();
-      run(bs, spec(P + "b-", 3_600_000), false);
+      run(bs, spec(P + "b-", 3_600_000), null);
+      // Failures at batch counts spread over the run (counted per model over all attempts, each fires once).
+      List<Integer> failAt = List.of(150, 520, 910);
+      run(bs, spec(P + "c-", 100), new FailureRecoveryIT.FaultInjector("dck", failAt));
 
       List<TrainingMetrics> a = decodeAll(readAll(bs, P + "a-metrics"), TrainingMetrics.class);
       List<TrainingMetrics> b = decodeAll(readAll(bs, P + "b-metrics"), TrainingMetrics.class);
+      List<TrainingMetrics> c = decodeAll(readAll(bs, P + "c-metrics"), TrainingMetrics.class);
+      assertThat(FailureRecoveryIT.FIRED.stream().filter(f -> f.startsWith("dck/"))).hasSize(9);
       System.out.println("DiagnosticsCheckpointIT: " + checkpoints + " checkpoints completed in the 100 ms run");
       assertThat(checkpoints).isGreaterThanOrEqualTo(3);
       for (String id : List.of("saddle", "kappa", "logistic")) {
@@ -105,9 +113,12 @@ class DiagnosticsCheckpointIT {
         List<String> rb = rendered(b, id);
         assertThat(ra).as(id).hasSize(PER_MODEL / 32 / 50 + (PER_MODEL / 32 % 50 == 0 ? 0 : 1));
         assertThat(ra).as(id).isEqualTo(rb);
+        assertThat(rendered(c, id)).as(id + " after failures").isEqualTo(rb);
         ModelSnapshot sa = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, P + "a-models"), ModelSnapshot.class), id);
         ModelSnapshot sb = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, P + "b-models"), ModelSnapshot.class), id);
+        ModelSnapshot sc = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, P + "c-models"), ModelSnapshot.class), id);
         assertThat(TrainingRuns.bits(sa.getParameters())).as(id).isEqualTo(TrainingRuns.bits(sb.getParameters()));
+        assertThat(TrainingRuns.bits(sc.getParameters())).as(id).isEqualTo(TrainingRuns.bits(sb.getParameters()));
         TrainingMetrics last = a.stream().filter(m -> m.getModelId().equals(id))
             .max(Comparator.comparingLong(TrainingMetrics::getStep)).orElseThrow();
         assertThat(value(last, "probes")).as(id + " probes").isGreaterThanOrEqualTo(1.0);
@@ -176,14 +187,16 @@ class DiagnosticsCheckpointIT {
     return JobSpec.fromMap(m);
   }
 
-  static void run(String bootstrap, JobSpec spec, boolean count) throws Exception {
+  static void run(String bootstrap, JobSpec spec, MapFunction<MiniBatch, MiniBatch> interceptor) throws Exception {
     Configuration conf = new Configuration();
-    conf.setString("restart-strategy.type", "none");
+    conf.setString("restart-strategy.type", "fixed-delay");
+    conf.setString("restart-strategy.fixed-delay.attempts", "20");
+    conf.setString("restart-strategy.fixed-delay.delay", "200 ms");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
     TrainingJob.configure(env, spec);
     TrainingJob job = KafkaTrainingIo.job(spec, KafkaSettings.ofBootstrap(bootstrap));
-    if (count) {
-      job.withBatchInterceptor(s -> s.map(new CheckpointCounter()).returns(MiniBatch.TYPE).name("checkpoints"));
+    if (interceptor != null) {
+      job.withBatchInterceptor(s -> s.map(interceptor).returns(MiniBatch.TYPE).name("interceptor"));
     }
     job.build(env);
     env.execute(spec.name());
