@@ -56,6 +56,28 @@ class DiagnosticsCheckpointIT {
     }
   }
 
+  /** Batches seen per model across restarts and the failures already thrown (in-JVM; own to this test). */
+  static final Map<String, AtomicInteger> SEEN = new java.util.concurrent.ConcurrentHashMap<>();
+  static final java.util.Set<String> FIRED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Throws once at each planned batch count of each model, counted over all attempts. */
+  static final class FaultInjector implements MapFunction<MiniBatch, MiniBatch> {
+    private final List<Integer> failAt;
+
+    FaultInjector(List<Integer> failAt) {
+      this.failAt = failAt;
+    }
+
+    @Override
+    public MiniBatch map(MiniBatch b) {
+      int n = SEEN.computeIfAbsent(b.modelId, k -> new AtomicInteger()).incrementAndGet();
+      if (failAt.contains(n) && FIRED.add(b.modelId + "@" + n)) {
+        throw new IllegalStateException("injected failure at batch " + n + " of " + b.modelId);
+      }
+      return b;
+    }
+  }
+
   @Test
   void checkpointEvery100msReportsTheSameFiguresAsNoCheckpoints() throws Exception {
     try (KafkaBroker broker = KafkaBroker.startTemporary()) {
@@ -100,12 +122,12 @@ class DiagnosticsCheckpointIT {
       run(bs, spec(P + "b-", 3_600_000), null);
       // Failures at batch counts spread over the run (counted per model over all attempts, each fires once).
       List<Integer> failAt = List.of(150, 520, 910);
-      run(bs, spec(P + "c-", 100), new FailureRecoveryIT.FaultInjector("dck", failAt));
+      run(bs, spec(P + "c-", 100), new FaultInjector(failAt));
 
       List<TrainingMetrics> a = decodeAll(readAll(bs, P + "a-metrics"), TrainingMetrics.class);
       List<TrainingMetrics> b = decodeAll(readAll(bs, P + "b-metrics"), TrainingMetrics.class);
       List<TrainingMetrics> c = decodeAll(readAll(bs, P + "c-metrics"), TrainingMetrics.class);
-      assertThat(FailureRecoveryIT.FIRED.stream().filter(f -> f.startsWith("dck/"))).hasSize(9);
+      assertThat(FIRED).hasSize(9);
       System.out.println("DiagnosticsCheckpointIT: " + checkpoints + " checkpoints completed in the 100 ms run");
       assertThat(checkpoints).isGreaterThanOrEqualTo(3);
       for (String id : List.of("saddle", "kappa", "logistic")) {
