@@ -2,7 +2,6 @@ package io.streamtrain.core.diag;
 
 import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.feature.FeatureSpace;
-import io.streamtrain.core.optim.StateIo;
 import io.streamtrain.core.random.Xoshiro256;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -22,8 +21,7 @@ import java.util.List;
  * code; only {@link Diagnostician} changes them.
  */
 public final class DiagState {
-  private static final int SECTION_VERSION = 1;
-  private static final int STATES = TrainingState.values().length;
+  static final int STATES = TrainingState.values().length;
 
   public long batches;
   public long probes;
@@ -254,283 +252,25 @@ public final class DiagState {
     worstEvidence = null;
   }
 
-  // ---------------------------------------------------------------------------------------------------------------
-  // Binary form (trainer state format 3 and later): everything above, so a copy continues bit for bit.
+  // Binary form (trainer state format 3 and later: everything above; formats 1 and 2: the scalars only), in
+  // DiagStateCodec.
 
   public void write(DataOutput out) throws IOException {
-    out.writeByte(SECTION_VERSION);
-    long[] longs = {batches, probes, saddleStreak, escapes, lastProbeStep, probeStartStep, windowSamples,
-        lastEscapeStep, trainWork, probeWork, lossCount, lossPos, lastState.ordinal(), probeSamples, probeProducts,
-        noiseBatch, cancelledProbeStep, noiseCount};
-    out.writeShort(longs.length);
-    for (long v : longs) {
-      out.writeLong(v);
-    }
-    double[] doubles = {gradMean, gradVar, gradPeak, cosineMean, lambdaMax, lambdaMax2, lambdaMin, lambdaMin2,
-        condition, lrLambdaMax, noiseScale, layerRatio, firstLayerGradNorm, lastLayerGradNorm, lossChange, lossSlope,
-        noiseTraceEma, noiseG2Ema, lossWindowMean, probeCredit, curvatureCheck, escapeLossBefore, escapeLossAfter,
-        prevSquaredNorm, lossChangeSe};
-    out.writeShort(doubles.length);
-    for (double v : doubles) {
-      out.writeDouble(v);
-    }
-    writeArray(out, lossRing);
-    out.writeShort(STATES);
-    for (int o = 0; o < STATES; o++) {
-      out.writeInt(intervalCounts[o]);
-      out.writeLong(intervalLastSeen[o]);
-      writeString(out, stateEvidence[o]);
-    }
-    out.writeByte(intervalWorst == null ? -1 : intervalWorst.ordinal());
-    writeString(out, worstEvidence);
-    writeString(out, lastEvidence);
-    // Previous gradient: absent, dense, or (sparse path) its non-zero coordinates.
-    if (prevGrad == null) {
-      out.writeByte(0);
-    } else if (prevIndex == null) {
-      out.writeByte(1);
-      writeArray(out, prevGrad);
-    } else {
-      out.writeByte(2);
-      out.writeInt(prevGrad.length);
-      out.writeInt(prevNnz);
-      for (int k = 0; k < prevNnz; k++) {
-        out.writeInt(prevIndex[k]);
-        out.writeDouble(prevGrad[prevIndex[k]]);
-      }
-    }
-    out.writeBoolean(minVector != null);
-    if (minVector != null) {
-      writeArray(out, minVector);
-    }
-    out.writeInt(reservoir == null ? -1 : reservoir.length);
-    if (reservoir != null) {
-      out.writeInt(reservoirSize);
-      for (int i = 0; i < reservoirSize; i++) {
-        reservoir[i].writeRow(out, 0);
-      }
-      reservoirRng.write(out);
-    }
-    out.writeBoolean(probeRunning);
-    if (probeRunning) {
-      writeArray(out, probeParams);
-      out.writeInt(probeBatch.capacity());
-      out.writeInt(probeBatch.size());
-      for (int i = 0; i < probeBatch.size(); i++) {
-        probeBatch.writeRow(out, i);
-      }
-      out.writeInt(lanczos.maxSteps());
-      lanczos.write(out);
-    }
+    DiagStateCodec.write(this, out);
   }
 
   /** Reads what {@link #write} wrote, for a model of {@code n} parameters over {@code space}. */
   public void read(DataInput in, FeatureSpace space, int n) throws IOException {
-    int v = in.readByte();
-    if (v != SECTION_VERSION) {
-      throw new IOException("unsupported diagnostics state version " + v + "; this build reads " + SECTION_VERSION);
-    }
-    int nl = in.readUnsignedShort();
-    long[] l = new long[Math.max(nl, 18)];
-    for (int i = 0; i < nl; i++) {
-      l[i] = in.readLong();
-    }
-    batches = l[0];
-    probes = l[1];
-    saddleStreak = l[2];
-    escapes = l[3];
-    lastProbeStep = l[4];
-    probeStartStep = l[5];
-    windowSamples = l[6];
-    lastEscapeStep = l[7];
-    trainWork = l[8];
-    probeWork = l[9];
-    lossCount = (int) l[10];
-    lossPos = (int) l[11];
-    lastState = stateOf((int) l[12]);
-    probeSamples = (int) l[13];
-    probeProducts = (int) l[14];
-    noiseBatch = (int) l[15];
-    cancelledProbeStep = l[16];
-    noiseCount = l[17];
-    int nd = in.readUnsignedShort();
-    double[] d = new double[Math.max(nd, 25)];
-    for (int i = 0; i < nd; i++) {
-      d[i] = in.readDouble();
-    }
-    gradMean = d[0];
-    gradVar = d[1];
-    gradPeak = d[2];
-    cosineMean = d[3];
-    lambdaMax = d[4];
-    lambdaMax2 = d[5];
-    lambdaMin = d[6];
-    lambdaMin2 = d[7];
-    condition = d[8];
-    lrLambdaMax = d[9];
-    noiseScale = d[10];
-    layerRatio = d[11];
-    firstLayerGradNorm = d[12];
-    lastLayerGradNorm = d[13];
-    lossChange = d[14];
-    lossSlope = d[15];
-    noiseTraceEma = d[16];
-    noiseG2Ema = d[17];
-    lossWindowMean = d[18];
-    probeCredit = d[19];
-    curvatureCheck = d[20];
-    escapeLossBefore = d[21];
-    escapeLossAfter = d[22];
-    prevSquaredNorm = d[23];
-    lossChangeSe = d[24];
-    lossRing = readArray(in);
-    int states = in.readUnsignedShort();
-    resetInterval();
-    for (int o = 0; o < states; o++) {
-      int count = in.readInt();
-      long seen = in.readLong();
-      String ev = readString(in);
-      if (o < STATES) {
-        intervalCounts[o] = count;
-        intervalLastSeen[o] = seen;
-        stateEvidence[o] = ev;
-      }
-    }
-    int worst = in.readByte();
-    intervalWorst = worst < 0 ? null : stateOf(worst);
-    worstEvidence = readString(in);
-    String last = readString(in);
-    lastEvidence = last == null ? "" : last;
-    int mode = in.readByte();
-    prevIndex = null;
-    prevNnz = 0;
-    if (mode == 0) {
-      prevGrad = null;
-    } else if (mode == 1) {
-      prevGrad = readArray(in);
-    } else {
-      prevGrad = new double[in.readInt()];
-      prevNnz = in.readInt();
-      prevIndex = new int[Math.max(16, prevNnz)];
-      for (int k = 0; k < prevNnz; k++) {
-        prevIndex[k] = in.readInt();
-        prevGrad[prevIndex[k]] = in.readDouble();
-      }
-    }
-    minVector = in.readBoolean() ? readArray(in) : null;
-    int cap = in.readInt();
-    if (cap < 0) {
-      reservoir = null;
-      reservoirSize = 0;
-    } else {
-      reservoir = new Batch[cap];
-      reservoirSize = in.readInt();
-      for (int i = 0; i < reservoirSize; i++) {
-        reservoir[i] = new Batch(space, 1);
-        reservoir[i].readRow(in);
-      }
-      reservoirRng.read(in);
-    }
-    probeRunning = in.readBoolean();
-    if (probeRunning) {
-      probeParams = readArray(in);
-      int pcap = in.readInt();
-      int rows = in.readInt();
-      probeBatch = new Batch(space, Math.max(1, pcap));
-      for (int i = 0; i < rows; i++) {
-        probeBatch.readRow(in);
-      }
-      int maxSteps = in.readInt();
-      lanczos = new Lanczos(n, maxSteps);
-      lanczos.read(in);
-    }
-    events.clear();
+    DiagStateCodec.read(this, in, space, n);
   }
 
-  private static TrainingState stateOf(int ordinal) {
-    TrainingState[] all = TrainingState.values();
-    return all[Math.max(0, Math.min(ordinal, all.length - 1))];
-  }
-
-  private static void writeArray(DataOutput out, double[] a) throws IOException {
-    out.writeInt(a.length);
-    StateIo.writeValues(out, a);
-  }
-
-  private static double[] readArray(DataInput in) throws IOException {
-    int len = in.readInt();
-    if (len < 0) {
-      throw new IOException("diagnostics state: array of length " + len);
-    }
-    double[] a = new double[len];
-    StateIo.readValues(in, a);
-    return a;
-  }
-
-  private static void writeString(DataOutput out, String s) throws IOException {
-    out.writeBoolean(s != null);
-    if (s != null) {
-      out.writeUTF(s);
-    }
-  }
-
-  private static String readString(DataInput in) throws IOException {
-    return in.readBoolean() ? in.readUTF() : null;
-  }
-
-  // ---------------------------------------------------------------------------------------------------------------
-  // Trainer state formats 1 and 2: the scalars rode at the end of the trainer's long and double blocks, and the
-  // working state (reservoir, previous gradient, probe direction, timings) was not written.
-
-  /** Format 1 and 2 long block: batches, probes, skipped probes, saddle streak, escapes, probe step, window
-   * samples, state ordinal, loss count, loss position, loss window length, escape step. */
+  /** Trainer state formats 1 and 2: the diagnostics scalars at the end of the trainer's long block. */
   public void readLegacyLongs(long[] v, int n) {
-    batches = n > 0 ? v[0] : 0;
-    probes = n > 1 ? v[1] : 0;
-    saddleStreak = 0;
-    escapes = n > 4 ? v[4] : 0;
-    lastProbeStep = n > 5 ? v[5] : -1;
-    probeStartStep = lastProbeStep;
-    windowSamples = 0; // the reservoir was not checkpointed: a restored window starts empty
-    lastState = stateOf(n > 7 ? (int) v[7] : 0);
-    lastEvidence = "";
-    lastEscapeStep = n > 11 ? v[11] : -1;
-    int ringLen = n > 10 ? (int) v[10] : 0;
-    lossRing = new double[ringLen];
-    lossCount = n > 8 ? (int) Math.min(v[8], ringLen) : 0;
-    lossPos = n > 9 && ringLen > 0 ? (int) (v[9] % ringLen) : 0;
+    DiagStateCodec.readLegacyLongs(this, v, n);
   }
 
-  /** Number of fixed doubles before the loss window in the format 1 and 2 double block. */
-  public static final int LEGACY_FIXED_DOUBLES = 19;
-
-  /** Format 1 and 2 double block: the 19 scalars of {@link #write}'s double block, then the loss window. */
+  /** Trainer state formats 1 and 2: the diagnostics scalars and loss window at the end of the double block. */
   public void readLegacyDoubles(double[] v, int n) {
-    double[] d = Arrays.copyOf(v, Math.max(n, LEGACY_FIXED_DOUBLES));
-    for (int i = n; i < LEGACY_FIXED_DOUBLES; i++) {
-      d[i] = Double.NaN;
-    }
-    gradMean = n > 0 ? d[0] : 0;
-    gradVar = n > 1 ? d[1] : 0;
-    gradPeak = n > 2 ? d[2] : 0;
-    cosineMean = d[3];
-    lambdaMax = d[4];
-    lambdaMax2 = d[5];
-    lambdaMin = d[6];
-    lambdaMin2 = d[7];
-    condition = d[8];
-    lrLambdaMax = d[9];
-    noiseScale = d[10];
-    layerRatio = d[11];
-    firstLayerGradNorm = d[12];
-    lastLayerGradNorm = d[13];
-    lossChange = d[14];
-    lossSlope = d[15];
-    noiseTraceEma = d[16];
-    noiseG2Ema = d[17];
-    lossWindowMean = d[18];
-    for (int i = 0; i < lossRing.length; i++) {
-      lossRing[i] = LEGACY_FIXED_DOUBLES + i < n ? d[LEGACY_FIXED_DOUBLES + i] : 0.0;
-    }
+    DiagStateCodec.readLegacyDoubles(this, v, n);
   }
 }

@@ -56,10 +56,7 @@ public final class Diagnostician {
   private final double l2;
   private final StateClassifier.Signals signals = new StateClassifier.Signals();
   private double[] perSample;
-  private double[] trial;
-  private double[] hv;
-  /** One probe's cost in work units when its reservoir is full: 2 x reservoir x Lanczos steps. */
-  private final long probeCost;
+  private final CurvatureProbe probe;
 
   public Diagnostician(DiagnosticsConfig cfg, Model model, int batchCapacity) {
     this.cfg = cfg;
@@ -89,7 +86,7 @@ public final class Diagnostician {
     ModelSpec spec = model.spec();
     l1 = spec.l1();
     l2 = spec.l2();
-    probeCost = 2L * cfg.reservoir() * Math.min(cfg.lanczosSteps(), n);
+    probe = new CurvatureProbe(cfg, model, batchCapacity);
   }
 
   public DiagnosticsConfig config() {
@@ -261,7 +258,7 @@ public final class Diagnostician {
       d.reservoir = new Batch[cap];
       d.reservoirSize = 0;
       d.windowSamples = 0;
-      d.reservoirRng.reseed(windowSeed(d));
+      d.reservoirRng.reseed(windowSeed(cfg, d));
     }
     for (int i = 0; i < b.size(); i++) {
       long t = d.windowSamples++;
@@ -285,7 +282,7 @@ public final class Diagnostician {
     }
   }
 
-  private long windowSeed(DiagState d) {
+  static long windowSeed(DiagnosticsConfig cfg, DiagState d) {
     return Xoshiro256.splitMix(cfg.seed() ^ Xoshiro256.splitMix(d.probeStartStep + 1));
   }
 
@@ -323,13 +320,13 @@ public final class Diagnostician {
     boolean applied = finite && !skipped;
     if (applied) {
       d.trainWork += b.size();
-      earn(d, b.size());
+      probe.earn(d, b.size());
       if (probeEvery > 0) {
-        if (!d.probeRunning && due(d, step)) {
-          startProbe(d, params, step);
+        if (!d.probeRunning && probe.due(d, step, probeEvery)) {
+          probe.start(d, params, step);
         }
         if (d.probeRunning) {
-          advanceProbe(d, lr);
+          probe.advance(d);
         }
       }
     }
@@ -359,126 +356,9 @@ public final class Diagnostician {
     TrainingState state = StateClassifier.state(cfg, sig);
     d.recordState(state, () -> StateClassifier.evidence(cfg, sig, state));
     if (cfg.escapeEnabled() && applied && !escapedSinceProbe && d.minVector != null) {
-      checkSaddle(d, params, b, step, StateClassifier.small(cfg, sig));
+      probe.checkSaddle(d, params, b, step, StateClassifier.small(cfg, sig));
     }
     d.batches++;
-  }
-
-  /** Budget credit for a training step of {@code samples}: budget_share / (1 - budget_share) of its work. */
-  private void earn(DiagState d, int samples) {
-    double share = cfg.budgetShare();
-    if (share >= 1.0) {
-      return;
-    }
-    double cap = probeCost + 2.0 * batchCapacity;
-    d.probeCredit = Math.min(cap, d.probeCredit + share / (1 - share) * samples);
-  }
-
-  /** Whether the budget pays for {@code cost} now (and then takes it). */
-  private boolean spend(DiagState d, long cost) {
-    if (cfg.budgetShare() >= 1.0) {
-      d.probeWork += cost;
-      return true;
-    }
-    if (d.probeCredit < cost) {
-      return false;
-    }
-    d.probeCredit -= cost;
-    d.probeWork += cost;
-    return true;
-  }
-
-  /** A probe may start: after the warm-up, probe_every steps after the previous start, with a full reservoir. */
-  private boolean due(DiagState d, long step) {
-    return step >= cfg.probeWarmup() && d.reservoirSize == cfg.reservoir()
-        && (d.probeStartStep < 0 || step - d.probeStartStep >= probeEvery);
-  }
-
-  /** Freezes the parameters and the reservoir for the probe, begins its iteration and opens a new window. */
-  private void startProbe(DiagState d, double[] params, long step) {
-    if (d.probeParams == null || d.probeParams.length != n) {
-      d.probeParams = new double[n];
-    }
-    System.arraycopy(params, 0, d.probeParams, 0, n);
-    if (d.probeBatch == null || d.probeBatch.capacity() != cfg.reservoir()) {
-      d.probeBatch = new Batch(model.featureSpace(), cfg.reservoir());
-    }
-    d.probeBatch.clear();
-    for (int i = 0; i < d.reservoirSize; i++) {
-      d.probeBatch.addRowFrom(d.reservoir[i], 0);
-    }
-    int steps = Math.min(cfg.lanczosSteps(), n);
-    if (d.lanczos == null || d.lanczos.maxSteps() != steps) {
-      d.lanczos = new Lanczos(n, steps);
-    }
-    d.lanczos.begin(steps, Xoshiro256.splitMix(cfg.seed() ^ step));
-    d.probeRunning = true;
-    d.probeStartStep = step;
-    // A new window: the next probe looks at the samples after this one started.
-    d.reservoirSize = 0;
-    d.windowSamples = 0;
-    d.reservoirRng.reseed(windowSeed(d));
-  }
-
-  /** Lanczos steps while the budget pays for them; the figures when the iteration finishes. */
-  private void advanceProbe(DiagState d, double lr) {
-    long cost = 2L * d.probeBatch.size();
-    LinearOperator op = (v, out) -> model.hessianVectorProduct(d.probeParams, d.probeBatch, v, out);
-    while (!d.lanczos.done() && spend(d, cost)) {
-      d.lanczos.iterate(op);
-    }
-    if (!d.lanczos.done()) {
-      return;
-    }
-    Lanczos.Result r = d.lanczos.result(cfg.eigenpairs());
-    d.lambdaMax = r.largest()[0];
-    d.lambdaMax2 = r.largest().length > 1 ? r.largest()[1] : Double.NaN;
-    d.lambdaMin = r.smallest()[0];
-    d.lambdaMin2 = r.smallest().length > 1 ? r.smallest()[1] : Double.NaN;
-    d.condition = r.condition();
-    d.minVector = r.smallestVectors()[0];
-    d.probes++;
-    d.lastProbeStep = d.probeStartStep;
-    d.probeSamples = d.probeBatch.size();
-    d.probeProducts = r.steps();
-    d.probeRunning = false;
-    d.saddleStreak = 0;
-  }
-
-  /** lambda_min clearly negative: below -negative_curvature x max(|lambda_max|, |lambda_min|). */
-  private boolean clearlyNegative(double curvature, DiagState d) {
-    double scale = Math.max(Math.abs(d.lambdaMax), Math.abs(d.lambdaMin));
-    return curvature < 0 && curvature < -cfg.negativeCurvature() * scale;
-  }
-
-  /**
-   * The saddle escape's trigger: with the probe's negative curvature known and the gradient within its noise,
-   * the curvature along the probe's eigenvector on this batch (when the budget pays for the product); enough
-   * consecutive negative checks and the escape step is taken.
-   */
-  private void checkSaddle(DiagState d, double[] params, Batch b, long step, boolean small) {
-    if (!clearlyNegative(d.lambdaMin, d) || !small || d.cancelledProbeStep == d.lastProbeStep) {
-      d.saddleStreak = 0;
-      return;
-    }
-    if (!spend(d, 2L * b.size())) {
-      return;
-    }
-    if (hv == null) {
-      hv = new double[n];
-    }
-    model.hessianVectorProduct(params, b, d.minVector, hv);
-    d.curvatureCheck = Lanczos.dot(d.minVector, hv);
-    if (clearlyNegative(d.curvatureCheck, d)) {
-      d.saddleStreak++;
-    } else {
-      // The direction is not negative here: no more checks (and no budget) for this probe's vector.
-      d.saddleStreak = 0;
-      d.cancelledProbeStep = d.lastProbeStep;
-    }
-    if (d.saddleStreak >= cfg.escapeAfterChecks()) {
-      escape(d, params, b, step);
-    }
   }
 
   private void pushLoss(DiagState d, double loss) {
@@ -529,36 +409,4 @@ public final class Diagnostician {
         && Math.abs(d.lossChange) <= Math.max(cfg.plateauTolerance() * Math.abs(d.lossWindowMean), 1e-12);
   }
 
-  private void escape(DiagState d, double[] params, Batch b, long step) {
-    if (trial == null) {
-      trial = new double[n];
-    }
-    double h = cfg.escapeStep();
-    double[] v = d.minVector;
-    double base = model.loss(params, b);
-    for (int i = 0; i < n; i++) {
-      trial[i] = params[i] + h * v[i];
-    }
-    double plus = model.loss(trial, b);
-    for (int i = 0; i < n; i++) {
-      trial[i] = params[i] - h * v[i];
-    }
-    double minus = model.loss(trial, b);
-    d.probeWork += 3L * b.size();
-    double sign = plus <= minus || Double.isNaN(minus) ? 1.0 : -1.0;
-    for (int i = 0; i < n; i++) {
-      params[i] += sign * h * v[i];
-    }
-    d.escapes++;
-    d.lastEscapeStep = step;
-    d.saddleStreak = 0;
-    d.escapeLossBefore = base;
-    d.escapeLossAfter = sign > 0 ? plus : minus;
-    d.events.add(new DiagEvent("saddle_escape", step, "lambda_min " + StateClassifier.f(d.lambdaMin)
-        + " (probe at step " + d.lastProbeStep + ") confirmed by " + cfg.escapeAfterChecks()
-        + " consecutive curvature checks (latest " + StateClassifier.f(d.curvatureCheck)
-        + ") with the gradient within its noise: stepped " + StateClassifier.f(h)
-        + " along its eigenvector; batch loss " + StateClassifier.f(base) + " -> "
-        + StateClassifier.f(d.escapeLossAfter)));
-  }
 }
