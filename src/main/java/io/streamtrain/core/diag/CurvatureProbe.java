@@ -160,7 +160,12 @@ final class CurvatureProbe {
       trial[i] = params[i] - h * v[i];
     }
     double minus = model.loss(trial, b);
+    // Three forward passes, charged to the budget even when they overdraw it (an escape is rare, and the credit
+    // then paid back keeps the share at the budget).
     d.probeWork += 3L * b.size();
+    if (cfg.budgetShare() < 1.0) {
+      d.probeCredit -= 3L * b.size();
+    }
     double sign = plus <= minus || Double.isNaN(minus) ? 1.0 : -1.0;
     for (int i = 0; i < n; i++) {
       params[i] += sign * h * v[i];

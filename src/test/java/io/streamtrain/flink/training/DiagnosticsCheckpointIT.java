@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamtrain.avro.DiagnosticValue;
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.avro.TrainingMetrics;
-import io.streamtrain.core.random.Xoshiro256;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.job.JobSpec;
 import io.streamtrain.local.KafkaBroker;
@@ -27,20 +26,53 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Checkpoints do not change what the diagnostics report: the same stream trained by the job once with a
- * checkpoint every 100 ms and once with none during the run (an interval of an hour: only the final checkpoint of
- * the bounded job), with the default diagnostics (probe budget 0.10) plus an early first probe and the saddle
- * escape on. Every report of every model (diagnostics figures, training state, worst state, evidence, events) and
- * the final parameters are bit-identical; only the wall-clock figures (samples_per_second, consumer_lag) are left
- * out. A third run with the 100 ms checkpoints also fails three times per model (exceptions thrown between the
- * batcher and the trainer, so the job restarts from its last checkpoint) and ends with the same reports and
- * parameters as the run without failures. The models: a zero-initialized tanh MLP at a saddle (mirrored pairs),
- * a linear regression with condition ~1e3 at lr * lambda_max = 1.9, and a logistic regression. The probes' share
- * of work stays within the budget.
+ * The constructed cases of scripts/fixtures/gen_diag_fixtures.py (numpy) through the job, at the default
+ * diagnostics configuration (probe budget 0.10, first probe at step 200; one model with the saddle escape on), and
+ * checkpoints that do not change what it reports. The fixture's rows are produced to Kafka (cycled to 1,500 steps of
+ * 32 per model) and trained three times: with a checkpoint every 100 ms, with none during the run (an interval of
+ * an hour: only the final checkpoint of the bounded job), and with 100 ms checkpoints and three injected failures
+ * per model (exceptions between the batcher and the trainer, so the job restarts from its last checkpoint). Every
+ * report of every model (diagnostics figures, training state, worst state, evidence, events) and the final
+ * parameters are bit-identical across the three; only the wall-clock figures (samples_per_second, consumer_lag) are
+ * left out. Each case's last report states its expected state, the probes lie within the range numpy found over
+ * random 256-sample reservoirs, and the probes' share of work stays within the budget.
  */
 class DiagnosticsCheckpointIT {
   static final String P = "dck-";
-  static final int PER_MODEL = 32 * 1200;
+  static final int PER_MODEL = 32 * 1500;
+  /** Model id -> constructed case of the fixture. */
+  static final Map<String, String> MODELS = new LinkedHashMap<>();
+
+  static {
+    MODELS.put("kappa", "linear_kappa_1e3");
+    MODELS.put("unstable", "lr_above_two_over_lambda_max");
+    MODELS.put("logistic", "logistic_near_optimum");
+    MODELS.put("saddle", "strict_saddle");
+    MODELS.put("saddle-escape", "strict_saddle");
+    MODELS.put("deep", "deep_sigmoid_10_layers");
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Map<String, Object>> cases() throws Exception {
+    try (java.io.InputStream in = DiagnosticsCheckpointIT.class.getResourceAsStream("/fixtures/diag/cases.json")) {
+      Map<String, Object> m = new com.fasterxml.jackson.databind.ObjectMapper().readValue(in, Map.class);
+      Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+      for (Map<String, Object> c : (List<Map<String, Object>>) m.get("cases")) {
+        out.put((String) c.get("name"), c);
+      }
+      return out;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static double[][] rows(Map<String, Object> c) {
+    List<List<Number>> r = (List<List<Number>>) c.get("rows");
+    double[][] out = new double[r.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = r.get(i).stream().mapToDouble(Number::doubleValue).toArray();
+    }
+    return out;
+  }
   static final AtomicInteger CHECKPOINTS = new AtomicInteger();
 
   /** Counts completed checkpoints (Flink notifies user functions that implement CheckpointListener). */
@@ -84,56 +116,42 @@ class DiagnosticsCheckpointIT {
       String bs = broker.bootstrapServers();
       createTopics(bs, 2, P + "samples", P + "a-metrics", P + "a-models", P + "a-rejected", P + "b-metrics",
           P + "b-models", P + "b-rejected", P + "c-metrics", P + "c-models", P + "c-rejected");
+      Map<String, Map<String, Object>> cases = cases();
       try (KafkaProducer<byte[], byte[]> prod = KafkaTestSupport.producer(bs)) {
-        Xoshiro256 rng = new Xoshiro256(41);
-        double[] pair = new double[3];
-        produce(prod, "saddle", PER_MODEL, (i, s) -> {
-          if (i % 2 == 0) {
-            pair[0] = rng.nextGaussian();
-            pair[1] = rng.nextGaussian();
-            pair[2] = pair[0] + 0.5 * pair[1] > 0 ? 1 : 0;
-            s.addDense(pair[0]);
-            s.addDense(pair[1]);
-            s.setBinaryLabel(pair[2] == 1);
-          } else {
-            s.addDense(-pair[0]);
-            s.addDense(-pair[1]);
-            s.setBinaryLabel(pair[2] == 0);
-          }
-        });
-        produce(prod, "kappa", PER_MODEL, (i, s) -> {
-          double x1 = rng.nextDouble() < 0.5 ? -2 : 2;
-          double x2 = (rng.nextDouble() < 0.5 ? -1 : 1) * Math.sqrt(0.004);
-          s.addDense(x1);
-          s.addDense(x2);
-          s.setRealLabel(0.5 * x1 - 2 * x2 + 0.3 + 0.1 * rng.nextGaussian());
-        });
-        produce(prod, "logistic", PER_MODEL, (i, s) -> {
-          double a = rng.nextGaussian();
-          double b = rng.nextGaussian();
-          s.addDense(a);
-          s.addDense(b);
-          s.setBinaryLabel(rng.nextDouble() < 1 / (1 + Math.exp(-(1.5 * a - b + 0.2))));
-        });
+        for (Map.Entry<String, String> e : MODELS.entrySet()) {
+          double[][] rows = rows(cases.get(e.getValue()));
+          boolean real = e.getValue().startsWith("linear") || e.getValue().startsWith("lr_");
+          produce(prod, e.getKey(), PER_MODEL, (i, smp) -> {
+            double[] r = rows[(int) (i % rows.length)];
+            for (int k = 0; k < r.length - 1; k++) {
+              smp.addDense(r[k]);
+            }
+            if (real) {
+              smp.setRealLabel(r[r.length - 1]);
+            } else {
+              smp.setBinaryLabel(r[r.length - 1] == 1.0);
+            }
+          });
+        }
         prod.flush();
       }
-      run(bs, spec(P + "a-", 100), new CheckpointCounter());
+      run(bs, spec(P + "a-", 100, cases), new CheckpointCounter());
       int checkpoints = CHECKPOINTS.get();
-      run(bs, spec(P + "b-", 3_600_000), null);
+      run(bs, spec(P + "b-", 3_600_000, cases), null);
       // Failures at batch counts spread over the run (counted per model over all attempts, each fires once).
-      List<Integer> failAt = List.of(150, 520, 910);
-      run(bs, spec(P + "c-", 100), new FaultInjector(failAt));
+      List<Integer> failAt = List.of(150, 520, 1210);
+      run(bs, spec(P + "c-", 100, cases), new FaultInjector(failAt));
 
       List<TrainingMetrics> a = decodeAll(readAll(bs, P + "a-metrics"), TrainingMetrics.class);
       List<TrainingMetrics> b = decodeAll(readAll(bs, P + "b-metrics"), TrainingMetrics.class);
       List<TrainingMetrics> c = decodeAll(readAll(bs, P + "c-metrics"), TrainingMetrics.class);
-      assertThat(FIRED).hasSize(9);
+      assertThat(FIRED).hasSize(3 * MODELS.size());
       System.out.println("DiagnosticsCheckpointIT: " + checkpoints + " checkpoints completed in the 100 ms run");
       assertThat(checkpoints).isGreaterThanOrEqualTo(3);
-      for (String id : List.of("saddle", "kappa", "logistic")) {
+      for (String id : MODELS.keySet()) {
         List<String> ra = rendered(a, id);
         List<String> rb = rendered(b, id);
-        assertThat(ra).as(id).hasSize(PER_MODEL / 32 / 50 + (PER_MODEL / 32 % 50 == 0 ? 0 : 1));
+        assertThat(ra).as(id).hasSize(PER_MODEL / 32 / 50);
         assertThat(ra).as(id).isEqualTo(rb);
         assertThat(rendered(c, id)).as(id + " after failures").isEqualTo(rb);
         ModelSnapshot sa = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, P + "a-models"), ModelSnapshot.class), id);
@@ -141,22 +159,42 @@ class DiagnosticsCheckpointIT {
         ModelSnapshot sc = TrainingRuns.lastSnapshot(decodeAll(readAll(bs, P + "c-models"), ModelSnapshot.class), id);
         assertThat(TrainingRuns.bits(sa.getParameters())).as(id).isEqualTo(TrainingRuns.bits(sb.getParameters()));
         assertThat(TrainingRuns.bits(sc.getParameters())).as(id).isEqualTo(TrainingRuns.bits(sb.getParameters()));
-        TrainingMetrics last = a.stream().filter(m -> m.getModelId().equals(id))
-            .max(Comparator.comparingLong(TrainingMetrics::getStep)).orElseThrow();
-        assertThat(value(last, "probes")).as(id + " probes").isGreaterThanOrEqualTo(1.0);
-        assertThat(value(last, "probe_samples")).as(id).isEqualTo(256.0);
+        List<TrainingMetrics> reports = a.stream().filter(m -> m.getModelId().equals(id))
+            .sorted(Comparator.comparingLong(TrainingMetrics::getStep)).toList();
+        TrainingMetrics last = reports.get(reports.size() - 1);
+        System.out.println("DiagnosticsCheckpointIT " + id + ": states " + reports.stream()
+            .map(m -> m.getStep() + ":" + m.getDiagnostics().getTrainingState()).toList() + ", probes "
+            + value(last, "probes") + ", probe_work_share " + value(last, "probe_work_share") + ", lambda_max "
+            + value(last, "hessian_max_eigenvalue") + ", lambda_min " + value(last, "hessian_min_eigenvalue")
+            + ", escapes " + value(last, "saddle_escapes") + ", loss " + last.getLossMean());
         assertThat(value(last, "probe_work_share")).as(id + " probe share").isBetween(0.08, 0.10);
-        System.out.println("DiagnosticsCheckpointIT " + id + ": state " + last.getDiagnostics().getTrainingState()
-            + ", probes " + value(last, "probes") + ", probe_work_share " + value(last, "probe_work_share")
-            + ", lambda_max " + value(last, "hessian_max_eigenvalue") + ", lambda_min "
-            + value(last, "hessian_min_eigenvalue") + ", escapes " + value(last, "saddle_escapes")
-            + ", loss " + last.getLossMean());
+        Map<String, Object> fixture = cases.get(MODELS.get(id));
+        if (!id.equals("deep")) {
+          assertThat(value(last, "probes")).as(id + " probes").isGreaterThanOrEqualTo(1.0);
+          assertThat(value(last, "probe_samples")).as(id).isEqualTo(256.0);
+        }
+        if (id.equals("saddle-escape")) {
+          assertThat(value(last, "saddle_escapes")).isGreaterThanOrEqualTo(1.0);
+          assertThat(last.getLossMean()).isLessThan(0.2); // ln 2 = 0.693 at the saddle
+          continue;
+        }
+        assertThat(last.getDiagnostics().getTrainingState()).as(id).isEqualTo(fixture.get("expected"));
+        @SuppressWarnings("unchecked")
+        Map<String, List<Number>> range = (Map<String, List<Number>>) fixture.get("subset_range");
+        if (range != null && !id.equals("logistic")) {
+          // Linear: the Hessian does not depend on the parameters; the saddle's stay at the origin.
+          for (TrainingMetrics m : reports) {
+            double lmax = value(m, "hessian_max_eigenvalue");
+            if (!Double.isNaN(lmax)) {
+              assertThat(lmax).as(id).isBetween(range.get("lambda_max").get(0).doubleValue() - 1e-9,
+                  range.get("lambda_max").get(1).doubleValue() + 1e-9);
+              assertThat(value(m, "hessian_min_eigenvalue")).as(id).isBetween(
+                  range.get("lambda_min").get(0).doubleValue() - 1e-9,
+                  range.get("lambda_min").get(1).doubleValue() + 1e-9);
+            }
+          }
+        }
       }
-      TrainingMetrics kappa = a.stream().filter(m -> m.getModelId().equals("kappa"))
-          .max(Comparator.comparingLong(TrainingMetrics::getStep)).orElseThrow();
-      assertThat(kappa.getDiagnostics().getTrainingState()).isEqualTo("ILL_CONDITIONED");
-      assertThat(a.stream().filter(m -> m.getModelId().equals("saddle")).flatMap(m -> m.getEvents().stream())
-          .filter(e -> e.getType().equals("saddle_escape")).count()).isGreaterThanOrEqualTo(1);
     }
   }
 
@@ -187,18 +225,31 @@ class DiagnosticsCheckpointIT {
         .toList();
   }
 
-  static JobSpec spec(String prefix, long checkpointMs) {
+  static JobSpec spec(String prefix, long checkpointMs, Map<String, Map<String, Object>> cases) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("name", prefix + "job");
     Map<String, Object> two = Map.of("dense", 2);
-    m.put("models", List.of(
-        DiagnosticsJobIT.model("saddle", Map.of("type", "mlp", "layers", List.of(2, 4, 1), "activation", "tanh",
-            "head", "logistic", "init", "zeros"), Map.of("type", "sgd", "lr", 0.5), 32, x -> {}),
-        DiagnosticsJobIT.model("kappa", Map.of("type", "linear", "features", two),
-            Map.of("type", "sgd", "lr", 1.9 / 8.0), 32, x -> {}),
-        DiagnosticsJobIT.model("logistic", Map.of("type", "logistic", "features", two),
-            Map.of("type", "sgd", "lr", 0.5), 32, x -> {})));
-    m.put("diagnostics", Map.of("probe_warmup", 100, "saddle_escape", Map.of("enabled", true)));
+    List<Map<String, Object>> models = new java.util.ArrayList<>();
+    for (Map.Entry<String, String> e : MODELS.entrySet()) {
+      Map<String, Object> c = cases.get(e.getValue());
+      Map<String, Object> model = switch (e.getValue()) {
+        case "linear_kappa_1e3", "lr_above_two_over_lambda_max" -> Map.of("type", "linear", "features", two);
+        case "logistic_near_optimum" -> Map.of("type", "logistic", "features", two);
+        case "strict_saddle" -> Map.of("type", "mlp", "layers", List.of(2, 4, 1), "activation", "tanh",
+            "head", "logistic", "init", "zeros");
+        default -> Map.of("type", "mlp", "layers", List.of(8, 16, 16, 16, 16, 16, 16, 16, 16, 16, 1),
+            "activation", "sigmoid", "head", "logistic", "init", "torch_default", "seed", 3);
+      };
+      models.add(DiagnosticsJobIT.model(e.getKey(), model, Map.of("type", "sgd", "lr", c.get("lr")), 32, x -> {
+        if (c.get("clip_max_norm") != null) {
+          x.put("clip", Map.of("type", "norm", "max_norm", c.get("clip_max_norm")));
+        }
+        if (e.getKey().equals("saddle-escape")) {
+          x.put("diagnostics", Map.of("saddle_escape", Map.of("enabled", true)));
+        }
+      }));
+    }
+    m.put("models", models);
     m.put("topics", Map.of("samples", P + "samples", "metrics", prefix + "metrics", "models", prefix + "models",
         "rejected", prefix + "rejected"));
     m.put("snapshots", Map.of("every_steps", 500));
