@@ -161,12 +161,19 @@ public final class WatchView {
       if (m.getDiagnostics() != null && m.getDiagnostics().getEvidence() != null) {
         out.add("  evidence: " + m.getDiagnostics().getEvidence());
       }
+      if (m.getDiagnostics() != null && m.getDiagnostics().getWorstState() != null
+          && !m.getDiagnostics().getWorstState().equals(m.getDiagnostics().getTrainingState())) {
+        out.add("  worst in report: " + m.getDiagnostics().getWorstState() + ": "
+            + m.getDiagnostics().getWorstEvidence());
+      }
       double lmax = value(m, "hessian_max_eigenvalue");
       if (!Double.isNaN(lmax)) {
         out.add(String.format(Locale.ROOT,
-            "  curvature: lambda_max %s  lambda_min %s  condition %s  lr*lambda_max %s  (probe at step %s, %s of time)",
+            "  curvature: lambda_max %s  lambda_min %s  condition %s  lr*lambda_max %s  (probe at step %s on %s"
+                + " samples, probes %s of work)",
             num(lmax), num(value(m, "hessian_min_eigenvalue")), num(value(m, "condition_estimate")),
-            num(value(m, "lr_lambda_max")), step(value(m, "probe_step")), percent(value(m, "probe_time_share"))));
+            num(value(m, "lr_lambda_max")), step(value(m, "probe_step")), step(value(m, "probe_samples")),
+            percent(value(m, "probe_work_share"))));
       }
       double noise = value(m, "grad_noise_scale");
       double ratio = value(m, "layer_grad_ratio");

@@ -82,7 +82,8 @@ class AvroRoundTripTest {
             .setEvents(List.of(new TrainingEvent("ROLLBACK", 41L, "loss spike 12x")))
             .setDiagnostics(
                 new Diagnostics("SADDLE", "lambda_min -0.3 < 0 with a small gradient",
-                    List.of(new DiagnosticValue("hessian_min_eigenvalue", -0.3))))
+                    List.of(new DiagnosticValue("hessian_min_eigenvalue", -0.3)), "EXPLODING",
+                    "gradient norm 1e7 > 1e6"))
             .setGradNorm(Double.POSITIVE_INFINITY)
             .build();
     // Avro's record equality treats NaN != NaN; the JSON rendering compares every field, NaN included.

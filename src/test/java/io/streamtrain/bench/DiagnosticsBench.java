@@ -86,8 +86,7 @@ public class DiagnosticsBench {
 
   @TearDown(Level.Trial)
   public void report() {
-    System.out.printf("%n[diag %s] steps %d, probes %d, skipped %d, probe share %.4f, all diagnostics share %.4f%n",
-        mode, state.step, state.diag.probes, state.diag.probesSkipped, state.diag.probeShare(),
-        state.diag.diagShare());
+    System.out.printf("%n[diag %s] steps %d, probes %d, probe work share %.4f%n",
+        mode, state.step, state.diag.probes, state.diag.probeShare());
   }
 }

@@ -27,7 +27,7 @@ class WatchViewTest {
         .setLossMean(loss).setGradNorm(grad).setLearningRate(0.1).setSamplesPerSecond(1234.0).setConsumerLag(7L)
         .setEvents(events)
         .setDiagnostics(new Diagnostics(state, evidence, List.of(new DiagnosticValue("hessian_max_eigenvalue", 2.0),
-            new DiagnosticValue("hessian_min_eigenvalue", -2.0), new DiagnosticValue("layer_grad_ratio", 1e-5))))
+            new DiagnosticValue("hessian_min_eigenvalue", -2.0), new DiagnosticValue("layer_grad_ratio", 1e-5)), state, evidence))
         .build();
   }
 

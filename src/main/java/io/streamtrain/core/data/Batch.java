@@ -170,6 +170,49 @@ public final class Batch {
   }
 
   /**
+   * Writes row {@code i} (dense values, sparse entries, label, weight) in the form {@link #readRow} appends, so
+   * kept samples (the diagnostics' reservoir) can be checkpointed exactly.
+   */
+  public void writeRow(java.io.DataOutput out, int i) throws java.io.IOException {
+    for (int k = 0; k < denseDim; k++) {
+      out.writeDouble(dense[i * denseDim + k]);
+    }
+    int from = rowPtr[i];
+    int len = rowPtr[i + 1] - from;
+    out.writeInt(len);
+    for (int k = 0; k < len; k++) {
+      out.writeInt(colIdx[from + k]);
+      out.writeDouble(colVal[from + k]);
+    }
+    out.writeDouble(labels[i]);
+    out.writeDouble(weights[i]);
+  }
+
+  /** Appends a row written by {@link #writeRow} (same feature space). */
+  public void readRow(java.io.DataInput in) throws java.io.IOException {
+    if (size == capacity) {
+      throw new IllegalStateException("batch is full (capacity " + capacity + ")");
+    }
+    for (int k = 0; k < denseDim; k++) {
+      dense[size * denseDim + k] = in.readDouble();
+    }
+    int len = in.readInt();
+    if (len < 0) {
+      throw new java.io.IOException("row with " + len + " sparse entries");
+    }
+    int start = rowPtr[size];
+    ensureNnz(start + len);
+    for (int k = 0; k < len; k++) {
+      colIdx[start + k] = in.readInt();
+      colVal[start + k] = in.readDouble();
+    }
+    rowPtr[size + 1] = start + len;
+    labels[size] = in.readDouble();
+    weights[size] = in.readDouble();
+    size++;
+  }
+
+  /**
    * Merges duplicate columns of one row (hash collisions inside a sample) into their first occurrence, keeping
    * first-appearance order; returns the new end. A small open-addressing table of the row's columns (cleared
    * through the row itself) makes it O(row length), where sorting a 20-field row cost more than training on it.

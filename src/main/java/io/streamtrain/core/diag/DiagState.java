@@ -1,31 +1,56 @@
 package io.streamtrain.core.diag;
 
 import io.streamtrain.core.data.Batch;
+import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.random.Xoshiro256;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
- * One model's diagnostics state, carried beside its trainer state: smoothed gradient-norm statistics, the loss
- * window, the latest figures and probe results, the interval's worst training state, the saddle streak and the
- * sample reservoir. The scalar figures and the loss window are checkpointed with the trainer state (see
- * {@code TrainerState}); the reservoir, the previous gradient and the measured times are a cache that refills
- * after a restore (so a probe right after a restore sees fewer samples). Fields are public for the trainer and
- * the reporting code; only {@link Diagnostician} changes them.
+ * One model's diagnostics state, carried beside its trainer state: smoothed gradient statistics, the loss window,
+ * the latest figures and probe results, the report interval's state counts, the sample reservoir, the previous
+ * gradient, a probe in progress (its parameters, samples and Lanczos basis), the negative-curvature direction and
+ * the work accounting of the probe budget. All of it is training state: {@link #write} and {@link #read} carry it
+ * through checkpoints and copies exactly, so a restored job computes the same figures, probes at the same steps
+ * and escapes saddles the same way as one that never stopped. Fields are public for the trainer and the reporting
+ * code; only {@link Diagnostician} changes them.
  */
 public final class DiagState {
-  // ---- checkpointed (longs)
+  static final int STATES = TrainingState.values().length;
+
   public long batches;
   public long probes;
-  public long probesSkipped;
+  /** Consecutive curvature checks that confirmed the probe's negative curvature (saddle escape trigger). */
   public long saddleStreak;
   public long escapes;
+  /** The step at which the last finished probe started (the parameters its figures describe); -1 before. */
   public long lastProbeStep = -1;
+  /** The step at which the running (or last) probe started; -1 before any. */
+  public long probeStartStep = -1;
   public long windowSamples;
   public long lastEscapeStep = -1;
+  /** The probe (its start step) whose negative curvature a check contradicted: no more checks until the next. */
+  public long cancelledProbeStep = -1;
+  /** Work done, in sample-gradient units: training steps (b per batch of b) and probes (2r per product on r rows). */
+  public long trainWork;
+  public long probeWork;
+  /** Work the budget allows the probes now (earned by training steps, capped at one probe's cost). */
+  public double probeCredit;
+  /** Samples and Hessian-vector products of the last finished probe. */
+  public int probeSamples;
+  public int probeProducts;
+  /** Rows of the batch the noise estimates came from (the standard error's b). */
+  public int noiseBatch;
+  /** Batches the noise estimates have averaged so far. */
+  public long noiseCount;
+  /** Noise estimates needed before the signal-to-noise ratio is trusted (one batch's estimate is too noisy). */
+  public static final int NOISE_MIN_SAMPLES = 5;
 
-  // ---- checkpointed (doubles)
   public double gradMean;
   public double gradVar;
   public double gradPeak;
@@ -46,23 +71,29 @@ public final class DiagState {
   public double noiseTraceEma = Double.NaN;
   public double noiseG2Ema = Double.NaN;
   public double lossWindowMean = Double.NaN;
+  /** Standard error of {@link #lossChange} from the regression's residuals (NaN below 3 points). */
+  public double lossChangeSe = Double.NaN;
+  /** The latest curvature check v^T H_batch v along the probe's eigenvector; NaN before one. */
+  public double curvatureCheck = Double.NaN;
+  /** Batch loss before and after the last saddle escape; NaN before one. */
+  public double escapeLossBefore = Double.NaN;
+  public double escapeLossAfter = Double.NaN;
   /** Loss window (ring buffer) and how many entries it holds; its length is the configured window. */
   public double[] lossRing = new double[0];
   public int lossCount;
   public int lossPos;
 
-  // ---- interval (reset per report; checkpointed as the state's ordinal)
-  public TrainingState intervalState;
-  public String intervalEvidence;
+  // ---- the report interval: how many batches showed each state, when each was last seen, its evidence then
+  final int[] intervalCounts = new int[STATES];
+  final long[] intervalLastSeen = new long[STATES];
+  final String[] stateEvidence = new String[STATES];
+  TrainingState intervalWorst;
+  String worstEvidence;
   public TrainingState lastState = TrainingState.UNKNOWN;
-  /** Evidence of the most recent state that made its interval worse (evidence is not formatted every step). */
+  /** Evidence of the latest batch's state as last formatted (formatted when the state changes). */
   public String lastEvidence = "";
 
-  // ---- transient
-  public long trainNanos;
-  public long diagNanos;
-  public long probeNanos;
-  public long lastProbeNanos;
+  // ---- working state (checkpointed too)
   public double[] prevGrad;
   /**
    * Sparse path: the coordinates of the previous gradient that are non-zero in {@link #prevGrad} (the rest of it
@@ -71,42 +102,62 @@ public final class DiagState {
   public int[] prevIndex;
   public int prevNnz;
   public double prevSquaredNorm;
-  /** Negative-curvature direction of the last probe (unit length), for the saddle escape. */
+  /** Lowest-curvature Ritz vector of the last finished probe (unit length), for the saddle escape; or null. */
   public double[] minVector;
-  /** The last probe's full result (Ritz values and vectors), or null. */
-  public Lanczos.Result lastResult;
-  final List<DiagEvent> events = new ArrayList<>();
   Batch[] reservoir;
   int reservoirSize;
   final Xoshiro256 reservoirRng = new Xoshiro256(0);
+  /** A probe in progress: the parameters and samples it started with and its Lanczos iteration. */
+  boolean probeRunning;
+  double[] probeParams;
+  Batch probeBatch;
+  Lanczos lanczos;
+  final List<DiagEvent> events = new ArrayList<>();
 
-  /** Probe cost over (training + probe) time, as measured; NaN before any timing. */
+  /** Probe work over all work (training and probes) so far; NaN before any step. */
   public double probeShare() {
-    long total = trainNanos + probeNanos;
-    return total == 0 ? Double.NaN : (double) probeNanos / total;
-  }
-
-  /** All diagnostics cost (statistics and probes) over the total time; NaN before any timing. */
-  public double diagShare() {
-    long total = trainNanos + diagNanos;
-    return total == 0 ? Double.NaN : (double) diagNanos / total;
+    long total = trainWork + probeWork;
+    return total == 0 ? Double.NaN : (double) probeWork / total;
   }
 
   public double gradStd() {
     return Math.sqrt(Math.max(gradVar, 0));
   }
 
+  /** Whether a probe is in progress (started, its products not all done yet). */
+  public boolean probeRunning() {
+    return probeRunning;
+  }
+
+  /** Samples in the reservoir of the current window. */
+  public int reservoirSize() {
+    return reservoirSize;
+  }
+
   /**
-   * The named figures for the metrics, in a fixed order (NaN where not computed yet): gradient statistics, noise
-   * scale, loss trend, per-layer ratio, the latest probe's eigenvalues, condition and lr * lambda_max, the
-   * probe's time share and counters.
+   * Estimated |G|^2 of the true gradient over the batch gradient's variance tr(Sigma) / b: below ~1 the batch
+   * gradient is within its noise. NaN without a noise estimate (fewer than {@value #NOISE_MIN_SAMPLES} batches of
+   * one, or zero noise).
    */
-  public java.util.LinkedHashMap<String, Double> figures() {
-    java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
+  public double signalToNoise() {
+    if (noiseCount < NOISE_MIN_SAMPLES || noiseBatch < 2 || !(noiseTraceEma > 0)) {
+      return Double.NaN;
+    }
+    return noiseG2Ema / (noiseTraceEma / noiseBatch);
+  }
+
+  /**
+   * The named figures for the metrics, in a fixed order (NaN where not computed yet): gradient statistics, noise,
+   * loss trend, per-layer ratio, the latest probe's eigenvalues, condition and lr * lambda_max, which step and how
+   * many samples that probe used, the probes' work share, and the saddle escapes.
+   */
+  public LinkedHashMap<String, Double> figures() {
+    LinkedHashMap<String, Double> m = new LinkedHashMap<>();
     m.put("grad_norm_mean", gradMean);
     m.put("grad_norm_std", gradStd());
     m.put("grad_cosine_mean", cosineMean);
     m.put("grad_noise_scale", noiseScale);
+    m.put("grad_signal_to_noise", signalToNoise());
     m.put("loss_slope", lossSlope);
     m.put("loss_window_change", lossChange);
     m.put("layer_grad_norm_first", firstLayerGradNorm);
@@ -119,11 +170,14 @@ public final class DiagState {
     m.put("condition_estimate", condition);
     m.put("lr_lambda_max", lrLambdaMax);
     m.put("probe_step", lastProbeStep < 0 ? Double.NaN : (double) lastProbeStep);
+    m.put("probe_samples", probes == 0 ? Double.NaN : (double) probeSamples);
+    m.put("probe_products", probes == 0 ? Double.NaN : (double) probeProducts);
     m.put("probes", (double) probes);
-    m.put("probes_skipped", (double) probesSkipped);
-    m.put("probe_time_share", probeShare());
-    m.put("diag_time_share", diagShare());
+    m.put("probe_work_share", probeShare());
+    m.put("curvature_check", curvatureCheck);
     m.put("saddle_escapes", (double) escapes);
+    m.put("escape_loss_before", escapeLossBefore);
+    m.put("escape_loss_after", escapeLossAfter);
     return m;
   }
 
@@ -138,82 +192,85 @@ public final class DiagState {
     return out;
   }
 
-  /** The interval's worst state (the last batch's when the interval saw none) with its evidence. */
+  /** Records one batch's state in the interval; {@code evidence} formats it when it has to be stored. */
+  void recordState(TrainingState state, java.util.function.Supplier<String> evidence) {
+    int o = state.ordinal();
+    boolean changed = state != lastState || stateEvidence[o] == null;
+    String text = changed ? evidence.get() : stateEvidence[o];
+    if (changed) {
+      stateEvidence[o] = text;
+      lastEvidence = text;
+    }
+    intervalCounts[o]++;
+    intervalLastSeen[o] = batches + 1;
+    if (intervalWorst == null || state.severity() > intervalWorst.severity()) {
+      intervalWorst = state;
+      worstEvidence = text;
+    }
+    lastState = state;
+  }
+
+  /**
+   * The interval's state: the one most of its batches showed, ties to the one seen latest (the last batch's state
+   * when the interval saw none), with its evidence.
+   */
   public Classification intervalClassification() {
-    if (intervalState == null) {
+    int best = -1;
+    for (int o = 0; o < STATES; o++) {
+      if (intervalCounts[o] == 0) {
+        continue;
+      }
+      if (best < 0 || intervalCounts[o] > intervalCounts[best]
+          || (intervalCounts[o] == intervalCounts[best] && intervalLastSeen[o] > intervalLastSeen[best])) {
+        best = o;
+      }
+    }
+    if (best < 0) {
       return new Classification(lastState, lastEvidence);
     }
-    return new Classification(intervalState, intervalEvidence);
+    return new Classification(TrainingState.values()[best], stateEvidence[best]);
+  }
+
+  /** The most severe state any batch of the interval showed, with its evidence (the last batch's when none). */
+  public Classification intervalWorst() {
+    if (intervalWorst == null) {
+      return new Classification(lastState, lastEvidence);
+    }
+    return new Classification(intervalWorst, worstEvidence);
+  }
+
+  /** Batches of the interval that showed {@code state}. */
+  public int intervalCount(TrainingState state) {
+    return intervalCounts[state.ordinal()];
   }
 
   public void resetInterval() {
-    intervalState = null;
-    intervalEvidence = null;
+    Arrays.fill(intervalCounts, 0);
+    Arrays.fill(intervalLastSeen, 0);
+    Arrays.fill(stateEvidence, null);
+    intervalWorst = null;
+    worstEvidence = null;
   }
 
-  /** Scalars for the trainer state's long block, in a fixed order (append only). */
-  public long[] longs() {
-    return new long[] {batches, probes, probesSkipped, saddleStreak, escapes, lastProbeStep, windowSamples,
-        lastState.ordinal(), lossCount, lossPos, lossRing.length, lastEscapeStep};
+  // Binary form (trainer state format 3 and later: everything above; formats 1 and 2: the scalars only), in
+  // DiagStateCodec.
+
+  public void write(DataOutput out) throws IOException {
+    DiagStateCodec.write(this, out);
   }
 
-  public void setLongs(long[] v, int n) {
-    batches = n > 0 ? v[0] : 0;
-    probes = n > 1 ? v[1] : 0;
-    probesSkipped = n > 2 ? v[2] : 0;
-    saddleStreak = n > 3 ? v[3] : 0;
-    escapes = n > 4 ? v[4] : 0;
-    lastProbeStep = n > 5 ? v[5] : -1;
-    windowSamples = 0; // the reservoir is not checkpointed: a restored window starts empty
-    int ord = n > 7 ? (int) v[7] : 0;
-    lastState = TrainingState.values()[Math.max(0, Math.min(ord, TrainingState.values().length - 1))];
-    lastEvidence = "";
-    lastEscapeStep = n > 11 ? v[11] : -1;
-    int ringLen = n > 10 ? (int) v[10] : 0;
-    lossRing = new double[ringLen];
-    lossCount = n > 8 ? (int) Math.min(v[8], ringLen) : 0;
-    lossPos = n > 9 && ringLen > 0 ? (int) (v[9] % ringLen) : 0;
+  /** Reads what {@link #write} wrote, for a model of {@code n} parameters over {@code space}. */
+  public void read(DataInput in, FeatureSpace space, int n) throws IOException {
+    DiagStateCodec.read(this, in, space, n);
   }
 
-  /** Scalars and the loss window for the trainer state's double block (append only). */
-  public double[] doubles() {
-    double[] fixed = {gradMean, gradVar, gradPeak, cosineMean, lambdaMax, lambdaMax2, lambdaMin, lambdaMin2,
-        condition, lrLambdaMax, noiseScale, layerRatio, firstLayerGradNorm, lastLayerGradNorm, lossChange,
-        lossSlope, noiseTraceEma, noiseG2Ema, lossWindowMean};
-    double[] out = Arrays.copyOf(fixed, fixed.length + lossRing.length);
-    System.arraycopy(lossRing, 0, out, fixed.length, lossRing.length);
-    return out;
+  /** Trainer state formats 1 and 2: the diagnostics scalars at the end of the trainer's long block. */
+  public void readLegacyLongs(long[] v, int n) {
+    DiagStateCodec.readLegacyLongs(this, v, n);
   }
 
-  /** Number of fixed doubles before the loss window in {@link #doubles()}. */
-  public static final int FIXED_DOUBLES = 19;
-
-  public void setDoubles(double[] v, int n) {
-    double[] d = Arrays.copyOf(v, Math.max(n, FIXED_DOUBLES));
-    for (int i = n; i < FIXED_DOUBLES; i++) {
-      d[i] = Double.NaN;
-    }
-    gradMean = n > 0 ? d[0] : 0;
-    gradVar = n > 1 ? d[1] : 0;
-    gradPeak = n > 2 ? d[2] : 0;
-    cosineMean = d[3];
-    lambdaMax = d[4];
-    lambdaMax2 = d[5];
-    lambdaMin = d[6];
-    lambdaMin2 = d[7];
-    condition = d[8];
-    lrLambdaMax = d[9];
-    noiseScale = d[10];
-    layerRatio = d[11];
-    firstLayerGradNorm = d[12];
-    lastLayerGradNorm = d[13];
-    lossChange = d[14];
-    lossSlope = d[15];
-    noiseTraceEma = d[16];
-    noiseG2Ema = d[17];
-    lossWindowMean = d[18];
-    for (int i = 0; i < lossRing.length; i++) {
-      lossRing[i] = FIXED_DOUBLES + i < n ? d[FIXED_DOUBLES + i] : 0.0;
-    }
+  /** Trainer state formats 1 and 2: the diagnostics scalars and loss window at the end of the double block. */
+  public void readLegacyDoubles(double[] v, int n) {
+    DiagStateCodec.readLegacyDoubles(this, v, n);
   }
 }

@@ -22,15 +22,21 @@ import java.util.List;
  * negative. A noise scale far above the batch size says the batch is too small to average the noise out.
  *
  * <p>Curvature probe: Lanczos ({@link Lanczos}) on exact Hessian-vector products of the training objective over
- * the reservoir (a uniform sample, Vitter's algorithm R seeded per window, of the samples since the previous
- * probe). Its cost is measured with {@link System#nanoTime} and bounded: a probe whose estimated cost would push
- * the probes' share of the trainer's time above {@link DiagnosticsConfig#budgetShare()} is skipped and counted.
- * Skips depend on the wall clock; with a share of 1 nothing is skipped and every figure is deterministic.
+ * the reservoir (a uniform sample, Vitter's algorithm R seeded per window, of the samples since the previous probe
+ * began), at the parameters of the step it starts. A probe starts at step {@code probe_warmup} or later, at least
+ * {@code probe_every} steps after the previous one, and only with a full reservoir. Its cost is counted, not timed:
+ * a product over r samples costs 2r sample-gradients (Pearlmutter 1994: about two gradient evaluations), a training
+ * step of b samples costs b. Each applied step earns budget_share / (1 - budget_share) x b of credit, capped at one
+ * probe's cost; the running probe does its products while the credit lasts, so it spans steps, its share of the work
+ * follows the budget at every step, and the cadence is a function of the data alone (and so survives restores).
  *
- * <p>Saddle escape: after {@code after_probes} consecutive probes classified as a saddle, the parameters move by
- * the configured step along the probe's lowest-curvature Ritz vector, in the direction (+ or -) with the lower
- * reservoir loss (to second order either lowers the loss by |lambda_min| step^2 / 2, Goodfellow et al. 8.2.3);
- * recorded as a {@code saddle_escape} event.
+ * <p>Saddle escape: after a probe found clearly negative curvature (lambda_min below -negative_curvature x the
+ * spectrum's scale), every step whose gradient is within its noise checks the curvature along the probe's
+ * lowest-curvature Ritz vector v on its own batch (v^T H v, one product paid from the same budget; a check that is
+ * not negative ends the checks until the next probe, so they cannot starve it). After
+ * {@code after_checks} consecutive negative checks the parameters move by the configured step along +v or -v,
+ * whichever gives the lower batch loss (to second order either lowers the loss by |lambda_min| step^2 / 2,
+ * Goodfellow et al. 8.2.3); recorded as a {@code saddle_escape} event with the batch loss before and after.
  *
  * <p>One instance per model configuration and thread (scratch memory); per-model state lives in {@link DiagState}.
  */
@@ -50,9 +56,7 @@ public final class Diagnostician {
   private final double l2;
   private final StateClassifier.Signals signals = new StateClassifier.Signals();
   private double[] perSample;
-  private Lanczos lanczos;
-  private Batch probeBatch;
-  private double[] trial;
+  private final CurvatureProbe probe;
 
   public Diagnostician(DiagnosticsConfig cfg, Model model, int batchCapacity) {
     this.cfg = cfg;
@@ -82,6 +86,7 @@ public final class Diagnostician {
     ModelSpec spec = model.spec();
     l1 = spec.l1();
     l2 = spec.l2();
+    probe = new CurvatureProbe(cfg, model, batchCapacity);
   }
 
   public DiagnosticsConfig config() {
@@ -132,7 +137,7 @@ public final class Diagnostician {
       System.arraycopy(grad, 0, d.prevGrad, 0, n);
     }
     if (cfg.noiseEvery() > 0 && d.batches % cfg.noiseEvery() == 0 && b.size() >= 2
-        && model.hasPerSampleGradients() && Double.isFinite(gg)) {
+        && model.hasPerSampleGradients() && Double.isFinite(gg) && !outlier(d, Math.sqrt(gg))) {
       noiseScale(d, params, b, grad);
     }
     if (probeEvery > 0) {
@@ -184,12 +189,22 @@ public final class Diagnostician {
       d.prevSquaredNorm = gg;
     }
     if (cfg.noiseEvery() > 0 && d.batches % cfg.noiseEvery() == 0 && b.size() >= 2
-        && model.hasPerSampleGradients() && Double.isFinite(gg)) {
+        && model.hasPerSampleGradients() && Double.isFinite(gg) && !outlier(d, Math.sqrt(gg))) {
       noiseFigures(d, perSampleSum(params, b), b.size(), gg);
     }
     if (probeEvery > 0) {
       sample(d, b);
     }
+  }
+
+  /**
+   * A cliff batch: its gradient norm above explode_norm, or (after the warm-up) explode_factor times the smoothed
+   * mean. It is reported but kept out of the smoothed statistics and the noise estimates, so one spike does not
+   * set the scale the next batches are judged against.
+   */
+  private boolean outlier(DiagState d, double gradNorm) {
+    return gradNorm > cfg.explodeNorm()
+        || (d.batches > cfg.warmup() && d.gradMean > 0 && gradNorm > cfg.explodeFactor() * d.gradMean);
   }
 
   /** S = sum_i |g_i|^2 over the batch's per-sample gradients. */
@@ -232,6 +247,8 @@ public final class Diagnostician {
     d.noiseTraceEma = Double.isNaN(d.noiseTraceEma) ? trace : beta * d.noiseTraceEma + (1 - beta) * trace;
     d.noiseG2Ema = Double.isNaN(d.noiseG2Ema) ? gTrue : beta * d.noiseG2Ema + (1 - beta) * gTrue;
     d.noiseScale = d.noiseG2Ema > 0 ? d.noiseTraceEma / d.noiseG2Ema : Double.POSITIVE_INFINITY;
+    d.noiseBatch = m;
+    d.noiseCount++;
   }
 
   /** Vitter's algorithm R over the current window; slots are one-row batches refilled in place. */
@@ -241,7 +258,7 @@ public final class Diagnostician {
       d.reservoir = new Batch[cap];
       d.reservoirSize = 0;
       d.windowSamples = 0;
-      d.reservoirRng.reseed(windowSeed(d));
+      d.reservoirRng.reseed(windowSeed(cfg, d));
     }
     for (int i = 0; i < b.size(); i++) {
       long t = d.windowSamples++;
@@ -265,16 +282,16 @@ public final class Diagnostician {
     }
   }
 
-  private long windowSeed(DiagState d) {
-    return Xoshiro256.splitMix(cfg.seed() ^ Xoshiro256.splitMix(d.lastProbeStep + 1));
+  static long windowSeed(DiagnosticsConfig cfg, DiagState d) {
+    return Xoshiro256.splitMix(cfg.seed() ^ Xoshiro256.splitMix(d.probeStartStep + 1));
   }
 
   /**
-   * After the update of step {@code step} (the step count after it): statistics, a probe when due, the
-   * classification and the saddle escape (which may move {@code params}).
+   * After the update of step {@code step} (the step count after it) on batch {@code b}: statistics, the probe's
+   * share of work, the classification and the saddle escape (which may move {@code params}).
    */
-  public void afterStep(DiagState d, double[] params, double loss, double gradNorm, boolean skipped, double lr,
-      long step) {
+  public void afterStep(DiagState d, double[] params, Batch b, double loss, double gradNorm, boolean skipped,
+      double lr, long step) {
     if (!cfg.enabled()) {
       return;
     }
@@ -283,8 +300,7 @@ public final class Diagnostician {
     double beta = cfg.emaBeta();
     // A cliff batch (an exploding gradient) is reported but kept out of the smoothed statistics, so one spike
     // does not inflate the running mean, the variance and the peak that the next batches are judged against.
-    boolean outlier = finite && (gradNorm > cfg.explodeNorm()
-        || (d.batches > cfg.warmup() && meanBefore > 0 && gradNorm > cfg.explodeFactor() * meanBefore));
+    boolean outlier = finite && outlier(d, gradNorm);
     if (finite && !outlier) {
       // Exponentially weighted mean and variance (Finch 2009, "Incremental calculation of weighted mean and
       // variance", eq. 143): diff = x - mean; mean += (1-beta) diff; var = beta (var + (1-beta) diff^2).
@@ -301,21 +317,35 @@ public final class Diagnostician {
     if (finite) {
       pushLoss(d, loss);
     }
-    boolean probed = false;
-    if (finite && !skipped && probeEvery > 0 && step > 0 && step % probeEvery == 0 && d.reservoirSize > 0) {
-      probed = probe(d, params, lr, step);
+    boolean applied = finite && !skipped;
+    if (applied) {
+      d.trainWork += b.size();
+      probe.earn(d, b.size());
+      if (probeEvery > 0) {
+        if (!d.probeRunning && probe.due(d, step, probeEvery)) {
+          probe.start(d, params, step);
+        }
+        if (d.probeRunning) {
+          probe.advance(d);
+        }
+      }
     }
-    boolean escapedSinceProbe = d.escapes > 0 && d.lastEscapeStep > d.lastProbeStep;
+    if (!Double.isNaN(d.lambdaMax)) {
+      d.lrLambdaMax = lr * d.lambdaMax;
+    }
+    boolean escapedSinceProbe = d.escapes > 0 && d.lastEscapeStep >= d.lastProbeStep;
     StateClassifier.Signals sig = signals;
     sig.finite = finite;
     sig.loss = loss;
     sig.gradNorm = gradNorm;
     sig.gradMeanBefore = meanBefore;
     sig.gradPeak = d.gradPeak;
+    sig.snr = d.signalToNoise();
     sig.batches = d.batches;
     sig.trendKnown = d.lossCount >= cfg.lossWindow();
     sig.plateau = isPlateau(d);
     sig.lossChange = d.lossChange;
+    sig.lossChangeSe = d.lossChangeSe;
     sig.layerRatio = d.layerRatio;
     sig.cosine = d.cosineMean;
     sig.lr = lr;
@@ -324,21 +354,13 @@ public final class Diagnostician {
     sig.lambdaMin = escapedSinceProbe ? Double.NaN : d.lambdaMin;
     sig.condition = d.condition;
     TrainingState state = StateClassifier.state(cfg, sig);
-    d.lastState = state;
-    if (d.intervalState == null || state.ordinal() > d.intervalState.ordinal()) {
-      // Evidence is formatted only when the interval's state gets worse (a few times per report at most).
-      d.intervalState = state;
-      d.intervalEvidence = StateClassifier.evidence(cfg, sig, state);
-      d.lastEvidence = d.intervalEvidence;
-    }
-    if (probed) {
-      d.saddleStreak = state == TrainingState.SADDLE ? d.saddleStreak + 1 : 0;
-      if (cfg.escapeEnabled() && d.saddleStreak >= cfg.escapeAfterProbes() && d.minVector != null) {
-        escape(d, params, step);
-      }
+    d.recordState(state, () -> StateClassifier.evidence(cfg, sig, state));
+    if (cfg.escapeEnabled() && applied && !escapedSinceProbe && d.minVector != null) {
+      probe.checkSaddle(d, params, b, step, StateClassifier.small(cfg, sig));
     }
     d.batches++;
   }
+
   private void pushLoss(DiagState d, double loss) {
     int w = cfg.lossWindow();
     if (d.lossRing.length != w) {
@@ -370,6 +392,15 @@ public final class Diagnostician {
     d.lossSlope = sxy / sxx;
     d.lossChange = d.lossSlope * (k - 1);
     d.lossWindowMean = my;
+    if (k >= 3) {
+      // Residual variance of the fit and the slope's standard error (ordinary least squares).
+      double rss = 0;
+      for (int i = 0; i < k; i++) {
+        double e = d.lossRing[Math.floorMod(d.lossPos - k + i, w)] - my - d.lossSlope * (i - mx);
+        rss += e * e;
+      }
+      d.lossChangeSe = Math.sqrt(rss / (k - 2) / sxx) * (k - 1);
+    }
   }
 
   /** Flat: the fitted change over the window within the tolerance of the mean loss (or below 1e-12 outright). */
@@ -378,78 +409,4 @@ public final class Diagnostician {
         && Math.abs(d.lossChange) <= Math.max(cfg.plateauTolerance() * Math.abs(d.lossWindowMean), 1e-12);
   }
 
-  /** Runs the probe unless the budget forbids it; returns whether it ran. */
-  private boolean probe(DiagState d, double[] params, double lr, long step) {
-    int steps = Math.min(cfg.lanczosSteps(), n);
-    long estimate = d.lastProbeNanos;
-    if (estimate <= 0) {
-      // No probe measured yet: a Hessian-vector product costs about two backward passes, so guess three
-      // training steps' time per Lanczos step and reservoir-sized batch (the current step is already counted).
-      double perBatch = (double) d.trainNanos / (d.batches + 1);
-      estimate = Math.max(1L,
-          (long) (steps * Math.max(1.0, (double) d.reservoirSize / batchCapacity) * 3 * perBatch));
-    }
-    if (cfg.budgetShare() < 1.0
-        && d.probeNanos + estimate > cfg.budgetShare() * (d.trainNanos + d.probeNanos + estimate)) {
-      d.probesSkipped++;
-      return false;
-    }
-    long t0 = System.nanoTime();
-    if (lanczos == null) {
-      lanczos = new Lanczos(n, cfg.lanczosSteps());
-      probeBatch = new Batch(model.featureSpace(), cfg.reservoir());
-    }
-    probeBatch.clear();
-    for (int i = 0; i < d.reservoirSize; i++) {
-      probeBatch.addRowFrom(d.reservoir[i], 0);
-    }
-    Lanczos.Result r = lanczos.run((v, out) -> model.hessianVectorProduct(params, probeBatch, v, out), steps,
-        Xoshiro256.splitMix(cfg.seed() ^ step), cfg.eigenpairs());
-    d.lambdaMax = r.largest()[0];
-    d.lambdaMax2 = r.largest().length > 1 ? r.largest()[1] : Double.NaN;
-    d.lambdaMin = r.smallest()[0];
-    d.lambdaMin2 = r.smallest().length > 1 ? r.smallest()[1] : Double.NaN;
-    d.condition = r.condition();
-    d.lrLambdaMax = lr * d.lambdaMax;
-    d.minVector = r.smallestVectors()[0];
-    d.lastResult = r;
-    d.probes++;
-    d.lastProbeStep = step;
-    // A new window: the next probe looks at the samples after this one.
-    d.reservoirSize = 0;
-    d.windowSamples = 0;
-    d.reservoirRng.reseed(windowSeed(d));
-    long dt = System.nanoTime() - t0;
-    d.lastProbeNanos = dt;
-    d.probeNanos += dt;
-    return true;
-  }
-
-  private void escape(DiagState d, double[] params, long step) {
-    if (trial == null) {
-      trial = new double[n];
-    }
-    double h = cfg.escapeStep();
-    double[] v = d.minVector;
-    double base = model.loss(params, probeBatch);
-    for (int i = 0; i < n; i++) {
-      trial[i] = params[i] + h * v[i];
-    }
-    double plus = model.loss(trial, probeBatch);
-    for (int i = 0; i < n; i++) {
-      trial[i] = params[i] - h * v[i];
-    }
-    double minus = model.loss(trial, probeBatch);
-    double sign = plus <= minus || Double.isNaN(minus) ? 1.0 : -1.0;
-    for (int i = 0; i < n; i++) {
-      params[i] += sign * h * v[i];
-    }
-    d.escapes++;
-    d.lastEscapeStep = step;
-    d.saddleStreak = 0;
-    d.events.add(new DiagEvent("saddle_escape", step, "saddle over " + cfg.escapeAfterProbes()
-        + " probe(s), lambda_min " + StateClassifier.f(d.lambdaMin) + ": stepped " + StateClassifier.f(h)
-        + " along its eigenvector; reservoir loss " + StateClassifier.f(base) + " -> "
-        + StateClassifier.f(Math.min(plus, minus))));
-  }
 }

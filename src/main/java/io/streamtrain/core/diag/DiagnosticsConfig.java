@@ -14,24 +14,30 @@ import java.util.Map;
  *       0 turns probes off
  *   <li>{@code probe_max_params} (100000): probes are off for models with more parameters than this, unless
  *       {@code probe_every} is given explicitly
- *   <li>{@code reservoir} (256): samples kept (reservoir sampling, seeded) from the batches since the last probe;
- *       the probe's Hessian is the one of the training objective over these samples
+ *   <li>{@code reservoir} (256): samples kept (reservoir sampling, seeded) from the batches since the last probe
+ *       began; a probe starts only with a full reservoir, and its Hessian is the training objective's over it
  *   <li>{@code lanczos_steps} (20), {@code eigenpairs} (2): Krylov dimension and how many of the largest and of
  *       the smallest Ritz pairs are reported
- *   <li>{@code budget_share} (0.10): the probes' share of the trainer's measured time; a probe whose estimated
- *       cost would push the share above it is skipped
+ *   <li>{@code budget_share} (0.10): the probes' share of the work, counted (never timed): a Hessian-vector
+ *       product over r samples costs 2r sample-gradients, a training step of b samples b. Each applied step
+ *       earns budget_share / (1 - budget_share) x b of credit; a running probe does its products as the credit
+ *       allows, so one probe spans several steps and the share holds at every step. 1 means no limit
  *   <li>{@code noise_every} (10): the gradient noise scale (one extra per-sample backward pass) every N batches
  *   <li>{@code seed} (0): seeds the reservoir and the Lanczos start vector
  *   <li>{@code ema_beta} (0.9): smoothing of the gradient-norm mean and variance
  *   <li>{@code loss_window} (20): batches in the loss-trend regression; {@code plateau_tolerance} (0.01): the
  *       loss is on a plateau when its fitted change over the window is below this fraction of its mean
- *   <li>{@code small_gradient} (1e-3) and {@code small_gradient_relative} (1e-2): a gradient is small when its
- *       norm is at most the larger of the absolute bound and the relative bound times the largest smoothed
- *       gradient norm seen
+ *   <li>{@code noise_snr} (0.5): a gradient is small when it is within its noise: the smoothed estimate of the
+ *       true gradient's |G|^2 is at most noise_snr times the batch gradient's variance tr(Sigma) / b (both from
+ *       the per-sample gradients of the noise-scale computation, trusted after 5 noise batches)
+ *   <li>{@code small_gradient} (1e-3) and {@code small_gradient_relative} (1e-2): without a noise estimate (batch
+ *       of 1, {@code noise_every: 0}, a model without per-sample gradients, or zero noise) a gradient is small
+ *       when its norm is at most the larger of the absolute bound and the relative bound times the largest
+ *       smoothed gradient norm seen
  *   <li>{@code negative_curvature} (1e-3): lambda_min is clearly negative when below minus this times
  *       max(|lambda_max|, |lambda_min|)
- *   <li>{@code stability} (1.8): ill-conditioned when lr * lambda_max reaches this (gradient descent on a
- *       quadratic diverges above 2)
+ *   <li>{@code stability} (1.8): ill-conditioned when lr * lambda_max reaches this; above 2 (where gradient
+ *       descent on a quadratic diverges) the state is UNSTABLE
  *   <li>{@code condition} (1000): a spread lambda_max / lambda_min+ this large, together with a flat loss and
  *       gradients that flip direction (mean cosine of consecutive gradients below {@code oscillation}, -0.3), is
  *       the ravine signature of ill-conditioning
@@ -39,14 +45,17 @@ import java.util.Map;
  *       (after {@code warmup}, 10 batches) or {@code explode_norm} (1e6), or the first/last layer gradient ratio
  *       exceeds 1 / {@code vanish_ratio}
  *   <li>{@code vanish_ratio} (1e-3): vanishing when ||grad first layer|| / ||grad last layer|| is below it
- *   <li>{@code saddle_escape}: {@code enabled} (false), {@code after_probes} (2): consecutive saddle probes before
- *       an escape, {@code step} (0.1): the step length along the negative-curvature eigenvector (bounded by it)
+ *   <li>{@code saddle_escape}: {@code enabled} (false); {@code after_checks} (3): after a probe found clearly
+ *       negative curvature, each step whose gradient is within its noise checks the curvature along the probe's
+ *       eigenvector on its batch (one Hessian-vector product, paid from the budget); this many consecutive
+ *       negative checks trigger the escape; {@code step} (0.1): the step length along that eigenvector
  * </ul>
  */
 public record DiagnosticsConfig(
     boolean enabled,
     int probeEvery,
     boolean probeEveryExplicit,
+    int probeWarmup,
     int probeMaxParams,
     int reservoir,
     int lanczosSteps,
@@ -57,6 +66,7 @@ public record DiagnosticsConfig(
     double emaBeta,
     int lossWindow,
     double plateauTolerance,
+    double noiseSnr,
     double smallGradient,
     double smallGradientRelative,
     double negativeCurvature,
@@ -68,12 +78,12 @@ public record DiagnosticsConfig(
     int warmup,
     double vanishRatio,
     boolean escapeEnabled,
-    int escapeAfterProbes,
+    int escapeAfterChecks,
     double escapeStep) {
 
-  public static final List<String> KEYS = List.of("enabled", "probe_every", "probe_max_params", "reservoir",
+  public static final List<String> KEYS = List.of("enabled", "probe_every", "probe_warmup", "probe_max_params", "reservoir",
       "lanczos_steps", "eigenpairs", "budget_share", "noise_every", "seed", "ema_beta", "loss_window",
-      "plateau_tolerance", "small_gradient", "small_gradient_relative", "negative_curvature", "stability",
+      "plateau_tolerance", "noise_snr", "small_gradient", "small_gradient_relative", "negative_curvature", "stability",
       "condition", "oscillation", "explode_factor", "explode_norm", "warmup", "vanish_ratio", "saddle_escape");
 
   /** All defaults. */
@@ -85,7 +95,8 @@ public record DiagnosticsConfig(
     r.rejectUnknown(KEYS);
     boolean enabled = r.getBoolean("enabled", true);
     boolean explicit = r.has("probe_every");
-    int probeEvery = r.getInt("probe_every", 50, 0, Integer.MAX_VALUE);
+    int probeEvery = r.getInt("probe_every", 1, 0, Integer.MAX_VALUE);
+    int probeWarmup = r.getInt("probe_warmup", 200, 0, Integer.MAX_VALUE);
     int probeMax = r.getInt("probe_max_params", 100_000, 1, Integer.MAX_VALUE);
     int reservoir = r.getInt("reservoir", 256, 1, 1_000_000);
     int steps = r.getInt("lanczos_steps", 20, 1, 10_000);
@@ -96,6 +107,7 @@ public record DiagnosticsConfig(
     double beta = r.getDouble("ema_beta", 0.9, 0.0, false, 1.0, true);
     int window = r.getInt("loss_window", 20, 3, 100_000);
     double plateau = positive(r, "plateau_tolerance", 0.01);
+    double snr = positive(r, "noise_snr", 0.5);
     double small = positive(r, "small_gradient", 1e-3);
     double smallRel = positive(r, "small_gradient_relative", 1e-2);
     double neg = positive(r, "negative_curvature", 1e-3);
@@ -107,17 +119,17 @@ public record DiagnosticsConfig(
     int warmup = r.getInt("warmup", 10, 1, Integer.MAX_VALUE);
     double vanish = r.getDouble("vanish_ratio", 1e-3, 0.0, true, 1.0, true);
     boolean escape = false;
-    int after = 2;
+    int after = 3;
     double step = 0.1;
     if (r.has("saddle_escape")) {
       SpecReader e = r.child("saddle_escape");
-      e.rejectUnknown("enabled", "after_probes", "step");
+      e.rejectUnknown("enabled", "after_checks", "step");
       escape = e.getBoolean("enabled", true);
-      after = e.getInt("after_probes", 2, 1, 1_000_000);
+      after = e.getInt("after_checks", 3, 1, 1_000_000);
       step = positive(e, "step", 0.1);
     }
-    return new DiagnosticsConfig(enabled, probeEvery, explicit, probeMax, reservoir, steps, pairs, share,
-        noiseEvery, seed, beta, window, plateau, small, smallRel, neg, stability, condition, oscillation,
+    return new DiagnosticsConfig(enabled, probeEvery, explicit, probeWarmup, probeMax, reservoir, steps, pairs,
+        share, noiseEvery, seed, beta, window, plateau, snr, small, smallRel, neg, stability, condition, oscillation,
         explodeFactor, explodeNorm, warmup, vanish, escape, after, step);
   }
 

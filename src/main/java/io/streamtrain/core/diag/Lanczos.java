@@ -26,6 +26,11 @@ public final class Lanczos {
   private final double[] w;
   private final Xoshiro256 rng = new Xoshiro256(0);
 
+  /** The most steps one iteration can take (the constructor's, at most n). */
+  public int maxSteps() {
+    return maxSteps;
+  }
+
   public Lanczos(int n, int maxSteps) {
     if (n < 1 || maxSteps < 1) {
       throw new IllegalArgumentException("need n >= 1 and maxSteps >= 1, got " + n + ", " + maxSteps);
@@ -75,45 +80,123 @@ public final class Lanczos {
    * and returns the {@code pairs} largest and smallest Ritz pairs.
    */
   public Result run(LinearOperator op, int steps, long seed, int pairs) {
-    int m = Math.min(steps, maxSteps);
+    begin(steps, seed);
+    while (!done()) {
+      iterate(op);
+    }
+    return result(pairs);
+  }
+
+  // The iteration in progress (begin / iterate / result), so a probe can spread its matrix-vector products over
+  // several training steps; everything here is written by write() and restored by read().
+  private int m;
+  private int k;
+  private double anorm;
+  private boolean finished = true;
+
+  /** Starts an iteration of up to {@code steps} steps from a Gaussian start vector seeded by {@code seed}. */
+  public void begin(int steps, long seed) {
+    m = Math.min(steps, maxSteps);
     rng.reseed(seed);
     double[] q0 = q[0];
     for (int i = 0; i < n; i++) {
       q0[i] = rng.nextGaussian();
     }
     scale(q0, 1.0 / norm(q0));
-    int k = 0;
-    double anorm = 0;
-    for (int j = 0; j < m; j++) {
-      double[] qj = q[j];
-      op.apply(qj, w);
-      double a = dot(qj, w);
-      alpha[j] = a;
-      k = j + 1;
-      // Two passes of classical Gram-Schmidt against the whole basis (this also removes the three-term
-      // recurrence's alpha_j q_j and beta_{j-1} q_{j-1} components).
-      for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i <= j; i++) {
-          axpy(-dot(q[i], w), q[i], w);
-        }
-      }
-      double b = norm(w);
-      beta[j] = b;
-      anorm = Math.max(anorm, Math.abs(a) + b);
-      if (j == m - 1) {
-        break;
-      }
-      if (b <= 1e-12 * Math.max(anorm, Double.MIN_NORMAL)) {
-        // Invariant Krylov subspace: its Ritz values are exact eigenvalues.
-        beta[j] = 0;
-        break;
-      }
-      double[] next = q[j + 1];
-      for (int i = 0; i < n; i++) {
-        next[i] = w[i] / b;
+    k = 0;
+    anorm = 0;
+    finished = false;
+  }
+
+  /** Whether the iteration begun last has finished (its step budget used or its Krylov space invariant). */
+  public boolean done() {
+    return finished;
+  }
+
+  /** Steps (matrix-vector products) done so far in the current iteration. */
+  public int stepsDone() {
+    return k;
+  }
+
+  /** One Lanczos step: one product with {@code op}, reorthogonalization, and the next basis vector. */
+  public void iterate(LinearOperator op) {
+    if (finished) {
+      throw new IllegalStateException("no Lanczos iteration in progress");
+    }
+    int j = k;
+    double[] qj = q[j];
+    op.apply(qj, w);
+    double a = dot(qj, w);
+    alpha[j] = a;
+    k = j + 1;
+    // Two passes of classical Gram-Schmidt against the whole basis (this also removes the three-term
+    // recurrence's alpha_j q_j and beta_{j-1} q_{j-1} components).
+    for (int pass = 0; pass < 2; pass++) {
+      for (int i = 0; i <= j; i++) {
+        axpy(-dot(q[i], w), q[i], w);
       }
     }
+    double b = norm(w);
+    beta[j] = b;
+    anorm = Math.max(anorm, Math.abs(a) + b);
+    if (j == m - 1) {
+      finished = true;
+      return;
+    }
+    if (b <= 1e-12 * Math.max(anorm, Double.MIN_NORMAL)) {
+      // Invariant Krylov subspace: its Ritz values are exact eigenvalues.
+      beta[j] = 0;
+      finished = true;
+      return;
+    }
+    double[] next = q[j + 1];
+    for (int i = 0; i < n; i++) {
+      next[i] = w[i] / b;
+    }
+  }
+
+  /** The Ritz pairs of the finished iteration. */
+  public Result result(int pairs) {
+    if (!finished || k == 0) {
+      throw new IllegalStateException("the Lanczos iteration has not finished");
+    }
     return ritz(k, Math.min(pairs, k));
+  }
+
+  /** The iteration's state (step budget, steps done, norm estimate, coefficients and basis so far). */
+  public void write(java.io.DataOutput out) throws java.io.IOException {
+    out.writeBoolean(finished);
+    out.writeInt(m);
+    out.writeInt(k);
+    out.writeDouble(anorm);
+    for (int i = 0; i < k; i++) {
+      out.writeDouble(alpha[i]);
+      out.writeDouble(beta[i]);
+    }
+    int vectors = finished ? k : k + 1;
+    for (int i = 0; i < vectors; i++) {
+      io.streamtrain.core.optim.StateIo.writeValues(out, q[i]);
+    }
+  }
+
+  /** Restores what {@link #write} wrote (an instance of the same size). */
+  public void read(java.io.DataInput in) throws java.io.IOException {
+    finished = in.readBoolean();
+    m = in.readInt();
+    k = in.readInt();
+    if (m < 0 || m > maxSteps || k < 0 || k > m) {
+      throw new java.io.IOException("Lanczos state with " + k + " of " + m + " steps; this probe allows "
+          + maxSteps);
+    }
+    anorm = in.readDouble();
+    for (int i = 0; i < k; i++) {
+      alpha[i] = in.readDouble();
+      beta[i] = in.readDouble();
+    }
+    int vectors = finished ? k : k + 1;
+    for (int i = 0; i < vectors; i++) {
+      io.streamtrain.core.optim.StateIo.readValues(in, q[i]);
+    }
   }
 
   private Result ritz(int k, int pairs) {

@@ -5,11 +5,17 @@ import java.util.Locale;
 /**
  * Classifies one batch's training state from cheap statistics and the latest curvature probe, with the
  * evidence, following Goodfellow, Bengio and Courville, Deep Learning, section 8.2: non-finite values mean
- * divergence; a gradient norm far above its running mean is a cliff (exploding gradients); a small gradient with
- * a clearly negative lambda_min is a saddle point, with lambda_min &gt;= 0 a minimum; lr * lambda_max near the
- * gradient-descent stability bound 2, or a large curvature spread while the loss is flat and consecutive gradients
- * point against each other, is ill-conditioning; a first/last layer gradient ratio far below 1 is vanishing
- * gradients; a small gradient on a flat loss without negative curvature is a (local) minimum. Rules are tried in that order (most severe first); thresholds come from {@link DiagnosticsConfig}.
+ * divergence; a gradient norm far above its running mean is a cliff (exploding gradients); lr * lambda_max above
+ * 2 makes gradient descent diverge along the top eigenvector (unstable); a small gradient with a clearly negative
+ * lambda_min is a saddle point; lr * lambda_max near 2, or a large curvature spread while the loss is flat and
+ * consecutive gradients point against each other, is ill-conditioning; a first/last layer gradient ratio far below
+ * 1 is vanishing gradients; a small gradient on a flat loss without negative curvature is a (local) minimum. Rules
+ * are tried in that order; thresholds come from {@link DiagnosticsConfig}.
+ *
+ * <p>"Small" is judged against the gradient noise: E|g_batch|^2 = |G|^2 + tr(Sigma) / b, so the batch gradient of
+ * b samples has a standard error of sqrt(tr(Sigma) / b) even at an exact minimum (G = 0). The gradient is small
+ * when the smoothed unbiased estimate of |G|^2 is at most {@code noise_snr} times tr(Sigma) / b (both from the
+ * noise-scale statistics, McCandlish et al. 2018, appendix A.1); without a noise estimate the fixed bounds apply.
  * Pure and stateless.
  */
 public final class StateClassifier {
@@ -26,10 +32,14 @@ public final class StateClassifier {
     public double gradNorm;
     public double gradMeanBefore;
     public double gradPeak;
+    /** |G|^2 over tr(Sigma) / b (see {@link DiagState#signalToNoise}); NaN without a noise estimate. */
+    public double snr = Double.NaN;
     public long batches;
     public boolean trendKnown;
     public boolean plateau;
     public double lossChange;
+    /** Standard error of {@code lossChange}; NaN when unknown. */
+    public double lossChangeSe = Double.NaN;
     public double layerRatio = Double.NaN;
     public double cosine = Double.NaN;
     public double lr;
@@ -48,6 +58,21 @@ public final class StateClassifier {
     return Math.max(c.smallGradient(), c.smallGradientRelative() * s.gradPeak);
   }
 
+  /** The gradient is within its noise (or, without a noise estimate, under the fixed bounds). */
+  public static boolean small(DiagnosticsConfig c, Signals s) {
+    if (!Double.isNaN(s.snr)) {
+      return s.snr <= c.noiseSnr();
+    }
+    return s.gradNorm <= smallBound(c, s);
+  }
+
+  private static String smallText(DiagnosticsConfig c, Signals s) {
+    if (!Double.isNaN(s.snr)) {
+      return "gradient within its noise (|G|^2 / (tr(Sigma)/b) = " + f(s.snr) + " <= " + f(c.noiseSnr()) + ")";
+    }
+    return "gradient norm " + f(s.gradNorm) + " <= " + f(smallBound(c, s));
+  }
+
   /** The state alone; allocation-free, for every step. */
   public static TrainingState state(DiagnosticsConfig c, Signals s) {
     if (!s.finite) {
@@ -62,8 +87,11 @@ public final class StateClassifier {
     if (s.layerRatio > 1.0 / c.vanishRatio()) {
       return TrainingState.EXPLODING;
     }
-    boolean small = s.gradNorm <= smallBound(c, s);
+    boolean small = small(c, s);
     boolean probed = !Double.isNaN(s.lambdaMax) && !Double.isNaN(s.lambdaMin);
+    if (s.lr * s.lambdaMax > 2.0) {
+      return TrainingState.UNSTABLE;
+    }
     if (probed) {
       double scale = Math.max(Math.abs(s.lambdaMax), Math.abs(s.lambdaMin));
       if (small && s.lambdaMin < 0 && s.lambdaMin < -c.negativeCurvature() * scale) {
@@ -79,8 +107,9 @@ public final class StateClassifier {
     if (s.layerRatio < c.vanishRatio()) {
       return TrainingState.VANISHING;
     }
-    // A small gradient alone is not a minimum while the loss still goes down (a slow direction of a ravine).
-    if (small && (s.plateau || !s.trendKnown)) {
+    // A small gradient alone is not a minimum while the loss still goes down significantly (a slow direction of
+    // a ravine): the fitted change over the window more than two standard errors below zero.
+    if (small && (s.plateau || !s.trendKnown || !significantDescent(s))) {
       return TrainingState.NEAR_MINIMUM;
     }
     if (!s.trendKnown) {
@@ -92,13 +121,17 @@ public final class StateClassifier {
     return TrainingState.DESCENDING;
   }
 
+  /** The loss window's fitted change is negative by more than two standard errors. */
+  static boolean significantDescent(Signals s) {
+    return s.lossChange < 0 && !(s.lossChange >= -2 * s.lossChangeSe);
+  }
+
   private static boolean jumped(DiagnosticsConfig c, Signals s) {
     return s.batches > c.warmup() && s.gradMeanBefore > 0 && s.gradNorm > c.explodeFactor() * s.gradMeanBefore;
   }
 
   /** The evidence sentence for state {@code t} (as returned by {@link #state} for the same signals). */
   public static String evidence(DiagnosticsConfig c, Signals s, TrainingState t) {
-    double smallBound = smallBound(c, s);
     boolean probed = !Double.isNaN(s.lambdaMax) && !Double.isNaN(s.lambdaMin);
     switch (t) {
       case DIVERGED:
@@ -112,9 +145,11 @@ public final class StateClassifier {
               + "x its running mean " + f(s.gradMeanBefore) + " (limit " + f(c.explodeFactor()) + "x)";
         }
         return "first/last layer gradient ratio " + f(s.layerRatio) + " > " + f(1.0 / c.vanishRatio());
+      case UNSTABLE:
+        return "lr * lambda_max = " + f(s.lr) + " * " + f(s.lambdaMax) + " = " + f(s.lr * s.lambdaMax)
+            + " > 2: the step exceeds gradient descent's stability bound (lr < " + f(2.0 / s.lambdaMax) + ")";
       case SADDLE:
-        return "gradient norm " + f(s.gradNorm) + " <= " + f(smallBound) + " with lambda_min " + f(s.lambdaMin)
-            + " < 0 (lambda_max " + f(s.lambdaMax) + ")";
+        return smallText(c, s) + " with lambda_min " + f(s.lambdaMin) + " < 0 (lambda_max " + f(s.lambdaMax) + ")";
       case ILL_CONDITIONED:
         if (s.lr * s.lambdaMax >= c.stability()) {
           return "lr * lambda_max = " + f(s.lr) + " * " + f(s.lambdaMax) + " = " + f(s.lr * s.lambdaMax) + " >= "
@@ -126,7 +161,7 @@ public final class StateClassifier {
       case VANISHING:
         return "first/last layer gradient ratio " + f(s.layerRatio) + " < " + f(c.vanishRatio());
       case NEAR_MINIMUM:
-        return "gradient norm " + f(s.gradNorm) + " <= " + f(smallBound) + (probed ? " with lambda_min "
+        return smallText(c, s) + (probed ? " with lambda_min "
             + f(s.lambdaMin) + " (no clearly negative curvature)" : " (no curvature probe yet)");
       case UNKNOWN:
         return "fewer batches than the loss window";

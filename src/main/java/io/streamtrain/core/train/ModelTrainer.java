@@ -77,8 +77,8 @@ public final class ModelTrainer {
 
   /**
    * Turns on training diagnostics for the steps of {@link #train(TrainerState, Batch)}: per-batch gradient
-   * statistics, curvature probes and the training-state classification into {@link TrainerState#diag}, with the
-   * trainer's and the diagnostics' time measured ({@link System#nanoTime}) for the probe budget. Returns this.
+   * statistics, curvature probes (their budget counted in work, never timed) and the training-state
+   * classification into {@link TrainerState#diag}. Returns this.
    */
   public ModelTrainer enableDiagnostics(DiagnosticsConfig c) {
     this.diagnostician = c == null || !c.enabled() ? null : new Diagnostician(c, model, config.batching().batchSize());
@@ -98,7 +98,7 @@ public final class ModelTrainer {
     model.initBuffers(buffers);
     Optimizer opt = config.optimizer().create(paramSplit);
     LrScheduler sched = config.newScheduler(opt);
-    return new TrainerState(modelId, params, buffers, opt, sched);
+    return new TrainerState(modelId, params, buffers, opt, sched, model.featureSpace());
   }
 
   /** Vectorizes {@code n} examples (already validated against the model's feature space) and trains on them. */
@@ -125,7 +125,6 @@ public final class ModelTrainer {
       return trainSparse(s, b);
     }
     Diagnostician dg = diagnostician;
-    long t0 = dg == null ? 0 : System.nanoTime();
     int correct = progressiveCorrect(s, b);
     computeGradient(s, b, grad);
     if (dg == null) {
@@ -133,24 +132,16 @@ public final class ModelTrainer {
       applyGradient(s, b, grad, result.loss);
       return result;
     }
-    long t1 = System.nanoTime();
     dg.observeGradient(s.diag, s.params, b, grad);
-    long t2 = System.nanoTime();
     result.correct = correct;
     applyGradient(s, b, grad, result.loss);
-    return afterDiagnosedStep(s, dg, t0, t1, t2);
+    return afterDiagnosedStep(s, dg, b);
   }
 
-  /**
-   * The end of a step with diagnostics on: the trainer's and the diagnostics' times (the step's own time goes in
-   * before the probe decides whether it fits the budget), then the post-step diagnostics.
-   */
-  private StepResult afterDiagnosedStep(TrainerState s, Diagnostician dg, long t0, long t1, long t2) {
-    long t3 = System.nanoTime();
-    s.diag.trainNanos += (t1 - t0) + (t3 - t2);
+  /** The end of a step with diagnostics on: the post-step diagnostics (probe work, classification, escape). */
+  private StepResult afterDiagnosedStep(TrainerState s, Diagnostician dg, Batch b) {
     double lr = Double.isNaN(result.lr) ? s.optimizer.lr() : result.lr;
-    dg.afterStep(s.diag, s.params, result.loss, result.gradNorm, result.skipped, lr, s.step);
-    s.diag.diagNanos += (t2 - t1) + (System.nanoTime() - t3);
+    dg.afterStep(s.diag, s.params, b, result.loss, result.gradNorm, result.skipped, lr, s.step);
     return result;
   }
 
@@ -160,7 +151,6 @@ public final class ModelTrainer {
    */
   private StepResult trainSparse(TrainerState s, Batch b) {
     Diagnostician dg = diagnostician;
-    long t0 = dg == null ? 0 : System.nanoTime();
     model.setDropoutStep(s.step);
     double loss = sparse.lossAndGradient(s.params, b, sparseGrad);
     result.reset();
@@ -171,11 +161,9 @@ public final class ModelTrainer {
       applySparseGradient(s, b, loss);
       return result;
     }
-    long t1 = System.nanoTime();
     dg.observeSparseGradient(s.diag, s.params, b, sparseGrad.index(), sparseGrad.value(), sparseGrad.nnz());
-    long t2 = System.nanoTime();
     applySparseGradient(s, b, loss);
-    return afterDiagnosedStep(s, dg, t0, t1, t2);
+    return afterDiagnosedStep(s, dg, b);
   }
 
   /**

@@ -16,8 +16,13 @@ import java.io.IOException;
  */
 public final class TrainerState {
   private static final int MAGIC = 0x53545453; // "STTS"
-  /** 2 added the loss-spike guard's section at the end; version 1 states read with a fresh guard. */
-  public static final int FORMAT_VERSION = 2;
+  /**
+   * 2 added the loss-spike guard's section at the end (version 1 states read with a fresh guard); 3 moved the
+   * diagnostics out of the long and double blocks into their own section after the guard's, with their working
+   * state (reservoir, previous gradient, probe in progress, work accounting). Versions 1 and 2 still read: their
+   * diagnostics scalars come from the blocks and the working state starts empty, as it did then.
+   */
+  public static final int FORMAT_VERSION = 3;
   /** Values of the long and double blocks before the diagnostics' (format version 1 as first released). */
   private static final int BASE_LONGS = 19;
   private static final int BASE_DOUBLES = 6;
@@ -27,6 +32,8 @@ public final class TrainerState {
   public final double[] buffers;
   public final Optimizer optimizer;
   public final LrScheduler scheduler;
+  /** The model's feature space (to rebuild the diagnostics' kept samples on read); not written. */
+  final io.streamtrain.core.feature.FeatureSpace space;
 
   /** Optimizer steps applied (skipped batches excluded): torch's step count. */
   public long step;
@@ -64,9 +71,8 @@ public final class TrainerState {
   public long lastSnapshotStep;
   public long lastSnapshotEventTime = Long.MIN_VALUE;
   /**
-   * Diagnostics of this model (gradient statistics, loss window, latest probe, training state). Its scalars ride
-   * at the end of the count-prefixed long and double blocks, so states written before diagnostics existed read
-   * with defaults, and readers that predate them skip the extra values.
+   * Diagnostics of this model (gradient statistics, loss window, probes, training state and their working
+   * state), written as their own section after the guard's.
    */
   public final DiagState diag = new DiagState();
   /** The loss-spike guard's learning-rate scale, rollback count and last good state. */
@@ -79,8 +85,10 @@ public final class TrainerState {
   /** The optimizer's learning rate as configured (before schedules and guard cuts); not part of the state. */
   final double baseLr;
 
-  TrainerState(String modelId, double[] params, double[] buffers, Optimizer optimizer, LrScheduler scheduler) {
+  TrainerState(String modelId, double[] params, double[] buffers, Optimizer optimizer, LrScheduler scheduler,
+      io.streamtrain.core.feature.FeatureSpace space) {
     this.modelId = modelId;
+    this.space = space;
     this.params = params;
     this.buffers = buffers;
     this.optimizer = optimizer;
@@ -139,9 +147,6 @@ public final class TrainerState {
     long[] longs = {step, batches, samplesSeen, skippedBatches, rejectedSamples, version, lossEmaCount,
         intervalBatches, intervalSamples, intervalClipped, intervalRejected, intervalSkipped, intervalEventMin,
         intervalEventMax, maxEventTime, lastSnapshotStep, lastSnapshotEventTime, intervalScored, intervalCorrect};
-    long[] diagLongs = diag.longs();
-    longs = java.util.Arrays.copyOf(longs, BASE_LONGS + diagLongs.length);
-    System.arraycopy(diagLongs, 0, longs, BASE_LONGS, diagLongs.length);
     out.writeShort(longs.length);
     for (long l : longs) {
       out.writeLong(l);
@@ -149,14 +154,12 @@ public final class TrainerState {
     out.writeDouble(lossEma);
     out.writeDouble(intervalLossSum);
     double[] last = {lastLoss, lastGradNorm, lastGradNormClipped, lastLr, lastUpdateRatio, lastParamNorm};
-    double[] diagDoubles = diag.doubles();
-    last = java.util.Arrays.copyOf(last, BASE_DOUBLES + diagDoubles.length);
-    System.arraycopy(diagDoubles, 0, last, BASE_DOUBLES, diagDoubles.length);
     out.writeShort(last.length);
     for (double d : last) {
       out.writeDouble(d);
     }
     guard.write(out);
+    diag.write(out);
   }
 
   /** Reads a state written by {@link #write} into this one (created from the same configuration). */
@@ -217,11 +220,14 @@ public final class TrainerState {
     for (int i = 0; i < m; i++) {
       last[i] = in.readDouble();
     }
-    int diagLongCount = Math.max(0, n - BASE_LONGS);
-    diag.setLongs(java.util.Arrays.copyOfRange(longs, BASE_LONGS, BASE_LONGS + diagLongCount), diagLongCount);
-    int diagDoubleCount = Math.max(0, m - BASE_DOUBLES);
-    diag.setDoubles(java.util.Arrays.copyOfRange(last, BASE_DOUBLES, BASE_DOUBLES + diagDoubleCount),
-        diagDoubleCount);
+    if (version < 3) {
+      int diagLongCount = Math.max(0, n - BASE_LONGS);
+      diag.readLegacyLongs(java.util.Arrays.copyOfRange(longs, BASE_LONGS, BASE_LONGS + diagLongCount),
+          diagLongCount);
+      int diagDoubleCount = Math.max(0, m - BASE_DOUBLES);
+      diag.readLegacyDoubles(java.util.Arrays.copyOfRange(last, BASE_DOUBLES, BASE_DOUBLES + diagDoubleCount),
+          diagDoubleCount);
+    }
     lastLoss = last[0];
     lastGradNorm = last[1];
     lastGradNormClipped = last[2];
@@ -232,6 +238,9 @@ public final class TrainerState {
       guard.read(in, params.length, buffers.length);
     } else {
       guard.clear();
+    }
+    if (version >= 3) {
+      diag.read(in, space, params.length);
     }
   }
 

@@ -331,8 +331,9 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
 
   /**
    * Figures beyond the fixed fields: progressive accuracy, then (diagnostics on) the interval's training state
-   * with its evidence and the named diagnostics figures in their fixed order (figures not computed yet, NaN,
-   * are left out). Resets the diagnostics interval.
+   * (the one most of its batches showed) with its evidence, the most severe state with its evidence, and the
+   * named diagnostics figures in their fixed order (figures not computed yet, NaN, are left out). Resets the
+   * diagnostics interval.
    */
   private static Diagnostics diagnostics(TrainerState s, boolean diagOn) {
     List<DiagnosticValue> values = new ArrayList<>();
@@ -344,7 +345,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       values.add(new DiagnosticValue("lr_scale", s.guard.lrScale));
     }
     if (!diagOn) {
-      return values.isEmpty() ? null : new Diagnostics(null, null, values);
+      return values.isEmpty() ? null : new Diagnostics(null, null, values, null, null);
     }
     for (Map.Entry<String, Double> e : s.diag.figures().entrySet()) {
       if (!Double.isNaN(e.getValue())) {
@@ -352,8 +353,9 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       }
     }
     Classification c = s.diag.intervalClassification();
+    Classification worst = s.diag.intervalWorst();
     s.diag.resetInterval();
-    return new Diagnostics(c.state().name(), c.evidence(), values);
+    return new Diagnostics(c.state().name(), c.evidence(), values, worst.state().name(), worst.evidence());
   }
 
   private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot)

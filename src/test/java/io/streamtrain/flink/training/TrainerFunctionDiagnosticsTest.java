@@ -49,7 +49,8 @@ class TrainerFunctionDiagnosticsTest {
     spec.put("optimizer", Map.of("type", "sgd", "lr", 0.1));
     spec.put("batching", Map.of("batch_size", 2, "shuffle_capacity", 2));
     spec.put("metrics", Map.of("every_batches", 1));
-    spec.put("diagnostics", Map.of("probe_every", 2, "reservoir", 8, "lanczos_steps", 4, "budget_share", 1.0));
+    spec.put("diagnostics", Map.of("probe_every", 2, "probe_warmup", 0, "reservoir", 4, "lanczos_steps", 4,
+        "budget_share", 1.0));
     Captured op = new Captured();
     InterceptingTaskMetricGroup task = new InterceptingTaskMetricGroup() {
       @Override

@@ -39,8 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link #main}) are restored by the current build, which drains the rest of the stream; the final parameters
  * must equal, bit for bit, those of the current build training the whole stream from scratch. v1: the first
  * release's formats (trainer state format 1). v2: trainer state format 2, with the loss-spike guard's section (a
- * last good copy of parameters, buffers, optimizer and schedule) in the state. A change that breaks the state
- * formats, the serializer snapshots or the operator uids fails here; a change of format adds the next fixture.
+ * last good copy of parameters, buffers, optimizer and schedule) in the state. v3: trainer state format 3, with
+ * the diagnostics' own section (its savepoint holds a curvature probe in progress: reservoir, frozen parameters
+ * and samples, Lanczos basis, budget credit; the saddle escape is on). A change that breaks the state formats,
+ * the serializer snapshots or the operator uids fails here; a change of format adds the next fixture.
  */
 class UpgradeSafetyIT {
   static final Path FIXTURES = Path.of("src/test/resources/savepoints");
@@ -48,7 +50,7 @@ class UpgradeSafetyIT {
   static final int SECOND = 2_000;
 
   @ParameterizedTest(name = "savepoint {0}")
-  @ValueSource(strings = {"v1", "v2"})
+  @ValueSource(strings = {"v1", "v2", "v3"})
   void savepointOfAnEarlierVersionRestoresAndContinuesExactly(String version, @TempDir Path dir) throws Exception {
     Path savepoint;
     try (Stream<Path> s = Files.list(FIXTURES.resolve(version))) {
@@ -85,7 +87,24 @@ class UpgradeSafetyIT {
           .isEqualTo(TrainingRuns.bits(b.getParameters()));
       // The restored counters continue: versions go on from the fixture's, samples seen covers both parts.
       assertThat(a.getSamplesSeen()).isEqualTo(FIRST + SECOND);
+      if (version.equals("v3")) {
+        // Format 3 restores the diagnostics' working state (here a probe in progress): every regular report after
+        // the fixture's step equals the fresh run's, diagnostics figures and states included.
+        List<String> up = regularReports(decodeAll(readAll(bs, "up-metrics"), TrainingMetrics.class));
+        List<String> fr = regularReports(decodeAll(readAll(bs, "fresh-metrics"), TrainingMetrics.class));
+        assertThat(up).hasSize(6).isEqualTo(fr);
+        assertThat(up.get(up.size() - 1)).contains("\"probes\", \"value\": 1.0");
+      }
     }
+  }
+
+  /** Reports at multiples of 20 steps after step 250, without their wall-clock figures, in JSON rendering. */
+  static List<String> regularReports(List<TrainingMetrics> metrics) {
+    return metrics.stream().filter(m -> m.getStep() > 250 && m.getStep() % 20 == 0)
+        .sorted(java.util.Comparator.comparingLong(TrainingMetrics::getStep))
+        .map(m -> TrainingMetrics.newBuilder(m).setSamplesPerSecond(Double.NaN).setConsumerLag(null).build()
+            .toString())
+        .toList();
   }
 
   static void setUpTopics(String bs) throws Exception {
@@ -117,6 +136,12 @@ class UpgradeSafetyIT {
       raw.put("guard", Map.of("loss_spike_factor", 4, "min_excess", 0.2, "warmup_steps", 10,
           "good_state_every", 20));
     }
+    if (!version.equals("v1") && !version.equals("v2")) {
+      // The first probe starts at step 20; 20 products over 256 samples (10,240 units) at 16 x 0.7 / 0.3 units of
+      // credit a step end at step 275: the savepoint (step 250) holds it in progress, the resumed run finishes it.
+      raw.put("diagnostics", Map.of("probe_warmup", 20, "budget_share", 0.7,
+          "saddle_escape", Map.of("enabled", true)));
+    }
     return JobSpec.fromMap(raw);
   }
 
@@ -141,7 +166,7 @@ class UpgradeSafetyIT {
    * root: {@code java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) ... UpgradeSafetyIT v2}.
    */
   public static void main(String[] args) throws Exception {
-    String version = args.length > 0 ? args[0] : "v2";
+    String version = args.length > 0 ? args[0] : "v3";
     Path fixture = FIXTURES.resolve(version);
     try (KafkaBroker broker = KafkaBroker.startTemporary()) {
       String bs = broker.bootstrapServers();
