@@ -233,6 +233,51 @@ class TrainerFunctionTest {
     }
   }
 
+  /**
+   * [2, 6, 1] and [2, 4, 2, 1] with batch norm have the same number of parameters (37) and buffers (12) in other
+   * shapes: a restart that changes one into the other re-initializes the model (reporting the group whose shape
+   * changed) instead of reading the old weights as new ones; the run then equals a fresh model of the new
+   * configuration trained on the batches after the restore.
+   */
+  @Test
+  void restoredWithNewShapesOfTheSameSizeReinitializesTheModel() throws Exception {
+    List<MiniBatch> in = input();
+    Map<String, Object> changed = spec();
+    changed.put("model", Map.of("type", "mlp", "layers", List.of(2, 4, 2, 1), "activation", "tanh", "head",
+        "logistic", "batch_norm", true, "seed", 3));
+    assertThat(new ModelTrainer(trainingConfig(changed)).newState("x").params)
+        .hasSameSizeAs(new ModelTrainer(trainingConfig(spec())).newState("x").params);
+    int cut = 12;
+    OperatorSubtaskState snap;
+    try (var h = harness()) {
+      h.open();
+      feed(h, in, 0, cut);
+      snap = h.snapshot(1, 0);
+    }
+    Outputs after;
+    try (var h = harness(changed)) {
+      h.initializeState(snap);
+      h.open();
+      feed(h, in, cut, in.size());
+      h.processWatermark(Long.MAX_VALUE);
+      after = outputs(h);
+    }
+    for (String model : List.of("tenant-a", "tenant-b")) {
+      ModelTrainer next = new ModelTrainer(trainingConfig(changed));
+      TrainerState n = next.newState(model);
+      for (int i = cut; i < in.size(); i++) {
+        if (in.get(i).modelId.equals(model)) {
+          next.train(n, in.get(i));
+        }
+      }
+      assertThat(bits(last(after.snapshots(), model).getParameters())).as(model).isEqualTo(bits(n.params));
+      assertThat(after.metrics().stream().filter(m -> m.getModelId().equals(model))
+          .flatMap(m -> m.getEvents().stream()).filter(e -> e.getType().equals("config_changed"))
+          .map(e -> e.getMessage()))
+          .singleElement().asString().contains("new shapes").contains("re-initialized").contains("[6, 2]");
+    }
+  }
+
   @Test
   void finalParametersEqualTheCoreTrainerBitForBit() throws Exception {
     Outputs out = uninterrupted();
