@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
       ConsumeCommand.class,
       TrainCommand.class,
       DemoCommand.class,
-      WatchCommand.class
+      WatchCommand.class,
+      DashboardCommand.class
     })
 public final class Main implements Runnable {
 

@@ -1,0 +1,250 @@
+package io.streamtrain.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.streamtrain.avro.TrainingMetrics;
+import io.streamtrain.io.AvroJson;
+import io.streamtrain.io.KafkaSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * A live web view of a metrics topic: a background consumer reads the topic's TrainingMetrics from the start
+ * (read_committed) and keeps the latest {@link #HISTORY} reports per model; the page ({@code /}, plain HTML and
+ * JavaScript drawing on canvases, no build step) gets that history and then every new report as server-sent
+ * events ({@code /events}); {@code /api/models} is the latest report per model as JSON. Only the reports travel:
+ * nothing of the Kafka settings reaches a client. With a token, every request must carry it ({@code ?token=} or
+ * {@code Authorization: Bearer}); the server binds where it is told (the command defaults to localhost).
+ */
+public final class Dashboard implements AutoCloseable {
+  /** Reports kept per model for a page that connects later. */
+  public static final int HISTORY = 2000;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final String topic;
+  private final String token;
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "dashboard-http");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Thread feed;
+  private final Map<String, Deque<String>> history = new LinkedHashMap<>();
+  private final Map<String, JsonNode> latest = new LinkedHashMap<>();
+  private final List<LinkedBlockingQueue<String>> clients = new CopyOnWriteArrayList<>();
+  private volatile boolean running = true;
+  private volatile long reports;
+
+  private Dashboard(KafkaSettings kafka, String topic, String bind, int port, String token) throws IOException {
+    this.topic = topic;
+    this.token = token;
+    Properties p = kafka.toProperties(Map.of(
+        "key.deserializer", ByteArrayDeserializer.class.getName(),
+        "value.deserializer", ByteArrayDeserializer.class.getName(),
+        "isolation.level", "read_committed",
+        "enable.auto.commit", "false",
+        "allow.auto.create.topics", "false"));
+    this.consumer = new KafkaConsumer<>(p);
+    this.server = HttpServer.create(new InetSocketAddress(bind, port), 0);
+    server.setExecutor(executor);
+    server.createContext("/", this::page);
+    server.createContext("/events", this::events);
+    server.createContext("/api/models", this::models);
+    this.feed = new Thread(this::follow, "dashboard-feed");
+    feed.setDaemon(true);
+  }
+
+  /** Starts following {@code topic} and serving on {@code bind:port} (0: a free port, see {@link #port()}). */
+  public static Dashboard start(KafkaSettings kafka, String topic, String bind, int port, String token)
+      throws IOException {
+    Dashboard d = new Dashboard(kafka, topic, bind, port, token);
+    d.feed.start();
+    d.server.start();
+    return d;
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Reports read from the topic so far. */
+  public long reports() {
+    return reports;
+  }
+
+  private void follow() {
+    try {
+      List<TopicPartition> parts = new ArrayList<>();
+      var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+      while (running && (infos == null || infos.isEmpty())) {
+        Thread.sleep(500); // the job creates its topics: wait for it
+        infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+      }
+      if (!running) {
+        return;
+      }
+      infos.forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          AvroJson.decode(TrainingMetrics.getClassSchema(), r.value()).ifPresent(this::add);
+        }
+      }
+    } catch (WakeupException | InterruptedException e) {
+      // closing
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void add(Object report) {
+    JsonNode j = AvroJson.toJson(report);
+    String id = j.path("model_id").asText();
+    String line = j.toString();
+    synchronized (history) {
+      Deque<String> h = history.computeIfAbsent(id, k -> new ArrayDeque<>());
+      if (h.size() == HISTORY) {
+        h.removeFirst();
+      }
+      h.addLast(line);
+      latest.put(id, j);
+      reports++;
+      for (LinkedBlockingQueue<String> c : clients) {
+        c.offer(line);
+      }
+    }
+  }
+
+  private boolean authorized(HttpExchange ex) throws IOException {
+    if (token == null) {
+      return true;
+    }
+    String given = null;
+    String auth = ex.getRequestHeaders().getFirst("Authorization");
+    if (auth != null && auth.startsWith("Bearer ")) {
+      given = auth.substring("Bearer ".length());
+    }
+    String q = ex.getRequestURI().getRawQuery();
+    if (given == null && q != null) {
+      for (String kv : q.split("&")) {
+        if (kv.startsWith("token=")) {
+          given = URLDecoder.decode(kv.substring(6), StandardCharsets.UTF_8);
+        }
+      }
+    }
+    if (given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+        token.getBytes(StandardCharsets.UTF_8))) {
+      return true;
+    }
+    send(ex, 401, "text/plain; charset=utf-8", "401: this dashboard needs its token (?token=... or a Bearer header)\n");
+    return false;
+  }
+
+  private void page(HttpExchange ex) throws IOException {
+    if (!authorized(ex)) {
+      return;
+    }
+    if (!ex.getRequestURI().getPath().equals("/")) {
+      send(ex, 404, "text/plain; charset=utf-8", "404\n");
+      return;
+    }
+    try (InputStream in = Dashboard.class.getResourceAsStream("index.html")) {
+      send(ex, 200, "text/html; charset=utf-8", new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .replace("__TOPIC__", escape(topic)));
+    }
+  }
+
+  private void models(HttpExchange ex) throws IOException {
+    if (!authorized(ex)) {
+      return;
+    }
+    ObjectNode o = JSON.createObjectNode();
+    synchronized (history) {
+      latest.forEach(o::set);
+    }
+    send(ex, 200, "application/json", o.toString());
+  }
+
+  /** Server-sent events: the history of every model, then each new report, one {@code data:} line a report. */
+  private void events(HttpExchange ex) throws IOException {
+    if (!authorized(ex)) {
+      return;
+    }
+    LinkedBlockingQueue<String> q = new LinkedBlockingQueue<>();
+    List<String> backlog = new ArrayList<>();
+    synchronized (history) {
+      history.values().forEach(backlog::addAll);
+      clients.add(q);
+    }
+    ex.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
+    ex.getResponseHeaders().add("Cache-Control", "no-cache");
+    ex.sendResponseHeaders(200, 0);
+    try (OutputStream out = ex.getResponseBody()) {
+      for (String line : backlog) {
+        out.write(("data: " + line + "\n\n").getBytes(StandardCharsets.UTF_8));
+      }
+      out.write(": history sent\n\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      while (running) {
+        String line = q.poll(15, TimeUnit.SECONDS);
+        // A comment line every 15 s without reports keeps proxies from closing the stream and finds gone clients.
+        out.write((line == null ? ": keep-alive\n\n" : "data: " + line + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
+    } catch (IOException | InterruptedException e) {
+      // the client went away, or the server stops
+    } finally {
+      clients.remove(q);
+    }
+  }
+
+  private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", type);
+    ex.sendResponseHeaders(status, b.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(b);
+    }
+  }
+
+  private static String escape(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    consumer.wakeup();
+    server.stop(0);
+    executor.shutdownNow();
+    feed.join(10_000);
+  }
+}

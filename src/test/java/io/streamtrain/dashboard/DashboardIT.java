@@ -1,0 +1,118 @@
+package io.streamtrain.dashboard;
+
+import static io.streamtrain.testing.KafkaTestSupport.createTopics;
+import static io.streamtrain.testing.KafkaTestSupport.decodeAll;
+import static io.streamtrain.testing.KafkaTestSupport.produce;
+import static io.streamtrain.testing.KafkaTestSupport.readAll;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamtrain.avro.TrainingMetrics;
+import io.streamtrain.io.KafkaSettings;
+import io.streamtrain.io.gen.Generators;
+import io.streamtrain.job.JobSpec;
+import io.streamtrain.local.KafkaBroker;
+import io.streamtrain.testing.TrainingRuns;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * `streamtrain dashboard` against a real job's metrics topic: started before the job has created the topic, it
+ * serves the page, the latest report per model (equal to the topic's last report of each of two models) and a
+ * server-sent-events stream whose history is every report on the topic; with a token it refuses requests
+ * without it.
+ */
+class DashboardIT {
+  static KafkaBroker broker;
+
+  @BeforeAll
+  static void start() {
+    broker = KafkaBroker.builder().build().start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  @Test
+  void servesThePageTheLatestReportsAndTheirHistory() throws Exception {
+    String bs = broker.bootstrapServers();
+    HttpClient http = HttpClient.newHttpClient();
+    ObjectMapper json = new ObjectMapper();
+    try (Dashboard d = Dashboard.start(KafkaSettings.ofBootstrap(bs), "db-metrics", "127.0.0.1", 0, "s3cret")) {
+      String base = "http://127.0.0.1:" + d.port();
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+      HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "/?token=s3cret")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.body()).contains("new EventSource(").contains("db-metrics").doesNotContain(bs);
+
+      createTopics(bs, 1, "db-samples", "db-metrics", "db-models", "db-rejected");
+      produce(bs, "db-samples", "m1", Generators.create("hyperplane", Map.of("dims", 4), 1), 2000);
+      produce(bs, "db-samples", "m2", Generators.create("hyperplane", Map.of("dims", 4), 2), 800);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", "db");
+      m.put("model", Map.of("type", "logistic", "features", Map.of("dense", 4)));
+      m.put("optimizer", Map.of("type", "sgd", "lr", 0.1));
+      m.put("batching", Map.of("batch_size", 10, "shuffle_capacity", 50, "seed", 1));
+      m.put("topics", Map.of("samples", "db-samples", "metrics", "db-metrics", "models", "db-models", "rejected",
+          "db-rejected"));
+      m.put("metrics", Map.of("every_batches", 5));
+      m.put("parallelism", 1);
+      m.put("source", Map.of("bounded", true));
+      TrainingRuns.runBounded(JobSpec.fromMap(m), bs, "db");
+
+      List<TrainingMetrics> topic = decodeAll(readAll(bs, "db-metrics"), TrainingMetrics.class);
+      assertThat(topic.size()).isGreaterThan(50);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (d.reports() < topic.size() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(d.reports()).isEqualTo(topic.size());
+
+      JsonNode latest = json.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/models"))
+          .header("Authorization", "Bearer s3cret").build(), HttpResponse.BodyHandlers.ofString()).body());
+      for (String id : List.of("m1", "m2")) {
+        TrainingMetrics last = topic.stream().filter(t -> t.getModelId().equals(id)).reduce((a, b) -> b).orElseThrow();
+        assertThat(latest.path(id).path("step").asLong()).as(id).isEqualTo(last.getStep());
+        assertThat(latest.path(id).path("loss_smoothed").asDouble()).isEqualTo(last.getLossSmoothed());
+        assertThat(latest.path(id).path("model_version").asLong()).isEqualTo(last.getModelVersion());
+      }
+
+      // The event stream: the whole history first (every report, per model in topic order), then live.
+      HttpResponse<java.io.InputStream> events = http.send(
+          HttpRequest.newBuilder(URI.create(base + "/events?token=s3cret")).build(),
+          HttpResponse.BodyHandlers.ofInputStream());
+      assertThat(events.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+      List<JsonNode> history = new ArrayList<>();
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(events.body(), StandardCharsets.UTF_8))) {
+        for (String line = r.readLine(); line != null && !line.startsWith(": history sent"); line = r.readLine()) {
+          if (line.startsWith("data: ")) {
+            history.add(json.readTree(line.substring(6)));
+          }
+        }
+      }
+      assertThat(history).hasSize(topic.size());
+      assertThat(history.stream().filter(h -> h.path("model_id").asText().equals("m2")).map(h -> h.path("step")
+          .asLong())).isSorted().isNotEmpty();
+    }
+  }
+}
