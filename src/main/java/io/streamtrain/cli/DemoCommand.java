@@ -3,6 +3,7 @@ package io.streamtrain.cli;
 import io.streamtrain.avro.DiagnosticValue;
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.client.ModelClient;
+import io.streamtrain.dashboard.Dashboard;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.flink.training.SampleDeserializer;
 import io.streamtrain.avro.RejectedSample;
@@ -69,6 +70,13 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Where the chart and summary go (default out/demo)")
   Path out;
 
+  @Option(names = "--dashboard-port", defaultValue = "0",
+      description = "Port of the live dashboard on localhost (default: any free port, printed)")
+  int dashboardPort;
+
+  @Option(names = "--keep", description = "Keep the broker and the dashboard up after the run, until Ctrl-C")
+  boolean keep;
+
   @Override
   public Integer call() throws Exception {
     Path home = Path.of(System.getProperty("streamtrain.home", "."));
@@ -98,6 +106,9 @@ public final class DemoCommand implements Callable<Integer> {
       Thread server = new Thread(serving, "demo-serving");
       server.setDaemon(true);
       server.start();
+      Dashboard dashboard = Dashboard.start(kafka, spec.topics().metrics(), "127.0.0.1", dashboardPort, null);
+      o.printf("live dashboard: http://127.0.0.1:%d/%s%n%n", dashboard.port(), keep ? "" : " (up while the demo runs;"
+          + " --keep keeps it after)");
       Live live = new Live(bootstrap, spec.topics().metrics(), o);
       Thread viewer = new Thread(live, "demo-live-view");
       viewer.setDaemon(true);
@@ -114,6 +125,15 @@ public final class DemoCommand implements Callable<Integer> {
       serve(o, client, serving, snaps, spec.topics().models(), home.resolve("datasets/breast_cancer.csv"));
       client.close();
       summary(o, metrics, snaps, rejected, outDir, (System.nanoTime() - t0) / 1e9);
+      if (keep) {
+        o.printf("%nbroker %s and dashboard http://127.0.0.1:%d/ stay up; Ctrl-C stops them%n", bootstrap,
+            dashboard.port());
+        o.flush();
+        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+        stop.await();
+      }
+      dashboard.close();
     }
     return 0;
   }

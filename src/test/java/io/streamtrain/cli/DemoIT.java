@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's first command, `streamtrain demo`, end to end on a shorter stream: a real in-process broker, the
- * training job in a MiniCluster, the bad records rejected by reason, the chart written, and the serving part: the
+ * training job in a MiniCluster, its live dashboard's address, the bad records rejected by reason, the chart
+ * written, and the serving part: the
  * embeddable model client scored requests during training and then every breast-cancer row with a published
  * version.
  */
@@ -44,6 +45,7 @@ class DemoIT {
     assertThat(Long.parseLong(m.group(1))).isPositive();
     assertThat(Double.parseDouble(m.group(2))).isGreaterThan(0.6);
     assertThat(text).containsPattern("\\d+ hyperplane predictions during training used versions");
+    assertThat(text).containsPattern("live dashboard: http://127\\.0\\.0\\.1:\\d+/");
     assertThat(Files.size(out.resolve("loss.png"))).isPositive();
   }
 }
