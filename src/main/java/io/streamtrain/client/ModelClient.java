@@ -8,8 +8,8 @@ import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.ModelSnapshots;
 import io.streamtrain.io.SnapshotAssembler;
 import io.streamtrain.io.SnapshotParts;
+import io.streamtrain.io.Topics;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -148,20 +147,10 @@ public final class ModelClient implements AutoCloseable {
   private void run(Predicate<String> modelIds) {
     SnapshotAssembler assembler = new SnapshotAssembler(modelIds, null);
     try {
-      List<TopicPartition> parts = new ArrayList<>();
-      // A service may start before the training job has created its model topic: wait for it (never create it:
-      // the job creates it compacted).
-      var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-      while (running && (infos == null || infos.isEmpty())) {
-        Thread.sleep(500);
-        infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-      }
-      if (!running) {
+      // A service may start before the training job has created its model topic: wait for it.
+      if (!Topics.assignFromStart(consumer, topic, () -> running)) {
         return;
       }
-      infos.forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
       long undecodable = 0;
       while (running) {
         boolean any = false;

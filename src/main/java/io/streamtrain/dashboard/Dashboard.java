@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.streamtrain.avro.TrainingMetrics;
 import io.streamtrain.io.AvroJson;
 import io.streamtrain.io.KafkaSettings;
+import io.streamtrain.io.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,7 +31,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -101,18 +101,9 @@ public final class Dashboard implements AutoCloseable {
 
   private void follow() {
     try {
-      List<TopicPartition> parts = new ArrayList<>();
-      var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-      while (running && (infos == null || infos.isEmpty())) {
-        Thread.sleep(500); // the job creates its topics: wait for it
-        infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+      if (!Topics.assignFromStart(consumer, topic, () -> running)) {
+        return; // closed before the job created the topic
       }
-      if (!running) {
-        return;
-      }
-      infos.forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
       while (running) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           AvroJson.decode(TrainingMetrics.getClassSchema(), r.value()).ifPresent(this::add);

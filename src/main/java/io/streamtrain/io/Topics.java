@@ -159,4 +159,27 @@ public final class Topics {
               + actual);
     }
   }
+
+  /**
+   * Assigns {@code consumer} every partition of {@code topic} from the beginning, waiting (polling its metadata
+   * every half second) while the topic does not exist yet, e.g. until a training job creates it; returns false
+   * when {@code running} turned false first. The consumer should not create topics
+   * ({@code allow.auto.create.topics=false}): the job creates them with their settings.
+   */
+  public static boolean assignFromStart(org.apache.kafka.clients.consumer.KafkaConsumer<?, ?> consumer, String topic,
+      java.util.function.BooleanSupplier running) throws InterruptedException {
+    var infos = consumer.partitionsFor(topic, java.time.Duration.ofSeconds(30));
+    while (running.getAsBoolean() && (infos == null || infos.isEmpty())) {
+      Thread.sleep(500);
+      infos = consumer.partitionsFor(topic, java.time.Duration.ofSeconds(30));
+    }
+    if (!running.getAsBoolean()) {
+      return false;
+    }
+    List<org.apache.kafka.common.TopicPartition> parts = new java.util.ArrayList<>();
+    infos.forEach(pi -> parts.add(new org.apache.kafka.common.TopicPartition(topic, pi.partition())));
+    consumer.assign(parts);
+    consumer.seekToBeginning(parts);
+    return true;
+  }
 }

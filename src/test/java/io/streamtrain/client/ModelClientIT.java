@@ -156,7 +156,7 @@ class ModelClientIT {
       assertThat(held).isNotNull();
       assertThat(held.version()).isEqualTo(last.version());
       assertThat(held.step()).isEqualTo(last.head().getStep());
-      assertThat(bits(held.params())).isEqualTo(bits(last.parameters()));
+      assertThat(TrainingRuns.bits(held.params())).isEqualTo(TrainingRuns.bits(last.parameters()));
       scoring.set(false);
       scorer.join();
       synchronized (seen) {
@@ -219,13 +219,5 @@ class ModelClientIT {
     new SpecificDatumWriter<>(ModelSnapshot.class).write(s, e);
     e.flush();
     return out.toByteArray();
-  }
-
-  static long[] bits(double[] d) {
-    long[] b = new long[d.length];
-    for (int i = 0; i < d.length; i++) {
-      b[i] = Double.doubleToRawLongBits(d[i]);
-    }
-    return b;
   }
 }

@@ -54,6 +54,15 @@ public final class TrainingRuns {
   }
 
   /** Raw bits of each parameter, for bit-for-bit comparisons. */
+  /** The raw bits of each value (bit-for-bit comparisons that tell NaN payloads and -0.0 apart). */
+  public static long[] bits(double[] params) {
+    long[] out = new long[params.length];
+    for (int i = 0; i < params.length; i++) {
+      out[i] = Double.doubleToRawLongBits(params[i]);
+    }
+    return out;
+  }
+
   public static long[] bits(List<Double> params) {
     return params.stream().mapToLong(Double::doubleToRawLongBits).toArray();
   }

@@ -59,11 +59,19 @@ public final class MurmurHash3 {
    * each half equal to {@link #hash32} with that seed.
    */
   public static long hash32x2(byte[] data, int off, int len, int seedA, int seedB) {
+    return hash32x2(data, off, len, seedA, seedB, null);
+  }
+
+  /** {@link #hash32x2}, noting in {@code note} (when not null) whether any byte is >= 0x80 (one OR per block). */
+  private static long hash32x2(byte[] data, int off, int len, int seedA, int seedB, Utf8Hasher note) {
     int a = seedA;
     int b = seedB;
+    int or = 0;
     int end = off + (len & ~3);
     for (int p = off; p < end; p += 4) {
-      int k = mixK((int) LE_INT.get(data, p));
+      int w = (int) LE_INT.get(data, p);
+      or |= w;
+      int k = mixK(w);
       a = mixH(a, k);
       b = mixH(b, k);
     }
@@ -77,12 +85,16 @@ public final class MurmurHash3 {
         // fall through
       case 1:
         k1 ^= data[end] & 0xff;
+        or |= k1;
         k1 = mixK(k1);
         a ^= k1;
         b ^= k1;
         break;
       default:
         break;
+    }
+    if (note != null) {
+      note.nonAscii = (or & 0x80808080) != 0;
     }
     return ((long) fmix(a ^ len) << 32) | (fmix(b ^ len) & 0xffffffffL);
   }
@@ -136,39 +148,8 @@ public final class MurmurHash3 {
 
     private boolean nonAscii;
 
-    /** {@link MurmurHash3#hash32x2}, noting on the way whether any byte is >= 0x80 (one OR per block). */
     private long tracked(byte[] data, int off, int len, int seedA, int seedB) {
-      int a = seedA;
-      int b = seedB;
-      int or = 0;
-      int end = off + (len & ~3);
-      for (int p = off; p < end; p += 4) {
-        int w = (int) LE_INT.get(data, p);
-        or |= w;
-        int k = mixK(w);
-        a = mixH(a, k);
-        b = mixH(b, k);
-      }
-      int k1 = 0;
-      switch (len & 3) {
-        case 3:
-          k1 ^= (data[end + 2] & 0xff) << 16;
-          // fall through
-        case 2:
-          k1 ^= (data[end + 1] & 0xff) << 8;
-          // fall through
-        case 1:
-          k1 ^= data[end] & 0xff;
-          or |= k1;
-          k1 = mixK(k1);
-          a ^= k1;
-          b ^= k1;
-          break;
-        default:
-          break;
-      }
-      nonAscii = (or & 0x80808080) != 0;
-      return ((long) fmix(a ^ len) << 32) | (fmix(b ^ len) & 0xffffffffL);
+      return hash32x2(data, off, len, seedA, seedB, this);
     }
 
     private void feed(String s) {

@@ -201,11 +201,11 @@ class EventTopicsIT {
     assertThat(a.version()).isGreaterThanOrEqualTo(5);
     assertThat(b.version()).isEqualTo(a.version());
     assertThat(b.head().getStep()).isEqualTo(a.head().getStep()).isEqualTo(N / 16);
-    assertThat(bits(b.parameters())).isEqualTo(bits(a.parameters()));
+    assertThat(TrainingRuns.bits(b.parameters())).isEqualTo(TrainingRuns.bits(a.parameters()));
     for (String job : List.of("je-c", "je-d", "je-e")) {
       SnapshotAssembler.Assembled c = ModelSnapshots.read(kafka, job + "-models", "ctr"::equals, null, "t").get("ctr");
       assertThat(c.version()).as(job).isEqualTo(a.version());
-      assertThat(bits(c.parameters())).as(job).isEqualTo(bits(a.parameters()));
+      assertThat(TrainingRuns.bits(c.parameters())).as(job).isEqualTo(TrainingRuns.bits(a.parameters()));
     }
     List<RejectedSample> regRejected = decodeAll(readAll(bs, "je-d-rejected"), RejectedSample.class);
     assertThat(regRejected).hasSize(2).allMatch(x -> x.getReason().equals(SampleDeserializer.UNMAPPABLE));
@@ -227,7 +227,7 @@ class EventTopicsIT {
     io.streamtrain.replay.ReplayOutcome out = io.streamtrain.replay.ReplayRunner.run(rs, kafka, x -> { });
     io.streamtrain.flink.replay.FinalModel replayed = out.finalModel("live", "ctr");
     assertThat(replayed.steps).isEqualTo(b.head().getStep());
-    assertThat(bits(replayed.params)).isEqualTo(bits(b.parameters()));
+    assertThat(TrainingRuns.bits(replayed.params)).isEqualTo(TrainingRuns.bits(b.parameters()));
     // The two events that do not map belong to no model (as in the job: they go straight to the rejected output).
     assertThat(replayed.rejected).isZero();
 
@@ -290,13 +290,5 @@ class EventTopicsIT {
     new GenericDatumWriter<GenericRecord>(r.getSchema()).write(r, e);
     e.flush();
     return out.toByteArray();
-  }
-
-  static long[] bits(double[] d) {
-    long[] out = new long[d.length];
-    for (int i = 0; i < d.length; i++) {
-      out[i] = Double.doubleToRawLongBits(d[i]);
-    }
-    return out;
   }
 }
