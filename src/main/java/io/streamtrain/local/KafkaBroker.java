@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * format} would, skipped when the directory is already formatted so a restart keeps its data), starts a {@link
  * KafkaRaftServer} and returns once a client sees the broker. Replication factors and min ISR are 1, including the
  * transaction state log, so Flink's exactly-once sink works on one node; {@code transaction.max.timeout.ms} is one
- * hour, the default transaction timeout of Flink's KafkaSink (STACK.md pitfall 6). {@link #close()} stops the
+ * hour, the default transaction timeout of Flink's KafkaSink. {@link #close()} stops the
  * server and deletes the data of a temporary directory. Topics are auto-created on first use as in a stock broker,
  * but streamtrain's commands create theirs with {@link io.streamtrain.io.Topics} so partition counts and compaction
  * are explicit. A {@link SaslSslListener} given to the builder adds a TLS + SASL/PLAIN listener for clients beside

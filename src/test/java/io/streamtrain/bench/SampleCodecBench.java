@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.State;
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
-// Avro refuses generated classes outside trusted packages (STACK.md pitfall 1); the forked JVM needs the property.
+// Avro 1.12 refuses to deserialize generated classes outside trusted packages (a SecurityException naming
+// org.apache.avro.SERIALIZABLE_PACKAGES); the forked JVM needs the property.
 @Fork(value = 1, jvmArgsAppend = "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.streamtrain.avro")
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class SampleCodecBench {

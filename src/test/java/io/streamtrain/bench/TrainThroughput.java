@@ -123,7 +123,7 @@ public final class TrainThroughput {
     }
   }
 
-  /** Logistic-regression samples, round-robin over the 2 partitions, lz4 (producer settings of STACK.md). */
+  /** Logistic-regression samples, round-robin over the 2 partitions, lz4 (the producer settings of `streamtrain produce`). */
   static void produce(String bootstrap, String topic, int n, int dims, int models) {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);

@@ -160,9 +160,9 @@ class TraceOptimCommandsTest {
       assertThat(r.out()).isEmpty();
     }
     Result clip = run("trace", "clip", "--spec", write("{\"clip\": {\"type\": \"norm\", \"max_norm\": 1,"
-        + " \"norm_type\": 1}, \"gradients\": [[1]]}").toString());
+        + " \"norm_type\": -1}, \"gradients\": [[1]]}").toString());
     assertThat(clip.exit()).isEqualTo(2);
-    assertThat(clip.err()).startsWith("error: clip.norm_type: 1 is not allowed; allowed: 2 or \"inf\"");
+    assertThat(clip.err()).startsWith("error: clip.norm_type: -1 is not allowed; allowed: a number p > 0");
     Result missing = run("trace", "clip", "--spec", dir.resolve("nope.json").toString());
     assertThat(missing.exit()).isEqualTo(2);
     assertThat(missing.err()).startsWith("error: --spec: no such file");

@@ -18,7 +18,9 @@ import org.awaitility.Awaitility;
 
 /**
  * A Flink session cluster started as separate JVMs (one JobManager, one or more TaskManagers) from the Maven-built
- * classpath, without flink-dist (see STACK.md pitfall 5): the path users take when they outgrow the embedded
+ * classpath, without flink-dist (the entry points StandaloneSessionClusterEntrypoint and TaskManagerRunner, every
+ * TaskManager memory component set in the config, the --add-opens flink-dist carries): the path users take when
+ * they outgrow the embedded
  * MiniCluster. Ports are picked free at start; {@link #close()} kills every process, also when a test failed.
  * TaskManagers can be killed and restarted to inject failures.
  */

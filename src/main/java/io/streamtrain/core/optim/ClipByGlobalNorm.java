@@ -6,9 +6,10 @@ import java.util.Arrays;
 
 /**
  * Clipping by the global norm exactly as torch.nn.utils.clip_grad_norm_: the flat vector is split into the
- * parameter tensors given by {@code split} (sizes summing to {@code n}); the total norm is the 2-norm of the
- * per-tensor 2-norms (or, for {@code normType = inf}, the largest per-tensor max-abs); every gradient is
- * multiplied by {@code min(max_norm / (total + 1e-6), 1)}.
+ * parameter tensors given by {@code split} (sizes summing to {@code n}); the total norm is the p-norm of the
+ * per-tensor p-norms for any {@code normType} p > 0 (1, 2, 3, 1.5, ...; {@code (sum |g|^p)^(1/p)}), or for
+ * {@code normType = inf} the largest per-tensor max-abs; every gradient is multiplied by
+ * {@code min(max_norm / (total + 1e-6), 1)}.
  *
  * <p>Non-finite total norm (a NaN or infinite gradient, or a 2-norm that overflows): torch would multiply the
  * gradients by NaN or 0. Here the gradients are left unscaled, {@link State#nonFinite()} is set and {@link
@@ -24,8 +25,9 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
     if (!(maxNorm > 0) || Double.isInfinite(maxNorm)) {
       throw new IllegalArgumentException("max_norm: " + maxNorm + " is not allowed; allowed: a number in (0, inf)");
     }
-    if (normType != 2.0 && normType != Double.POSITIVE_INFINITY) {
-      throw new IllegalArgumentException("norm_type: " + normType + " is not allowed; allowed: 2 or \"inf\"");
+    if (!(normType > 0)) {
+      throw new IllegalArgumentException("norm_type: " + normType + " is not allowed; allowed: a number p > 0 (1, 2,"
+          + " 3, ...) or \"inf\"");
     }
     split = split == null ? null : split.clone();
     if (split != null) {
@@ -64,7 +66,7 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
       throw new IllegalArgumentException(
           "param_split: sizes " + Arrays.toString(sizes) + " sum to " + total + " but the vector has " + n);
     }
-    return new State(n, maxNorm, normType == Double.POSITIVE_INFINITY, sizes);
+    return new State(n, maxNorm, normType, sizes);
   }
 
   /**
@@ -106,6 +108,8 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
     private final int n;
     private final double maxNorm;
     private final boolean inf;
+    /** The p of the norm: 2 and inf take their own exact paths, any other p sums |g|^p. */
+    private final double p;
     private final int[] ends;
     private final double[] acc;
     private int cursor;
@@ -113,10 +117,11 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
     private double coef = 1.0;
     private boolean nonFinite;
 
-    State(int n, double maxNorm, boolean inf, int[] sizes) {
+    State(int n, double maxNorm, double p, int[] sizes) {
       this.n = n;
       this.maxNorm = maxNorm;
-      this.inf = inf;
+      this.p = p;
+      this.inf = p == Double.POSITIVE_INFINITY;
       this.ends = new int[sizes.length];
       int e = 0;
       for (int t = 0; t < sizes.length; t++) {
@@ -133,7 +138,7 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
 
     @Override
     public String kind() {
-      return inf ? "clip_by_global_norm_inf" : "clip_by_global_norm_2";
+      return inf ? "clip_by_global_norm_inf" : p == 2.0 ? "clip_by_global_norm_2" : "clip_by_global_norm_p" + p;
     }
 
     @Override
@@ -169,7 +174,8 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
           cursor++; // ranges arrive in order; skip finished (and empty) tensors
         }
         int end = Math.min(to, ends[cursor]);
-        acc[cursor] = inf ? Math.max(acc[cursor], maxAbs(g, from, end)) : acc[cursor] + sumSquares(g, from, end);
+        acc[cursor] = inf ? Math.max(acc[cursor], maxAbs(g, from, end))
+            : p == 2.0 ? acc[cursor] + sumSquares(g, from, end) : acc[cursor] + sumPowers(g, from, end, p);
         from = end;
       }
     }
@@ -185,7 +191,7 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
         for (int i = 1; i < acc.length; i++) {
           t = Math.max(t, acc[i]);
         }
-      } else {
+      } else if (p == 2.0) {
         // torch: norm(stack([norm(g_i, 2) ...]), 2)
         double s = 0;
         for (double a : acc) {
@@ -193,6 +199,13 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
           s += ni * ni;
         }
         t = Math.sqrt(s);
+      } else {
+        // torch: norm(stack([norm(g_i, p) ...]), p), norm(x, p) = (sum |x|^p)^(1/p)
+        double s = 0;
+        for (double a : acc) {
+          s += Math.pow(Math.pow(a, 1.0 / p), p);
+        }
+        t = Math.pow(s, 1.0 / p);
       }
       total = t;
       nonFinite = !Double.isFinite(total);
@@ -214,13 +227,14 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
     @Override
     public void accumulateSparse(double[] g, int[] idx, int nnz) {
       if (ends.length == 1) {
-        acc[0] = inf ? Math.max(acc[0], maxAbs(g, 0, nnz)) : acc[0] + sumSquares(g, 0, nnz);
+        acc[0] = inf ? Math.max(acc[0], maxAbs(g, 0, nnz))
+            : p == 2.0 ? acc[0] + sumSquares(g, 0, nnz) : acc[0] + sumPowers(g, 0, nnz, p);
         return;
       }
       for (int k = 0; k < nnz; k++) {
         int t = tensorOf(idx[k]);
         double v = g[k];
-        acc[t] = inf ? Math.max(acc[t], Math.abs(v)) : acc[t] + v * v;
+        acc[t] = inf ? Math.max(acc[t], Math.abs(v)) : p == 2.0 ? acc[t] + v * v : acc[t] + Math.pow(Math.abs(v), p);
       }
     }
 
@@ -265,6 +279,21 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
         s0 += g[i] * g[i];
       }
       return (s0 + s1) + (s2 + s3);
+    }
+
+    /** sum |g_i|^p (p = 1: the sum of absolute values, exactly). */
+    private static double sumPowers(double[] g, int from, int to, double p) {
+      double s = 0;
+      if (p == 1.0) {
+        for (int i = from; i < to; i++) {
+          s += Math.abs(g[i]);
+        }
+        return s;
+      }
+      for (int i = from; i < to; i++) {
+        s += Math.pow(Math.abs(g[i]), p);
+      }
+      return s;
     }
 
     private static double maxAbs(double[] g, int from, int to) {

@@ -5,14 +5,14 @@ import io.streamtrain.core.SpecReader;
 import java.util.List;
 
 /**
- * A gradient clipping spec, parsed from {@code {"type": "norm", "max_norm": 1.0, "norm_type": 2 | "inf"}}
+ * A gradient clipping spec, parsed from {@code {"type": "norm", "max_norm": 1.0, "norm_type": p | "inf"}}
  * (torch.nn.utils.clip_grad_norm_) or {@code {"type": "value", "clip_value": 0.5}} (clip_grad_value_). It
  * becomes a transform once the parameter split is known ({@link #transform(int[])}), because the global norm
  * is the norm of the per-tensor norms.
  *
  * @param type "norm" or "value"
  * @param maxNorm for "norm": the threshold, > 0 (NaN for "value")
- * @param normType for "norm": 2 or {@code Double.POSITIVE_INFINITY}
+ * @param normType for "norm": any p > 0 (1, 2, 3, ...) or {@code Double.POSITIVE_INFINITY}
  * @param clipValue for "value": the bound, > 0 (NaN for "norm")
  */
 public record Clipping(String type, double maxNorm, double normType, double clipValue) {
@@ -61,8 +61,8 @@ public record Clipping(String type, double maxNorm, double normType, double clip
     } else {
       d = Double.NaN;
     }
-    if (d != 2.0 && d != Double.POSITIVE_INFINITY) {
-      throw new SpecException(r.key("norm_type"), v, "allowed: 2 or \"inf\"");
+    if (!(d > 0)) {
+      throw new SpecException(r.key("norm_type"), v, "allowed: a number p > 0 (1, 2, 3, ...) or \"inf\"");
     }
     return d;
   }

@@ -24,7 +24,7 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * isolation.level=read_committed sees every report and snapshot exactly once.
  */
 public final class KafkaTrainingIo {
-  /** Below the broker's transaction.max.timeout.ms (default 15 minutes; STACK.md pitfall 6). */
+  /** Below the broker's transaction.max.timeout.ms (default 15 minutes: a larger transaction.timeout.ms fails the sink's producers). */
   public static final String TRANSACTION_TIMEOUT_MS = "60000";
   /** Bytes one fetch request of the source may bring (half of it per partition): the bound on its buffers. */
   public static final int SOURCE_FETCH_BYTES = 4 << 20;

@@ -123,9 +123,12 @@ class OptimizerTest {
         .normType()).isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(Clipping.fromSpec(new SpecReader("clip", spec("type", "value", "clip_value", 0.5))))
         .isEqualTo(Clipping.value(0.5));
+    // Any p > 0, as torch's clip_grad_norm_ takes it.
+    assertThat(Clipping.fromSpec(new SpecReader("clip", spec("type", "norm", "max_norm", 1.0, "norm_type", 3))))
+        .isEqualTo(Clipping.norm(1.0, 3.0));
     assertThatThrownBy(() -> Clipping.fromSpec(new SpecReader("clip", spec("type", "norm", "max_norm", 1.0,
-        "norm_type", 3))))
-        .hasMessageContaining("clip.norm_type: 3").hasMessageContaining("2 or \"inf\"");
+        "norm_type", 0))))
+        .hasMessageContaining("clip.norm_type: 0").hasMessageContaining("a number p > 0 (1, 2, 3, ...) or \"inf\"");
     assertThatThrownBy(() -> Clipping.fromSpec(new SpecReader("clip", spec("type", "norm", "max_norm", -1.0))))
         .hasMessageContaining("clip.max_norm: -1.0");
     assertThatThrownBy(() -> Clipping.fromSpec(new SpecReader("clip", spec("type", "norm"))))
