@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.core.SpecException;
+import io.streamtrain.flink.replay.HoldoutModel;
 import io.streamtrain.flink.replay.SavepointModels;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.ModelSnapshots;
@@ -22,22 +23,16 @@ import java.util.Map;
 public final class Holdouts {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /**
-   * The model to score: its model section, parameters, buffers, snapshot version (null when the parameters are
-   * not a published snapshot) and the name it is reported under.
-   */
-  public record Resolved(Map<String, Object> model, double[] params, double[] buffers, Long version, String name) {}
-
   private Holdouts() {}
 
-  public static Resolved resolve(ReplaySpec.Holdout h, KafkaSettings kafka) {
+  public static HoldoutModel resolve(ReplaySpec.Holdout h, KafkaSettings kafka) {
     if (h.topic() != null) {
       return fromTopic(h, kafka);
     }
     return h.savepoint() != null ? SavepointModels.read(h.savepoint(), h.modelId()) : fromFile(h);
   }
 
-  static Resolved fromFile(ReplaySpec.Holdout h) {
+  static HoldoutModel fromFile(ReplaySpec.Holdout h) {
     try {
       Map<String, Object> m = JSON.readValue(Files.readAllBytes(h.paramsFile()),
           new TypeReference<LinkedHashMap<String, Object>>() {});
@@ -46,13 +41,13 @@ public final class Holdouts {
       double[] buffers = m.containsKey("buffers")
           ? io.streamtrain.core.SpecReader.toDoubleArray("holdout.params_file.buffers", m.get("buffers"))
           : new double[0];
-      return new Resolved(h.model(), params, buffers, null, h.modelId() + "-file");
+      return new HoldoutModel(h.model(), params, buffers, null, h.modelId() + "-file");
     } catch (IOException e) {
       throw new SpecException("holdout.params_file", h.paramsFile(), "a readable JSON file: " + e.getMessage());
     }
   }
 
-  static Resolved fromTopic(ReplaySpec.Holdout h, KafkaSettings kafka) {
+  static HoldoutModel fromTopic(ReplaySpec.Holdout h, KafkaSettings kafka) {
     SnapshotAssembler.Assembled found = ModelSnapshots.read(kafka, h.topic(), h.modelId()::equals, h.version(),
         "holdout.topic").get(h.modelId());
     if (found == null) {
@@ -62,7 +57,7 @@ public final class Holdouts {
     ModelSnapshot best = found.head();
     double[] params = found.parameters();
     Map<String, Object> model = h.model() != null ? h.model() : ModelSnapshots.modelSpec(best, "holdout");
-    return new Resolved(model, params, ModelSnapshots.buffers(best), best.getVersion(),
+    return new HoldoutModel(model, params, ModelSnapshots.buffers(best), best.getVersion(),
         h.modelId() + "-v" + best.getVersion());
   }
 }

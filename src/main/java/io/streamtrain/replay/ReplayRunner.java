@@ -1,5 +1,6 @@
 package io.streamtrain.replay;
 
+import io.streamtrain.flink.replay.HoldoutModel;
 import io.streamtrain.avro.EvaluationResult;
 import io.streamtrain.core.SpecException;
 import io.streamtrain.flink.replay.FinalModel;
@@ -42,7 +43,7 @@ public final class ReplayRunner {
     String topic = spec.source().topic() != null ? spec.source().topic() : spec.source().file().toString();
     if (spec.holdoutMode()) {
       ReplaySpec.Holdout h = spec.holdout();
-      Holdouts.Resolved m = Holdouts.resolve(h, kafka);
+      HoldoutModel m = Holdouts.resolve(h, kafka);
       return ReplayPlan.holdout(spec.name(), topic, spec.metrics(), m.name(), h.modelId(), m.version(), m.model(),
           m.params(), m.buffers()).withTestAfter(trainSamples);
     }

@@ -18,7 +18,7 @@ class LayeringTest {
   void coreHasNoFlinkKafkaOrAvroImports() {
     noClasses()
         .that()
-        .resideInAnyPackage("io.streamtrain.core..", "io.streamtrain.batch..")
+        .resideInAPackage("io.streamtrain.core..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
@@ -52,5 +52,44 @@ class LayeringTest {
         .resideInAnyPackage("org.apache.flink..", "io.streamtrain.flink..", "io.streamtrain.cli..",
             "io.streamtrain.local..", "io.streamtrain.replay..", "picocli..")
         .check(CLASSES);
+  }
+
+  /** No two top-level packages depend on each other, directly or through others. */
+  @Test
+  void topLevelPackagesHaveNoCycles() {
+    com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices()
+        .matching("io.streamtrain.(*)..")
+        .should()
+        .beFreeOfCycles()
+        .check(CLASSES);
+  }
+
+  /**
+   * One way down: cli -> replay, dashboard -> flink -> io, job, client, local -> avro, core. A layer may use the
+   * layers below it, never those above.
+   */
+  @Test
+  void dependenciesPointOneWayDown() {
+    String[][] forbidden = {
+        {"io.streamtrain.replay..", "io.streamtrain.cli.."},
+        {"io.streamtrain.dashboard..", "io.streamtrain.cli.."},
+        {"io.streamtrain.flink..", "io.streamtrain.cli.."},
+        {"io.streamtrain.flink..", "io.streamtrain.replay.."},
+        {"io.streamtrain.flink..", "io.streamtrain.dashboard.."},
+        {"io.streamtrain.io..", "io.streamtrain.flink.."},
+        {"io.streamtrain.io..", "io.streamtrain.replay.."},
+        {"io.streamtrain.io..", "io.streamtrain.cli.."},
+        {"io.streamtrain.job..", "io.streamtrain.flink.."},
+        {"io.streamtrain.job..", "io.streamtrain.replay.."},
+        {"io.streamtrain.job..", "io.streamtrain.cli.."},
+        {"io.streamtrain.local..", "io.streamtrain.flink.."},
+        {"io.streamtrain.local..", "io.streamtrain.replay.."},
+        {"io.streamtrain.local..", "io.streamtrain.cli.."},
+        {"io.streamtrain.avro..", "io.streamtrain.io.."},
+    };
+    for (String[] f : forbidden) {
+      noClasses().that().resideInAPackage(f[0]).should().dependOnClassesThat().resideInAPackage(f[1])
+          .allowEmptyShould(true).check(CLASSES);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.streamtrain.replay;
 
+import io.streamtrain.flink.replay.HoldoutModel;
 import static io.streamtrain.testing.KafkaTestSupport.createTopics;
 import static io.streamtrain.testing.KafkaTestSupport.decodeAll;
 import static io.streamtrain.testing.KafkaTestSupport.produce;
@@ -108,7 +109,7 @@ class SavepointHoldoutIT {
           SavepointFormatType.CANONICAL).get();
 
       // The savepoint's model, as the holdout replay sees it.
-      Holdouts.Resolved fromSavepoint = Holdouts.resolve(
+      HoldoutModel fromSavepoint = Holdouts.resolve(
           new ReplaySpec(holdout("sh-sp", Map.of("model_id", "tenant-h", "savepoint", savepoint)), Path.of("."))
               .holdout(), null);
       assertThat(fromSavepoint.model()).isEqualTo(spec.configMap(0).get("model"));

@@ -1,6 +1,6 @@
 package io.streamtrain.core.eval;
 
-import io.streamtrain.batch.ShuffleBuffer;
+import io.streamtrain.core.data.ShuffleBuffer;
 import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.core.feature.FeatureSpace;

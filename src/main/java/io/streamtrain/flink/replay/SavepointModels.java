@@ -6,7 +6,6 @@ import io.streamtrain.core.SpecException;
 import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.flink.training.TrainerSlot;
 import io.streamtrain.flink.training.TrainingJob;
-import io.streamtrain.replay.Holdouts;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -57,7 +56,7 @@ public final class SavepointModels {
    * another Flink file system URI) holds it. Its version is the published snapshot version when the state is
    * exactly that snapshot (no step since), else null.
    */
-  public static Holdouts.Resolved read(String location, String modelId) {
+  public static HoldoutModel read(String location, String modelId) {
     String uri = checkLocation(location);
     CheckpointMetadata meta;
     try {
@@ -109,7 +108,7 @@ public final class SavepointModels {
   }
 
   /** The holdout model of a trainer slot: model section from its configuration, parameters and buffers. */
-  static Holdouts.Resolved resolved(TrainerSlot slot, String modelId) {
+  static HoldoutModel resolved(TrainerSlot slot, String modelId) {
     Map<String, Object> config;
     try {
       config = JSON.readValue(slot.configJson, new TypeReference<LinkedHashMap<String, Object>>() {});
@@ -124,7 +123,7 @@ public final class SavepointModels {
     TrainerState s = slot.state;
     // The state is a published snapshot only if no step was taken since that snapshot.
     Long version = s.version > 0 && s.step == s.lastSnapshotStep ? s.version : null;
-    return new Holdouts.Resolved(model, s.params.clone(), s.buffers.clone(), version,
+    return new HoldoutModel(model, s.params.clone(), s.buffers.clone(), version,
         modelId + "-savepoint-step" + s.step);
   }
 

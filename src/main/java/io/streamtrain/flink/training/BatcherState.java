@@ -1,6 +1,6 @@
 package io.streamtrain.flink.training;
 
-import io.streamtrain.batch.ShuffleBuffer;
+import io.streamtrain.core.data.ShuffleBuffer;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.flink.types.DataSerializer;
 import io.streamtrain.flink.types.ExampleCodec;

@@ -1,6 +1,6 @@
 package io.streamtrain.flink.types;
 
-import io.streamtrain.batch.ShuffleBuffer;
+import io.streamtrain.core.data.ShuffleBuffer;
 import io.streamtrain.core.data.Example;
 import java.io.DataInput;
 import java.io.DataOutput;

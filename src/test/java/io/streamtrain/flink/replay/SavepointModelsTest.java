@@ -7,7 +7,6 @@ import io.streamtrain.core.train.ModelTrainer;
 import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.core.train.TrainingConfig;
 import io.streamtrain.flink.training.TrainerSlot;
-import io.streamtrain.replay.Holdouts;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +48,7 @@ class SavepointModelsTest {
     s.step = 40;
     s.version = 4;
     s.lastSnapshotStep = 40;
-    Holdouts.Resolved r = SavepointModels.resolved(stored(new TrainerSlot(TrainerSlot.canonicalJson(cfg), s)), "m1");
+    HoldoutModel r = SavepointModels.resolved(stored(new TrainerSlot(TrainerSlot.canonicalJson(cfg), s)), "m1");
     assertThat(r.model()).isEqualTo(cfg.get("model"));
     assertThat(r.params()).isEqualTo(s.params).isNotSameAs(s.params);
     assertThat(r.buffers()).isEqualTo(s.buffers);

@@ -3,7 +3,7 @@ package io.streamtrain.flink.training;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamtrain.avro.RejectedSample;
-import io.streamtrain.batch.ShuffleBuffer;
+import io.streamtrain.core.data.ShuffleBuffer;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.flink.types.ExampleCodec;
 import java.util.ArrayList;

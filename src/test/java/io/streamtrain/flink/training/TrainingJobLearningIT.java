@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.avro.TrainingMetrics;
-import io.streamtrain.batch.ShuffleBuffer;
+import io.streamtrain.core.data.ShuffleBuffer;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.core.train.Batching;
 import io.streamtrain.core.train.ModelTrainer;

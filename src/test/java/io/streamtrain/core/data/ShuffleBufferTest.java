@@ -1,4 +1,4 @@
-package io.streamtrain.batch;
+package io.streamtrain.core.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

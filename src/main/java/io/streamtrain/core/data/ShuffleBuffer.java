@@ -1,4 +1,4 @@
-package io.streamtrain.batch;
+package io.streamtrain.core.data;
 
 import io.streamtrain.core.random.Xoshiro256;
 import java.io.DataInput;
