@@ -72,7 +72,18 @@ final class ModelGauges {
     g.gauge("trainingState", (Gauge<String>) () -> last.trainingState);
     g.gauge("trainingStateCode", (Gauge<Integer>) () -> last.trainingStateCode);
     for (String name : new DiagState().figures().keySet()) {
-      g.gauge(TrainerFunction.camel(name), (Gauge<Double>) () -> last.diag.getOrDefault(name, Double.NaN));
+      g.gauge(camel(name), (Gauge<Double>) () -> last.diag.getOrDefault(name, Double.NaN));
     }
+  }
+
+  /** grad_norm_mean -> diagGradNormMean (Flink metric names in the usual camel case). */
+  static String camel(String snake) {
+    StringBuilder b = new StringBuilder("diag");
+    for (String part : snake.split("_")) {
+      if (!part.isEmpty()) {
+        b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+      }
+    }
+    return b.toString();
   }
 }

@@ -1,19 +1,13 @@
 package io.streamtrain.flink.training;
 
-import io.streamtrain.avro.DiagnosticValue;
-import io.streamtrain.avro.Diagnostics;
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.avro.TrainingEvent;
 import io.streamtrain.avro.TrainingMetrics;
-import io.streamtrain.core.diag.Classification;
 import io.streamtrain.core.diag.DiagEvent;
-import io.streamtrain.core.diag.DiagState;
 import io.streamtrain.core.train.ModelTrainer;
 import io.streamtrain.core.train.ModelTrainer.StepResult;
 import io.streamtrain.core.train.TrainerState;
-import io.streamtrain.core.train.TrainingConfig;
 import io.streamtrain.job.JobSpec;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,11 +48,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
    * taken before the report carries them, so a restored job reports them as the uninterrupted one would.
    */
   private transient ListState<TrainingEvent> events;
-  /** Each model's latest figures as Flink gauges (a metric group per model id). */
-  private transient ModelGauges gauges;
-  private transient java.util.Map<String, Long> lastReportNanos;
-  /** Latest consumer lag per model id (a one-element array, so updating it per batch does not box). */
-  private transient java.util.Map<String, long[]> lagByModel;
+  /** Gauges, reports, lag and throughput per model (operator memory, never state). */
+  private transient TrainerReports reports;
 
   public TrainerFunction(Map<String, Object> specMap, OutputTag<ModelSnapshot> snapshotTag) {
     this(specMap, snapshotTag, null);
@@ -83,20 +74,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     state = getRuntimeContext().getState(TrainerSlot.descriptor());
     events = getRuntimeContext().getListState(
         new ListStateDescriptor<>("events", new AvroTypeInfo<>(TrainingEvent.class)));
-    lastReportNanos = new java.util.HashMap<>();
-    lagByModel = new java.util.HashMap<>();
-    gauges = new ModelGauges(getRuntimeContext().getMetricGroup());
-  }
-
-  /** grad_norm_mean -> diagGradNormMean (Flink metric names in the usual camel case). */
-  static String camel(String snake) {
-    StringBuilder b = new StringBuilder("diag");
-    for (String part : snake.split("_")) {
-      if (!part.isEmpty()) {
-        b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
-      }
-    }
-    return b.toString();
+    reports = new TrainerReports(getRuntimeContext().getMetricGroup(), spec.metricsEveryBatches());
   }
 
   private ModelTrainer trainer(int i) {
@@ -117,11 +95,13 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       slot = new TrainerSlot(configJson[cfg], newState(modelId, cfg, trainer));
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
     } else if (!slot.configJson.equals(configJson[cfg])) {
-      slot = migrate(slot, cfg, trainer);
+      List<TrainingEvent> changed = new ArrayList<>();
+      slot = Migrations.migrate(slot, configJson[cfg], trainer, changed);
+      events.addAll(changed);
     }
     TrainerState s = slot.state;
     if (batch.consumerLag >= 0) {
-      noteLag(modelId, batch.consumerLag);
+      reports.noteLag(modelId, batch.consumerLag);
     }
     s.rejectedSamples += batch.rejected;
     s.intervalRejected += batch.rejected;
@@ -155,7 +135,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
           events.add(new TrainingEvent(e.type(), e.step(), e.message()));
         }
       }
-      record(s, r);
+      reports.record(s, r);
       if (s.intervalBatches >= spec.metricsEveryBatches()) {
         out.collect(report(s));
       }
@@ -220,12 +200,12 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     }
     TrainerState s = slot.state;
     int cfg = spec.configIndex(s.modelId);
-    if (lagOf(s.modelId) != null) {
+    if (reports.lagOf(s.modelId) != null) {
       // The input has ended: every record up to the bounded source's end offsets was read. The last lag marker
       // was measured before the final records arrived and would report a backlog that no longer exists. (The
       // shuffle buffer's remainder is flushed at the end, so this final report is there in practice; none is
       // added when the interval is empty, which keeps the reports a function of the data.)
-      noteLag(s.modelId, 0);
+      reports.noteLag(s.modelId, 0);
     }
     if (s.intervalBatches > 0 || s.intervalRejected > 0 || !pendingEvents().isEmpty()) {
       out.collect(report(s));
@@ -236,88 +216,10 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     state.update(slot);
   }
 
-  private void record(TrainerState s, StepResult r) {
-    ModelGauges.Figures last = gauges.of(s.modelId);
-    last.loss = r.loss;
-    last.smoothedLoss = s.smoothedLoss();
-    last.gradNorm = r.gradNorm;
-    last.lr = r.lr;
-    last.updateRatio = r.updateRatio;
-    last.steps = s.step;
-    last.samples = s.samplesSeen;
-    last.skipped = s.skippedBatches;
-    last.rejected = s.rejectedSamples;
-    last.rollbacks = s.guard.rollbacks;
-    last.lrScale = s.guard.lrScale;
-    if (s.diag.batches > 0) {
-      last.trainingState = s.diag.lastState.name();
-      last.trainingStateCode = s.diag.lastState.ordinal();
-      if (s.diag.batches % spec.metricsEveryBatches() == 0) {
-        // The figures map is built per report interval, not per batch, to keep the step allocation-free.
-        last.diag = s.diag.figures();
-      }
-    }
-  }
-
   private TrainingMetrics report(TrainerState s) throws Exception {
-    long n = s.intervalBatches - s.intervalSkipped;
-    TrainingMetrics m = TrainingMetrics.newBuilder()
-        .setModelId(s.modelId)
-        .setModelVersion(s.version)
-        .setStep(s.step)
-        .setEventTimeStart(Instant.ofEpochMilli(s.intervalEventMin == Long.MAX_VALUE ? 0 : s.intervalEventMin))
-        .setEventTimeEnd(Instant.ofEpochMilli(s.intervalEventMax == Long.MIN_VALUE ? 0 : s.intervalEventMax))
-        .setSamplesSeen(s.samplesSeen)
-        .setBatchesSeen(s.batches)
-        .setSamplesInReport(s.intervalSamples)
-        .setLossBatch(s.lastLoss)
-        .setLossMean(n > 0 ? s.intervalLossSum / n : Double.NaN)
-        .setLossSmoothed(s.smoothedLoss())
-        .setGradNorm(s.lastGradNorm)
-        .setGradNormClipped(s.lastGradNormClipped)
-        .setClipFraction(n > 0 ? (double) s.intervalClipped / n : 0.0)
-        .setLearningRate(Double.isNaN(s.lastLr) ? s.optimizer.lr() : s.lastLr)
-        .setUpdateParamRatio(s.lastUpdateRatio)
-        .setParamNorm(s.lastParamNorm)
-        .setSamplesPerSecond(throughput(s))
-        .setConsumerLag(lagOf(s.modelId))
-        .setRejectedSamples(s.rejectedSamples)
-        .setSkippedBatches(s.skippedBatches)
-        .setEvents(pendingEvents())
-        .setDiagnostics(diagnostics(s, s.diag.batches > 0))
-        .build();
+    TrainingMetrics m = reports.report(s, pendingEvents());
     events.clear();
-    s.resetInterval();
     return m;
-  }
-
-  private void noteLag(String modelId, long lag) {
-    long[] l = lagByModel.get(modelId);
-    if (l == null) {
-      l = new long[1];
-      lagByModel.put(modelId, l);
-    }
-    l[0] = lag;
-    gauges.of(modelId).consumerLag = lag;
-  }
-
-  /** The latest consumer lag of the model's batches, or null when none carried one (no Kafka source). */
-  private Long lagOf(String modelId) {
-    long[] l = lagByModel.get(modelId);
-    return l == null ? null : l[0];
-  }
-
-  /**
-   * Samples per second of wall-clock time since this subtask's previous report of the model (NaN for the first
-   * report after a start or restore). Operational only: it is the one figure that depends on the wall clock.
-   */
-  private double throughput(TrainerState s) {
-    long now = System.nanoTime();
-    Long prev = lastReportNanos.put(s.modelId, now);
-    if (prev == null || now <= prev) {
-      return Double.NaN;
-    }
-    return s.intervalSamples / ((now - prev) / 1e9);
   }
 
   private List<TrainingEvent> pendingEvents() throws Exception {
@@ -327,35 +229,6 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       it.forEach(out::add);
     }
     return out;
-  }
-
-  /**
-   * Figures beyond the fixed fields: progressive accuracy, then (diagnostics on) the interval's training state
-   * (the one most of its batches showed) with its evidence, the most severe state with its evidence, and the
-   * named diagnostics figures in their fixed order (figures not computed yet, NaN, are left out). Resets the
-   * diagnostics interval.
-   */
-  private static Diagnostics diagnostics(TrainerState s, boolean diagOn) {
-    List<DiagnosticValue> values = new ArrayList<>();
-    if (s.intervalScored > 0) {
-      values.add(new DiagnosticValue("progressive_accuracy", (double) s.intervalCorrect / s.intervalScored));
-    }
-    if (s.guard.rollbacks > 0) {
-      values.add(new DiagnosticValue("loss_spike_rollbacks", (double) s.guard.rollbacks));
-      values.add(new DiagnosticValue("lr_scale", s.guard.lrScale));
-    }
-    if (!diagOn) {
-      return values.isEmpty() ? null : new Diagnostics(null, null, values, null, null);
-    }
-    for (Map.Entry<String, Double> e : s.diag.figures().entrySet()) {
-      if (!Double.isNaN(e.getValue())) {
-        values.add(new DiagnosticValue(e.getKey(), e.getValue()));
-      }
-    }
-    Classification c = s.diag.intervalClassification();
-    Classification worst = s.diag.intervalWorst();
-    s.diag.resetInterval();
-    return new Diagnostics(c.state().name(), c.evidence(), values, worst.state().name(), worst.evidence());
   }
 
   private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot)
@@ -386,60 +259,5 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     @SuppressWarnings("unchecked")
     Map<String, ?> modelSpec = (Map<String, ?>) spec.configMap(cfg).get("model");
     Snapshots.publish(s, trainer.model(), modelSpec, s.version, s.maxEventTime, p -> ctx.output(snapshotTag, p));
-  }
-
-  /**
-   * A restarted job brought a different configuration for this model: keep what still fits (parameters and
-   * buffers when every group of the new model exists in the old one under the same name with the same shape, as
-   * a warm start maps them; the counters and the version), start the optimizer and schedule afresh, and say so in
-   * the next report. Equal lengths are not enough: [2, 6, 1] and [2, 4, 2, 1] have as many parameters, in other
-   * shapes.
-   */
-  private TrainerSlot migrate(TrainerSlot old, int cfg, ModelTrainer trainer) throws Exception {
-    TrainerState o = old.state;
-    TrainerState n = trainer.newState(o.modelId);
-    String why = keepParameters(old, o, trainer, n);
-    n.version = o.version;
-    n.samplesSeen = o.samplesSeen;
-    n.rejectedSamples = o.rejectedSamples;
-    n.maxEventTime = o.maxEventTime;
-    n.lastSnapshotEventTime = o.lastSnapshotEventTime;
-    events.add(new TrainingEvent("config_changed", o.step,
-        why == null
-            ? "training configuration changed on restart: parameters kept, optimizer and schedule restarted"
-            : "training configuration changed on restart with new shapes (" + why + "): model re-initialized"));
-    events.add(new TrainingEvent("training_path", o.step, trainer.path().describe()));
-    return new TrainerSlot(configJson[cfg], n);
-  }
-
-  /**
-   * Copies the old state's parameters and buffers into {@code n} group by group (names and shapes from both
-   * configurations' layouts); returns null when they were kept, else why not (n then keeps its fresh
-   * initialization).
-   */
-  static String keepParameters(TrainerSlot old, TrainerState o, ModelTrainer trainer, TrainerState n) {
-    io.streamtrain.core.model.Model from;
-    try {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> oldConfig = new com.fasterxml.jackson.databind.ObjectMapper().readValue(old.configJson,
-          Map.class);
-      from = io.streamtrain.core.train.TrainingConfig.fromSpec(new io.streamtrain.core.SpecReader("", oldConfig))
-          .model().newModel(1);
-    } catch (java.io.IOException | RuntimeException e) {
-      return "the previous configuration no longer reads: " + e.getMessage();
-    }
-    io.streamtrain.core.model.Model to = trainer.model();
-    double[] params = n.params.clone();
-    double[] buffers = n.buffers.clone();
-    try {
-      io.streamtrain.core.model.WarmStart.copy("model", from.layout(), o.params, to.layout(), params, false);
-      io.streamtrain.core.model.WarmStart.copy("model", from.bufferLayout(), o.buffers, to.bufferLayout(),
-          buffers, false);
-    } catch (io.streamtrain.core.SpecException e) {
-      return e.getMessage();
-    }
-    System.arraycopy(params, 0, n.params, 0, params.length);
-    System.arraycopy(buffers, 0, n.buffers, 0, buffers.length);
-    return null;
   }
 }
