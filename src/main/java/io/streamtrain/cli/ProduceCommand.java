@@ -161,6 +161,9 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--show-malformed", description = "Malformed lines printed to stderr (default ${DEFAULT-VALUE}); all are counted.", defaultValue = "20")
   int showMalformed;
 
+  @Option(names = "--value-format", description = "Record values: sample (default: streamtrain's Avro Sample) or json (one JSON object a sample, the shape io.streamtrain.io.SampleJson documents; for jobs with input: {format: json}).", defaultValue = "sample")
+  String valueFormat;
+
   @Option(names = "--no-progress", description = "No progress display on stderr.")
   boolean noProgress;
 
@@ -200,6 +203,9 @@ public final class ProduceCommand implements Callable<Integer> {
     }
     if (showMalformed < 0) {
       throw new SpecException("--show-malformed", showMalformed, "allowed: an integer >= 0");
+    }
+    if (!valueFormat.equals("sample") && !valueFormat.equals("json")) {
+      throw new SpecException("--value-format", valueFormat, "allowed: sample or json");
     }
     ReaderOptions options =
         new ReaderOptions(
@@ -429,6 +435,7 @@ public final class ProduceCommand implements Callable<Integer> {
   /** The reader stage: fills chunks from the file or generator until the end, the limit or a stop request. */
   private void readChunks(SampleReader reader, SampleGenerator gen, long limit, BlockingQueue<Chunk> queue) {
     SampleCodec codec = new SampleCodec();
+    io.streamtrain.io.SampleJson json = valueFormat.equals("json") ? new io.streamtrain.io.SampleJson() : null;
     // Keyed by model id, every sample of a model lands in the same partition in file order (see --partition-by).
     byte[] modelKey = modelId.getBytes(StandardCharsets.UTF_8);
     boolean byModel = partitionBy.equals("model");
@@ -455,7 +462,7 @@ public final class ProduceCommand implements Callable<Integer> {
             s.eventTime = (startTime == null ? ReaderOptions.DEFAULT_START_TIME : startTime) + n * timeStepMs;
           }
           c.keys[c.size] = byModel ? modelKey : s.key == null ? null : s.key.getBytes(StandardCharsets.UTF_8);
-          c.values[c.size] = codec.encode(s);
+          c.values[c.size] = json != null ? json.encode(s) : codec.encode(s);
           c.size++;
           n++;
         }

@@ -1,9 +1,12 @@
 package io.streamtrain.cli;
 
 import static io.streamtrain.testing.KafkaTestSupport.createTopics;
+import static io.streamtrain.testing.KafkaTestSupport.decodeAll;
+import static io.streamtrain.testing.KafkaTestSupport.readAll;
 import static io.streamtrain.testing.KafkaTestSupport.produce;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamtrain.avro.TrainingMetrics;
 import io.streamtrain.flink.training.TrainingJob;
 import io.streamtrain.io.gen.Generators;
 import io.streamtrain.job.JobSpec;
@@ -29,7 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * `train --prometheus-port`: a live job serves its figures in Prometheus' text format, one time series per model
- * id (label {@code model_id}), so two models trained by the same subtask keep their own loss and steps; the metric
+ * id (label {@code model_id}), so two models trained by the same subtask keep their own figures, equal to each
+ * model's latest report on the metrics topic; the metric
  * names are the ones the shipped alert rules and dashboard use (conf/prometheus, conf/grafana).
  */
 class PrometheusIT {
@@ -60,7 +64,9 @@ class PrometheusIT {
     m.put("batching", Map.of("batch_size", 10, "shuffle_capacity", 50, "seed", 1));
     m.put("topics", Map.of("samples", "pm-samples", "metrics", "pm-metrics", "models", "pm-models", "rejected",
         "pm-rejected"));
-    m.put("metrics", Map.of("every_batches", 10));
+    // 3000 and 1000 samples in batches of 10, the last 40 of each kept in the live job's shuffle buffer (capacity
+    // 50): 296 and 96 steps, both multiples of 4, so each model's last step is also its last report.
+    m.put("metrics", Map.of("every_batches", 4));
     m.put("parallelism", 1);
     JobSpec spec = JobSpec.fromMap(m);
     int port;
@@ -81,8 +87,7 @@ class PrometheusIT {
         try {
           text = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
               HttpResponse.BodyHandlers.ofString()).body();
-          // 3000 and 1000 samples in batches of 10; a live job keeps the last buffer's worth (up to 50) unbatched.
-          if (steps(text, "m1") >= 295 && steps(text, "m2") >= 95) {
+          if (steps(text, "m1") == 296 && steps(text, "m2") == 96) {
             break;
           }
         } catch (java.io.IOException e) {
@@ -90,8 +95,28 @@ class PrometheusIT {
         }
         Thread.sleep(200);
       }
-      assertThat(steps(text, "m1")).as(text).isBetween(295L, 300L);
-      assertThat(steps(text, "m2")).isBetween(95L, 100L);
+      assertThat(steps(text, "m1")).as(text).isEqualTo(296);
+      assertThat(steps(text, "m2")).isEqualTo(96);
+      // The same figures as each model's latest report on the metrics topic (visible once the checkpoint that
+      // commits its transaction completes).
+      List<TrainingMetrics> reports = decodeAll(readAll(bs, "pm-metrics"), TrainingMetrics.class);
+      long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (lastStep(reports, "m1") != 296 || lastStep(reports, "m2") != 96) {
+        assertThat(System.nanoTime()).as("reports of steps 296 and 96 committed").isLessThan(until);
+        Thread.sleep(500);
+        reports = decodeAll(readAll(bs, "pm-metrics"), TrainingMetrics.class);
+      }
+      for (String id : List.of("m1", "m2")) {
+        TrainingMetrics last = reports.stream().filter(r -> r.getModelId().equals(id)).reduce((a, b) -> b)
+            .orElseThrow();
+        assertThat(last.getStep()).isEqualTo(steps(text, id));
+        assertThat(gauge(text, "lossSmoothed", id)).as(id).isEqualTo(last.getLossSmoothed());
+        assertThat(gauge(text, "loss", id)).isEqualTo(last.getLossBatch());
+        assertThat(gauge(text, "learningRate", id)).isEqualTo(last.getLearningRate());
+        assertThat(gauge(text, "gradNorm", id)).isEqualTo(last.getGradNorm());
+        assertThat(gauge(text, "samplesTrained", id)).isEqualTo((double) last.getSamplesSeen());
+        assertThat(gauge(text, "rejectedSamples", id)).isEqualTo((double) last.getRejectedSamples());
+      }
       for (String name : List.of("loss", "lossSmoothed", "learningRate", "consumerLag", "rejectedSamples",
           "lossSpikeRollbacks", "trainingStateCode")) {
         assertThat(text).contains(PREFIX + name + "{");
@@ -103,10 +128,21 @@ class PrometheusIT {
 
   static final String PREFIX = "flink_taskmanager_job_task_operator_streamtrain_model_id_";
 
+  static long lastStep(List<TrainingMetrics> reports, String model) {
+    return reports.stream().filter(r -> r.getModelId().equals(model)).mapToLong(TrainingMetrics::getStep).max()
+        .orElse(-1);
+  }
+
   /** The steps gauge of {@code model}, or -1. */
   static long steps(String text, String model) {
-    Matcher mt = Pattern.compile("(?m)^" + PREFIX + "steps\\{[^}]*model_id=\"" + model + "\"[^}]*} ([0-9.eE+]+)$")
+    double v = gauge(text, "steps", model);
+    return Double.isNaN(v) ? -1 : (long) v;
+  }
+
+  /** Gauge {@code name} of {@code model} as the endpoint prints it (Java's shortest repr of the double), or NaN. */
+  static double gauge(String text, String name, String model) {
+    Matcher mt = Pattern.compile("(?m)^" + PREFIX + name + "\\{[^}]*model_id=\"" + model + "\"[^}]*} (\\S+)$")
         .matcher(text);
-    return mt.find() ? (long) Double.parseDouble(mt.group(1)) : -1;
+    return mt.find() ? Double.parseDouble(mt.group(1)) : Double.NaN;
   }
 }

@@ -32,7 +32,8 @@ import java.util.Map;
  *       an array gives one field per element (e.g. a list of item ids); a missing or null field is skipped
  *   <li>{@code numeric}: a list of fields as above, hashed by name with the (transformed) number as value
  * </ul>
- * PATH is a dotted path into nested objects ({@code user.geo.country}). Transforms: {@code log1p}, {@code lower}
+ * PATH is a dotted path into nested objects, with decimal steps for array elements ({@code user.geo.country},
+ * {@code scores.0}). Transforms: {@code log1p}, {@code lower}
  * (strings), {@code clip: [LO, HI]}, {@code bucketize: [B1, B2, ...]} (a number becomes the index of its bucket:
  * the count of boundaries at or below it, as a categorical value), {@code hour_of_day} and {@code weekday}
  * (epoch milliseconds to 0-23 and 1-7, Monday 1, UTC). An event that does not map is rejected with the path and

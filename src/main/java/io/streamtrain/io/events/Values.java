@@ -21,8 +21,20 @@ final class Values {
     return o instanceof JsonNode j ? j.isObject() : o instanceof GenericRecord || o instanceof Map<?, ?>;
   }
 
-  /** The field {@code name} of an object (null when absent, null-valued, or {@code o} is not an object). */
+  /**
+   * The field {@code name} of an object, or element {@code name} (a decimal index) of an array; null when absent,
+   * null-valued, out of range, or {@code o} is neither.
+   */
   static Object child(Object o, String name) {
+    if (isArray(o)) {
+      int i = index(name);
+      if (o instanceof JsonNode j) {
+        JsonNode c = i < 0 ? null : j.get(i);
+        return c == null || c.isNull() ? null : c;
+      }
+      List<?> l = (List<?>) o;
+      return i < 0 || i >= l.size() ? null : l.get(i);
+    }
     if (o instanceof JsonNode j) {
       JsonNode c = j.get(name);
       return c == null || c.isNull() ? null : c;
@@ -36,6 +48,19 @@ final class Values {
       return v != null ? v : m.get(name);
     }
     return null;
+  }
+
+  /** A non-negative decimal index, or -1. */
+  private static int index(String step) {
+    if (step.isEmpty() || step.length() > 9) {
+      return -1;
+    }
+    for (int k = 0; k < step.length(); k++) {
+      if (step.charAt(k) < '0' || step.charAt(k) > '9') {
+        return -1;
+      }
+    }
+    return Integer.parseInt(step);
   }
 
   static boolean isNumber(Object o) {

@@ -77,6 +77,16 @@ class EventMappingTest {
   }
 
   @Test
+  void arrayElementsByIndex() throws Exception {
+    EventMapping m = mapping(Map.of("label", Map.of("field", "y"), "dense", List.of("x.0", "x.2",
+        Map.of("field", "x.7", "default", -1)), "categorical", List.of(Map.of("field", "tags.1", "name", "t"))));
+    MutableSample s = new MutableSample();
+    assertThat(m.map(JSON.readTree("{\"y\": 1, \"x\": [0.5, 9, 2.5], \"tags\": [\"a\", \"b\"]}"), 0, s)).isNull();
+    assertThat(Arrays.copyOf(s.dense, s.denseSize)).containsExactly(0.5, 2.5, -1);
+    assertThat(s.categoricalValues[0]).isEqualTo("b");
+  }
+
+  @Test
   void eventsThatDoNotMapSayWhichPathAndWhy() throws Exception {
     EventMapping m = mapping(FULL);
     MutableSample s = new MutableSample();
