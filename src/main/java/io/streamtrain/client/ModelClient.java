@@ -125,7 +125,7 @@ public final class ModelClient implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         return null;
       }
-      Thread.sleep(10);
+      Thread.sleep(1);
     }
   }
 
