@@ -7,60 +7,19 @@ import io.streamtrain.core.data.Batch;
  * identity). Backward {@code dy = dh f'(y)}; R-op {@code R{h} = f'(y) R{y}}, and the backward R-image
  * {@code R{dy} = R{dh} f'(y) + dh f''(y) R{y}}. No parameters; scratch is its output (n x width) and R{h}.
  */
-public final class ActivationLayer implements Layer {
+public final class ActivationLayer extends InPlaceLayer {
   private final Nonlinearity act;
-  private final int w;
-  private int cap;
-  private double[] h = new double[0];
-  private int rcap;
-  private double[] rh;
 
   public ActivationLayer(Nonlinearity act, int width) {
+    super(width);
     this.act = act;
-    this.w = width;
-  }
-
-  @Override
-  public int width() {
-    return w;
-  }
-
-  @Override
-  public boolean inPlace() {
-    return true;
-  }
-
-  @Override
-  public void ensureCapacity(int n) {
-    if (n > cap) {
-      cap = n;
-      h = new double[Math.multiplyExact(n, w)];
-    }
-  }
-
-  @Override
-  public void ensureRCapacity(int n) {
-    if (rh == null || n > rcap) {
-      rcap = Math.max(n, cap);
-      rh = new double[Math.multiplyExact(rcap, w)];
-    }
-  }
-
-  @Override
-  public double[] out() {
-    return h;
-  }
-
-  @Override
-  public double[] rOut() {
-    return rh;
   }
 
   @Override
   public void forward(double[] p, double[] buffers, Batch b, double[] y, int n, boolean training) {
     int len = n * w;
     for (int t = 0; t < len; t++) {
-      h[t] = act.apply(y[t]);
+      out[t] = act.apply(y[t]);
     }
   }
 
@@ -68,7 +27,7 @@ public final class ActivationLayer implements Layer {
   public void backward(double[] p, Batch b, double[] y, double[] d, double[] dIn, double[] grad, int n) {
     int len = n * w;
     for (int t = 0; t < len; t++) {
-      d[t] = d[t] * act.d1(y[t], h[t]);
+      d[t] = d[t] * act.d1(y[t], out[t]);
     }
   }
 
@@ -76,7 +35,7 @@ public final class ActivationLayer implements Layer {
   public void rForward(double[] p, double[] v, Batch b, double[] y, double[] ry, int n) {
     int len = n * w;
     for (int t = 0; t < len; t++) {
-      rh[t] = act.d1(y[t], h[t]) * ry[t];
+      rOut[t] = act.d1(y[t], out[t]) * ry[t];
     }
   }
 
@@ -87,8 +46,8 @@ public final class ActivationLayer implements Layer {
     for (int t = 0; t < len; t++) {
       double dh = d[t];
       double rdh = rd[t];
-      double f1 = act.d1(y[t], h[t]);
-      double f2 = act.d2(y[t], h[t]);
+      double f1 = act.d1(y[t], out[t]);
+      double f2 = act.d2(y[t], out[t]);
       d[t] = dh * f1;
       rd[t] = rdh * f1 + dh * f2 * ry[t];
     }

@@ -13,27 +13,22 @@ import java.util.Arrays;
  * <p>Parameters gamma [w], beta [w]; buffers running_mean [w], running_var [w]. The backward and R passes
  * differentiate through the batch statistics too, so Hessian-vector products are exact.
  */
-public final class BatchNorm implements Layer {
+public final class BatchNorm extends InPlaceLayer {
   public static final double EPS = 1e-5;
   public static final double MOMENTUM = 0.1;
 
-  private final int w;
   private final int gOff;
   private final int beOff;
   private final int rmOff;
   private final int rvOff;
   private final double[] mu;
   private final double[] sInv;
-  private int cap;
-  private double[] y = new double[0];
   private double[] xhat = new double[0];
-  private int rcap;
-  private double[] ry;
   private double[] rxhat;
   private double[] rs;
 
   public BatchNorm(int width, int gammaOff, int betaOff, int runningMeanOff, int runningVarOff) {
-    this.w = width;
+    super(width);
     this.gOff = gammaOff;
     this.beOff = betaOff;
     this.rmOff = runningMeanOff;
@@ -43,13 +38,14 @@ public final class BatchNorm implements Layer {
   }
 
   @Override
-  public int width() {
-    return w;
+  protected void grow(int cells) {
+    xhat = new double[cells];
   }
 
   @Override
-  public boolean inPlace() {
-    return true;
+  protected void growR(int cells) {
+    rxhat = new double[cells];
+    rs = new double[w];
   }
 
   /** Scale 1, shift 0 (torch); draws nothing from the initializer's stream. */
@@ -65,35 +61,6 @@ public final class BatchNorm implements Layer {
   }
 
   @Override
-  public void ensureCapacity(int n) {
-    if (n > cap) {
-      cap = n;
-      y = new double[Math.multiplyExact(n, w)];
-      xhat = new double[Math.multiplyExact(n, w)];
-    }
-  }
-
-  @Override
-  public void ensureRCapacity(int n) {
-    if (ry == null || n > rcap) {
-      rcap = Math.max(n, cap);
-      ry = new double[Math.multiplyExact(rcap, w)];
-      rxhat = new double[Math.multiplyExact(rcap, w)];
-      rs = new double[w];
-    }
-  }
-
-  @Override
-  public double[] out() {
-    return y;
-  }
-
-  @Override
-  public double[] rOut() {
-    return ry;
-  }
-
-  @Override
   public void forward(double[] p, double[] buffers, Batch b, double[] z, int n, boolean training) {
     if (training) {
       forwardTrain(p, z, n);
@@ -105,7 +72,7 @@ public final class BatchNorm implements Layer {
       double gm = p[gOff + o];
       double bt = p[beOff + o];
       for (int i = 0; i < n; i++) {
-        y[i * w + o] = gm * (z[i * w + o] - m) * s + bt;
+        out[i * w + o] = gm * (z[i * w + o] - m) * s + bt;
       }
     }
   }
@@ -132,7 +99,7 @@ public final class BatchNorm implements Layer {
       for (int i = 0; i < n; i++) {
         double xh = (z[i * w + o] - mean) * si;
         xhat[i * w + o] = xh;
-        y[i * w + o] = gm * xh + bt;
+        out[i * w + o] = gm * xh + bt;
       }
     }
   }
@@ -190,7 +157,7 @@ public final class BatchNorm implements Layer {
         int t = i * w + o;
         double rx = (rz[t] - rm) * si + xhat[t] / si * rsi;
         rxhat[t] = rx;
-        ry[t] = vg * xhat[t] + gm * rx + vb;
+        rOut[t] = vg * xhat[t] + gm * rx + vb;
       }
     }
   }

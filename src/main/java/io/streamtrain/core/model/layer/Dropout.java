@@ -11,27 +11,27 @@ import io.streamtrain.core.init.SplitMix64;
  * a step's mask is reproducible and the same in every call within the step (gradient, loss, Hessian-vector
  * product). Being linear with the mask fixed, backward and both R passes multiply by the mask.
  */
-public final class Dropout implements Layer {
-  private final int w;
+public final class Dropout extends InPlaceLayer {
   private final int layer;
   private final double rate;
   private final long seed;
   private long step;
-  private int cap;
-  private double[] a = new double[0];
   private double[] mask = new double[0];
-  private int rcap;
-  private double[] ra;
 
   /**
    * @param layer the index the mask hash uses (the hidden layer's 1-based position)
    * @param seed the model's seed
    */
   public Dropout(int width, int layer, double rate, long seed) {
-    this.w = width;
+    super(width);
     this.layer = layer;
     this.rate = rate;
     this.seed = seed;
+  }
+
+  @Override
+  protected void grow(int cells) {
+    mask = new double[cells];
   }
 
   /** The training step the next masks derive from. */
@@ -40,46 +40,9 @@ public final class Dropout implements Layer {
   }
 
   @Override
-  public int width() {
-    return w;
-  }
-
-  @Override
-  public boolean inPlace() {
-    return true;
-  }
-
-  @Override
-  public void ensureCapacity(int n) {
-    if (n > cap) {
-      cap = n;
-      a = new double[Math.multiplyExact(n, w)];
-      mask = new double[Math.multiplyExact(n, w)];
-    }
-  }
-
-  @Override
-  public void ensureRCapacity(int n) {
-    if (ra == null || n > rcap) {
-      rcap = Math.max(n, cap);
-      ra = new double[Math.multiplyExact(rcap, w)];
-    }
-  }
-
-  @Override
-  public double[] out() {
-    return a;
-  }
-
-  @Override
-  public double[] rOut() {
-    return ra;
-  }
-
-  @Override
   public void forward(double[] p, double[] buffers, Batch b, double[] h, int n, boolean training) {
     if (!training) {
-      System.arraycopy(h, 0, a, 0, n * w);
+      System.arraycopy(h, 0, out, 0, n * w);
       return;
     }
     long dropKey = SplitMix64.mix(seed + SplitMix64.mix(step));
@@ -90,7 +53,7 @@ public final class Dropout implements Layer {
         double u = (SplitMix64.mix(dropKey ^ key) >>> 11) * 0x1.0p-53;
         double m = u < rate ? 0.0 : keep;
         mask[i * w + o] = m;
-        a[i * w + o] = h[i * w + o] * m;
+        out[i * w + o] = h[i * w + o] * m;
       }
     }
   }
@@ -107,7 +70,7 @@ public final class Dropout implements Layer {
   public void rForward(double[] p, double[] v, Batch b, double[] h, double[] rh, int n) {
     int len = n * w;
     for (int t = 0; t < len; t++) {
-      ra[t] = rh[t] * mask[t];
+      rOut[t] = rh[t] * mask[t];
     }
   }
 
