@@ -13,14 +13,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The model topic's latest versions, in a service: no Flink. A background thread follows the compacted model
@@ -65,13 +63,7 @@ public final class ModelClient implements AutoCloseable {
 
   private ModelClient(KafkaSettings kafka, String topic, Predicate<String> modelIds) {
     this.topic = Objects.requireNonNull(topic);
-    Properties p = kafka.toProperties(Map.of(
-        "key.deserializer", ByteArrayDeserializer.class.getName(),
-        "value.deserializer", ByteArrayDeserializer.class.getName(),
-        "isolation.level", "read_committed",
-        "enable.auto.commit", "false",
-        "allow.auto.create.topics", "false"));
-    this.consumer = new KafkaConsumer<>(p);
+    this.consumer = Topics.follower(kafka);
     this.thread = new Thread(() -> run(modelIds), "model-client-" + topic);
     this.thread.setDaemon(true);
   }

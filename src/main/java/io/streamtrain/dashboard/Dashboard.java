@@ -23,7 +23,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A live web view of a metrics topic: a background consumer reads the topic's TrainingMetrics from the start
@@ -65,13 +63,7 @@ public final class Dashboard implements AutoCloseable {
   private Dashboard(KafkaSettings kafka, String topic, String bind, int port, String token) throws IOException {
     this.topic = topic;
     this.token = token;
-    Properties p = kafka.toProperties(Map.of(
-        "key.deserializer", ByteArrayDeserializer.class.getName(),
-        "value.deserializer", ByteArrayDeserializer.class.getName(),
-        "isolation.level", "read_committed",
-        "enable.auto.commit", "false",
-        "allow.auto.create.topics", "false"));
-    this.consumer = new KafkaConsumer<>(p);
+    this.consumer = Topics.follower(kafka);
     this.server = HttpServer.create(new InetSocketAddress(bind, port), 0);
     server.setExecutor(executor);
     server.createContext("/", this::page);

@@ -161,6 +161,21 @@ public final class Topics {
   }
 
   /**
+   * A byte-array consumer for a reader that follows a topic by assignment (no group, nothing committed) and sees
+   * only committed records (read_committed: a training job's transactional output); it never creates a topic.
+   * Use with {@link #assignFromStart}.
+   */
+  public static org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> follower(KafkaSettings kafka) {
+    String bytes = org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName();
+    return new org.apache.kafka.clients.consumer.KafkaConsumer<>(kafka.toProperties(Map.of(
+        "key.deserializer", bytes,
+        "value.deserializer", bytes,
+        "isolation.level", "read_committed",
+        "enable.auto.commit", "false",
+        "allow.auto.create.topics", "false")));
+  }
+
+  /**
    * Assigns {@code consumer} every partition of {@code topic} from the beginning, waiting (polling its metadata
    * every half second) while the topic does not exist yet, e.g. until a training job creates it; returns false
    * when {@code running} turned false first. The consumer should not create topics
