@@ -10,7 +10,6 @@ import io.streamtrain.io.events.InputSpec;
 import io.streamtrain.io.SampleCodec;
 import io.streamtrain.job.JobSpec;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
@@ -91,32 +90,20 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     }
   }
 
-  /** The feature space of a model id's configuration (null for ids the spec does not accept), cached per id. */
+  /** The feature space of a model id's configuration (null for ids the spec does not accept). */
   private static final class SpaceLookup implements Function<String, FeatureSpace> {
-    private final JobSpec spec;
-    private final Map<String, FeatureSpace> cache = new HashMap<>();
-    private String lastId;
-    private FeatureSpace lastSpace;
+    private final ConfigRoutes routes;
+    private final FeatureSpace[] spaces;
 
     SpaceLookup(JobSpec spec) {
-      this.spec = spec;
+      this.routes = new ConfigRoutes(spec);
+      this.spaces = spec.configs().stream().map(c -> c.model().features()).toArray(FeatureSpace[]::new);
     }
 
     @Override
     public FeatureSpace apply(String id) {
-      if (id != lastId) { // the codec hands over the same String instance while the id repeats
-        FeatureSpace s = cache.get(id);
-        if (s == null && !cache.containsKey(id)) {
-          int cfg = spec.configIndex(id);
-          s = cfg < 0 ? null : spec.configs().get(cfg).model().features();
-          if (cache.size() < 100_000) {
-            cache.put(id, s);
-          }
-        }
-        lastId = id;
-        lastSpace = s;
-      }
-      return lastSpace;
+      int cfg = routes.of(id);
+      return cfg < 0 ? null : spaces[cfg];
     }
   }
 

@@ -7,7 +7,6 @@ import io.streamtrain.io.MutableSample;
 import io.streamtrain.io.SampleCodec;
 import io.streamtrain.job.JobSpec;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -47,9 +46,7 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
   private transient JobSpec spec;
   private transient io.streamtrain.core.feature.MurmurHash3.Utf8Hasher hasher;
   private transient FeatureSpace[] spaces;
-  private transient Map<String, Integer> configOf;
-  private transient String lastId;
-  private transient Integer lastCfg;
+  private transient ConfigRoutes routes;
   private transient Rejections rejections;
   private transient SampleCodec codec;
   private transient MutableSample scratch;
@@ -78,7 +75,7 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
     for (int i = 0; i < spaces.length; i++) {
       spaces[i] = spec.configs().get(i).model().features();
     }
-    configOf = new HashMap<>();
+    routes = new ConfigRoutes(spec);
     rejections = new Rejections();
     var g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
     undecodable = g.counter("rejectedUndecodable");
@@ -149,21 +146,12 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
       return;
     }
     String id = r.example.modelId();
-    // The decoder hands over the same String while the id repeats: one comparison instead of a map lookup.
-    Integer cfg = id == lastId ? lastCfg : configOf.get(id);
-    if (cfg == null) {
-      cfg = spec.configIndex(id);
-      if (configOf.size() < 100_000) {
-        configOf.put(id, cfg);
-        // Cached ids miss only once, so each accepted id is added once.
-        if (cfg >= 0 && lagModels != null && lagModels.size() < MAX_LAG_MODELS) {
-          lagModels.add(id);
-          lagConfigs.add(cfg);
-        }
-      }
+    int cfg = routes.of(id);
+    // Each accepted id is cached once, so it is added once.
+    if (routes.firstSeen() && cfg >= 0 && lagModels != null && lagModels.size() < MAX_LAG_MODELS) {
+      lagModels.add(id);
+      lagConfigs.add(cfg);
     }
-    lastId = id;
-    lastCfg = cfg;
     if (cfg < 0) {
       unknownModel.inc();
       r.reason = RejectReason.UNKNOWN_MODEL.name();
