@@ -53,6 +53,13 @@ public final class ParallelGraph {
           + partitions + " partitions: a worker owns whole partitions, so use at most " + partitions
           + " workers or add partitions to the samples topic");
     }
+    for (int i = 0; i < spec.configs().size(); i++) {
+      if (new io.streamtrain.core.train.ModelTrainer(spec.configs().get(i)).model().bufferLayout().size() > 0) {
+        throw new IllegalArgumentException("parallel.workers is " + par.workers() + " but configuration " + i
+            + " has batch normalization, whose running statistics data-parallel rounds do not merge: use workers 1"
+            + " for this model, or a model without batch_norm");
+      }
+    }
     Map<String, Object> specMap = spec.raw();
     int workers = par.workers();
     SingleOutputStreamOperator<SampleRecord> samples = validated.process(new Tag(workers, rejectedTag))

@@ -21,19 +21,19 @@ import java.util.Random;
  * rounds delivered to the workers after a random delay (the Kafka loop's latency), so tests can vary arrival
  * orders and delays and check that the results do not change.
  */
-final class LocalRounds {
+public final class LocalRounds {
   final ParallelConfig par;
   final int partitions;
   final Map<String, Object> spec;
   final RoundWorker[] workers;
   final RoundCombiner[] combiners;
-  final GlobalModel global;
-  final List<RoundStats> applied = new ArrayList<>();
+  public final GlobalModel global;
+  public final List<RoundStats> applied = new ArrayList<>();
   private final ArrayDeque<ShardUpdate> toCombine = new ArrayDeque<>();
   private final List<ShardUpdate> inFlight = new ArrayList<>();
   private final Random delays;
 
-  LocalRounds(ParallelConfig par, int partitions, Map<String, Object> spec, long delaySeed) {
+  public LocalRounds(ParallelConfig par, int partitions, Map<String, Object> spec, long delaySeed) {
     this.par = par;
     this.partitions = partitions;
     this.spec = spec;
@@ -59,12 +59,12 @@ final class LocalRounds {
     return new RoundWorker(par, w, partitions, t, t.newState("m"), ExampleCodec.INSTANCE, 1234 + w);
   }
 
-  void sample(int partition, Example e) {
+  public void sample(int partition, Example e) {
     workers[par.workerOf(partition)].accept(partition, e, toCombine::add);
     drain(false);
   }
 
-  void endOfInput() {
+  public void endOfInput() {
     for (RoundWorker w : workers) {
       w.endOfInput(toCombine::add);
     }
