@@ -84,7 +84,9 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
         Snapshots.publish(st, global.trainer.model(), modelSpec, st.version, ctx.timestamp() == null ? 0
             : ctx.timestamp(), p -> ctx.output(snapshots, p));
       }
-      out.collect(report(st, round, s, global, last));
+      if (s.samples() > 0 || !last) {
+        out.collect(report(st, round, s, global));
+      }
       if (last) {
         ctx.output(PROGRESS, "-" + modelId);
       }
@@ -92,10 +94,10 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
     state.update(global);
   }
 
-  private TrainingMetrics report(TrainerState st, long round, RoundStats s, ParallelSlots.Global g, boolean last) {
+  private TrainingMetrics report(TrainerState st, long round, RoundStats s, ParallelSlots.Global g) {
     double smoothed = g.lossEmaCount == 0 ? Double.NaN
         : g.lossEma / (1.0 - Math.pow(ModelTrainer.LOSS_EMA_BETA, g.lossEmaCount));
-    String msg = "round " + round + (last ? " (last)" : "") + ": " + s.samples() + " samples, "
+    String msg = "round " + round + ": " + s.samples() + " samples, "
         + s.steps() + " steps; samples per worker " + Arrays.toString(s.workerSamples())
         + "; longest wait for a merge " + s.waitMs() + " ms; accuracy "
         + (s.scored() > 0 ? String.format(java.util.Locale.ROOT, "%.4f", (double) s.correct() / s.scored()) : "n/a");
