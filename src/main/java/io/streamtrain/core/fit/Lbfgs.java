@@ -36,6 +36,17 @@ public final class Lbfgs {
   private long totalIter;
   private long funcEvals;
   private double lastLoss = Double.NaN;
+  private IterationListener listener;
+
+  /**
+   * Told after every iteration of {@link #step}: the objective and gradient at the new point (the fixed-step
+   * method's last iteration of a step has not evaluated them; it reports the previous ones), the step length
+   * {@code |t| ||d||} and the secant curvature {@code y's / s's} of that step.
+   */
+  @FunctionalInterface
+  public interface IterationListener {
+    void iteration(double loss, double[] grad, double stepNorm, double curvature);
+  }
 
   public Lbfgs(LbfgsConfig cfg, int n) {
     this.cfg = cfg;
@@ -51,6 +62,11 @@ public final class Lbfgs {
     yTmp = new double[n];
     sTmp = new double[n];
     wolfe = cfg.strongWolfe() ? new StrongWolfe(n) : null;
+  }
+
+  /** Sets (or with null removes) the per-iteration listener; it does not change the trajectory. */
+  public void setListener(IterationListener l) {
+    this.listener = l;
   }
 
   public LbfgsConfig config() {
@@ -140,6 +156,9 @@ public final class Lbfgs {
         }
       }
       lastLoss = loss;
+      if (listener != null) {
+        report(loss);
+      }
       currentEvals += lsEvals;
       funcEvals += lsEvals;
 
@@ -154,6 +173,17 @@ public final class Lbfgs {
       }
     }
     return origLoss;
+  }
+
+  private void report(double loss) {
+    double ys = 0;
+    double ss = 0;
+    for (int i = 0; i < n; i++) {
+      double si = d[i] * t;
+      ys += (flatGrad[i] - prevFlatGrad[i]) * si;
+      ss += si * si;
+    }
+    listener.iteration(loss, flatGrad, Math.sqrt(ss), ys / ss);
   }
 
   private static double maxAbsScaled(double[] v, double s) {

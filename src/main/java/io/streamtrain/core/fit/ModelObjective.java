@@ -10,18 +10,13 @@ import java.util.List;
  * (each L_k carries the full penalty, and the weights n_k / N sum to 1). With batch norm the statistics are
  * per batch, so F is the objective of that batching. Dropout is fixed to the masks of step 0, so F is a
  * deterministic function the minimizers can line-search.
- *
- * <p>It counts its work as passes over the data: each value, value-and-gradient or Hessian-vector product reads
- * every row once ({@link #passes()}), and separately how many of each kind were made.
+ * Wrap it in a {@link CountingObjective} to count passes over the data.
  */
 public final class ModelObjective implements Objective {
   private final Model model;
   private final Batch[] batches;
   private final double[] share;
   private final double[] scratch;
-  private long gradientEvals;
-  private long valueEvals;
-  private long hvProducts;
 
   public ModelObjective(Model model, List<Batch> batches) {
     if (batches.isEmpty()) {
@@ -64,7 +59,6 @@ public final class ModelObjective implements Objective {
 
   @Override
   public double valueAndGradient(double[] x, double[] grad) {
-    gradientEvals++;
     if (batches.length == 1) {
       return model.lossAndGradient(x, batches[0], grad);
     }
@@ -79,7 +73,6 @@ public final class ModelObjective implements Objective {
 
   @Override
   public double value(double[] x) {
-    valueEvals++;
     double f = 0;
     for (int k = 0; k < batches.length; k++) {
       f += batches.length == 1 ? model.loss(x, batches[k]) : share[k] * model.loss(x, batches[k]);
@@ -89,7 +82,6 @@ public final class ModelObjective implements Objective {
 
   @Override
   public void hessianVector(double[] x, double[] v, double[] out) {
-    hvProducts++;
     if (batches.length == 1) {
       model.hessianVectorProduct(x, batches[0], v, out);
       return;
@@ -99,22 +91,5 @@ public final class ModelObjective implements Objective {
       model.hessianVectorProduct(x, batches[k], v, scratch);
       Vectors.axpy(share[k], scratch, out);
     }
-  }
-
-  /** Sweeps over the data so far: gradient evaluations + value evaluations + Hessian-vector products. */
-  public long passes() {
-    return gradientEvals + valueEvals + hvProducts;
-  }
-
-  public long gradientEvaluations() {
-    return gradientEvals;
-  }
-
-  public long valueEvaluations() {
-    return valueEvals;
-  }
-
-  public long hessianVectorProducts() {
-    return hvProducts;
   }
 }

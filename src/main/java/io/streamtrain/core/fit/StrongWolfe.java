@@ -28,7 +28,15 @@ final class StrongWolfe {
   double f;
   int evals;
 
+  private final double c2;
+
   StrongWolfe(int n) {
+    this(n, C2);
+  }
+
+  /** With another curvature constant c2 (nonlinear CG needs c2 < 1/2 for Fletcher-Reeves to descend). */
+  StrongWolfe(int n, double c2) {
+    this.c2 = c2;
     trial = new double[n];
     g0 = new double[n];
     gNew = new double[n];
@@ -76,7 +84,7 @@ final class StrongWolfe {
         setBracket(1, step, fNew, gNew, gtdNew);
         break;
       }
-      if (Math.abs(gtdNew) <= -C2 * gtd) {
+      if (Math.abs(gtdNew) <= -c2 * gtd) {
         setBracket(0, step, fNew, gNew, gtdNew);
         single = true;
         done = true;
@@ -136,7 +144,7 @@ final class StrongWolfe {
         low = bf[0] <= bf[1] ? 0 : 1;
         high = 1 - low;
       } else {
-        if (Math.abs(gtdNew) <= -C2 * gtd) {
+        if (Math.abs(gtdNew) <= -c2 * gtd) {
           done = true;
         } else if (gtdNew * (bt[high] - bt[low]) >= 0) {
           setBracket(high, bt[low], bf[low], bg[low], bgtd[low]);
