@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       ProduceCommand.class,
       ReplayCommand.class,
+      FitCommand.class,
       ConsumeCommand.class,
       TrainCommand.class,
       DemoCommand.class,
