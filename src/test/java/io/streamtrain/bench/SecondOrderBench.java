@@ -124,7 +124,8 @@ public final class SecondOrderBench {
         row.append(' ').append(cl == null
             ? String.format("not in %d (at the end %.1e)", adamPasses, (fx - fStar) / Math.abs(fStar)) : cl).append(" |");
       }
-      System.out.println(row.append(String.format(" %d | %.0f |", lastPass, (stopNs - t0) / 1e6)));
+      System.out.println(row.append(lastPass == 0 ? " - | - |" : String.format(" %d | %.0f |", lastPass,
+          (stopNs - t0) / 1e6)));
     }
   }
 
