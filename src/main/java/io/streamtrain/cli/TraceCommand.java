@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
       TraceClipCommand.class,
       TraceScheduleCommand.class,
       TraceTrainCommand.class,
-      TraceLbfgsCommand.class
+      TraceLbfgsCommand.class,
+      TraceFitCommand.class
     })
 public final class TraceCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
