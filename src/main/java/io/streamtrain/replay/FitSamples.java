@@ -77,10 +77,11 @@ public final class FitSamples {
       }
       consumer.assign(open);
       open.forEach(tp -> consumer.seek(tp, from.get(tp)));
+      long[] endOf = new long[parts.stream().mapToInt(TopicPartition::partition).max().orElse(0) + 1];
+      to.forEach((tp, o) -> endOf[tp.partition()] = o);
       while (!open.isEmpty()) {
         for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(500))) {
-          TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
-          if (rec.offset() < to.get(tp)) {
+          if (rec.offset() < endOf[rec.partition()]) {
             try {
               de.deserialize(rec, c);
             } catch (java.io.IOException e) {
