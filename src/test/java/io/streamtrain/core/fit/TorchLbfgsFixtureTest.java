@@ -21,7 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * {@link Lbfgs} against torch.optim.LBFGS in float64 (scripts/fixtures/gen_lbfgs.py): logistic regression (with
  * and without L2) and tanh / ReLU MLPs, fixed step and strong Wolfe, history shorter than the run (eviction),
- * max_eval and tolerance stops. Every objective evaluation and every step's returned loss agree within 1e-10
+ * every stopping test, and the line search's extrapolation, brackets and zoom branches (the 19 cases execute every
+ * statement of torch's {@code LBFGS.step} and {@code _strong_wolfe} except the 25-evaluation limit of the bracketing
+ * phase and one side of the zoom's boundary rule: {@code gen_lbfgs.py --coverage}). Every objective evaluation and every step's returned loss agree within 1e-10
  * relative, every step's parameter vector within 1e-10 relative in the max norm ({@code max|a - e| <= 1e-10 max|e|}),
  * and torch's counters func_evals and n_iter agree exactly, so the same branches ran.
  *
