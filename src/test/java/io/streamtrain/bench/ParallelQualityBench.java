@@ -20,14 +20,14 @@ import java.util.Map;
  * buffer. A scripted benchmark, not a test.
  *
  * <p>Arguments: {@code csv=PATH spec=YAML [kind=dense|categorical] [partitions=4] [workers=1,2,4]
- * [rounds=1000,10000] [staleness=0,1] [rows=0]}.
+ * [rounds=1000,10000] [staleness=0,1] [rows=0] [merge=average|delta_sum]}.
  */
 public final class ParallelQualityBench {
   private ParallelQualityBench() {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = BenchArgs.parse(args, Map.of("csv", "", "spec", "", "kind", "dense", "partitions", "4",
-        "workers", "1,2,4", "rounds", "1000,10000", "staleness", "0,1", "rows", "0"));
+        "workers", "1,2,4", "rounds", "1000,10000", "staleness", "0,1", "rows", "0", "merge", "average"));
     var spec = JobSpecFiles.load(Path.of(a.get("spec")));
     @SuppressWarnings("unchecked")
     Map<String, Object> cfg = spec.configMap(0);
@@ -56,10 +56,10 @@ public final class ParallelQualityBench {
       for (String h : a.get("rounds").split(",")) {
         for (String d : a.get("staleness").split(",")) {
           ParallelConfig par = new ParallelConfig(workers, Long.parseLong(h), Integer.parseInt(d),
-              ParallelConfig.Merge.AVERAGE, 65_536);
+              ParallelConfig.Merge.valueOf(a.get("merge").toUpperCase(java.util.Locale.ROOT)), 65_536);
           long t0 = System.nanoTime();
           double loss = run(cfg, rows, partitions, par, false);
-          System.out.printf("N=%d H=%s D=%s: progressive log loss %.5f (%+.2f%% of N=1) [%.1f s]%n", workers, h, d,
+          System.out.printf("N=%d H=%s D=%s " + a.get("merge") + ": progressive log loss %.5f (%+.2f%% of N=1) [%.1f s]%n", workers, h, d,
               loss, 100 * (loss / single - 1), (System.nanoTime() - t0) / 1e9);
         }
       }
