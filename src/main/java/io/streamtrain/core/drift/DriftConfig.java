@@ -86,6 +86,26 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
     return new DriftConfig(type, params, signal, reaction, factor, steps);
   }
 
+  /**
+   * The section as a plain map that {@link #fromSpec} reads back to an equal configuration (what a checkpoint
+   * stores beside the detector's state, and how a restart tells a changed section).
+   */
+  public Map<String, Object> toMap() {
+    Map<String, Object> det = new java.util.TreeMap<>(params);
+    det.put("type", detector);
+    Map<String, Object> re = new java.util.TreeMap<>();
+    re.put("type", reaction.name().toLowerCase());
+    if (reaction == Reaction.BOOST_LR) {
+      re.put("factor", boostFactor);
+      re.put("steps", boostSteps);
+    }
+    Map<String, Object> m = new java.util.TreeMap<>();
+    m.put("detector", det);
+    m.put("signal", signal.name().toLowerCase());
+    m.put("reaction", re);
+    return m;
+  }
+
   /** A new detector of this configuration, in its initial state. */
   public DriftDetector newDetector() {
     return newDetector(new SpecReader("drift.detector", params));

@@ -31,6 +31,8 @@ public final class SparseLinear {
   private final double[] t;
   private int[] qSlot = new int[0];
   private int correct;
+  /** Per row of the last batch: 1 when its progressive prediction was wrong (classifiers). */
+  private byte[] wrong = new byte[0];
 
   public SparseLinear(ModelSpec spec) {
     String why = unsupportedReason(spec);
@@ -75,6 +77,9 @@ public final class SparseLinear {
       z = new double[n * k];
       dz = new double[n * k];
       probs = new double[n * k];
+    }
+    if (wrong.length < n) {
+      wrong = new byte[n];
     }
     int[] rp = b.rowPtr();
     int[] ci = b.colIdx();
@@ -194,6 +199,11 @@ public final class SparseLinear {
     return loss;
   }
 
+  /** Per row of the last batch (classifiers): 1 when the prediction before its update was wrong, else 0. */
+  public byte[] lastWrong() {
+    return wrong;
+  }
+
   /** Correct predictions of the last batch (before its update); -1 for regression. */
   public int lastCorrect() {
     return correct;
@@ -215,7 +225,9 @@ public final class SparseLinear {
           total += scale * LogisticLoss.value(zi, yi);
           probs[i] = LogisticLoss.sigmoid(zi);
           dz[i] = scale * (probs[i] - yi);
-          if (Head.predictedClass(probs, i, 1) == (int) yi) {
+          boolean ok = Head.predictedClass(probs, i, 1) == (int) yi;
+          wrong[i] = ok ? (byte) 0 : (byte) 1;
+          if (ok) {
             right++;
           }
         }
@@ -232,7 +244,9 @@ public final class SparseLinear {
             dz[o + q] = scale * probs[o + q];
           }
           dz[o + c] -= scale;
-          if (Head.predictedClass(probs, o, k) == c) {
+          boolean ok = Head.predictedClass(probs, o, k) == c;
+          wrong[i] = ok ? (byte) 0 : (byte) 1;
+          if (ok) {
             right++;
           }
         }

@@ -50,6 +50,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private transient ListState<TrainingEvent> events;
   /** Gauges, reports, lag and throughput per model (operator memory, never state). */
   private transient TrainerReports reports;
+  /** Drift detection and its reactions per model (the spec's drift sections; its own keyed state). */
+  private transient DriftWatch drift;
 
   public TrainerFunction(Map<String, Object> specMap, OutputTag<ModelSnapshot> snapshotTag) {
     this(specMap, snapshotTag, null);
@@ -75,6 +77,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     events = getRuntimeContext().getListState(
         new ListStateDescriptor<>("events", new AvroTypeInfo<>(TrainingEvent.class)));
     reports = new TrainerReports(getRuntimeContext().getMetricGroup(), spec.metricsEveryBatches());
+    drift = new DriftWatch(spec);
+    drift.open(getRuntimeContext());
   }
 
   private ModelTrainer trainer(int i) {
@@ -119,7 +123,11 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
           s.maxEventTime = t;
         }
       }
+      DriftSlot watch = drift.before(cfg, s, events);
       StepResult r = trainer.train(s, examples);
+      if (watch != null) {
+        drift.after(watch, cfg, trainer, r, s, events);
+      }
       if (r.rolledBack) {
         events.add(new TrainingEvent("loss_spike_rollback", s.step,
             "batch loss " + r.loss + " exceeded " + spec.configs().get(cfg).guard().spikeFactor()
@@ -218,6 +226,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
 
   private TrainingMetrics report(TrainerState s) throws Exception {
     TrainingMetrics m = reports.report(s, pendingEvents());
+    m.setDrift(drift.report(spec.configIndex(s.modelId), s));
     events.clear();
     return m;
   }

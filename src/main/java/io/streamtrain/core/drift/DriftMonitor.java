@@ -1,0 +1,151 @@
+package io.streamtrain.core.drift;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/**
+ * One model's drift watch: its detector fed with the configured signal after every step, counters of warnings
+ * and detections (total and in the current report interval), where the last ones happened, and the reaction's
+ * state (the step until which the learning rate stays raised). Plain state, written and read exactly
+ * ({@link #write}, {@link #read}, format {@value #FORMAT_VERSION}), so a restored model sees the same detections
+ * at the same steps. Feeding a batch allocates nothing.
+ */
+public final class DriftMonitor {
+  public static final int FORMAT_VERSION = 1;
+  private static final int MAGIC = 0x53544446; // "STDF"
+  /** {@link #observe} flags. */
+  public static final int WARNING_STARTED = 1;
+  public static final int DETECTED = 2;
+
+  private final DriftConfig config;
+  private final DriftDetector detector;
+  /** Values fed since the model started. */
+  public long observed;
+  /** Warning zones entered (onsets) and changes detected since the model started. */
+  public long warnings;
+  public long detections;
+  public long intervalWarnings;
+  public long intervalDetections;
+  /** Value index (0-based, over {@link #observed}) and step of the last warning onset and detection; -1 none. */
+  public long lastWarningIndex = -1;
+  public long lastWarningStep = -1;
+  public long lastDetectionIndex = -1;
+  public long lastDetectionStep = -1;
+  /** The detector is in its warning zone after the last value. */
+  public boolean inWarning;
+  /** Steps below this one train with the learning rate raised by the reaction's factor. */
+  public long boostUntilStep;
+
+  public DriftMonitor(DriftConfig config) {
+    this.config = config;
+    this.detector = config.newDetector();
+  }
+
+  public DriftConfig config() {
+    return config;
+  }
+
+  public DriftDetector detector() {
+    return detector;
+  }
+
+  /**
+   * Feeds one step's signal: the first {@code n} entries of {@code errors} (1 wrong, 0 right; ignored unless the
+   * signal is error and {@code n > 0}) or the batch {@code loss} (ignored unless the signal is loss and it is
+   * finite). {@code step} is the model's step after this batch. Returns {@link #WARNING_STARTED} and/or
+   * {@link #DETECTED} when that happened on one of the values.
+   */
+  public int observe(byte[] errors, int n, double loss, long step) {
+    int flags = 0;
+    if (config.signal() == DriftConfig.Signal.ERROR) {
+      for (int i = 0; i < n; i++) {
+        flags |= feed(errors[i], step);
+      }
+    } else if (Double.isFinite(loss)) {
+      flags |= feed(loss, step);
+    }
+    return flags;
+  }
+
+  private int feed(double x, long step) {
+    detector.update(x);
+    long index = observed++;
+    int flags = 0;
+    if (detector.drift()) {
+      detections++;
+      intervalDetections++;
+      lastDetectionIndex = index;
+      lastDetectionStep = step;
+      flags |= DETECTED;
+    }
+    boolean w = detector.warning();
+    if (w && !inWarning) {
+      warnings++;
+      intervalWarnings++;
+      lastWarningIndex = index;
+      lastWarningStep = step;
+      flags |= WARNING_STARTED;
+    }
+    inWarning = w;
+    return flags;
+  }
+
+  /** The learning-rate factor of the step that comes after {@code step} steps. */
+  public double lrBoost(long step) {
+    return step < boostUntilStep ? config.boostFactor() : 1.0;
+  }
+
+  /** Raise the learning rate for the configured number of steps after {@code step}. */
+  public void startBoost(long step) {
+    boostUntilStep = step + config.boostSteps();
+  }
+
+  public void resetInterval() {
+    intervalWarnings = 0;
+    intervalDetections = 0;
+  }
+
+  public void write(DataOutput out) throws IOException {
+    out.writeInt(MAGIC);
+    out.writeByte(FORMAT_VERSION);
+    long[] longs = {observed, warnings, detections, intervalWarnings, intervalDetections, lastWarningIndex,
+        lastWarningStep, lastDetectionIndex, lastDetectionStep, boostUntilStep};
+    out.writeShort(longs.length);
+    for (long l : longs) {
+      out.writeLong(l);
+    }
+    out.writeBoolean(inWarning);
+    detector.write(out);
+  }
+
+  /** Reads a state written by {@link #write} for a monitor of the same detector kind. */
+  public void read(DataInput in) throws IOException {
+    int magic = in.readInt();
+    if (magic != MAGIC) {
+      throw new IOException("not a drift monitor state (magic " + Integer.toHexString(magic) + ")");
+    }
+    int v = in.readByte();
+    if (v < 1 || v > FORMAT_VERSION) {
+      throw new IOException("unsupported drift monitor state version " + v + "; this build reads 1 to "
+          + FORMAT_VERSION);
+    }
+    int n = in.readUnsignedShort();
+    long[] longs = new long[Math.max(n, 10)];
+    for (int i = 0; i < n; i++) {
+      longs[i] = in.readLong();
+    }
+    observed = longs[0];
+    warnings = longs[1];
+    detections = longs[2];
+    intervalWarnings = longs[3];
+    intervalDetections = longs[4];
+    lastWarningIndex = longs[5];
+    lastWarningStep = longs[6];
+    lastDetectionIndex = longs[7];
+    lastDetectionStep = longs[8];
+    boostUntilStep = longs[9];
+    inWarning = in.readBoolean();
+    detector.read(in);
+  }
+}
