@@ -1,8 +1,15 @@
 package io.streamtrain.core.drift;
 
+import io.streamtrain.core.train.ModelTrainer;
+import io.streamtrain.core.train.TrainerState;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
+import java.io.DataInputStream;
 import java.io.DataOutput;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * One model's drift watch: its detector fed with the configured signal after every step, counters of warnings
@@ -36,6 +43,9 @@ public final class DriftMonitor {
   public boolean inWarning;
   /** Steps below this one train with the learning rate raised by the reaction's factor. */
   public long boostUntilStep;
+
+  /** A fresh optimizer's state for the reset_optimizer reaction (made at the first reset; not state). */
+  private byte[] freshOptimizer;
 
   public DriftMonitor(DriftConfig config) {
     this.config = config;
@@ -89,6 +99,52 @@ public final class DriftMonitor {
     }
     inWarning = w;
     return flags;
+  }
+
+  /** Before a step of {@code trainer} on {@code s}: the learning-rate factor the reaction decided for it. */
+  public void beforeStep(TrainerState s) {
+    s.lrBoost = lrBoost(s.step);
+  }
+
+  /**
+   * After a step of {@code trainer} on {@code s} whose result is {@code r}: feeds its signal (the batch's
+   * progressive errors or its loss) and, at a detection, applies the reaction (reset the optimizer's state to a
+   * fresh one, or raise the learning rate from the next step on). Returns the {@link #observe} flags.
+   */
+  public int afterStep(ModelTrainer trainer, ModelTrainer.StepResult r, TrainerState s) {
+    int flags = observe(trainer.lastErrors(), r.correct >= 0 ? r.samples : 0, r.loss, s.step);
+    if ((flags & DETECTED) != 0) {
+      react(trainer, s);
+    }
+    return flags;
+  }
+
+  private void react(ModelTrainer trainer, TrainerState s) {
+    try {
+      switch (config.reaction()) {
+        case RESET_OPTIMIZER -> {
+          if (freshOptimizer == null) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            trainer.newState(s.modelId).optimizer.writeState(new DataOutputStream(b));
+            freshOptimizer = b.toByteArray();
+          }
+          s.optimizer.readState(new DataInputStream(new ByteArrayInputStream(freshOptimizer)));
+        }
+        case BOOST_LR -> startBoost(s.step);
+        default -> { }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("drift reaction " + config.reaction(), e);
+    }
+  }
+
+  /** What the reaction did at a detection, for the event's message ("" for none). */
+  public String reactionDescription() {
+    return switch (config.reaction()) {
+      case RESET_OPTIMIZER -> "; optimizer state reset";
+      case BOOST_LR -> "; learning rate x " + config.boostFactor() + " until step " + boostUntilStep;
+      default -> "";
+    };
   }
 
   /** The learning-rate factor of the step that comes after {@code step} steps. */

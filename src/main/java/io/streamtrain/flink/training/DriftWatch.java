@@ -8,10 +8,6 @@ import io.streamtrain.core.train.ModelTrainer;
 import io.streamtrain.core.train.ModelTrainer.StepResult;
 import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.job.JobSpec;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.ListState;
@@ -28,15 +24,12 @@ import org.apache.flink.api.common.state.ValueState;
 final class DriftWatch {
   private final JobSpec spec;
   private final String[] configJson;
-  /** Per configuration: a fresh optimizer's state (for reset_optimizer), made when first needed. */
-  private final byte[][] freshOptimizer;
   private ValueState<DriftSlot> state;
 
   DriftWatch(JobSpec spec) {
     this.spec = spec;
     int n = spec.configs().size();
     configJson = new String[n];
-    freshOptimizer = new byte[n][];
     for (int i = 0; i < n; i++) {
       DriftConfig c = spec.drift(i);
       configJson[i] = c == null ? null : DriftSlot.json(c);
@@ -64,47 +57,25 @@ final class DriftWatch {
       slot = new DriftSlot(configJson[cfg], new DriftMonitor(spec.drift(cfg)));
       state.update(slot);
     }
-    s.lrBoost = slot.monitor.lrBoost(s.step);
+    slot.monitor.beforeStep(s);
     return slot;
   }
 
   /** Feeds the step's signal; events and the reaction for what the detector saw; stores the monitor. */
-  void after(DriftSlot slot, int cfg, ModelTrainer trainer, StepResult r, TrainerState s,
-      ListState<TrainingEvent> events) throws Exception {
+  void after(DriftSlot slot, ModelTrainer trainer, StepResult r, TrainerState s, ListState<TrainingEvent> events)
+      throws Exception {
     DriftMonitor m = slot.monitor;
-    int flags = m.observe(trainer.lastErrors(), r.correct >= 0 ? r.samples : 0, r.loss, s.step);
+    int flags = m.afterStep(trainer, r, s);
     DriftConfig c = m.config();
     if ((flags & DriftMonitor.WARNING_STARTED) != 0) {
       events.add(new TrainingEvent("drift_warning", m.lastWarningStep, c.detector() + " on " + signal(c)
           + " entered its warning zone at value " + m.lastWarningIndex));
     }
     if ((flags & DriftMonitor.DETECTED) != 0) {
-      String reaction = react(m, cfg, trainer, s);
       events.add(new TrainingEvent("drift_detected", m.lastDetectionStep, c.detector() + " on " + signal(c)
-          + " detected a change at value " + m.lastDetectionIndex + reaction));
+          + " detected a change at value " + m.lastDetectionIndex + m.reactionDescription()));
     }
     state.update(slot);
-  }
-
-  private String react(DriftMonitor m, int cfg, ModelTrainer trainer, TrainerState s) throws IOException {
-    switch (m.config().reaction()) {
-      case RESET_OPTIMIZER -> {
-        if (freshOptimizer[cfg] == null) {
-          ByteArrayOutputStream b = new ByteArrayOutputStream();
-          trainer.newState(s.modelId).optimizer.writeState(new DataOutputStream(b));
-          freshOptimizer[cfg] = b.toByteArray();
-        }
-        s.optimizer.readState(new DataInputStream(new ByteArrayInputStream(freshOptimizer[cfg])));
-        return "; optimizer state reset";
-      }
-      case BOOST_LR -> {
-        m.startBoost(s.step);
-        return "; learning rate x " + m.config().boostFactor() + " until step " + m.boostUntilStep;
-      }
-      default -> {
-        return "";
-      }
-    }
   }
 
   private static String signal(DriftConfig c) {

@@ -126,7 +126,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       DriftSlot watch = drift.before(cfg, s, events);
       StepResult r = trainer.train(s, examples);
       if (watch != null) {
-        drift.after(watch, cfg, trainer, r, s, events);
+        drift.after(watch, trainer, r, s, events);
       }
       if (r.rolledBack) {
         events.add(new TrainingEvent("loss_spike_rollback", s.step,
