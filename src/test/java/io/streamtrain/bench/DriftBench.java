@@ -137,17 +137,20 @@ public final class DriftBench {
       System.out.printf(Locale.ROOT, "%n%s (%d samples, changes every %d): without detection error %.4f%n",
           s.name(), s.n(), s.changes()[0], base.error());
       System.out.println("| detector | detected / changes | mean delay (samples) | false alarms | warnings |"
-          + " error, none | error, reset_optimizer | error, boost_lr x5 for 100 steps |");
-      System.out.println("|---|---|---|---|---|---|---|---|");
+          + " error, none | error, reset_optimizer | error, boost_lr x5 for 100 steps | error, background |");
+      System.out.println("|---|---|---|---|---|---|---|---|---|");
       for (String d : DETECTORS) {
         List<Result> rs = new ArrayList<>();
         for (Object r : reactions) {
           rs.add(run(s, d, drift(d, r)));
         }
         Result none = rs.get(0);
-        System.out.printf(Locale.ROOT, "| %s | %d / %d | %.0f | %d | %d | %.4f | %.4f | %.4f |%n", d,
+        // the background reaction needs a warning zone (DDM, EDDM)
+        boolean warns = d.equals("ddm") || d.equals("eddm");
+        String bg = warns ? String.format(Locale.ROOT, "%.4f", run(s, d, drift(d, "background")).error()) : "-";
+        System.out.printf(Locale.ROOT, "| %s | %d / %d | %.0f | %d | %d | %.4f | %.4f | %.4f | %s |%n", d,
             (int) none.score()[0], s.changes().length, none.score()[1], (int) none.score()[2], none.warnings(),
-            none.error(), rs.get(1).error(), rs.get(2).error());
+            none.error(), rs.get(1).error(), rs.get(2).error(), bg);
       }
     }
   }

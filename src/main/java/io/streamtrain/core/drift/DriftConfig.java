@@ -13,7 +13,7 @@ import java.util.Map;
  * drift:
  *   detector: {type: adwin, delta: 0.002}      # or a name: adwin | page_hinkley | ddm | eddm
  *   signal: error                              # error (progressive 0/1 per sample) | loss (batch loss per step)
- *   reaction: {type: boost_lr, factor: 3.0, steps: 200}   # none | reset_optimizer | boost_lr
+ *   reaction: {type: boost_lr, factor: 3.0, steps: 200}   # none | reset_optimizer | boost_lr | background
  * </pre>
  *
  * Detector keys and defaults (River's): adwin {@code delta} 0.002, {@code clock} 32, {@code max_buckets} 5,
@@ -37,7 +37,13 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
 
   /** What the trainer does at a detected change. */
   public enum Reaction {
-    NONE, RESET_OPTIMIZER, BOOST_LR
+    NONE, RESET_OPTIMIZER, BOOST_LR,
+    /**
+     * MOA's way: a background model (fresh parameters and optimizer) trains from the warning onset on the same
+     * batches; at the detection it replaces the model's parameters, buffers and optimizer state; a warning that
+     * ends without a detection discards it. Needs a detector with a warning zone (DDM, EDDM).
+     */
+    BACKGROUND
   }
 
   /** Parses and validates a {@code drift} section (its errors name the key). */
@@ -70,7 +76,7 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
     if (r.has("reaction")) {
       SpecReader re = r.raw("reaction") instanceof String name
           ? new SpecReader(r.key("reaction"), Map.of("type", name)) : r.child("reaction");
-      String rt = re.getEnum("type", "none", List.of("none", "reset_optimizer", "boost_lr"));
+      String rt = re.getEnum("type", "none", List.of("none", "reset_optimizer", "boost_lr", "background"));
       reaction = Reaction.valueOf(rt.toUpperCase());
       if (reaction == Reaction.BOOST_LR) {
         re.rejectUnknown("type", "factor", "steps");
@@ -81,6 +87,10 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
         }
       } else {
         re.rejectUnknown("type");
+      }
+      if (reaction == Reaction.BACKGROUND && !det.hasWarningZone()) {
+        throw new SpecException(re.key("type"), "background", "allowed with a warning zone only (ddm, eddm): the"
+            + " background model trains from the warning on; " + type + " has none");
       }
     }
     return new DriftConfig(type, params, signal, reaction, factor, steps);

@@ -46,6 +46,17 @@ public final class DriftMonitor {
 
   /** A fresh optimizer's state for the reset_optimizer reaction (made at the first reset; not state). */
   private byte[] freshOptimizer;
+  /**
+   * The background reaction's model, training since the warning onset at {@link #backgroundSince} (null: none).
+   * Part of the state, but written by the caller beside this monitor (it needs the training configuration to be
+   * read back).
+   */
+  public TrainerState background;
+  /** Step of the warning onset the background model trains from (-1: none). */
+  public long backgroundSince = -1;
+  /** Background swaps so far, and whether the last step swapped one in (for the caller's snapshot). */
+  public long swaps;
+  public boolean swappedThisStep;
 
   public DriftMonitor(DriftConfig config) {
     this.config = config;
@@ -112,12 +123,55 @@ public final class DriftMonitor {
    * fresh one, or raise the learning rate from the next step on). Returns the {@link #observe} flags.
    */
   public int afterStep(ModelTrainer trainer, ModelTrainer.StepResult r, TrainerState s) {
+    swappedThisStep = false;
     int flags = observe(trainer.lastErrors(), r.correct >= 0 ? r.samples : 0, r.loss, s.step);
     if ((flags & DETECTED) != 0) {
       react(trainer, s);
     }
+    if (config.reaction() == DriftConfig.Reaction.BACKGROUND) {
+      background(trainer, s, flags);
+    }
     return flags;
   }
+
+  /**
+   * The background reaction after the main step: a warning onset starts a fresh model, a warning that ended
+   * without a detection discards it, and while it lives it trains on the batch the main model just trained on
+   * (the trainer's current batch; the main step's result is overwritten). At a detection {@link #react} swapped
+   * it in before.
+   */
+  private void background(ModelTrainer trainer, TrainerState s, int flags) {
+    if ((flags & DETECTED) == 0 && (flags & WARNING_STARTED) != 0 && background == null) {
+      background = trainer.newState(s.modelId);
+      backgroundSince = s.step;
+    } else if (!inWarning && background != null) {
+      background = null;
+      backgroundSince = -1;
+    }
+    if (background != null) {
+      trainer.train(background, trainer.batch());
+    }
+  }
+
+  /** The background model's parameters, buffers and optimizer state replace the model's; its counters go on. */
+  private void swapIn(TrainerState s) throws IOException {
+    TrainerState b = background;
+    System.arraycopy(b.params, 0, s.params, 0, s.params.length);
+    System.arraycopy(b.buffers, 0, s.buffers, 0, s.buffers.length);
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    b.optimizer.writeState(new DataOutputStream(o));
+    s.optimizer.readState(new DataInputStream(new ByteArrayInputStream(o.toByteArray())));
+    s.paramNormCache = Double.NaN;
+    s.guard.hasGood = false; // the guard's last good copy is of the replaced model
+    swaps++;
+    swappedThisStep = true;
+    lastSwapSince = backgroundSince;
+    background = null;
+    backgroundSince = -1;
+  }
+
+  /** Warning-onset step of the background model last swapped in (-1: none). */
+  public long lastSwapSince = -1;
 
   private void react(ModelTrainer trainer, TrainerState s) {
     try {
@@ -131,6 +185,11 @@ public final class DriftMonitor {
           s.optimizer.readState(new DataInputStream(new ByteArrayInputStream(freshOptimizer)));
         }
         case BOOST_LR -> startBoost(s.step);
+        case BACKGROUND -> {
+          if (background != null) {
+            swapIn(s);
+          }
+        }
         default -> { }
       }
     } catch (IOException e) {
@@ -143,6 +202,8 @@ public final class DriftMonitor {
     return switch (config.reaction()) {
       case RESET_OPTIMIZER -> "; optimizer state reset";
       case BOOST_LR -> "; learning rate x " + config.boostFactor() + " until step " + boostUntilStep;
+      case BACKGROUND -> swappedThisStep ? "; background model trained since step " + lastSwapSince
+          + " swapped in" : "; no background model (no warning before the detection)";
       default -> "";
     };
   }
@@ -166,7 +227,8 @@ public final class DriftMonitor {
     out.writeInt(MAGIC);
     out.writeByte(FORMAT_VERSION);
     long[] longs = {observed, warnings, detections, intervalWarnings, intervalDetections, lastWarningIndex,
-        lastWarningStep, lastDetectionIndex, lastDetectionStep, boostUntilStep};
+        lastWarningStep, lastDetectionIndex, lastDetectionStep, boostUntilStep, backgroundSince, swaps,
+        lastSwapSince};
     out.writeShort(longs.length);
     for (long l : longs) {
       out.writeLong(l);
@@ -187,7 +249,9 @@ public final class DriftMonitor {
           + FORMAT_VERSION);
     }
     int n = in.readUnsignedShort();
-    long[] longs = new long[Math.max(n, 10)];
+    long[] longs = new long[Math.max(n, 13)];
+    longs[10] = -1;
+    longs[12] = -1;
     for (int i = 0; i < n; i++) {
       longs[i] = in.readLong();
     }
@@ -201,6 +265,9 @@ public final class DriftMonitor {
     lastDetectionIndex = longs[7];
     lastDetectionStep = longs[8];
     boostUntilStep = longs[9];
+    backgroundSince = longs[10];
+    swaps = longs[11];
+    lastSwapSince = longs[12];
     inWarning = in.readBoolean();
     detector.read(in);
   }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.drift.DriftConfig;
 import io.streamtrain.core.drift.DriftMonitor;
+import io.streamtrain.core.train.ModelTrainer;
+import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.flink.types.DataSerializer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +30,11 @@ public final class DriftSlot {
 
   public final String configJson;
   public final DriftMonitor monitor;
+  /**
+   * The training configuration (canonical JSON, as {@link TrainerSlot} stores it) of the monitor's background
+   * model, needed to read it back; set whenever there is one.
+   */
+  public String trainingJson;
 
   public DriftSlot(String configJson, DriftMonitor monitor) {
     this.configJson = configJson;
@@ -47,7 +54,11 @@ public final class DriftSlot {
     return DriftConfig.fromSpec(new SpecReader("drift", map));
   }
 
-  /** Flink serializer: version, the section's JSON, then the monitor's versioned binary state. */
+  /**
+   * Flink serializer: version, the section's JSON, the monitor's versioned binary state, then whether a background
+   * model follows and, if so, its training configuration's JSON and its {@link TrainerState} (the trainer's
+   * format).
+   */
   public static final class Serializer extends DataSerializer<DriftSlot> {
     private static final long serialVersionUID = 1L;
 
@@ -63,6 +74,15 @@ public final class DriftSlot {
       out.writeInt(cfg.length);
       out.write(cfg);
       slot.monitor.write(out);
+      TrainerState b = slot.monitor.background;
+      out.writeBoolean(b != null);
+      if (b != null) {
+        byte[] t = slot.trainingJson.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(t.length);
+        out.write(t);
+        out.writeUTF(b.modelId);
+        b.write(out);
+      }
     }
 
     @Override
@@ -76,7 +96,16 @@ public final class DriftSlot {
       String json = new String(cfg, StandardCharsets.UTF_8);
       DriftMonitor m = new DriftMonitor(config(json));
       m.read(in);
-      return new DriftSlot(json, m);
+      DriftSlot slot = new DriftSlot(json, m);
+      if (in.readBoolean()) {
+        byte[] t = new byte[in.readInt()];
+        in.readFully(t);
+        slot.trainingJson = new String(t, StandardCharsets.UTF_8);
+        TrainerState b = new ModelTrainer(TrainerSlot.config(slot.trainingJson)).newState(in.readUTF());
+        b.read(in);
+        m.background = b;
+      }
+      return slot;
     }
 
     @Override

@@ -24,13 +24,17 @@ import org.apache.flink.api.common.state.ValueState;
 final class DriftWatch {
   private final JobSpec spec;
   private final String[] configJson;
+  /** Per configuration: the training configuration's canonical JSON (a background model's identity). */
+  private final String[] trainingJson;
   private ValueState<DriftSlot> state;
 
   DriftWatch(JobSpec spec) {
     this.spec = spec;
     int n = spec.configs().size();
     configJson = new String[n];
+    trainingJson = new String[n];
     for (int i = 0; i < n; i++) {
+      trainingJson[i] = TrainerSlot.canonicalJson(spec.configMap(i));
       DriftConfig c = spec.drift(i);
       configJson[i] = c == null ? null : DriftSlot.json(c);
     }
@@ -56,12 +60,23 @@ final class DriftWatch {
           + (slot == null ? "" : " replaces " + slot.configJson) + ", from sample " + s.samplesSeen));
       slot = new DriftSlot(configJson[cfg], new DriftMonitor(spec.drift(cfg)));
       state.update(slot);
+    } else if (slot.monitor.background != null && !trainingJson[cfg].equals(slot.trainingJson)) {
+      // The training configuration changed on a restart: the background model of the old one cannot be swapped in.
+      events.add(new TrainingEvent("drift_background_dropped", s.step, "training configuration changed; the"
+          + " background model trained since step " + slot.monitor.backgroundSince + " was dropped"));
+      slot.monitor.background = null;
+      slot.monitor.backgroundSince = -1;
     }
+    slot.trainingJson = trainingJson[cfg];
     slot.monitor.beforeStep(s);
     return slot;
   }
 
-  /** Feeds the step's signal; events and the reaction for what the detector saw; stores the monitor. */
+  /**
+   * Feeds the step's signal; events and the reaction for what the detector saw; stores the monitor. With the
+   * background reaction this trains the background model on the trainer's batch, which overwrites the step's
+   * result {@code r}: call it after everything that reads {@code r}.
+   */
   void after(DriftSlot slot, ModelTrainer trainer, StepResult r, TrainerState s, ListState<TrainingEvent> events)
       throws Exception {
     DriftMonitor m = slot.monitor;
@@ -75,7 +90,23 @@ final class DriftWatch {
       events.add(new TrainingEvent("drift_detected", m.lastDetectionStep, c.detector() + " on " + signal(c)
           + " detected a change at value " + m.lastDetectionIndex + m.reactionDescription()));
     }
+    if ((flags & DriftMonitor.WARNING_STARTED) != 0 && m.background != null && m.backgroundSince == s.step) {
+      events.add(new TrainingEvent("drift_background_started", s.step, "background model training from step "
+          + s.step));
+    }
     state.update(slot);
+  }
+
+  /**
+   * Whether the last step swapped a background model in (the caller then publishes a snapshot at once), and the
+   * snapshot's origin saying so; null when not.
+   */
+  static String swapOrigin(DriftSlot slot, TrainerState s) {
+    if (slot == null || !slot.monitor.swappedThisStep) {
+      return null;
+    }
+    return "drift_swap: background model trained since step " + slot.monitor.lastSwapSince + " swapped in at step "
+        + s.step + " (" + slot.monitor.config().detector() + " detection " + slot.monitor.detections + ")";
   }
 
   private static String signal(DriftConfig c) {

@@ -125,9 +125,6 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       }
       DriftSlot watch = drift.before(cfg, s, events);
       StepResult r = trainer.train(s, examples);
-      if (watch != null) {
-        drift.after(watch, trainer, r, s, events);
-      }
       if (r.rolledBack) {
         events.add(new TrainingEvent("loss_spike_rollback", s.step,
             "batch loss " + r.loss + " exceeded " + spec.configs().get(cfg).guard().spikeFactor()
@@ -144,10 +141,13 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         }
       }
       reports.record(s, r);
+      if (watch != null) {
+        drift.after(watch, trainer, r, s, events); // last reader of r: a background model's step reuses it
+      }
       if (s.intervalBatches >= spec.metricsEveryBatches()) {
         out.collect(report(s));
       }
-      maybeSnapshot(s, trainer, cfg, ctx, false);
+      maybeSnapshot(s, trainer, cfg, ctx, false, DriftWatch.swapOrigin(watch, s));
     }
     state.update(slot);
   }
@@ -219,7 +219,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       out.collect(report(s));
     }
     if (cfg >= 0) {
-      maybeSnapshot(s, trainer(cfg), cfg, ctx, true);
+      maybeSnapshot(s, trainer(cfg), cfg, ctx, true, null);
     }
     state.update(slot);
   }
@@ -240,8 +240,9 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     return out;
   }
 
-  private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot)
-      throws Exception {
+  /** {@code origin}: set when a drift reaction replaced the parameters; the snapshot is then due at once. */
+  private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot,
+      String origin) throws Exception {
     if (s.lastSnapshotEventTime == Long.MIN_VALUE && s.maxEventTime != Long.MIN_VALUE) {
       // The event-time cadence counts from the first event the model saw.
       s.lastSnapshotEventTime = s.maxEventTime;
@@ -253,7 +254,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       boolean bySteps = spec.snapshotEverySteps() > 0 && s.step - s.lastSnapshotStep >= spec.snapshotEverySteps();
       boolean byTime = spec.snapshotEveryEventTimeMs() > 0 && s.lastSnapshotEventTime != Long.MIN_VALUE
           && s.maxEventTime - s.lastSnapshotEventTime >= spec.snapshotEveryEventTimeMs();
-      due = bySteps || byTime;
+      due = bySteps || byTime || origin != null;
     }
     if (!due || s.step == 0) {
       return;
@@ -267,6 +268,11 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     s.lastSnapshotEventTime = s.maxEventTime;
     @SuppressWarnings("unchecked")
     Map<String, ?> modelSpec = (Map<String, ?>) spec.configMap(cfg).get("model");
-    Snapshots.publish(s, trainer.model(), modelSpec, s.version, s.maxEventTime, p -> ctx.output(snapshotTag, p));
+    Snapshots.publish(s, trainer.model(), modelSpec, s.version, s.maxEventTime, p -> {
+      if (origin != null && p.getPart() == 0) {
+        p.setOrigin(origin);
+      }
+      ctx.output(snapshotTag, p);
+    });
   }
 }

@@ -159,6 +159,11 @@ class DriftDetectorsTest {
     assertThatThrownBy(() -> DriftConfig.fromSpec(new SpecReader("drift",
         Map.of("detector", "adwin", "reaction", Map.of("type", "boost_lr", "factor", 0.5)))))
         .hasMessageContaining("drift.reaction.factor");
+    assertThatThrownBy(() -> DriftConfig.fromSpec(new SpecReader("drift",
+        Map.of("detector", "adwin", "reaction", "background")))).hasMessageContaining("drift.reaction.type")
+        .hasMessageContaining("warning zone");
+    assertThat(DriftConfig.fromSpec(new SpecReader("drift", Map.of("detector", "eddm", "reaction", "background")))
+        .reaction()).isEqualTo(DriftConfig.Reaction.BACKGROUND);
   }
 
   @Test

@@ -52,18 +52,27 @@ class TrainerFunctionDriftTest {
 
   /** 80 batches per model, two models interleaved; the concept flips at batch FLIP of each. */
   static List<MiniBatch> input() {
+    return input(0);
+  }
+
+  /**
+   * As {@link #input()}; with {@code rotateBatches} > 0 the boundary x0 = 0 turns by 180 degrees over that many
+   * batches from batch FLIP on, so the error rises gradually (a warning zone before the detection).
+   */
+  static List<MiniBatch> input(int rotateBatches) {
     Xoshiro256 g = new Xoshiro256(5);
     List<MiniBatch> out = new ArrayList<>();
     long t = 0;
     for (int i = 0; i < 160; i++) {
       String model = i % 2 == 0 ? "m-a" : "m-b";
       boolean flipped = i / 2 >= FLIP;
+      double angle = rotateBatches == 0 ? 0 : Math.PI * Math.min(1.0, Math.max(0, i / 2 - FLIP) / (double) rotateBatches);
       MiniBatch b = new MiniBatch(B);
       b.reset(model, 0);
       for (int k = 0; k < B; k++) {
         double x = g.nextGaussian();
         double y = g.nextGaussian();
-        boolean pos = flipped ? x < 0 : x > 0;
+        boolean pos = rotateBatches > 0 ? x * Math.cos(angle) + y * Math.sin(angle) > 0 : flipped ? x < 0 : x > 0;
         b.append(new Example().setModelId(model).setEventTime(t += 10).setDense(new double[] {x, y}, 2)
             .setLabel(pos ? 1 : 0));
       }
@@ -181,5 +190,44 @@ class TrainerFunctionDriftTest {
     assertThat(render(expected.snapshots())).isNotEqualTo(render(run(plain, in).snapshots()));
     Outputs got = restoredAt(spec, spec, in, 2 * FLIP + 13);
     assertThat(render(got.snapshots())).isEqualTo(render(expected.snapshots()));
+  }
+
+  /**
+   * The background reaction: a warning starts a background model, the detection swaps it in and publishes a
+   * snapshot at once whose origin says so; checkpoints taken while the background model trains (its state is part
+   * of the drift state) restore to identical reports and snapshots.
+   */
+  @Test
+  void backgroundModelSwappedInAtTheDetectionWithItsSnapshotSayingSo() throws Exception {
+    List<MiniBatch> in = input(30);
+    Map<String, Object> spec = spec(Map.of("detector", "ddm", "reaction", "background"));
+    Outputs expected = run(spec, in);
+    for (String model : List.of("m-a", "m-b")) {
+      List<TrainingEvent> started = events(expected.metrics(), model, "drift_background_started");
+      List<TrainingEvent> swapped = events(expected.metrics(), model, "drift_detected").stream()
+          .filter(e -> e.getMessage().contains("swapped in")).toList();
+      assertThat(started).as(model).isNotEmpty();
+      assertThat(swapped).as(model).isNotEmpty();
+      long at = swapped.get(0).getStep();
+      assertThat(at).isGreaterThan(started.get(0).getStep());
+      var snaps = expected.snapshots().stream().filter(x -> x.getModelId().equals(model)).toList();
+      var swapSnap = snaps.stream().filter(x -> x.getOrigin() != null).findFirst().orElseThrow();
+      assertThat(swapSnap.getStep()).isEqualTo(at);
+      assertThat(swapSnap.getOrigin()).startsWith("drift_swap: background model trained since step ")
+          .contains("swapped in at step " + at);
+      // one snapshot says so per swap, published at the swap's step; versions keep increasing
+      assertThat(snaps.stream().filter(x -> x.getOrigin() != null).map(x -> x.getStep()).toList())
+          .isEqualTo(swapped.stream().map(TrainingEvent::getStep).toList());
+      assertThat(snaps.stream().map(x -> x.getVersion()).toList()).isSorted().doesNotHaveDuplicates();
+    }
+    // without the reaction the snapshots differ from the swap on
+    assertThat(render(run(spec(Map.of("detector", "ddm")), in).snapshots()))
+        .isNotEqualTo(render(expected.snapshots()));
+    for (int cut = 2 * FLIP; cut <= 2 * FLIP + 60; cut += 6) {
+      Outputs got = restoredAt(spec, spec, in, cut);
+      assertThat(render(withoutWallClock(got.metrics()))).as("metrics, restored at %d", cut)
+          .isEqualTo(render(withoutWallClock(expected.metrics())));
+      assertThat(render(got.snapshots())).as("snapshots, restored at %d", cut).isEqualTo(render(expected.snapshots()));
+    }
   }
 }
