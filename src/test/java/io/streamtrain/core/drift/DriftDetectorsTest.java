@@ -173,4 +173,34 @@ class DriftDetectorsTest {
     assertThatThrownBy(() -> ddm.read(new DataInputStream(new ByteArrayInputStream(adwin))))
         .isInstanceOf(IOException.class).hasMessageContaining("adwin");
   }
+
+  /** Feeding values allocates nothing (detectors and the monitor's counters): 24,000 errors, under 1 KiB. */
+  @Test
+  void feedingAllocatesNothing() throws IOException {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long tid = Thread.currentThread().getId();
+    double[] xs = stream("abrupt");
+    byte[] errors = new byte[xs.length];
+    for (int i = 0; i < xs.length; i++) {
+      errors[i] = (byte) xs[i];
+    }
+    byte[] batch = new byte[50];
+    for (String type : DriftConfig.DETECTORS) {
+      DriftMonitor m = new DriftMonitor(DriftConfig.fromSpec(new SpecReader("drift", Map.of("detector", type))));
+      m.observe(errors, 64, Double.NaN, 0); // warm-up
+      long before = mx.getThreadAllocatedBytes(tid);
+      long steps = 0;
+      for (int rep = 0; rep < 4; rep++) {
+        for (int off = 0; off + 50 <= errors.length; off += 50) {
+          System.arraycopy(errors, off, batch, 0, 50);
+          m.observe(batch, 50, Double.NaN, steps++);
+        }
+      }
+      long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      assertThat(allocated).as("bytes allocated by %s over %d values", type, steps * 50).isLessThan(1024);
+      assertThat(m.observed).isEqualTo(64 + steps * 50);
+      assertThat(m.detections).as(type).isGreaterThan(0);
+    }
+  }
 }
