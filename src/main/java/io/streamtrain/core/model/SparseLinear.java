@@ -54,6 +54,9 @@ public final class SparseLinear {
     if (spec.type() == ModelSpec.ModelType.MLP) {
       return "an mlp's hidden layers are dense";
     }
+    if (spec.scaling() != null) {
+      return "input scaling standardizes the dense block with the model's statistics (dense path)";
+    }
     if (spec.l1() != 0 || spec.l2() != 0) {
       return "model l1/l2 penalties move every weight on every step (use the ftrl optimizer's l1/l2)";
     }

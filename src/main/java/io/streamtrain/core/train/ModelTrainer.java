@@ -132,6 +132,7 @@ public final class ModelTrainer {
    * is predicted before the model has trained on it).
    */
   public StepResult train(TrainerState s, Batch b) {
+    model.observeInputs(b, s.buffers); // input scaling: this batch's features join the statistics first
     if (sparse != null) {
       return trainSparse(s, b);
     }
@@ -207,6 +208,7 @@ public final class ModelTrainer {
   /** The first half: loss and gradient at the current parameters (no state change). Returns the loss. */
   public double computeGradient(TrainerState s, Batch b, double[] gradOut) {
     model.setDropoutStep(s.step);
+    model.useInputStatistics(s.buffers);
     double loss = model.lossAndGradient(s.params, b, gradOut);
     result.reset();
     result.loss = loss;
