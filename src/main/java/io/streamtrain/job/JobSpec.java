@@ -4,6 +4,7 @@ import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.diag.DiagnosticsConfig;
 import io.streamtrain.core.drift.DriftConfig;
+import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.train.TrainingConfig;
 import io.streamtrain.io.events.InputSpec;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ public final class JobSpec {
   public static final List<String> KEYS =
       List.of("name", "model", "optimizer", "clip", "schedule", "batching", "guard", "models", "accept",
           "topics", "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source",
-          "diagnostics", "warm_start", "input", "drift");
+          "diagnostics", "warm_start", "input", "parallel", "drift");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   private final Map<String, Object> raw;
@@ -64,6 +65,7 @@ public final class JobSpec {
   private final List<Map<String, Object>> configMaps = new ArrayList<>();
   private final Pattern accept;
   private final Topics topics;
+  private final ParallelConfig parallel;
   private final long snapshotEverySteps;
   private final long snapshotEveryEventTimeMs;
   private final int metricsEveryBatches;
@@ -186,6 +188,37 @@ public final class JobSpec {
     diagnostics = DiagnosticsConfig.fromSpec(
         r.has("diagnostics") ? r.child("diagnostics") : new SpecReader("diagnostics", Map.of()));
     warmStart = r.has("warm_start") ? warmStart(r.child("warm_start"), topics.models()) : null;
+    parallel = ParallelConfig.fromSpec(r.has("parallel") ? r.child("parallel") : new SpecReader("parallel", Map.of()));
+    if (parallel.enabled()) {
+      for (int i = 0; i < configs.size(); i++) {
+        String opt = configs.get(i).optimizer().type();
+        if (opt.equals("ftrl")) {
+          throw new SpecException("parallel.workers", parallel.workers(), "FTRL's weights are a function of its"
+              + " per-coordinate z and n, which data-parallel rounds do not merge: use workers 1 with ftrl, or sgd,"
+              + " adagrad, adam or another optimizer whose state is the parameters plus local statistics");
+        }
+      }
+      if (warmStart != null) {
+        throw new SpecException("parallel.workers", parallel.workers(), "a data-parallel job does not take"
+            + " warm_start yet: train with workers 1 from the warm start, or drop warm_start");
+      }
+      for (int i = 0; i < configs.size(); i++) {
+        if (configDrift.get(i) != null) {
+          throw new SpecException("parallel.workers", parallel.workers(), "drift detection runs in the single"
+              + " trainer only (its detector and reactions follow one model's steps): use workers 1 with drift, or"
+              + " drop the drift section");
+        }
+        if (configs.get(i).model().scaling() != null) {
+          throw new SpecException("parallel.workers", parallel.workers(), "model.scaling keeps its statistics in"
+              + " the model's buffers, which data-parallel rounds do not merge: use workers 1 with scaling");
+        }
+      }
+    }
+  }
+
+  /** Data-parallel training of each model ({@code parallel}; workers 1, the default, is the single trainer). */
+  public ParallelConfig parallel() {
+    return parallel;
   }
 
   /** A drift section checked against its configuration (the error signal needs a classifier); null: off. */

@@ -61,4 +61,17 @@ class JobSpecDriftTest {
     JobSpec s = JobSpec.fromMap(m);
     assertThat(s.drift(s.configIndex("clf-1"))).isNull();
   }
+
+  @Test
+  void dataParallelJobsRefuseDriftAndScaling() {
+    Map<String, Object> m = spec();
+    m.put("parallel", Map.of("workers", 2));
+    assertThatThrownBy(() -> JobSpec.fromMap(m)).isInstanceOf(SpecException.class)
+        .hasMessageContaining("parallel.workers").hasMessageContaining("drift detection runs in the single trainer");
+    Map<String, Object> scaled = new LinkedHashMap<>();
+    scaled.put("model", Map.of("type", "logistic", "features", Map.of("dense", 3), "scaling", Map.of()));
+    scaled.put("optimizer", Map.of("type", "sgd", "lr", 0.1));
+    scaled.put("parallel", Map.of("workers", 2));
+    assertThatThrownBy(() -> JobSpec.fromMap(scaled)).hasMessageContaining("model.scaling");
+  }
 }
