@@ -91,7 +91,7 @@ public final class DriftBench {
         t == null ? 0 : t.monitor().warnings);
   }
 
-  static Map<String, Object> drift(String detector, Object reaction) {
+  static Map<String, Object> drift(Object detector, Object reaction) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("detector", detector);
     m.put("reaction", reaction);
@@ -139,15 +139,24 @@ public final class DriftBench {
       System.out.println("| detector | detected / changes | mean delay (samples) | false alarms | warnings |"
           + " error, none | error, reset_optimizer | error, boost_lr x5 for 100 steps | error, background |");
       System.out.println("|---|---|---|---|---|---|---|---|---|");
+      Map<String, Object> rows = new LinkedHashMap<>();
       for (String d : DETECTORS) {
+        rows.put(d, d);
+        if (d.equals("adwin")) {
+          rows.put("adwin, direction up", Map.of("type", "adwin", "direction", "up"));
+        }
+      }
+      for (Map.Entry<String, Object> row : rows.entrySet()) {
+        String d = row.getKey();
+        Object spec = row.getValue();
         List<Result> rs = new ArrayList<>();
         for (Object r : reactions) {
-          rs.add(run(s, d, drift(d, r)));
+          rs.add(run(s, d, drift(spec, r)));
         }
         Result none = rs.get(0);
         // the background reaction needs a warning zone (DDM, EDDM)
         boolean warns = d.equals("ddm") || d.equals("eddm");
-        String bg = warns ? String.format(Locale.ROOT, "%.4f", run(s, d, drift(d, "background")).error()) : "-";
+        String bg = warns ? String.format(Locale.ROOT, "%.4f", run(s, d, drift(spec, "background")).error()) : "-";
         System.out.printf(Locale.ROOT, "| %s | %d / %d | %.0f | %d | %d | %.4f | %.4f | %.4f | %s |%n", d,
             (int) none.score()[0], s.changes().length, none.score()[1], (int) none.score()[2], none.warnings(),
             none.error(), rs.get(1).error(), rs.get(2).error(), bg);

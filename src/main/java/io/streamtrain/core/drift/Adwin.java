@@ -14,7 +14,9 @@ import java.io.IOException;
  * detected change. eps_cut = sqrt(2 m sigma^2 ln(2 ln(n) / delta)) + 2/3 m ln(2 ln(n) / delta) with
  * m = 1/(n0 - mwl + 1) + 1/(n1 - mwl + 1) and sigma^2 the window's variance (the paper's Bernstein-type bound with
  * delta' = delta / ln n, as MOA and River compute it). Defaults as River's: delta 0.002, clock 32, 5 buckets,
- * minimum sub-window 5, grace period 10. The window is not cleared after a change (the paper keeps W1).
+ * minimum sub-window 5, grace period 10. The window is not cleared after a change (the paper keeps W1). The test
+ * is two-sided as in the paper; with {@code upOnly} the window still shrinks at every cut, but only a cut whose
+ * newer part has the higher mean (an error rate or loss that went up) is reported as a drift.
  * Storage is fixed at construction: 62 rows (2^62 values) of maxBuckets + 1 slots.
  */
 public final class Adwin extends DriftDetector {
@@ -24,6 +26,7 @@ public final class Adwin extends DriftDetector {
   private final int maxBuckets;
   private final int minWindowLength;
   private final int gracePeriod;
+  private final boolean upOnly;
   /** Row i, slot j (oldest first) at i * (maxBuckets + 1) + j. */
   private final double[] sums;
   private final double[] variances;
@@ -35,6 +38,11 @@ public final class Adwin extends DriftDetector {
   private long tick;
 
   public Adwin(double delta, int clock, int maxBuckets, int minWindowLength, int gracePeriod) {
+    this(delta, clock, maxBuckets, minWindowLength, gracePeriod, false);
+  }
+
+  public Adwin(double delta, int clock, int maxBuckets, int minWindowLength, int gracePeriod, boolean upOnly) {
+    this.upOnly = upOnly;
     this.delta = delta;
     this.clock = clock;
     this.maxBuckets = maxBuckets;
@@ -60,8 +68,10 @@ public final class Adwin extends DriftDetector {
     compress();
     tick++;
     if (tick % clock == 0 && width > gracePeriod) {
-      while (cut()) {
-        drift = true;
+      for (int c = cut(); c != 0; c = cut()) {
+        if (c > 0 || !upOnly) {
+          drift = true;
+        }
         dropOldest();
       }
     }
@@ -103,8 +113,11 @@ public final class Adwin extends DriftDetector {
     counts[row] = c - k;
   }
 
-  /** Whether some split of the window into W0 (older) and W1 differs by more than eps_cut. */
-  private boolean cut() {
+  /**
+   * Whether some split of the window into W0 (older) and W1 differs by more than eps_cut: +1 when W1's mean is the
+   * higher, -1 when it is the lower, 0 for no such split.
+   */
+  private int cut() {
     double w = (double) width;
     double dd = StrictMath.log(2.0 * StrictMath.log(w) / delta);
     double sigma2 = variance / w;
@@ -121,18 +134,19 @@ public final class Adwin extends DriftDetector {
         u0 += sums[base + j];
         u1 -= sums[base + j];
         if (n1 <= 0.0) {
-          return false;
+          return 0;
         }
         if (n0 >= minWindowLength && n1 >= minWindowLength) {
           double m = 1.0 / (n0 - minWindowLength + 1.0) + 1.0 / (n1 - minWindowLength + 1.0);
           double eps = Math.sqrt(2.0 * m * sigma2 * dd) + 2.0 / 3.0 * dd * m;
-          if (Math.abs(u0 / n0 - u1 / n1) > eps) {
-            return true;
+          double diff = u0 / n0 - u1 / n1;
+          if (Math.abs(diff) > eps) {
+            return diff < 0 ? 1 : -1;
           }
         }
       }
     }
-    return false;
+    return 0;
   }
 
   private void dropOldest() {

@@ -17,7 +17,7 @@ import java.util.Map;
  * </pre>
  *
  * Detector keys and defaults (River's): adwin {@code delta} 0.002, {@code clock} 32, {@code max_buckets} 5,
- * {@code min_window_length} 5, {@code grace_period} 10; page_hinkley {@code min_instances} 30, {@code delta} 0.005,
+ * {@code min_window_length} 5, {@code grace_period} 10, {@code direction} both (or up: report increases only); page_hinkley {@code min_instances} 30, {@code delta} 0.005,
  * {@code threshold} 50, {@code alpha} 0.9999; ddm {@code min_instances} 30, {@code warning_level} 2,
  * {@code drift_level} 3; eddm {@code min_errors} 30, {@code alpha} 0.95, {@code beta} 0.9. DDM and EDDM take the
  * error signal only. The default reaction is none (report only).
@@ -124,10 +124,11 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
   private DriftDetector newDetector(SpecReader d) {
     switch (detector) {
       case "adwin" -> {
-        d.rejectUnknown("type", "delta", "clock", "max_buckets", "min_window_length", "grace_period");
+        d.rejectUnknown("type", "delta", "clock", "max_buckets", "min_window_length", "grace_period", "direction");
         return new Adwin(d.getDouble("delta", 0.002, 0.0, true, 1.0, true), d.getInt("clock", 32, 1, 1 << 20),
             d.getInt("max_buckets", 5, 2, 100), d.getInt("min_window_length", 5, 1, 1 << 20),
-            d.getInt("grace_period", 10, 0, 1 << 20));
+            d.getInt("grace_period", 10, 0, 1 << 20),
+            d.getEnum("direction", "both", List.of("both", "up")).equals("up"));
       }
       case "page_hinkley" -> {
         d.rejectUnknown("type", "min_instances", "delta", "threshold", "alpha");
