@@ -143,6 +143,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       reports.record(s, r);
       if (watch != null) {
         drift.after(watch, trainer, r, s, events); // last reader of r: a background model's step reuses it
+        reports.noteDrift(modelId, watch.monitor);
       }
       if (s.intervalBatches >= spec.metricsEveryBatches()) {
         out.collect(report(s));

@@ -230,4 +230,43 @@ class TrainerFunctionDriftTest {
       assertThat(render(got.snapshots())).as("snapshots, restored at %d", cut).isEqualTo(render(expected.snapshots()));
     }
   }
+
+  /** The drift figures are Flink gauges too (driftDetections, driftWarnings, driftInWarning) and match the reports. */
+  @Test
+  void driftFiguresAreGauges() throws Exception {
+    TrainerFunctionDiagnosticsTest.Captured op = new TrainerFunctionDiagnosticsTest.Captured();
+    org.apache.flink.runtime.metrics.util.InterceptingTaskMetricGroup task =
+        new org.apache.flink.runtime.metrics.util.InterceptingTaskMetricGroup() {
+          @Override
+          public org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup getOrAddOperator(
+              org.apache.flink.runtime.jobgraph.OperatorID id, String name, Map<String, String> extra) {
+            return op;
+          }
+        };
+    List<MiniBatch> in = input();
+    Map<String, Object> spec = spec(ddmBoost());
+    List<TrainingMetrics> reports = new ArrayList<>();
+    try (var env = new org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder().setMetricGroup(task)
+        .build();
+        var h = new org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness<String, MiniBatch,
+            TrainingMetrics>(new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
+                new TrainerFunction(spec, TrainingJob.SNAPSHOTS)), b -> b.modelId,
+            org.apache.flink.api.common.typeinfo.Types.STRING, env)) {
+      h.open();
+      // only m-a's batches, so the captured (flattened) gauges are m-a's
+      for (MiniBatch b : in) {
+        if (b.modelId.equals("m-a")) {
+          h.processElement(b, b.get(b.size() - 1).eventTime());
+        }
+      }
+      reports.addAll(TrainerFunctionTest.outputs(h).metrics());
+      TrainingMetrics last = reports.get(reports.size() - 1);
+      assertThat(((org.apache.flink.metrics.Gauge<?>) op.get("driftDetections")).getValue())
+          .isEqualTo(last.getDrift().getDetectionsTotal()).isNotEqualTo(0L);
+      assertThat(((org.apache.flink.metrics.Gauge<?>) op.get("driftWarnings")).getValue())
+          .isEqualTo(last.getDrift().getWarningsTotal());
+      assertThat(((org.apache.flink.metrics.Gauge<?>) op.get("driftInWarning")).getValue())
+          .isEqualTo(last.getDrift().getDriftWarning() ? 1 : 0);
+    }
+  }
 }
