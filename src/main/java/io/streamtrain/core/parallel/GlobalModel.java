@@ -15,7 +15,10 @@ import java.io.IOException;
 public final class GlobalModel {
   private static final int FORMAT = 1;
 
-  /** Called for each round as it is applied. */
+  /**
+   * Called for each round as it is applied. A last round with no samples means only that the workers' inputs
+   * ended after a full round (timing decides whether it exists); listeners report nothing for it but the end.
+   */
   public interface RoundListener {
     void applied(long round, RoundStats stats, boolean last) throws Exception;
   }
@@ -46,13 +49,17 @@ public final class GlobalModel {
     merged.add(u, next);
     MergedRounds.Assembly a;
     while (!done && (a = merged.complete(next)) != null) {
-      double[] g = state.params;
-      double[] m = a.values;
-      for (int i = 0; i < g.length; i++) {
-        g[i] += m[i];
-      }
-      state.paramNormCache = Double.NaN;
       RoundStats s = a.stats;
+      if (s == null || s.samples() > 0) {
+        // A round nobody trained in (every worker's input had ended: it only says so) changes nothing, not even the
+        // sign of a zero; whether it exists depends on timing, so it must not reach the parameters.
+        double[] g = state.params;
+        double[] m = a.values;
+        for (int i = 0; i < g.length; i++) {
+          g[i] += m[i];
+        }
+        state.paramNormCache = Double.NaN;
+      }
       if (s != null) {
         state.samplesSeen += s.samples();
         state.step += s.steps();

@@ -6,6 +6,7 @@ import io.streamtrain.avro.TrainingMetrics;
 import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.parallel.ShardUpdate;
 import io.streamtrain.flink.training.Rejections;
+import io.streamtrain.flink.training.SampleChunker;
 import io.streamtrain.flink.training.SampleRecord;
 import io.streamtrain.job.JobSpec;
 import java.util.HashSet;
@@ -62,8 +63,11 @@ public final class ParallelGraph {
     }
     Map<String, Object> specMap = spec.raw();
     int workers = par.workers();
-    SingleOutputStreamOperator<SampleRecord> samples = validated.process(new Tag(workers, rejectedTag))
+    SingleOutputStreamOperator<SampleRecord> tagged = validated.process(new Tag(workers, rejectedTag))
         .returns(SampleRecord.TYPE).name("tag-partitions").uid("parallel-tag");
+    // Samples cross the keyBy in chunks of one model and one partition (no per-sample record on the other side).
+    DataStream<SampleRecord> samples = tagged
+        .transform("chunk-samples", SampleRecord.TYPE, SampleChunker.perPartition()).uid("parallel-chunker");
     DataStream<ShardUpdate> merged = env.fromSource(rounds.source(), endOfTime(), "rounds", Routed.UPDATE)
         .uid("rounds-source").setParallelism(1);
     DataStream<Routed> toWorkers = merged.flatMap((FlatMapFunction<ShardUpdate, Routed>) (u, out) -> {
@@ -88,7 +92,7 @@ public final class ParallelGraph {
       loop = combined.union(end);
     }
     loop.sinkTo(rounds.sink()).name("rounds-sink").uid("rounds-sink");
-    return new Outputs(metrics, samples.getSideOutput(rejectedTag));
+    return new Outputs(metrics, tagged.getSideOutput(rejectedTag));
   }
 
   /** The rounds input never holds back event time: its watermark is the end of time from the start. */

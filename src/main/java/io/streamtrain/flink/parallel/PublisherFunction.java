@@ -40,6 +40,8 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
   private final OutputTag<ModelSnapshot> snapshots;
   private transient JobSpec spec;
   private transient ValueState<ParallelSlots.Global> state;
+  /** Wall clock of each model's previous report (operator memory: samples_per_second only, never state). */
+  private transient Map<String, Long> lastReportNanos;
 
   public PublisherFunction(Map<String, Object> specMap, ParallelConfig par, OutputTag<ModelSnapshot> snapshots) {
     this.specMap = specMap;
@@ -52,6 +54,7 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
     spec = JobSpec.fromMap(specMap);
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("parallel-global",
         new ParallelSlots.GlobalSerializer()));
+    lastReportNanos = new java.util.HashMap<>();
   }
 
   @Override
@@ -84,7 +87,9 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
         Snapshots.publish(st, global.trainer.model(), modelSpec, st.version, ctx.timestamp() == null ? 0
             : ctx.timestamp(), p -> ctx.output(snapshots, p));
       }
-      out.collect(report(st, round, s, global, last));
+      if (s.samples() > 0 || !last) {
+        out.collect(report(st, round, s, global));
+      }
       if (last) {
         ctx.output(PROGRESS, "-" + modelId);
       }
@@ -92,12 +97,15 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
     state.update(global);
   }
 
-  private TrainingMetrics report(TrainerState st, long round, RoundStats s, ParallelSlots.Global g, boolean last) {
+  private TrainingMetrics report(TrainerState st, long round, RoundStats s, ParallelSlots.Global g) {
     double smoothed = g.lossEmaCount == 0 ? Double.NaN
         : g.lossEma / (1.0 - Math.pow(ModelTrainer.LOSS_EMA_BETA, g.lossEmaCount));
-    String msg = "round " + round + (last ? " (last)" : "") + ": " + s.samples() + " samples, "
+    long now = System.nanoTime();
+    Long before = lastReportNanos.get(st.modelId);
+    String msg = "round " + round + ": " + s.samples() + " samples, "
         + s.steps() + " steps; samples per worker " + Arrays.toString(s.workerSamples())
-        + "; longest wait for a merge " + s.waitMs() + " ms; accuracy "
+        + "; longest wait for a merge " + s.waitMs() + " ms; round period "
+        + (before == null ? "n/a" : (now - before) / 1_000_000 + " ms") + "; accuracy "
         + (s.scored() > 0 ? String.format(java.util.Locale.ROOT, "%.4f", (double) s.correct() / s.scored()) : "n/a");
     return TrainingMetrics.newBuilder()
         .setModelId(st.modelId)
@@ -111,8 +119,16 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
         .setLossMean(s.meanLoss())
         .setLossSmoothed(smoothed)
         .setParamNorm(norm(st.params))
+        .setSamplesPerSecond(samplesPerSecond(st.modelId, s.samples()))
         .setEvents(List.of(new TrainingEvent("merged_round", st.step, msg)))
         .build();
+  }
+
+  /** The round's samples over the wall time since the model's previous report (NaN for the first). */
+  private double samplesPerSecond(String modelId, long samples) {
+    long now = System.nanoTime();
+    Long before = lastReportNanos.put(modelId, now);
+    return before == null || now == before ? Double.NaN : samples * 1e9 / (now - before);
   }
 
   private static double norm(double[] p) {

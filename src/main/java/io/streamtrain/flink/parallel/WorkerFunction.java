@@ -30,6 +30,8 @@ public final class WorkerFunction extends KeyedCoProcessFunction<String, SampleR
   private final int partitions;
   private transient JobSpec spec;
   private transient ValueState<ParallelSlots.Worker> state;
+  private transient io.streamtrain.core.data.Example scratch;
+  private transient org.apache.flink.core.memory.DataInputDeserializer chunkIn;
 
   public WorkerFunction(Map<String, Object> specMap, ParallelConfig par, int partitions) {
     this.specMap = specMap;
@@ -42,6 +44,8 @@ public final class WorkerFunction extends KeyedCoProcessFunction<String, SampleR
     spec = JobSpec.fromMap(specMap);
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("parallel-worker",
         new ParallelSlots.WorkerSerializer()));
+    scratch = new io.streamtrain.core.data.Example();
+    chunkIn = new org.apache.flink.core.memory.DataInputDeserializer();
   }
 
   /** The shuffle seed of worker {@code w} of a model: the batching seed, the model id and the worker mixed. */
@@ -76,7 +80,16 @@ public final class WorkerFunction extends KeyedCoProcessFunction<String, SampleR
       return; // rejected samples went to their topic at validation; lag is not reported per worker
     }
     ParallelSlots.Worker w = slot(ctx.getCurrentKey(), r.example.modelId(), ctx);
-    if (!r.isTouch()) {
+    if (r.isChunk()) {
+      // One partition's consecutive samples, decoded one by one into a reused example (as the batcher does).
+      chunkIn.setBuffer(r.chunk, 0, r.chunkLength);
+      scratch.setModelId(r.example.modelId());
+      Consumer<ShardUpdate> sink = to(out);
+      for (int i = 0; i < r.chunkCount; i++) {
+        io.streamtrain.flink.types.ExampleCodec.INSTANCE.readBody(chunkIn, scratch);
+        w.worker.accept(r.partition, scratch, sink);
+      }
+    } else if (!r.isTouch()) {
       w.worker.accept(r.partition, r.example, to(out));
     }
     state.update(w);

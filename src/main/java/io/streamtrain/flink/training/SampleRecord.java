@@ -92,7 +92,7 @@ public final class SampleRecord {
   /**
    * Flink serializer: the example, the configuration index, then a kind byte (0 a good sample, 1 a rejected one
    * followed by its coordinates and reason, 2 a lag marker followed by its reader and lag, 3 a chunk followed by
-   * its sample count, byte length and bytes; 4 a good sample and its partition, 5 a touch and its partition). Records of this type only cross network edges, never state, so the
+   * its sample count, byte length and bytes; 4 a good sample and its partition, 5 a touch and its partition, 6 a chunk and its partition). Records of this type only cross network edges, never state, so the
    * format may change between versions.
    */
   public static final class Serializer extends DataSerializer<SampleRecord> {
@@ -103,6 +103,7 @@ public final class SampleRecord {
     private static final int CHUNK = 3;
     private static final int GOOD_WITH_PARTITION = 4;
     private static final int TOUCH = 5;
+    private static final int CHUNK_WITH_PARTITION = 6;
 
     @Override
     public SampleRecord createInstance() {
@@ -114,7 +115,10 @@ public final class SampleRecord {
       ExampleCodec.INSTANCE.write(r.example, out);
       out.writeInt(r.configIndex);
       if (r.chunk != null) {
-        out.writeByte(CHUNK);
+        out.writeByte(r.carryPartition ? CHUNK_WITH_PARTITION : CHUNK);
+        if (r.carryPartition) {
+          out.writeInt(r.partition);
+        }
         out.writeInt(r.chunkCount);
         out.writeInt(r.chunkLength);
         out.write(r.chunk, 0, r.chunkLength);
@@ -157,7 +161,11 @@ public final class SampleRecord {
         r.partition = in.readInt();
         r.carryPartition = true;
         r.touch = kind == TOUCH;
-      } else if (kind == CHUNK) {
+      } else if (kind == CHUNK || kind == CHUNK_WITH_PARTITION) {
+        if (kind == CHUNK_WITH_PARTITION) {
+          r.partition = in.readInt();
+          r.carryPartition = true;
+        }
         r.chunkCount = in.readInt();
         r.chunkLength = in.readInt();
         r.chunk = new byte[r.chunkLength];

@@ -111,6 +111,11 @@ public final class TrainingJob {
     // Every type on the wire and in state has its own serializer: a Kryo fallback would be a bug.
     org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
     c.set(org.apache.flink.configuration.PipelineOptions.GENERIC_TYPES, false);
+    if (spec.checkpointStorage() != null) {
+      // The spec's checkpoint.storage wherever the job runs (bin/streamtrain also sets it for the MiniCluster).
+      c.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      c.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, spec.checkpointStorage());
+    }
     env.configure(c);
   }
 

@@ -99,7 +99,7 @@ class ParallelTrainingIT {
   /** "round loss" of every merged round, in order (the loss printed in full: equal strings, equal doubles). */
   static List<String> rounds(List<TrainingMetrics> metrics) {
     return metrics.stream().filter(x -> x.getModelId().equals("global"))
-        .map(x -> x.getEvents().get(0).getMessage().replaceAll("longest wait for a merge \\d+ ms; ", "")
+        .map(x -> x.getEvents().get(0).getMessage().replaceAll("longest wait for a merge \\d+ ms; round period (n/a|\\d+ ms); ", "")
             + " loss " + x.getLossMean() + " step " + x.getStep())
         .toList();
   }
