@@ -179,8 +179,11 @@ public final class ConsumeCommand implements Callable<Integer> {
     if (named.isPresent()) {
       Optional<GenericRecord> rec = AvroJson.decode(named.get(), r.value());
       if (rec.isEmpty() && named.get().equals(ModelSnapshot.getClassSchema())) {
-        // Written before snapshots had parts: the first schema version, resolved to the current one.
-        rec = AvroJson.decode(SnapshotParts.v1Schema(), named.get(), r.value());
+        // Written before snapshots had an origin (v2), or before they had parts (v1): resolved to the current one.
+        rec = AvroJson.decode(SnapshotParts.v2Schema(), named.get(), r.value());
+        if (rec.isEmpty()) {
+          rec = AvroJson.decode(SnapshotParts.v1Schema(), named.get(), r.value());
+        }
       }
       return rec;
     }

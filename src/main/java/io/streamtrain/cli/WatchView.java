@@ -12,8 +12,8 @@ import java.util.TreeMap;
 /**
  * The text of {@code streamtrain watch}: per model (sorted by id), the step, samples, training state and its
  * evidence, loss and gradient-norm sparklines over the last N reports (Unicode block characters, log-scaled when
- * the values span more than two decades), the learning rate, throughput, consumer lag, curvature figures and the
- * latest events. Pure: metrics go in with {@link #accept}, lines come out of {@link #render}; the command does
+ * the values span more than two decades), the learning rate, throughput, consumer lag, curvature figures, the
+ * drift watch (stable, WARNING or DRIFT DETECTED, with counts) and the latest events. Pure: metrics go in with {@link #accept}, lines come out of {@link #render}; the command does
  * the I/O and the in-place refresh.
  */
 public final class WatchView {
@@ -190,11 +190,29 @@ public final class WatchView {
         out.add(String.format(Locale.ROOT, "  gradient: noise scale %s  first/last layer ratio %s  mean %s  std %s",
             num(noise), num(ratio), num(value(m, "grad_norm_mean")), num(value(m, "grad_norm_std"))));
       }
+      if (m.getDrift() != null) {
+        out.add("  " + drift(m.getDrift()));
+      }
       if (!v.events.isEmpty()) {
         out.add("  events: " + String.join(", ", v.events));
       }
     }
     return out;
+  }
+
+  /** The drift watch's line: its state now, what this report saw, the totals and a running reaction. */
+  static String drift(io.streamtrain.avro.DriftStatus d) {
+    String now = d.getDriftDetected() ? "DRIFT DETECTED" : d.getDriftWarning() ? "WARNING" : "stable";
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "drift: %s  (%s on %s)  this report %d warning(s),"
+        + " %d detection(s)  total %d / %d", now, d.getDetector(), d.getSignal(), d.getWarnings(), d.getDetections(),
+        d.getWarningsTotal(), d.getDetectionsTotal()));
+    if (d.getLastDetectionStep() != null) {
+      b.append("  last at step ").append(d.getLastDetectionStep());
+    }
+    if (d.getLrBoost() != 1.0) {
+      b.append("  lr boost x").append(num(d.getLrBoost()));
+    }
+    return b.toString();
   }
 
   private static String step(double v) {

@@ -35,9 +35,12 @@ public final class SnapshotParts {
 
   /** Fields added after schema v1 (schemas/history/ModelSnapshot/v1.avsc); dropping them gives v1 back. */
   static final Set<String> FIELDS_SINCE_V1 =
-      Set.of("part", "parts", "parameter_count", "parameter_offset", "parameter_bytes");
+      Set.of("part", "parts", "parameter_count", "parameter_offset", "parameter_bytes", "origin");
+  /** Fields added after schema v2 (schemas/history/ModelSnapshot/v2.avsc, the parts). */
+  static final Set<String> FIELDS_SINCE_V2 = Set.of("origin");
 
-  private static final Schema V1 = v1(ModelSnapshot.getClassSchema());
+  private static final Schema V1 = without(ModelSnapshot.getClassSchema(), FIELDS_SINCE_V1);
+  private static final Schema V2 = without(ModelSnapshot.getClassSchema(), FIELDS_SINCE_V2);
 
   private SnapshotParts() {}
 
@@ -114,15 +117,18 @@ public final class SnapshotParts {
   }
 
   /**
-   * Decodes a model-topic record value written with the current schema or with schema v1 (whose records lack the
-   * trailing part fields, so they never decode exactly as the current version, and the reverse); null when the
-   * bytes are neither.
+   * Decodes a model-topic record value written with the current schema, schema v2 (no trailing origin) or schema
+   * v1 (no part fields either): each lacks the later trailing fields, so a record decodes exactly under its own
+   * writer schema only; null when the bytes are none of them.
    */
   public static ModelSnapshot decode(byte[] value) {
     if (value == null) {
       return null;
     }
     ModelSnapshot s = decode(value, ModelSnapshot.getClassSchema());
+    if (s == null) {
+      s = decode(value, V2);
+    }
     return s != null ? s : decode(value, V1);
   }
 
@@ -138,9 +144,18 @@ public final class SnapshotParts {
 
   /** The first ModelSnapshot schema: the current one without the fields added since. */
   static Schema v1(Schema current) {
+    return without(current, FIELDS_SINCE_V1);
+  }
+
+  /** The second (parts, no origin): what builds before drift reactions wrote; for tools that decode generically. */
+  public static Schema v2Schema() {
+    return V2;
+  }
+
+  private static Schema without(Schema current, Set<String> later) {
     List<Schema.Field> fields = new ArrayList<>();
     for (Schema.Field f : current.getFields()) {
-      if (!FIELDS_SINCE_V1.contains(f.name())) {
+      if (!later.contains(f.name())) {
         fields.add(new Schema.Field(f, f.schema()));
       }
     }

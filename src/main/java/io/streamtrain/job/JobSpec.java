@@ -3,6 +3,7 @@ package io.streamtrain.job;
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.diag.DiagnosticsConfig;
+import io.streamtrain.core.drift.DriftConfig;
 import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.train.TrainingConfig;
 import io.streamtrain.io.events.InputSpec;
@@ -46,13 +47,15 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@code diagnostics}: training diagnostics for every model (see {@link DiagnosticsConfig} for the keys and
  *       their defaults: on, a curvature probe every 50 batches for models up to 100000 parameters, reservoir 256,
  *       20 Lanczos steps, probes bounded to 10% of the trainer's time, saddle escape off)
+ *   <li>{@code drift}: drift detection for every model, off by default (see {@link DriftConfig}: detector, signal,
+ *       reaction); a {@code models} entry's own {@code drift} section replaces it for those models
  * </ul>
  */
 public final class JobSpec {
   public static final List<String> KEYS =
       List.of("name", "model", "optimizer", "clip", "schedule", "batching", "guard", "models", "accept",
           "topics", "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source",
-          "diagnostics", "warm_start", "input", "parallel");
+          "diagnostics", "warm_start", "input", "parallel", "drift");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   private final Map<String, Object> raw;
@@ -78,6 +81,8 @@ public final class JobSpec {
   private final InputSpec input;
   /** Per configuration: its own diagnostics section, or null for the job's. */
   private final List<DiagnosticsConfig> configDiagnostics = new ArrayList<>();
+  /** Per configuration: its drift watch (its own section, else the job's), or null when off. */
+  private final List<DriftConfig> configDrift = new ArrayList<>();
 
   /**
    * Where a model that has no state in this job yet takes its initial parameters from: the latest (or the given
@@ -117,10 +122,11 @@ public final class JobSpec {
         List<String> allowed = new ArrayList<>(TrainingConfig.KEYS);
         allowed.add("match");
         allowed.add("diagnostics");
+        allowed.add("drift");
         o.rejectUnknown(allowed);
         Map<String, Object> merged = new LinkedHashMap<>(base);
         for (Map.Entry<String, ?> e : o.map().entrySet()) {
-          if (!"match".equals(e.getKey()) && !"diagnostics".equals(e.getKey())) {
+          if (!"match".equals(e.getKey()) && !"diagnostics".equals(e.getKey()) && !"drift".equals(e.getKey())) {
             merged.put(e.getKey(), e.getValue());
           }
         }
@@ -129,6 +135,10 @@ public final class JobSpec {
         configDiagnostics.add(o.has("diagnostics") ? DiagnosticsConfig.fromSpec(o.child("diagnostics")) : null);
         configMaps.add(merged);
         configs.add(TrainingConfig.fromSpec(new SpecReader(o.path(), merged)));
+        // Drift watching is not part of the training configuration either: turning it on or off on a restart
+        // keeps the model's state (the detector's own state is a separate checkpointed part).
+        configDrift.add(drift(o.has("drift") ? o.child("drift") : r.has("drift") ? r.child("drift") : null,
+            configs.get(configs.size() - 1)));
       }
     }
     if (!base.containsKey("model") || !base.containsKey("optimizer")) {
@@ -141,6 +151,7 @@ public final class JobSpec {
       configDiagnostics.add(null);
       configMaps.add(base);
       configs.add(TrainingConfig.fromSpec(new SpecReader("", base)));
+      configDrift.add(drift(r.has("drift") ? r.child("drift") : null, configs.get(configs.size() - 1)));
     }
     String acceptRegex = r.getString("accept", ".*");
     try {
@@ -191,12 +202,37 @@ public final class JobSpec {
         throw new SpecException("parallel.workers", parallel.workers(), "a data-parallel job does not take"
             + " warm_start yet: train with workers 1 from the warm start, or drop warm_start");
       }
+      for (int i = 0; i < configs.size(); i++) {
+        if (configDrift.get(i) != null) {
+          throw new SpecException("parallel.workers", parallel.workers(), "drift detection runs in the single"
+              + " trainer only (its detector and reactions follow one model's steps): use workers 1 with drift, or"
+              + " drop the drift section");
+        }
+        if (configs.get(i).model().scaling() != null) {
+          throw new SpecException("parallel.workers", parallel.workers(), "model.scaling keeps its statistics in"
+              + " the model's buffers, which data-parallel rounds do not merge: use workers 1 with scaling");
+        }
+      }
     }
   }
 
   /** Data-parallel training of each model ({@code parallel}; workers 1, the default, is the single trainer). */
   public ParallelConfig parallel() {
     return parallel;
+  }
+
+  /** A drift section checked against its configuration (the error signal needs a classifier); null: off. */
+  private static DriftConfig drift(SpecReader d, TrainingConfig config) {
+    if (d == null) {
+      return null;
+    }
+    DriftConfig c = DriftConfig.fromSpec(d);
+    if (c.signal() == DriftConfig.Signal.ERROR
+        && config.model().features().target() == io.streamtrain.core.feature.Target.REAL) {
+      throw new SpecException(d.key("signal"), "error",
+          "allowed for classifiers only; a regression model's drift watch takes signal: loss");
+    }
+    return c;
   }
 
   private static WarmStartSpec warmStart(SpecReader w, String modelsTopic) {
@@ -325,6 +361,11 @@ public final class JobSpec {
   public DiagnosticsConfig diagnostics(int i) {
     DiagnosticsConfig c = configDiagnostics.get(i);
     return c != null ? c : diagnostics;
+  }
+
+  /** The drift watch of configuration {@code i} (its own {@code drift} section, else the job's), or null. */
+  public DriftConfig drift(int i) {
+    return configDrift.get(i);
   }
 
   /** Training diagnostics settings (defaults when the spec has no {@code diagnostics} section). */

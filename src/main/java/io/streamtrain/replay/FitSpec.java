@@ -53,6 +53,10 @@ public final class FitSpec {
     if (config == null) {
       throw new SpecException("model_id", modelId, "allowed: a model id that job " + job + " accepts");
     }
+    if (config.model().scaling() != null) {
+      throw new SpecException("job", job, "allowed: a job whose model has no scaling section (a fit does not"
+          + " keep online input statistics; standardize the data set with the source's standardize option)");
+    }
     methodSpec = r.has("method") ? (Map<String, Object>) r.child("method").map() : Map.of("type", "newton_cg");
     method = Minimizers.fromSpec(new SpecReader("method", methodSpec));
     batchRows = r.getInt("batch_rows", 4096, 1, 1 << 24);

@@ -36,7 +36,9 @@ import java.util.TreeMap;
  *   <li>{@code configs} (prequential): a list of {@code {name: N, job: jobs/X.yaml, ...}}; each takes the training
  *       sections of a job spec file (model, optimizer, clip, schedule, batching, models, accept) and/or gives
  *       them inline; inline sections replace the file's, in the default section and in every {@code models}
- *       entry. Replaying with a job's own file reproduces that job's parameters.
+ *       entry. Replaying with a job's own file reproduces that job's parameters. A {@code drift} section runs
+ *       the job's drift watch and reaction around each step; points then carry {@code drift_warnings} and
+ *       {@code drift_detections}.
  *   <li>{@code holdout}: {@code model_id}, then exactly one of {@code topic} (a model topic; {@code version},
  *       default the latest), {@code params_file} (JSON with {@code parameters}, optional {@code buffers}) plus
  *       {@code model}, or {@code savepoint} (a training job's savepoint or retained checkpoint directory, or a
@@ -57,7 +59,7 @@ public final class ReplaySpec {
   static final List<String> FILE_KEYS = List.of("format", "label", "model_id", "start_time", "time_step_ms",
       "label_map", "sidecar", "standardize", "passes", "split", "shuffle", "hashed_numeric");
   static final List<String> TRAINING_KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard",
-      "models", "accept", "warm_start");
+      "models", "accept", "warm_start", "drift");
   // A key given twice is an error naming it, not "the last one silently wins" (YAML itself forbids duplicates).
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);

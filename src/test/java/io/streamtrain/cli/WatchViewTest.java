@@ -63,6 +63,29 @@ class WatchViewTest {
   }
 
   @Test
+  void driftWatchShowsItsStateCountsAndBoost() {
+    WatchView v = new WatchView(4);
+    TrainingMetrics m = metrics("sea", 50, 0.4, 0.2, "DESCENDING", "-", List.of(
+        new io.streamtrain.avro.TrainingEvent("drift_warning", 41L, "ddm entered its warning zone"),
+        new io.streamtrain.avro.TrainingEvent("drift_detected", 47L, "ddm detected a change")));
+    m.setDrift(io.streamtrain.avro.DriftStatus.newBuilder().setDetector("ddm").setSignal("error")
+        .setDriftWarning(false).setDriftDetected(true).setWarnings(1).setDetections(1).setWarningsTotal(3)
+        .setDetectionsTotal(2).setLastDetectionStep(47L).setLrBoost(3.0).build());
+    v.accept(m);
+    String text = String.join("\n", v.render());
+    assertThat(text).contains("  drift: DRIFT DETECTED  (ddm on error)  this report 1 warning(s), 1 detection(s)"
+        + "  total 3 / 2  last at step 47  lr boost x3.000")
+        .contains("events: drift_warning@41, drift_detected@47");
+    TrainingMetrics later = metrics("sea", 60, 0.3, 0.2, "DESCENDING", "-", List.of());
+    later.setDrift(io.streamtrain.avro.DriftStatus.newBuilder().setDetector("ddm").setSignal("error")
+        .setDriftWarning(true).setDriftDetected(false).setWarnings(1).setDetections(0).setWarningsTotal(4)
+        .setDetectionsTotal(2).setLastDetectionStep(47L).setLrBoost(1.0).build());
+    v.accept(later);
+    assertThat(String.join("\n", v.render())).contains("drift: WARNING  (ddm on error)").doesNotContain("boost");
+    assertThat(String.join("\n", new WatchView(4).render())).doesNotContain("drift:");
+  }
+
+  @Test
   void aDataParallelModelShowsItsLatestRoundOnItsOwnLine() {
     WatchView v = new WatchView(4);
     v.accept(metrics("global", 10, 0.7, 0.1, "DESCENDING", "-", List.of(new TrainingEvent("merged_round", 10L,

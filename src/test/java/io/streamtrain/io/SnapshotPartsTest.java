@@ -192,6 +192,53 @@ class SnapshotPartsTest {
     assertThat(SnapshotParts.decode("not a snapshot".getBytes(StandardCharsets.UTF_8))).isNull();
   }
 
+  /**
+   * Records of the parts era (schema v2 from the history, before origin) still decode, parts and all; a current
+   * record keeps its origin; v2 is the current schema without origin.
+   */
+  @Test
+  void recordsOfSchemaV2StillReadAndOriginRoundTrips() throws IOException {
+    Schema v2 = new Schema.Parser().parse(Path.of("schemas/history/ModelSnapshot/v2.avsc").toFile());
+    assertThat(SchemaNormalization.toParsingForm(SnapshotParts.v2Schema()))
+        .isEqualTo(SchemaNormalization.toParsingForm(v2));
+    double[] params = new double[SnapshotParts.PART_PARAMETERS + 3];
+    for (int i = 0; i < params.length; i++) {
+      params[i] = i * 0.5 - 7;
+    }
+    List<ModelSnapshot> parts = new ArrayList<>();
+    SnapshotParts.split(head("m", 3, params), params, parts::add);
+    assertThat(parts).hasSize(2);
+    for (ModelSnapshot p : parts) {
+      // written as a build before origin wrote it: the generic writer with the v2 schema
+      GenericRecord g = (GenericRecord) GenericData.get().deepCopy(v2, toGeneric(p, v2));
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      BinaryEncoder e = EncoderFactory.get().binaryEncoder(b, null);
+      new GenericDatumWriter<GenericRecord>(v2).write(g, e);
+      e.flush();
+      ModelSnapshot back = SnapshotParts.decode(b.toByteArray());
+      assertThat(back).isNotNull();
+      assertThat(back.getPart()).isEqualTo(p.getPart());
+      assertThat(back.getParameterBytes()).isEqualTo(p.getParameterBytes());
+      assertThat(back.getOrigin()).isNull();
+    }
+    ModelSnapshot withOrigin = ModelSnapshot.newBuilder(parts.get(0)).setOrigin("drift_swap: test").build();
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    BinaryEncoder e = EncoderFactory.get().binaryEncoder(b, null);
+    new SpecificDatumWriter<ModelSnapshot>(ModelSnapshot.class).write(withOrigin, e);
+    e.flush();
+    assertThat(SnapshotParts.decode(b.toByteArray()).getOrigin()).isEqualTo("drift_swap: test");
+  }
+
+  /** A specific record as a generic one of {@code schema} (fields by name; the schema's fields only). */
+  static GenericRecord toGeneric(ModelSnapshot s, Schema schema) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    BinaryEncoder e = EncoderFactory.get().binaryEncoder(b, null);
+    new SpecificDatumWriter<ModelSnapshot>(ModelSnapshot.class).write(s, e);
+    e.flush();
+    return new org.apache.avro.generic.GenericDatumReader<GenericRecord>(ModelSnapshot.getClassSchema(), schema)
+        .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(b.toByteArray(), null));
+  }
+
   /** Kafka's log compaction, independently: the last record of each key, in the order of their offsets. */
   static List<ModelSnapshot> compact(List<ModelSnapshot> log) {
     Map<String, Integer> lastOffset = new LinkedHashMap<>();

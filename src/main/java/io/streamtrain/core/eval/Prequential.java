@@ -84,6 +84,8 @@ public final class Prequential {
   private boolean finished;
   // The baseline's predictor (null for a model).
   private final Prior prior;
+  /** The drift watch around each training step (null: none). */
+  private DriftTrack drift;
   // Test split: samples (valid or not) of the training part, or -1 without a split.
   private long trainSamples = -1;
   private long seen;
@@ -175,7 +177,7 @@ public final class Prequential {
     for (int i = 0; i < testPick.length; i++) {
       names[evaluation.size() + i] = "test_" + all[testPick[i]];
     }
-    pointNames = names;
+    pointNames = drift == null ? names : driftNames(names);
     return this;
   }
 
@@ -366,7 +368,40 @@ public final class Prequential {
     for (int i = 0; i < n; i++) {
       b.add(shuffle.slot(from + i));
     }
-    trainer.train(state, b);
+    if (drift == null) {
+      trainer.train(state, b);
+      return;
+    }
+    drift.beforeStep(state);
+    ModelTrainer.StepResult r = trainer.train(state, b);
+    drift.afterStep(trainer, r, state, arrivals);
+  }
+
+  /**
+   * Runs the drift watch {@code config} (detector and reaction, as the training job does) around every training
+   * step; points then carry its cumulative {@code drift_warnings} and {@code drift_detections}. Null: none.
+   */
+  public Prequential withDrift(io.streamtrain.core.drift.DriftConfig config) {
+    if (seen > 0) {
+      throw new IllegalStateException("withDrift must be set before the first sample");
+    }
+    if (config != null && train) {
+      drift = new DriftTrack(config);
+      pointNames = driftNames(pointNames);
+    }
+    return this;
+  }
+
+  private static String[] driftNames(String[] names) {
+    String[] n = Arrays.copyOf(names, names.length + 2);
+    n[names.length] = "drift_warnings";
+    n[names.length + 1] = "drift_detections";
+    return n;
+  }
+
+  /** The drift watch, or null. */
+  public DriftTrack drift() {
+    return drift;
   }
 
   private void report(boolean last) {
@@ -382,6 +417,10 @@ public final class Prequential {
       for (int i = 0; i < testPick.length; i++) {
         values[evaluation.size() + i] = test.samples() > 0 ? t[testPick[i]] : Double.NaN;
       }
+    }
+    if (drift != null) {
+      values[names.length - 2] = drift.monitor().warnings;
+      values[names.length - 1] = drift.monitor().detections;
     }
     ConfusionMatrix cm = test != null ? test.confusion() : evaluation.confusion();
     if (last && cm != null) {

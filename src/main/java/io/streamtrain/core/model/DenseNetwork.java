@@ -46,6 +46,12 @@ final class DenseNetwork implements Model {
   private int cap;
   private double[] rowScale = new double[0];
   private Batch single;
+  /** The dense-input standardization (null: none), its buffer offset, and its scaled copy of a batch's block. */
+  private final InputScaling scaling;
+  private final int scalingOff;
+  private double[] scaledInput = new double[0];
+  /** The statistics training-mode passes scale with (the trainer's state's buffers, see useInputStatistics). */
+  private double[] trainStats;
 
   DenseNetwork(ModelSpec spec, int initialCapacity) {
     this.spec = spec;
@@ -115,6 +121,12 @@ final class DenseNetwork implements Model {
       }
     }
     layout = pb.build();
+    scaling = spec.scaling();
+    scalingOff = boff;
+    if (scaling != null) {
+      bb.add("input_scaling", ParamGroup.Role.INPUT_SCALING, 0, InputScaling.size(denseDim));
+      boff += InputScaling.size(denseDim);
+    }
     bufferLayout = boff == 0 ? ParamLayout.EMPTY : bb.build();
     batchNorms = bns.toArray(new BatchNorm[0]);
     dropouts = drops.toArray(new Dropout[0]);
@@ -181,6 +193,40 @@ final class DenseNetwork implements Model {
     for (BatchNorm bn : batchNorms) {
       bn.initBuffers(buffers);
     }
+    if (scaling != null) {
+      java.util.Arrays.fill(buffers, scalingOff, scalingOff + InputScaling.size(denseDim), 0.0);
+    }
+  }
+
+  @Override
+  public void observeInputs(Batch batch, double[] buffers) {
+    if (scaling != null && batch.size() > 0) {
+      scaling.observe(batch.dense(), batch.size(), denseDim, buffers, scalingOff);
+    }
+  }
+
+  @Override
+  public void useInputStatistics(double[] buffers) {
+    trainStats = buffers;
+  }
+
+  /**
+   * With input scaling, the batch's dense block standardized by {@code stats} (the given buffers in evaluation,
+   * the trainer's in training) into a scratch copy the first layer reads instead of the batch's own values.
+   */
+  private void prepareInput(Batch b, int n, double[] buffers) {
+    if (scaling == null) {
+      return;
+    }
+    double[] stats = buffers != null ? buffers : trainStats;
+    if (stats == null) {
+      throw new IllegalStateException("input scaling: no statistics for a training pass (useInputStatistics)");
+    }
+    if (scaledInput.length < n * denseDim) {
+      scaledInput = new double[Math.max(n, cap) * denseDim];
+    }
+    InputScaling.apply(b.dense(), n, denseDim, stats, scalingOff, scaledInput);
+    dense[0].useDenseInput(scaledInput);
   }
 
   /** The masks' hash, see {@link Dropout}. */
@@ -231,6 +277,7 @@ final class DenseNetwork implements Model {
   @Override
   public double loss(double[] params, Batch batch) {
     int n = requireRows(batch);
+    prepareInput(batch, n, null);
     double[] z = net.forward(params, null, batch, n, true);
     return head.lossAndGrad(z, batch, n, meanScale(batch, n), null) + penalty(params, null);
   }
@@ -239,6 +286,7 @@ final class DenseNetwork implements Model {
   public double lossAndGradient(double[] params, Batch batch, double[] grad) {
     int n = requireRows(batch);
     checkLength("grad", grad, layout.size());
+    prepareInput(batch, n, null);
     double[] z = net.forward(params, null, batch, n, true);
     double loss = head.lossAndGrad(z, batch, n, meanScale(batch, n), net.outputGrad());
     Arrays.fill(grad, 0, layout.size(), 0.0);
@@ -252,6 +300,7 @@ final class DenseNetwork implements Model {
     checkLength("v", v, layout.size());
     checkLength("out", out, layout.size());
     net.ensureRCapacity(n);
+    prepareInput(batch, n, null);
     double[] z = net.forward(params, null, batch, n, true);
     double[] rz = net.rForward(params, v, batch, n);
     double[] scale = meanScale(batch, n);
@@ -270,6 +319,7 @@ final class DenseNetwork implements Model {
       return;
     }
     int n = requireRows(batch);
+    prepareInput(batch, n, null);
     net.forward(params, null, batch, n, true);
     net.updateRunningStatistics(buffers, n);
   }
@@ -279,6 +329,7 @@ final class DenseNetwork implements Model {
   @Override
   public void predict(double[] params, double[] buffers, Batch batch, double[] out) {
     int n = requireRows(batch);
+    prepareInput(batch, n, buffers);
     head.predict(net.forward(params, buffers, batch, n, false), n, out);
   }
 
@@ -295,6 +346,7 @@ final class DenseNetwork implements Model {
   @Override
   public double evalLoss(double[] params, double[] buffers, Batch batch) {
     int n = requireRows(batch);
+    prepareInput(batch, n, buffers);
     double[] z = net.forward(params, buffers, batch, n, false);
     return head.lossAndGrad(z, batch, n, meanScale(batch, n), null);
   }
@@ -317,6 +369,7 @@ final class DenseNetwork implements Model {
           "per-sample gradients are not defined with batch norm (the batch statistics couple the samples)");
     }
     int n = requireRows(batch);
+    prepareInput(batch, n, null);
     double[] z = net.forward(params, null, batch, n, true);
     System.arraycopy(batch.weights(), 0, rowScale, 0, n);
     head.lossAndGrad(z, batch, n, rowScale, net.outputGrad());

@@ -71,6 +71,15 @@ public interface Model {
    */
   void setDropoutStep(long step);
 
+  /**
+   * Folds a batch's dense features into the input-scaling statistics in {@code buffers} (models with
+   * {@code scaling}; a no-op otherwise), before the batch is trained on.
+   */
+  default void observeInputs(Batch batch, double[] buffers) {}
+
+  /** The buffers whose input-scaling statistics training-mode passes use (a no-op without {@code scaling}). */
+  default void useInputStatistics(double[] buffers) {}
+
   /** Training-mode objective L (see class doc); writes dL/dparams into {@code grad} (overwritten). */
   double lossAndGradient(double[] params, Batch batch, double[] grad);
 

@@ -35,7 +35,8 @@ public record ModelSpec(
     double l1,
     double l2,
     InitSpec init,
-    long seed) {
+    long seed,
+    InputScaling scaling) {
 
   /** The model families. */
   public enum ModelType {
@@ -53,6 +54,13 @@ public record ModelSpec(
 
   public ModelSpec {
     layers = layers.clone();
+  }
+
+  /** Without input scaling. */
+  public ModelSpec(ModelType type, FeatureSpace features, int[] layers, Activation activation, Head head,
+      RegressionLoss loss, double delta, boolean batchNorm, double dropout, double l1, double l2, InitSpec init,
+      long seed) {
+    this(type, features, layers, activation, head, loss, delta, batchNorm, dropout, l1, l2, init, seed, null);
   }
 
   @Override
@@ -82,7 +90,7 @@ public record ModelSpec(
   /** The same spec with another seed (for a model id that should start differently). */
   public ModelSpec withSeed(long newSeed) {
     return new ModelSpec(type, features, layers, activation, head, loss, delta, batchNorm, dropout, l1, l2, init,
-        newSeed);
+        newSeed, scaling);
   }
 
   @Override
@@ -100,7 +108,8 @@ public record ModelSpec(
         && Double.compare(s.l1, l1) == 0
         && Double.compare(s.l2, l2) == 0
         && s.init.equals(init)
-        && s.seed == seed;
+        && s.seed == seed
+        && java.util.Objects.equals(s.scaling, scaling);
   }
 
   @Override

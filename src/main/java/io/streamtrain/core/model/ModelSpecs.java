@@ -30,7 +30,7 @@ public final class ModelSpecs {
   public static final List<String> TYPES = List.of("linear", "logistic", "softmax", "mlp");
   public static final List<String> KEYS =
       List.of("type", "features", "loss", "delta", "classes", "layers", "activation", "head", "batch_norm",
-          "dropout", "l1", "l2", "init", "seed");
+          "dropout", "l1", "l2", "init", "seed", "scaling");
 
   private ModelSpecs() {}
 
@@ -100,7 +100,8 @@ public final class ModelSpecs {
       }
       fs = withTarget(fs, head, out);
       InitSpec init = InitSpec.fromSpec(r.key("init"), r.raw("init"), InitSpec.torchDefault());
-      return new ModelSpec(type, fs, layers, act, head, loss, delta, bn, dropout, l1, l2, init, seed);
+      return new ModelSpec(type, fs, layers, act, head, loss, delta, bn, dropout, l1, l2, init, seed,
+          scaling(r, fs));
     }
 
     for (String k : List.of("layers", "activation", "head", "batch_norm", "dropout")) {
@@ -144,7 +145,18 @@ public final class ModelSpecs {
     fs = withTarget(fs, head, out);
     InitSpec init = InitSpec.fromSpec(r.key("init"), r.raw("init"), InitSpec.zeros());
     return new ModelSpec(type, fs, new int[] {fs.inputDim(), out}, Activation.IDENTITY, head, loss, delta, false,
-        0.0, l1, l2, init, seed);
+        0.0, l1, l2, init, seed, scaling(r, fs));
+  }
+
+  /** The {@code scaling} section (null without one); it needs dense features. */
+  private static InputScaling scaling(SpecReader r, FeatureSpace fs) {
+    if (!r.has("scaling")) {
+      return null;
+    }
+    if (fs.denseDim() == 0) {
+      throw new SpecException(r.key("scaling"), "allowed only with dense features (features.dense > 0)");
+    }
+    return InputScaling.fromSpec(r.child("scaling"));
   }
 
   private static double parseDelta(SpecReader r, RegressionLoss loss) {

@@ -17,7 +17,9 @@ public record ParamGroup(String name, int offset, int[] shape, Role role, int la
     BN_SCALE,
     BN_SHIFT,
     RUNNING_MEAN,
-    RUNNING_VAR
+    RUNNING_VAR,
+    /** {@link InputScaling}'s statistics: count, means, sums of squared deviations. */
+    INPUT_SCALING
   }
 
   public ParamGroup {

@@ -31,6 +31,8 @@ public final class SparseLinear {
   private final double[] t;
   private int[] qSlot = new int[0];
   private int correct;
+  /** Per row of the last batch: 1 when its progressive prediction was wrong (classifiers). */
+  private byte[] wrong = new byte[0];
 
   public SparseLinear(ModelSpec spec) {
     String why = unsupportedReason(spec);
@@ -51,6 +53,9 @@ public final class SparseLinear {
   public static String unsupportedReason(ModelSpec spec) {
     if (spec.type() == ModelSpec.ModelType.MLP) {
       return "an mlp's hidden layers are dense";
+    }
+    if (spec.scaling() != null) {
+      return "input scaling standardizes the dense block with the model's statistics (dense path)";
     }
     if (spec.l1() != 0 || spec.l2() != 0) {
       return "model l1/l2 penalties move every weight on every step (use the ftrl optimizer's l1/l2)";
@@ -75,6 +80,9 @@ public final class SparseLinear {
       z = new double[n * k];
       dz = new double[n * k];
       probs = new double[n * k];
+    }
+    if (wrong.length < n) {
+      wrong = new byte[n];
     }
     int[] rp = b.rowPtr();
     int[] ci = b.colIdx();
@@ -194,6 +202,11 @@ public final class SparseLinear {
     return loss;
   }
 
+  /** Per row of the last batch (classifiers): 1 when the prediction before its update was wrong, else 0. */
+  public byte[] lastWrong() {
+    return wrong;
+  }
+
   /** Correct predictions of the last batch (before its update); -1 for regression. */
   public int lastCorrect() {
     return correct;
@@ -215,7 +228,9 @@ public final class SparseLinear {
           total += scale * LogisticLoss.value(zi, yi);
           probs[i] = LogisticLoss.sigmoid(zi);
           dz[i] = scale * (probs[i] - yi);
-          if (Head.predictedClass(probs, i, 1) == (int) yi) {
+          boolean ok = Head.predictedClass(probs, i, 1) == (int) yi;
+          wrong[i] = ok ? (byte) 0 : (byte) 1;
+          if (ok) {
             right++;
           }
         }
@@ -232,7 +247,9 @@ public final class SparseLinear {
             dz[o + q] = scale * probs[o + q];
           }
           dz[o + c] -= scale;
-          if (Head.predictedClass(probs, o, k) == c) {
+          boolean ok = Head.predictedClass(probs, o, k) == c;
+          wrong[i] = ok ? (byte) 0 : (byte) 1;
+          if (ok) {
             right++;
           }
         }

@@ -39,6 +39,8 @@ public final class ModelTrainer {
   private final int[] paramSplit;
   private final StepResult result = new StepResult();
   private double[] predictions;
+  /** Per sample of the last dense batch (classifiers): 1 when its progressive prediction was wrong. */
+  private byte[] wrong = new byte[0];
   private Diagnostician diagnostician;
   /** The sparse kernel and its reusable gradient, or null on the dense path ({@link TrainingConfig#trainingPath}). */
   private final SparseLinear sparse;
@@ -110,6 +112,15 @@ public final class ModelTrainer {
     return train(s, batch);
   }
 
+  /**
+   * Per sample of the last trained batch, in batch order, for classifiers: 1 when the prediction made before the
+   * update was wrong, else 0 (the progressive errors a drift detector watches). Valid for the last result's
+   * {@code samples} entries when its {@code correct >= 0}, until the next call; reused, never reallocated per step.
+   */
+  public byte[] lastErrors() {
+    return sparse != null ? sparse.lastWrong() : wrong;
+  }
+
   /** The reusable batch this trainer vectorizes into (valid until the next call). */
   public Batch batch() {
     return batch;
@@ -121,6 +132,7 @@ public final class ModelTrainer {
    * is predicted before the model has trained on it).
    */
   public StepResult train(TrainerState s, Batch b) {
+    model.observeInputs(b, s.buffers); // input scaling: this batch's features join the statistics first
     if (sparse != null) {
       return trainSparse(s, b);
     }
@@ -196,6 +208,7 @@ public final class ModelTrainer {
   /** The first half: loss and gradient at the current parameters (no state change). Returns the loss. */
   public double computeGradient(TrainerState s, Batch b, double[] gradOut) {
     model.setDropoutStep(s.step);
+    model.useInputStatistics(s.buffers);
     double loss = model.lossAndGradient(s.params, b, gradOut);
     result.reset();
     result.loss = loss;
@@ -262,14 +275,16 @@ public final class ModelTrainer {
       }
     }
     LrScheduler sched = s.scheduler;
+    // lrScale is 1 unless the loss guard cut it, lrBoost 1 unless a drift reaction raised it (x * 1.0 == x
+    // exactly, so runs without either are unchanged).
+    double scale = gs.lrScale * s.lrBoost;
     if (sched != null) {
-      // lrScale is 1 unless the loss guard cut it (x * 1.0 == x exactly, so unguarded runs are unchanged).
-      s.optimizer.setLr(sched.lr() * gs.lrScale);
+      s.optimizer.setLr(sched.lr() * scale);
       if (sched.cyclesMomentum()) {
         s.optimizer.setMomentum(sched.currentMomentum());
       }
-    } else if (gs.lrScale != 1.0) {
-      s.optimizer.setLr(s.baseLr * gs.lrScale);
+    } else if (scale != 1.0 || s.optimizer.lr() != s.baseLr) {
+      s.optimizer.setLr(s.baseLr * scale);
     }
     r.lr = s.optimizer.lr();
     return true;
@@ -339,9 +354,14 @@ public final class ModelTrainer {
       predictions = new double[Math.max(b.size(), config.batching().batchSize()) * k];
     }
     model.predict(s.params, s.buffers, b, predictions);
+    if (wrong.length < b.size()) {
+      wrong = new byte[predictions.length / k];
+    }
     int correct = 0;
     for (int i = 0; i < b.size(); i++) {
-      if (Head.predictedClass(predictions, i * k, k) == (int) b.label(i)) {
+      boolean ok = Head.predictedClass(predictions, i * k, k) == (int) b.label(i);
+      wrong[i] = ok ? (byte) 0 : (byte) 1;
+      if (ok) {
         correct++;
       }
     }

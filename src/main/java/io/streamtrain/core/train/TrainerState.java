@@ -82,6 +82,11 @@ public final class TrainerState {
    * never written, so a restored job computes it afresh at its first step.
    */
   public double paramNormCache = Double.NaN;
+  /**
+   * Factor on the learning rate set by a drift reaction before each step (1: none). Not written here: the drift
+   * state (its own checkpointed part) decides it, and the caller sets it before every step.
+   */
+  public double lrBoost = 1.0;
   /** The optimizer's learning rate as configured (before schedules and guard cuts); not part of the state. */
   final double baseLr;
 

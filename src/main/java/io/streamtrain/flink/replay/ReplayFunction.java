@@ -74,7 +74,8 @@ public final class ReplayFunction extends KeyedProcessFunction<String, SampleRec
       throw new IllegalStateException("baseline routed for untrained model id " + modelId);
     }
     TrainingConfig cfg = plan.route(c, modelId);
-    Prequential p = Prequential.prequential(name, modelId, cfg, plan.metrics, plan.delay, this::emit);
+    Prequential p = Prequential.prequential(name, modelId, cfg, plan.metrics, plan.delay, this::emit)
+        .withDrift(cfg == null ? null : plan.drift(c, modelId));
     io.streamtrain.flink.training.WarmStarts.Initial init = cfg == null ? null : plan.warmStart(c, modelId);
     if (init != null) {
       // As the training job: the model starts from the warm start's parameters, optimizer and schedule fresh.

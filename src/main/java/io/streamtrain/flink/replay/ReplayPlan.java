@@ -133,6 +133,13 @@ public final class ReplayPlan implements Serializable {
     return i < 0 ? null : j.configs().get(i);
   }
 
+  /** The drift section of {@code modelId} under configuration {@code c}, or null. */
+  public io.streamtrain.core.drift.DriftConfig drift(int c, String modelId) {
+    JobSpec j = job(c);
+    int i = j.configIndex(modelId);
+    return i < 0 ? null : j.drift(i);
+  }
+
   private JobSpec job(int c) {
     if (jobs == null) {
       List<JobSpec> js = new ArrayList<>();

@@ -36,6 +36,10 @@ final class ModelGauges {
     volatile String trainingState = "UNKNOWN";
     volatile int trainingStateCode;
     volatile Map<String, Double> diag = Map.of();
+    /** The drift watch's totals and whether it is in its warning zone (0 without a drift section). */
+    volatile long driftWarnings;
+    volatile long driftDetections;
+    volatile int driftInWarning;
   }
 
   ModelGauges(MetricGroup operatorGroup) {
@@ -71,6 +75,9 @@ final class ModelGauges {
     g.gauge("consumerLag", (Gauge<Long>) () -> last.consumerLag);
     g.gauge("trainingState", (Gauge<String>) () -> last.trainingState);
     g.gauge("trainingStateCode", (Gauge<Integer>) () -> last.trainingStateCode);
+    g.gauge("driftWarnings", (Gauge<Long>) () -> last.driftWarnings);
+    g.gauge("driftDetections", (Gauge<Long>) () -> last.driftDetections);
+    g.gauge("driftInWarning", (Gauge<Integer>) () -> last.driftInWarning);
     for (String name : new DiagState().figures().keySet()) {
       g.gauge(camel(name), (Gauge<Double>) () -> last.diag.getOrDefault(name, Double.NaN));
     }

@@ -50,6 +50,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
   private transient ListState<TrainingEvent> events;
   /** Gauges, reports, lag and throughput per model (operator memory, never state). */
   private transient TrainerReports reports;
+  /** Drift detection and its reactions per model (the spec's drift sections; its own keyed state). */
+  private transient DriftWatch drift;
 
   public TrainerFunction(Map<String, Object> specMap, OutputTag<ModelSnapshot> snapshotTag) {
     this(specMap, snapshotTag, null);
@@ -75,6 +77,8 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     events = getRuntimeContext().getListState(
         new ListStateDescriptor<>("events", new AvroTypeInfo<>(TrainingEvent.class)));
     reports = new TrainerReports(getRuntimeContext().getMetricGroup(), spec.metricsEveryBatches());
+    drift = new DriftWatch(spec);
+    drift.open(getRuntimeContext());
   }
 
   private ModelTrainer trainer(int i) {
@@ -119,6 +123,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
           s.maxEventTime = t;
         }
       }
+      DriftSlot watch = drift.before(cfg, s, events);
       StepResult r = trainer.train(s, examples);
       if (r.rolledBack) {
         events.add(new TrainingEvent("loss_spike_rollback", s.step,
@@ -136,10 +141,14 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         }
       }
       reports.record(s, r);
+      if (watch != null) {
+        drift.after(watch, trainer, r, s, events); // last reader of r: a background model's step reuses it
+        reports.noteDrift(modelId, watch.monitor);
+      }
       if (s.intervalBatches >= spec.metricsEveryBatches()) {
         out.collect(report(s));
       }
-      maybeSnapshot(s, trainer, cfg, ctx, false);
+      maybeSnapshot(s, trainer, cfg, ctx, false, DriftWatch.swapOrigin(watch, s));
     }
     state.update(slot);
   }
@@ -211,13 +220,14 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       out.collect(report(s));
     }
     if (cfg >= 0) {
-      maybeSnapshot(s, trainer(cfg), cfg, ctx, true);
+      maybeSnapshot(s, trainer(cfg), cfg, ctx, true, null);
     }
     state.update(slot);
   }
 
   private TrainingMetrics report(TrainerState s) throws Exception {
     TrainingMetrics m = reports.report(s, pendingEvents());
+    m.setDrift(drift.report(spec.configIndex(s.modelId), s));
     events.clear();
     return m;
   }
@@ -231,8 +241,9 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     return out;
   }
 
-  private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot)
-      throws Exception {
+  /** {@code origin}: set when a drift reaction replaced the parameters; the snapshot is then due at once. */
+  private void maybeSnapshot(TrainerState s, ModelTrainer trainer, int cfg, Context ctx, boolean finalSnapshot,
+      String origin) throws Exception {
     if (s.lastSnapshotEventTime == Long.MIN_VALUE && s.maxEventTime != Long.MIN_VALUE) {
       // The event-time cadence counts from the first event the model saw.
       s.lastSnapshotEventTime = s.maxEventTime;
@@ -244,7 +255,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       boolean bySteps = spec.snapshotEverySteps() > 0 && s.step - s.lastSnapshotStep >= spec.snapshotEverySteps();
       boolean byTime = spec.snapshotEveryEventTimeMs() > 0 && s.lastSnapshotEventTime != Long.MIN_VALUE
           && s.maxEventTime - s.lastSnapshotEventTime >= spec.snapshotEveryEventTimeMs();
-      due = bySteps || byTime;
+      due = bySteps || byTime || origin != null;
     }
     if (!due || s.step == 0) {
       return;
@@ -258,6 +269,11 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
     s.lastSnapshotEventTime = s.maxEventTime;
     @SuppressWarnings("unchecked")
     Map<String, ?> modelSpec = (Map<String, ?>) spec.configMap(cfg).get("model");
-    Snapshots.publish(s, trainer.model(), modelSpec, s.version, s.maxEventTime, p -> ctx.output(snapshotTag, p));
+    Snapshots.publish(s, trainer.model(), modelSpec, s.version, s.maxEventTime, p -> {
+      if (origin != null && p.getPart() == 0) {
+        p.setOrigin(origin);
+      }
+      ctx.output(snapshotTag, p);
+    });
   }
 }

@@ -101,6 +101,14 @@ final class TrainerReports {
     gauges.of(modelId).consumerLag = lag;
   }
 
+  /** The drift watch's figures into the model's gauges (after each step of a model with a drift section). */
+  void noteDrift(String modelId, io.streamtrain.core.drift.DriftMonitor m) {
+    ModelGauges.Figures f = gauges.of(modelId);
+    f.driftWarnings = m.warnings;
+    f.driftDetections = m.detections;
+    f.driftInWarning = m.inWarning ? 1 : 0;
+  }
+
   /** The latest consumer lag of the model's batches, or null when none carried one (no Kafka source). */
   Long lagOf(String modelId) {
     long[] l = lagByModel.get(modelId);

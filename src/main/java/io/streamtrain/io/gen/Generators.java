@@ -10,7 +10,8 @@ import java.util.Map;
  * every parameter: unknown names and out-of-range values are errors naming the parameter and what is allowed.
  *
  * <ul>
- *   <li>{@code hyperplane}: dims (10), drift_attributes (2), speed (0.001), noise (0.05), reversal (0.1)
+ *   <li>{@code hyperplane}: dims (10), drift_attributes (2), speed (0.001), noise (0.05), reversal (0.1),
+ *       jump_every (0: off; else the drift attributes' weights change sign every jump_every samples)
  *   <li>{@code sea}: period (25000), noise (0.1)
  *   <li>{@code rbf}: dims (10), classes (2), centroids (50), drift_centroids (50), speed (0.0001)
  *   <li>{@code linear}: dims (10), margin (0.1)
@@ -33,14 +34,20 @@ public final class Generators {
     }
     switch (name) {
       case "hyperplane" -> {
-        r.rejectUnknown("dims", "drift_attributes", "speed", "noise", "reversal", "start_time", "time_step_ms");
+        r.rejectUnknown("dims", "drift_attributes", "speed", "noise", "reversal", "jump_every", "start_time",
+            "time_step_ms");
         int dims = r.getInt("dims", 10, 1, 1 << 20);
+        long jumpEvery = r.getLong("jump_every", 0);
+        if (jumpEvery < 0) {
+          throw new io.streamtrain.core.SpecException(r.key("jump_every"), jumpEvery, "allowed: an integer >= 0");
+        }
         return new RotatingHyperplaneGenerator(
             dims,
             r.getInt("drift_attributes", Math.min(2, dims), 0, dims),
             r.getDouble("speed", 0.001, 0, false, 1e6, false),
             r.getDouble("noise", 0.05, 0, false, 1, false),
             r.getDouble("reversal", 0.1, 0, false, 1, false),
+            jumpEvery,
             seed,
             start,
             step);

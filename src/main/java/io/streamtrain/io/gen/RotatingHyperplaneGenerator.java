@@ -8,7 +8,9 @@ import io.streamtrain.io.MutableSample;
  * sum_i w_i x_i >= w0 with w0 = (1/2) sum_i w_i. After every sample the first {@code driftAttributes} weights move
  * by {@code speed} * s_i, where each direction s_i in {-1,+1} reverses with probability {@code reversal}; the
  * threshold w0 follows so that about half the samples stay positive. With probability {@code noise} a label is
- * flipped.
+ * flipped. With {@code jumpEvery} > 0 the hyperplane also rotates abruptly before every sample whose index is a
+ * positive multiple of it: the first {@code driftAttributes} weights change sign (drift points known exactly, for
+ * scoring drift detectors; with speed 0 the concept is constant between them).
  */
 public final class RotatingHyperplaneGenerator extends AbstractGenerator {
   private final int dims;
@@ -18,10 +20,17 @@ public final class RotatingHyperplaneGenerator extends AbstractGenerator {
   private final double reversal;
   private final double[] weights;
   private final int[] direction;
+  private final long jumpEvery;
 
   public RotatingHyperplaneGenerator(
       int dims, int driftAttributes, double speed, double noise, double reversal, long seed, long startTime, long step) {
+    this(dims, driftAttributes, speed, noise, reversal, 0, seed, startTime, step);
+  }
+
+  public RotatingHyperplaneGenerator(int dims, int driftAttributes, double speed, double noise, double reversal,
+      long jumpEvery, long seed, long startTime, long step) {
     super(seed, startTime, step);
+    this.jumpEvery = jumpEvery;
     this.dims = dims;
     this.driftAttributes = Math.min(driftAttributes, dims);
     this.speed = speed;
@@ -37,6 +46,11 @@ public final class RotatingHyperplaneGenerator extends AbstractGenerator {
 
   @Override
   protected void generate(MutableSample s, long i) {
+    if (jumpEvery > 0 && i > 0 && i % jumpEvery == 0) {
+      for (int j = 0; j < driftAttributes; j++) {
+        weights[j] = -weights[j];
+      }
+    }
     double dot = 0;
     double sum = 0;
     for (int j = 0; j < dims; j++) {

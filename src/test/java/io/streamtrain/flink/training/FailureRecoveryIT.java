@@ -36,6 +36,8 @@ import org.junit.jupiter.api.Test;
  * sample exactly once and snapshot versions only increase. The loss-spike guard is on and tenant-y's stream
  * carries seeded outliers (flipped label, features x1000), so rollbacks happen between the failures: the
  * guard's state (last good copy, lr cut) is part of the checkpoints, and each rollback is reported exactly once.
+ * Drift detection (ADWIN on the progressive errors, boost_lr reaction) runs too: its state is a checkpointed part,
+ * and the recovered run detects at the same steps, reports each detection once and boosts the same steps.
  */
 class FailureRecoveryIT {
   /** Batches seen per (plan, subtask) across restarts, and which planned failures already fired: in-JVM only. */
@@ -105,6 +107,15 @@ class FailureRecoveryIT {
             assertThat(fr.stream().filter(e -> e.startsWith("tenant-y")).count()).isGreaterThanOrEqualTo(3);
             System.out.println("FailureRecoveryIT rollbacks (model step): " + fr);
           });
+      // The drift watch saw the same changes at the same steps in both runs, each reported once.
+      Awaitility.await("drift events").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(2))
+          .untilAsserted(() -> {
+            List<String> fr = driftEvents(decodeAll(readAll(bs, "fr-metrics"), TrainingMetrics.class));
+            List<String> ok = driftEvents(decodeAll(readAll(bs, "ok-metrics"), TrainingMetrics.class));
+            assertThat(fr).isEqualTo(ok).doesNotHaveDuplicates();
+            assertThat(fr).anyMatch(e -> e.contains("drift_detected"));
+            System.out.println("FailureRecoveryIT drift events (model step type): " + fr);
+          });
       Awaitility.await("every sample reported exactly once").atMost(Duration.ofSeconds(150))
           .pollInterval(Duration.ofSeconds(2))
           .untilAsserted(() -> {
@@ -163,6 +174,12 @@ class FailureRecoveryIT {
         .map(e -> m.getModelId() + " " + e.getStep())).sorted().toList();
   }
 
+  /** "model step type" of every drift event in the metrics, in order. */
+  static List<String> driftEvents(List<TrainingMetrics> metrics) {
+    return metrics.stream().flatMap(m -> m.getEvents().stream().filter(e -> e.getType().startsWith("drift_"))
+        .map(e -> m.getModelId() + " " + e.getStep() + " " + e.getType())).sorted().toList();
+  }
+
   private static JobSpec spec(String name, String prefix) {
     Map<String, Object> raw = TrainingJobIT.spec(name, prefix,
         Map.of("type", "logistic", "features", Map.of("dense", 8)), Map.of("type", "adam", "lr", 0.01));
@@ -172,6 +189,9 @@ class FailureRecoveryIT {
     raw.put("checkpoint", Map.of("interval_ms", 300));
     raw.put("guard", Map.of("loss_spike_factor", 5, "min_excess", 1.0, "lr_cut", 0.5, "warmup_steps", 20,
         "good_state_every", 25));
+    // Drift detection with a reaction that changes training: its state (detector, boost) is checkpointed too.
+    raw.put("drift", Map.of("detector", Map.of("type", "adwin", "delta", 0.05),
+        "reaction", Map.of("type", "boost_lr", "factor", 2.0, "steps", 20)));
     return JobSpec.fromMap(raw);
   }
 

@@ -204,4 +204,35 @@ class GeneratorsTest {
         .isInstanceOf(SpecException.class)
         .hasMessage("--generator: \"agrawal\" is not allowed; allowed: one of [hyperplane, sea, rbf, linear, circles]");
   }
+
+  @Test
+  void hyperplaneJumpsFlipTheDriftWeightsAtKnownPoints() {
+    RotatingHyperplaneGenerator g = (RotatingHyperplaneGenerator) Generators.create("hyperplane",
+        Map.of("dims", 4, "drift_attributes", 2, "speed", 0.0, "noise", 0.0, "jump_every", 100), 3);
+    MutableSample s = new MutableSample();
+    for (int i = 0; i < 100; i++) {
+      s.clear();
+      g.next(s);
+    }
+    double[] before = g.weights();
+    s.clear();
+    g.next(s); // sample 100: the first of the new concept
+    double[] after = g.weights();
+    assertThat(after).containsExactly(-before[0], -before[1], before[2], before[3]);
+    // constant between jumps with speed 0, and its label follows the new hyperplane
+    double dot = 0;
+    double sum = 0;
+    for (int j = 0; j < 4; j++) {
+      dot += after[j] * s.dense[j];
+      sum += after[j];
+    }
+    assertThat(s.label).isEqualTo(dot >= 0.5 * sum ? 1.0 : 0.0);
+    for (int i = 101; i < 200; i++) {
+      s.clear();
+      g.next(s);
+    }
+    assertThat(g.weights()).containsExactly(after);
+    assertThatThrownBy(() -> Generators.create("hyperplane", Map.of("jump_every", -1), 1))
+        .isInstanceOf(SpecException.class).hasMessageContaining("jump_every");
+  }
 }

@@ -27,6 +27,8 @@ public final class Dense implements Layer {
   private double[] z = new double[0];
   private int rcap;
   private double[] rz;
+  /** The first layer's dense input when the model standardizes it (null: the batch's own block). */
+  private double[] denseInput;
 
   /**
    * @param first whether this layer reads the batch (then {@code cols} is the input width and {@code denseDim}
@@ -40,6 +42,15 @@ public final class Dense implements Layer {
     this.first = first;
     this.denseDim = first ? denseDim : cols;
     this.t = new double[rows];
+  }
+
+  /** The first layer reads its dense columns from {@code x} (row-major, denseDim per row) until changed. */
+  public void useDenseInput(double[] x) {
+    denseInput = x;
+  }
+
+  private double[] dense(Batch b) {
+    return denseInput != null ? denseInput : b.dense();
   }
 
   @Override
@@ -160,7 +171,7 @@ public final class Dense implements Layer {
       }
       double aa = 0.0;
       if (first) {
-        double[] x = b.dense();
+        double[] x = dense(b);
         for (int j = 0; j < denseDim; j++) {
           double v = x[i * denseDim + j];
           aa += v * v;
@@ -184,7 +195,7 @@ public final class Dense implements Layer {
    * direction): the dense columns first, then the CSR entries, then the bias.
    */
   private void linear(double[] w, Batch b, double[] in, double[] out, int n, boolean bias, boolean acc) {
-    double[] x = first ? b.dense() : in;
+    double[] x = first ? dense(b) : in;
     int d = denseDim;
     int[] rp = b.rowPtr();
     int[] ci = b.colIdx();
@@ -215,7 +226,7 @@ public final class Dense implements Layer {
 
   /** grad[W] += g^T in, grad[b] += sum_i g_i. */
   private void accumulateWeightGrad(Batch b, double[] in, double[] g, double[] grad, int n) {
-    double[] x = first ? b.dense() : in;
+    double[] x = first ? dense(b) : in;
     int d = denseDim;
     // Dense columns: four samples per pass over a weight-gradient row, so the row is loaded and stored once per
     // four multiply-adds.

@@ -1,0 +1,80 @@
+package io.streamtrain.core.model;
+
+import io.streamtrain.core.SpecException;
+import io.streamtrain.core.SpecReader;
+import java.util.List;
+
+/**
+ * Online standardization of a model's dense features ({@code model.scaling}): per feature a running mean and
+ * variance (Welford 1962; with a decay, West 1979's weighted update with the earlier weights multiplied by
+ * {@code decay} at each sample), kept in the model's buffers as one group {@code input_scaling [1 + 2d]}: the
+ * (weighted) count, the d means, the d sums of squared deviations. Each dense value enters the model as
+ * (x - mean) / sqrt(var), var = m2 / count (1 when var is 0; unchanged while the count is 0). The trainer folds
+ * each batch into the statistics before the step (so the first batch is already scaled by its own figures), and
+ * evaluation, replay and serving read them from the buffers, which checkpoints and snapshots carry.
+ *
+ * <ul>
+ *   <li>{@code running}: every sample, forever (the population figures of everything seen);
+ *   <li>{@code frozen}: the first {@code freeze_after} samples (default 10000), then fixed;
+ *   <li>{@code decaying}: every sample, earlier ones weighted by {@code decay}^age (default 0.9999).
+ * </ul>
+ */
+public record InputScaling(Mode mode, long freezeAfter, double decay) implements java.io.Serializable {
+  public enum Mode { RUNNING, FROZEN, DECAYING }
+
+  public static InputScaling fromSpec(SpecReader r) {
+    r.rejectUnknown("mode", "freeze_after", "decay");
+    Mode mode = Mode.valueOf(r.getEnum("mode", "running", List.of("running", "frozen", "decaying")).toUpperCase());
+    long freeze = r.getLong("freeze_after", 10_000);
+    if (mode == Mode.FROZEN && freeze < 1) {
+      throw new SpecException(r.key("freeze_after"), freeze, "allowed: an integer >= 1");
+    }
+    if (mode != Mode.FROZEN && r.has("freeze_after")) {
+      throw new SpecException(r.key("freeze_after"), "allowed only with mode: frozen");
+    }
+    double decay = r.getDouble("decay", 0.9999, 0.0, true, 1.0, true);
+    if (mode != Mode.DECAYING && r.has("decay")) {
+      throw new SpecException(r.key("decay"), "allowed only with mode: decaying");
+    }
+    return new InputScaling(mode, freeze, decay);
+  }
+
+  /** Buffer values of the group for d dense features. */
+  public static int size(int d) {
+    return 1 + 2 * d;
+  }
+
+  /** Folds the n rows of {@code x} (row-major, d per row) into the statistics at {@code buffers[off...]}. */
+  public void observe(double[] x, int n, int d, double[] buffers, int off) {
+    for (int i = 0; i < n; i++) {
+      double count = buffers[off];
+      if (mode == Mode.FROZEN && count >= freezeAfter) {
+        return;
+      }
+      double c = mode == Mode.DECAYING ? decay * count + 1.0 : count + 1.0;
+      buffers[off] = c;
+      for (int j = 0; j < d; j++) {
+        int mi = off + 1 + j;
+        int si = off + 1 + d + j;
+        double v = x[i * d + j];
+        double delta = v - buffers[mi];
+        buffers[mi] += delta / c;
+        double m2 = mode == Mode.DECAYING ? decay * buffers[si] : buffers[si];
+        buffers[si] = m2 + delta * (v - buffers[mi]);
+      }
+    }
+  }
+
+  /** (x - mean) / sqrt(var) of the n rows of {@code x} into {@code out}, with the statistics at {@code off}. */
+  public static void apply(double[] x, int n, int d, double[] buffers, int off, double[] out) {
+    double count = buffers[off];
+    for (int j = 0; j < d; j++) {
+      double mean = count > 0 ? buffers[off + 1 + j] : 0.0;
+      double var = count > 0 ? buffers[off + 1 + d + j] / count : 0.0;
+      double inv = var > 0 ? 1.0 / Math.sqrt(var) : 1.0;
+      for (int i = 0; i < n; i++) {
+        out[i * d + j] = (x[i * d + j] - mean) * inv;
+      }
+    }
+  }
+}
