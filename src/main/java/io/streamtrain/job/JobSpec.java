@@ -168,6 +168,10 @@ public final class JobSpec {
     parallelism = r.getInt("parallelism", 2, 1, 1024);
     outOfOrdernessMs = nonNegative(r, "watermark_out_of_orderness_ms", 0);
     input = input(r);
+    if (input.labels() != null && input.labels().topic().equals(topics.samples())) {
+      throw new SpecException("input.labels.topic", input.labels().topic(), "a topic other than topics.samples (the "
+          + "features' topic)");
+    }
     SpecReader src = r.has("source") ? r.child("source") : new SpecReader("source", Map.of());
     src.rejectUnknown("start", "bounded");
     startFrom = src.getEnum("start", "earliest", List.of("earliest", "latest", "committed"));
