@@ -172,6 +172,10 @@ public final class JobSpec {
       throw new SpecException("input.labels.topic", input.labels().topic(), "a topic other than topics.samples (the "
           + "features' topic)");
     }
+    if (input.labels() != null && r.has("watermark_out_of_orderness_ms")) {
+      throw new SpecException("watermark_out_of_orderness_ms", outOfOrdernessMs, "not with input.labels: give "
+          + "input.labels.out_of_orderness_ms (it bounds both topics, and a replay of the input reads it from there)");
+    }
     SpecReader src = r.has("source") ? r.child("source") : new SpecReader("source", Map.of());
     src.rejectUnknown("start", "bounded");
     startFrom = src.getEnum("start", "earliest", List.of("earliest", "latest", "committed"));

@@ -24,14 +24,12 @@ import org.apache.flink.util.OutputTag;
 public final class LabelJoinStream {
   static final OutputTag<SampleRecord> REJECTED = new OutputTag<>("join-rejected", SampleRecord.TYPE);
   private final InputSpec input;
-  private final long outOfOrdernessMs;
   private final Source<JoinRecord, ?, ?> features;
   private final Source<JoinRecord, ?, ?> labels;
 
-  public LabelJoinStream(InputSpec input, long outOfOrdernessMs, Source<JoinRecord, ?, ?> features,
-      Source<JoinRecord, ?, ?> labels) {
+  /** Both sources watermarked with {@code input.labels.out_of_orderness_ms}. */
+  public LabelJoinStream(InputSpec input, Source<JoinRecord, ?, ?> features, Source<JoinRecord, ?, ?> labels) {
     this.input = input;
-    this.outOfOrdernessMs = outOfOrdernessMs;
     this.features = features;
     this.labels = labels;
   }
@@ -39,7 +37,7 @@ public final class LabelJoinStream {
   /** The job's features topic (topics.samples) and labels topic, read as the job reads its samples topic. */
   public static LabelJoinStream kafka(JobSpec spec, KafkaSettings kafka) {
     InputSpec in = spec.input();
-    return new LabelJoinStream(in, spec.outOfOrdernessMs(),
+    return new LabelJoinStream(in,
         KafkaTrainingIo.source(spec, kafka, spec.topics().samples(), new JoinDeserializer(in, false)),
         KafkaTrainingIo.source(spec, kafka, in.labels().topic(), new JoinDeserializer(in, true)));
   }
@@ -47,7 +45,7 @@ public final class LabelJoinStream {
   public DataStream<SampleRecord> build(StreamExecutionEnvironment env) {
     // Records that did not map carry no event time: they must not move the watermark.
     WatermarkStrategy<JoinRecord> watermarks = WatermarkStrategy
-        .<JoinRecord>forBoundedOutOfOrderness(Duration.ofMillis(outOfOrdernessMs))
+        .<JoinRecord>forBoundedOutOfOrderness(Duration.ofMillis(input.labels().outOfOrdernessMs()))
         .withTimestampAssigner((r, ts) -> r.kind == JoinRecord.REJECTED ? Long.MIN_VALUE : r.example.eventTime());
     SingleOutputStreamOperator<JoinRecord> f = env.fromSource(features, watermarks, "features")
         .uid("features-source").returns(JoinRecord.TYPE)

@@ -22,6 +22,10 @@ import java.util.List;
  *   <li>{@code window_ms}: how long after a feature's event time its label may come (required, > 0)
  *   <li>{@code on_timeout}: negative (default: the feature becomes a sample of {@code negative_label}, default 0)
  *       or drop
+ *   <li>{@code out_of_orderness_ms}: how far event times may go back within a partition of either topic (default
+ *       0); the watermark of both topics trails their largest event time by this much. An event later than that
+ *       is rejected as LATE_EVENT. It lives here, not in the job's {@code watermark_out_of_orderness_ms}, so a
+ *       replay that reads this input section joins with the same bound.
  * </ul>
  */
 public final class LabelsSpec implements Serializable {
@@ -37,10 +41,11 @@ public final class LabelsSpec implements Serializable {
   private final long windowMs;
   private final boolean emitNegatives;
   private final double negativeLabel;
+  private final long outOfOrdernessMs;
 
   private LabelsSpec(SpecReader l, String inputFormat) {
     l.rejectUnknown("topic", "format", "schema", "key", "event_time", "label", "window_ms", "on_timeout",
-        "negative_label");
+        "negative_label", "out_of_orderness_ms");
     topic = l.requireString("topic");
     format = l.getEnum("format", inputFormat, List.of("json", "avro", "avro_registry"));
     if (format.equals("avro")) {
@@ -88,6 +93,10 @@ public final class LabelsSpec implements Serializable {
       throw new SpecException(l.key("negative_label"), "only with on_timeout: negative");
     }
     negativeLabel = l.getDouble("negative_label", 0);
+    outOfOrdernessMs = l.getLong("out_of_orderness_ms", 0);
+    if (outOfOrdernessMs < 0) {
+      throw new SpecException(l.key("out_of_orderness_ms"), outOfOrdernessMs, "allowed: an integer >= 0 (milliseconds)");
+    }
   }
 
   /** Parses {@code input.labels}; {@code inputFormat} is the features' format (the default). */
@@ -113,6 +122,11 @@ public final class LabelsSpec implements Serializable {
 
   public double negativeLabel() {
     return negativeLabel;
+  }
+
+  /** The watermark's bound on both topics ({@code out_of_orderness_ms}). */
+  public long outOfOrdernessMs() {
+    return outOfOrdernessMs;
   }
 
   /** The labels topic's records as an input (format, schema, the input's registry) for {@link EventDecoder#of}. */
