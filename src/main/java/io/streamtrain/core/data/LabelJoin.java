@@ -107,14 +107,18 @@ public final class LabelJoin {
    * ordered buffer of examples (features only, see {@link #drain}).
    */
   public static final class Pending {
+    private static final long[] NO_LONGS = new long[0];
+    private static final double[] NO_DOUBLES = new double[0];
+    private static final boolean[] NO_BOOLEANS = new boolean[0];
     int features;
     long[] fSeq = new long[1];
     Example[] fExample = new Example[1];
     int labels;
-    long[] lTime = new long[0];
-    long[] lSeq = new long[0];
-    double[] lValue = new double[0];
-    boolean[] lUsed = new boolean[0];
+    // Most keys never see a label, or see it after their feature: no label arrays until one comes (shared empties).
+    long[] lTime = NO_LONGS;
+    long[] lSeq = NO_LONGS;
+    double[] lValue = NO_DOUBLES;
+    boolean[] lUsed = NO_BOOLEANS;
 
     public boolean isEmpty() {
       return features == 0 && labels == 0;
