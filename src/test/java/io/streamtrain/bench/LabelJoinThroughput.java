@@ -39,7 +39,7 @@ public final class LabelJoinThroughput {
           "--clicks-topic", "bench-clk", "--count", Integer.toString(n), "--window-ms", "600000");
       System.out.println(produced.out().trim());
       String[] words = produced.out().trim().split(" ");
-      long records = Long.parseLong(words[1]) + Long.parseLong(words[5]);
+      long records = Long.parseLong(words[1]) + Long.parseLong(words[6]);
       JobSpec spec = JobSpec.fromMap(spec(p));
       for (int round = 0; round < Integer.parseInt(a.get("rounds")); round++) {
         for (boolean join : List.of(false, true)) {
