@@ -41,7 +41,8 @@ import java.util.regex.PatternSyntaxException;
  *       default), json (one JSON object a record), avro (Avro binary of the writer schema {@code schema}, a file
  *       or inline JSON) or avro_registry (the schema-registry wire format, schemas fetched by id from
  *       {@code registry: {url, username, password}}); events are turned into samples by {@code mapping} (see
- *       {@link io.streamtrain.io.events.EventMapping})
+ *       {@link io.streamtrain.io.events.EventMapping}); with {@code labels} the labels come from a second topic,
+ *       joined by key in event time (see {@link io.streamtrain.io.events.LabelsSpec})
  *   <li>{@code diagnostics}: training diagnostics for every model (see {@link DiagnosticsConfig} for the keys and
  *       their defaults: on, a curvature probe every 50 batches for models up to 100000 parameters, reservoir 256,
  *       20 Lanczos steps, probes bounded to 10% of the trainer's time, saddle escape off)
