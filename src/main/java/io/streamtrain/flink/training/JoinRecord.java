@@ -62,7 +62,19 @@ public final class JoinRecord {
 
     @Override
     public JoinRecord deserialize(DataInputView in) throws IOException {
-      JoinRecord r = new JoinRecord();
+      return read(new JoinRecord(), in);
+    }
+
+    /**
+     * Reads into {@code reuse} (Flink passes one with object reuse on): the join functions copy what they keep
+     * into their state, so one instance per input serves every record.
+     */
+    @Override
+    public JoinRecord deserialize(JoinRecord reuse, DataInputView in) throws IOException {
+      return read(reuse != null ? reuse : new JoinRecord(), in);
+    }
+
+    private static JoinRecord read(JoinRecord r, DataInputView in) throws IOException {
       r.kind = in.readByte();
       if (r.kind == REJECTED) {
         r.rejected = REJECTS.deserialize(in);

@@ -20,7 +20,7 @@ import java.util.Map;
  *   <li>{@code model_id}: a constant string, or {@code {field: PATH}} (default the constant "default")
  *   <li>{@code label}: {@code {field: PATH}} (a boolean gives a binary label, a number a real one), with
  *       {@code map: {TEXT: NUMBER, ...}} for string labels, or {@code threshold: T} (label 1 when the number is
- *       above T, else 0). Required.
+ *       above T, else 0). Required, except with {@code input.labels} ({@link LabelsSpec}), which refuses it
  *   <li>{@code weight}: {@code {field: PATH}} (optional; default 1)
  *   <li>{@code event_time}: {@code {field: PATH, unit: ms|s}} (epoch milliseconds or seconds; default: the Kafka
  *       record's timestamp)
