@@ -69,7 +69,9 @@ public final class ReplaySources {
         KafkaSource.<JoinRecord>builder().setBootstrapServers(kafka.bootstrapServers()).setProperties(props(kafka))
             .setTopics(in.labels().topic()).setGroupId("streamtrain-replay-" + spec.name())
             .setDeserializer(new JoinDeserializer(in, true))
-            .setStartingOffsets(labelsStart).setBounded(OffsetsInitializer.latest()).build());
+            .setStartingOffsets(labelsStart).setBounded(OffsetsInitializer.latest()).build())
+        .withSourceParallelism(LabelJoinStream.partitions(kafka, s.topic()),
+            LabelJoinStream.partitions(kafka, in.labels().topic()));
   }
 
   private static Properties props(KafkaSettings kafka) {

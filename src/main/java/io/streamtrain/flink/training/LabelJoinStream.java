@@ -26,6 +26,8 @@ public final class LabelJoinStream {
   private final InputSpec input;
   private final Source<JoinRecord, ?, ?> features;
   private final Source<JoinRecord, ?, ?> labels;
+  private int featuresParallelism;
+  private int labelsParallelism;
 
   /** Both sources watermarked with {@code input.labels.out_of_orderness_ms}. */
   public LabelJoinStream(InputSpec input, Source<JoinRecord, ?, ?> features, Source<JoinRecord, ?, ?> labels) {
@@ -34,12 +36,38 @@ public final class LabelJoinStream {
     this.labels = labels;
   }
 
-  /** The job's features topic (topics.samples) and labels topic, read as the job reads its samples topic. */
+  /**
+   * At most {@code features} and {@code labels} reader subtasks for the two sources (0: the environment's
+   * parallelism). A reader that owns no partition sends no watermark, which holds every decision back for good:
+   * give each topic's partition count.
+   */
+  public LabelJoinStream withSourceParallelism(int features, int labels) {
+    this.featuresParallelism = features;
+    this.labelsParallelism = labels;
+    return this;
+  }
+
+  /**
+   * The job's features topic (topics.samples) and labels topic, read as the job reads its samples topic, each
+   * with at most as many readers as it has partitions (asked once, before the job starts).
+   */
   public static LabelJoinStream kafka(JobSpec spec, KafkaSettings kafka) {
     InputSpec in = spec.input();
     return new LabelJoinStream(in,
         KafkaTrainingIo.source(spec, kafka, spec.topics().samples(), new JoinDeserializer(in, false)),
-        KafkaTrainingIo.source(spec, kafka, in.labels().topic(), new JoinDeserializer(in, true)));
+        KafkaTrainingIo.source(spec, kafka, in.labels().topic(), new JoinDeserializer(in, true)))
+        .withSourceParallelism(partitions(kafka, spec.topics().samples()), partitions(kafka, in.labels().topic()));
+  }
+
+  /** The partition count of {@code topic}, or 0 when it does not exist (yet) or cannot be described. */
+  public static int partitions(KafkaSettings kafka, String topic) {
+    java.util.Properties p = kafka.toProperties(java.util.Map.of("request.timeout.ms", "10000",
+        "default.api.timeout.ms", "10000"));
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+      return io.streamtrain.io.Topics.describe(admin, topic).map(d -> d.partitions().size()).orElse(0);
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 
   public DataStream<SampleRecord> build(StreamExecutionEnvironment env) {
@@ -47,12 +75,18 @@ public final class LabelJoinStream {
     WatermarkStrategy<JoinRecord> watermarks = WatermarkStrategy
         .<JoinRecord>forBoundedOutOfOrderness(Duration.ofMillis(input.labels().outOfOrdernessMs()))
         .withTimestampAssigner((r, ts) -> r.kind == JoinRecord.REJECTED ? Long.MIN_VALUE : r.example.eventTime());
+    // The split of rejects runs at its source's parallelism, chained: a rebalance between them would interleave
+    // one partition's records over several channels and make later ones overtake the watermark.
+    int fp = readers(featuresParallelism, env);
+    int lp = readers(labelsParallelism, env);
     SingleOutputStreamOperator<JoinRecord> f = env.fromSource(features, watermarks, "features")
-        .uid("features-source").returns(JoinRecord.TYPE)
-        .process(new SplitRejected()).returns(JoinRecord.TYPE).name("features-decode").uid("features-decode");
+        .setParallelism(fp).uid("features-source").returns(JoinRecord.TYPE)
+        .process(new SplitRejected()).setParallelism(fp).returns(JoinRecord.TYPE).name("features-decode")
+        .uid("features-decode");
     SingleOutputStreamOperator<JoinRecord> l = env.fromSource(labels, watermarks, "labels")
-        .uid("labels-source").returns(JoinRecord.TYPE)
-        .process(new SplitRejected()).returns(JoinRecord.TYPE).name("labels-decode").uid("labels-decode");
+        .setParallelism(lp).uid("labels-source").returns(JoinRecord.TYPE)
+        .process(new SplitRejected()).setParallelism(lp).returns(JoinRecord.TYPE).name("labels-decode")
+        .uid("labels-decode");
     SingleOutputStreamOperator<JoinRecord> joined = f.connect(l)
         .keyBy(r -> r.key, r -> r.key, Types.STRING)
         .process(new LabelJoinFunction(input.labels(), REJECTED)).returns(JoinRecord.TYPE)
@@ -62,6 +96,10 @@ public final class LabelJoinStream {
         .process(new DecisionOrderFunction()).returns(SampleRecord.TYPE)
         .name("label-join-order").uid("label-join-order");
     return ordered.union(f.getSideOutput(REJECTED), l.getSideOutput(REJECTED), joined.getSideOutput(REJECTED));
+  }
+
+  private static int readers(int partitions, StreamExecutionEnvironment env) {
+    return partitions > 0 ? Math.min(partitions, env.getParallelism()) : env.getParallelism();
   }
 
   /** Rejected records to the side output, the rest on; chained to the source. */
