@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code streamtrain} command line: one picocli subcommand per task (trace, broker, produce, consume, train,
+ * The {@code streamtrain} command line: one picocli subcommand per task (trace, broker, produce, consume, train, fit,
  * replay, watch, demo). Exit status 0 on success, 2 for a bad command line or a malformed spec (the message names
  * the key and what is allowed), 1 for a failure while running. Every failure is one line on stderr, {@code error:
  * ...}; {@code --verbose} (any subcommand) adds the stack trace.
@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       ProduceCommand.class,
       ProduceClicksCommand.class,
       ReplayCommand.class,
+      FitCommand.class,
       ConsumeCommand.class,
       TrainCommand.class,
       DemoCommand.class,

@@ -92,7 +92,7 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--key-column", description = "CSV column used as the sample key (the Kafka record key only with --partition-by key).")
   String keyColumn;
 
-  @Option(names = "--partition-by", description = "Kafka record key: model (default; the model id, so one model's samples stay in one partition, in order, and training runs are repeatable) or key (the sample key of --key-column; samples without one are spread over the partitions).", defaultValue = "model")
+  @Option(names = "--partition-by", description = "Kafka record key: model (default; the model id, so one model's samples stay in one partition, in order, and training runs are repeatable) or key (the sample key of --key-column; samples without one are spread over the partitions), or round_robin (sample i to partition i mod the partition count, no key: one model over every partition evenly, for data-parallel training, parallel.workers).", defaultValue = "model")
   String partitionBy;
 
   @Option(names = "--label-map", paramLabel = "WORD=VALUE,...|auto|SIDECAR.json", description = "CSV labels that are words: e.g. spam=1,nonspam=0 (a word not listed makes the line malformed), auto (class indices 0, 1, ... in order of first appearance, printed at the end and written to the sidecar), or a sidecar file written before (the same indices for another file).")
@@ -221,8 +221,8 @@ public final class ProduceCommand implements Callable<Integer> {
     if (shuffleWindow < 1 || shuffleWindow > 50_000_000) {
       throw new SpecException("--shuffle-window", shuffleWindow, "allowed: 1 to 50000000 rows");
     }
-    if (!partitionBy.equals("model") && !partitionBy.equals("key")) {
-      throw new SpecException("--partition-by", partitionBy, "allowed: model, key");
+    if (!partitionBy.equals("model") && !partitionBy.equals("key") && !partitionBy.equals("round_robin")) {
+      throw new SpecException("--partition-by", partitionBy, "allowed: model, key, round_robin");
     }
     if (labelMap != null && labelMap.trim().toLowerCase(Locale.ROOT).endsWith(".json")) {
       Path side = Path.of(labelMap.trim());
@@ -303,7 +303,8 @@ public final class ProduceCommand implements Callable<Integer> {
     }
 
     BrokerCheck.require(settings);
-    ensureTopic(settings);
+    int topicPartitions = ensureTopic(settings);
+    boolean roundRobin = partitionBy.equals("round_robin");
     CountDownLatch done = new CountDownLatch(1);
     Thread waiter =
         new Thread(
@@ -340,7 +341,8 @@ public final class ProduceCommand implements Callable<Integer> {
           break; // end of input
         }
         for (int i = 0; i < c.size; i++) {
-          producer.sendEncoded(c.keys[i], c.values[i]);
+          producer.sendEncoded(roundRobin ? (int) (produced % topicPartitions) : null,
+              roundRobin ? null : c.keys[i], c.values[i]);
           produced++;
           if (rate != null) {
             pace(t0, produced);
@@ -621,10 +623,12 @@ public final class ProduceCommand implements Callable<Integer> {
     return delimiter.charAt(0);
   }
 
-  private void ensureTopic(KafkaSettings settings) {
+  /** Creates the topic if missing; returns its partition count. */
+  private int ensureTopic(KafkaSettings settings) {
     Map<String, Object> extra = Map.of(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
     try (Admin admin = Admin.create(settings.toProperties(extra))) {
       Topics.ensure(admin, Topics.TopicSpec.of(topic, partitions == null ? Topics.ANY_PARTITIONS : partitions));
+      return Topics.describe(admin, topic).map(d -> d.partitions().size()).orElse(1);
     }
   }
 

@@ -15,7 +15,9 @@ import picocli.CommandLine.Command;
       TraceOptimizerCommand.class,
       TraceClipCommand.class,
       TraceScheduleCommand.class,
-      TraceTrainCommand.class
+      TraceTrainCommand.class,
+      TraceLbfgsCommand.class,
+      TraceFitCommand.class
     })
 public final class TraceCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

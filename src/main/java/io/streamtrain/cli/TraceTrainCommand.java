@@ -3,8 +3,6 @@ package io.streamtrain.cli;
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.data.Batch;
-import io.streamtrain.core.data.Example;
-import io.streamtrain.core.feature.RejectReason;
 import io.streamtrain.core.model.Model;
 import io.streamtrain.core.model.ModelSpec;
 import io.streamtrain.core.model.ModelSpecs;
@@ -45,54 +43,19 @@ public final class TraceTrainCommand extends JsonTraceCommand {
   /** Runs the training trace described by {@code r}; spec errors are {@link SpecException}s naming the key. */
   public static Map<String, Object> trace(SpecReader r) {
     r.rejectUnknown(KEYS);
-    SpecReader data = r.child("data");
-    data.rejectUnknown("X", "y", "weights");
-    double[][] x = data.requireDoubleMatrix("X");
-    double[] y = data.requireDoubleArray("y");
-    if (x.length == 0) {
-      throw new SpecException(data.key("X"), "is empty; allowed: at least one row");
-    }
-    if (y.length != x.length) {
-      throw new SpecException(data.key("y"), "has " + y.length + " labels; allowed: one per row of X (" + x.length + ")");
-    }
-    double[] w = data.getDoubleArray("weights", null);
-    if (w != null && w.length != x.length) {
-      throw new SpecException(data.key("weights"), "has " + w.length + " values; allowed: one per row of X (" + x.length + ")");
-    }
-    ModelSpec ms = ModelSpecs.fromSpec(r.child("model"), x[0].length);
-    if (ms.features().sparseDim() > 0 || ms.features().hashBits() > 0) {
-      throw new SpecException(r.key("model.features"), "trace train feeds dense rows; allowed: only {\"dense\": D}");
-    }
+    TraceData td = TraceData.parse(r, "trace train");
+    double[][] x = td.x();
+    ModelSpec ms = td.spec();
     if (!r.has("batch_size")) {
       throw new SpecException(r.key("batch_size"), "missing; it is required (an integer >= 1)");
     }
     int batchSize = r.getInt("batch_size", 1, 1, Integer.MAX_VALUE);
     int epochs = r.getInt("epochs", 1, 0, 1_000_000);
     Model model = ms.newModel(Math.min(batchSize, x.length));
-    double[] params = new double[model.numParams()];
-    if (r.has("initial")) {
-      model.layout().fromNested(r.child("initial"), params);
-    } else {
-      model.init(params, ms.seed());
-    }
+    double[] params = TraceData.initial(r, model);
     double[] buffers = new double[model.numBuffers()];
     model.initBuffers(buffers);
     Optimizer opt = Optimizers.fromSpec(r.child("optimizer"), model.numParams());
-
-    Example e = new Example();
-    for (int i = 0; i < x.length; i++) {
-      e.clear();
-      e.setDense(x[i], x[i].length).setLabel(y[i]).setWeight(w == null ? 1.0 : w[i]);
-      RejectReason why = ms.features().validate(e);
-      if (why != RejectReason.OK) {
-        String key = switch (why) {
-          case INVALID_WEIGHT -> data.key("weights") + "[" + i + "]";
-          case NON_FINITE_LABEL, LABEL_OUT_OF_RANGE -> data.key("y") + "[" + i + "]";
-          default -> data.key("X") + "[" + i + "]";
-        };
-        throw new SpecException(key, "rejected (" + why + "): " + why.description());
-      }
-    }
 
     Batch batch = model.newBatch(Math.min(batchSize, x.length));
     double[] grad = new double[model.numParams()];
@@ -101,10 +64,7 @@ public final class TraceTrainCommand extends JsonTraceCommand {
     for (int ep = 0; ep < epochs; ep++) {
       List<Double> epochLosses = new ArrayList<>();
       for (int start = 0; start < x.length; start += batchSize) {
-        batch.clear();
-        for (int i = start; i < Math.min(x.length, start + batchSize); i++) {
-          batch.addDense(x[i], 0, y[i], w == null ? 1.0 : w[i]);
-        }
+        td.fill(batch, start, Math.min(x.length, start + batchSize));
         model.setDropoutStep(step++);
         double loss = model.lossAndGradient(params, batch, grad);
         model.updateBuffers(params, batch, buffers);

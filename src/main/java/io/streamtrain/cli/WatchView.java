@@ -38,6 +38,8 @@ public final class WatchView {
     final List<String> events = new ArrayList<>();
     /** "sparse" or "dense" from the model's training_path event; null before one was seen. */
     String path;
+    /** The latest merged_round event's message of a data-parallel model; null for a single trainer. */
+    String round;
 
     ModelView(int n) {
       loss = new double[n];
@@ -64,6 +66,10 @@ public final class WatchView {
       if (e.getType().equals("training_path")) {
         // Shown in the header, not as an event: every model reports its path once.
         v.path = e.getMessage().split(" ", 2)[0];
+        continue;
+      }
+      if (e.getType().equals("merged_round")) {
+        v.round = e.getMessage(); // one per report: shown on its own line, not as an event
         continue;
       }
       v.events.add(e.getType() + "@" + e.getStep());
@@ -149,6 +155,9 @@ public final class WatchView {
           ? "-" : m.getDiagnostics().getTrainingState();
       out.add(String.format(Locale.ROOT, "%s  step %d  samples %d  state %s%s", e.getKey(), m.getStep(),
           m.getSamplesSeen(), state, v.path == null ? "" : "  path " + v.path));
+      if (v.round != null) {
+        out.add("  " + v.round);
+      }
       out.add(String.format(Locale.ROOT, "  loss   %-" + history + "s  %s", sparkline(v.loss, v.count),
           num(v.loss[v.count - 1])));
       out.add(String.format(Locale.ROOT, "  |grad| %-" + history + "s  %s", sparkline(v.grad, v.count),

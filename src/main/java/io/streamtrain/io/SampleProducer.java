@@ -65,11 +65,16 @@ public final class SampleProducer implements AutoCloseable {
 
   /** Sends a record whose value is an already encoded Sample (from {@link SampleCodec#encode}). */
   public void sendEncoded(byte[] key, byte[] value) {
+    sendEncoded(null, key, value);
+  }
+
+  /** To a given partition (null: the key's, or spread when there is no key). */
+  public void sendEncoded(Integer partition, byte[] key, byte[] value) {
     Exception e = failure.get();
     if (e != null) {
       throw new IllegalStateException("sending to topic " + topic + " failed: " + e.getMessage(), e);
     }
-    producer.send(new ProducerRecord<>(topic, null, null, key, value, headers), callback);
+    producer.send(new ProducerRecord<>(topic, partition, null, key, value, headers), callback);
     sent++;
   }
 

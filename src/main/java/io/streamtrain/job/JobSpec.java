@@ -3,6 +3,7 @@ package io.streamtrain.job;
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.diag.DiagnosticsConfig;
+import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.train.TrainingConfig;
 import io.streamtrain.io.events.InputSpec;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ public final class JobSpec {
   public static final List<String> KEYS =
       List.of("name", "model", "optimizer", "clip", "schedule", "batching", "guard", "models", "accept",
           "topics", "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source",
-          "diagnostics", "warm_start", "input");
+          "diagnostics", "warm_start", "input", "parallel");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   private final Map<String, Object> raw;
@@ -62,6 +63,7 @@ public final class JobSpec {
   private final List<Map<String, Object>> configMaps = new ArrayList<>();
   private final Pattern accept;
   private final Topics topics;
+  private final ParallelConfig parallel;
   private final long snapshotEverySteps;
   private final long snapshotEveryEventTimeMs;
   private final int metricsEveryBatches;
@@ -184,6 +186,32 @@ public final class JobSpec {
     diagnostics = DiagnosticsConfig.fromSpec(
         r.has("diagnostics") ? r.child("diagnostics") : new SpecReader("diagnostics", Map.of()));
     warmStart = r.has("warm_start") ? warmStart(r.child("warm_start"), topics.models()) : null;
+    parallel = ParallelConfig.fromSpec(r.has("parallel") ? r.child("parallel") : new SpecReader("parallel", Map.of()));
+    if (parallel.enabled()) {
+      for (int i = 0; i < configs.size(); i++) {
+        String opt = configs.get(i).optimizer().type();
+        if (opt.equals("ftrl")) {
+          throw new SpecException("parallel.workers", parallel.workers(), "FTRL's weights are a function of its"
+              + " per-coordinate z and n, which data-parallel rounds do not merge: use workers 1 with ftrl, or sgd,"
+              + " adagrad, adam or another optimizer whose state is the parameters plus local statistics");
+        }
+      }
+      if (warmStart != null) {
+        throw new SpecException("parallel.workers", parallel.workers(), "a data-parallel job does not take"
+            + " warm_start yet: train with workers 1 from the warm start, or drop warm_start");
+      }
+      if (input.labels() != null) {
+        // Workers own partitions of the samples topic; joined samples come out of the join in event-time order,
+        // not by partition.
+        throw new SpecException("parallel.workers", parallel.workers(), "a data-parallel job does not take"
+            + " input.labels yet: train with workers 1 on delayed labels");
+      }
+    }
+  }
+
+  /** Data-parallel training of each model ({@code parallel}; workers 1, the default, is the single trainer). */
+  public ParallelConfig parallel() {
+    return parallel;
   }
 
   private static WarmStartSpec warmStart(SpecReader w, String modelsTopic) {

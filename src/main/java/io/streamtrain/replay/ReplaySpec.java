@@ -282,6 +282,10 @@ public final class ReplaySpec {
     Object jobsInput = null;
     this.raw = raw;
     SpecReader r = new SpecReader("", raw);
+    if ("fit".equals(raw.get("mode"))) {
+      throw new SpecException("mode", "fit", "allowed here: prequential or holdout; a fit spec runs with"
+          + " `streamtrain fit` (see FitSpec)");
+    }
     r.rejectUnknown(KEYS);
     name = r.getString("name", "replay");
     if (!name.matches("[A-Za-z0-9._-]{1,100}")) {

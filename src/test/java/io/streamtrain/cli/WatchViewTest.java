@@ -63,6 +63,19 @@ class WatchViewTest {
   }
 
   @Test
+  void aDataParallelModelShowsItsLatestRoundOnItsOwnLine() {
+    WatchView v = new WatchView(4);
+    v.accept(metrics("global", 10, 0.7, 0.1, "DESCENDING", "-", List.of(new TrainingEvent("merged_round", 10L,
+        "round 0: 4000 samples, 10 steps; samples per worker [2000, 2000]; longest wait for a merge 0 ms"))));
+    v.accept(metrics("global", 20, 0.6, 0.1, "DESCENDING", "-", List.of(new TrainingEvent("merged_round", 20L,
+        "round 1: 4000 samples, 10 steps; samples per worker [2000, 2000]; longest wait for a merge 31 ms"))));
+    List<String> lines = v.render();
+    assertThat(lines.get(1)).isEqualTo(
+        "  round 1: 4000 samples, 10 steps; samples per worker [2000, 2000]; longest wait for a merge 31 ms");
+    assertThat(String.join("\n", lines)).doesNotContain("merged_round@");
+  }
+
+  @Test
   void emptyViewSaysSo() {
     assertThat(new WatchView(5).render()).containsExactly("no training metrics yet");
   }

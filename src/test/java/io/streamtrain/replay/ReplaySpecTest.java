@@ -23,7 +23,15 @@ class ReplaySpecTest {
 
   @ParameterizedTest
   @MethodSource("shipped")
-  void shippedReplaySpecsValidate(Path file) {
+  void shippedReplaySpecsValidate(Path file) throws IOException {
+    if (Files.readString(file).contains("\nmode: fit\n")) {
+      FitSpec fit = FitSpec.load(file);
+      assertThat(fit.name()).isNotBlank();
+      assertThat(fit.config()).isNotNull();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReplaySpec.load(file))
+          .hasMessageStartingWith("mode: \"fit\" is not allowed; allowed here: prequential or holdout");
+      return;
+    }
     ReplaySpec spec = ReplaySpec.load(file);
     assertThat(spec.name()).isNotBlank();
     if (!spec.holdoutMode()) {

@@ -241,6 +241,9 @@ public final class FlinkSessionCluster implements AutoCloseable {
             "web.submit.enable: true",
             "web.upload.dir: " + dir.resolve("upload"),
             "io.tmp.dirs: " + dir.resolve("tmp"),
+            // As on a real cluster: checkpoints to files (the JobManager's memory takes at most 5 MB a state).
+            "execution.checkpointing.storage: filesystem",
+            "execution.checkpointing.dir: " + dir.resolve("checkpoints").toUri(),
             "");
     Files.writeString(confDir.resolve("config.yaml"), yaml, StandardCharsets.UTF_8);
     Files.createDirectories(dir.resolve("upload"));

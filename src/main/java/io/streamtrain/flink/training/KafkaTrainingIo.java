@@ -38,14 +38,54 @@ public final class KafkaTrainingIo {
   public static TrainingJob job(JobSpec spec, KafkaSettings kafka) {
     if (spec.input().labels() != null) {
       // Delayed labels: the samples are built from two topics (LabelJoinStream); no consumer lag (the lag
-      // markers follow one source's offsets).
+      // markers follow one source's offsets); not data-parallel (JobSpec refuses parallel with input.labels).
       return new TrainingJob(spec, null, sinks(spec, kafka))
           .withSamples(env -> LabelJoinStream.kafka(spec, kafka).build(env))
           .withWarmStarts(WarmStarts.load(spec, kafka));
     }
-    return new TrainingJob(spec, source(spec, kafka), sinks(spec, kafka))
+    TrainingJob job = new TrainingJob(spec, source(spec, kafka), sinks(spec, kafka))
         .withConsumerLag(endOffsets(spec, kafka), ValidateFunction.LAG_INTERVAL_MS)
         .withWarmStarts(WarmStarts.load(spec, kafka));
+    if (spec.parallel().enabled()) {
+      job.withRounds(rounds(spec, kafka), samplePartitions(spec, kafka));
+    }
+    return job;
+  }
+
+  /** The rounds topic of a data-parallel job: {@code <job name>-rounds}, one partition (created if missing). */
+  public static String roundsTopic(JobSpec spec) {
+    return spec.name() + "-rounds";
+  }
+
+  /**
+   * The data-parallel loop through Kafka: a new run id for every job built (a restart of the same job keeps it; a
+   * job started afresh skips what earlier runs left in the topic).
+   */
+  static io.streamtrain.flink.parallel.ParallelGraph.Rounds rounds(JobSpec spec, KafkaSettings kafka) {
+    String topic = roundsTopic(spec);
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(kafka.toProperties(Map.of()))) {
+      if (io.streamtrain.io.Topics.describe(admin, topic).isEmpty()) {
+        io.streamtrain.io.Topics.ensure(admin, io.streamtrain.io.Topics.TopicSpec.of(topic, 1));
+      }
+    }
+    String run = java.util.UUID.randomUUID().toString();
+    return new io.streamtrain.flink.parallel.ParallelGraph.Rounds(
+        io.streamtrain.flink.parallel.RoundsTopic.source(topic, run, "streamtrain-" + spec.name() + "-rounds", kafka,
+            spec.bounded()),
+        io.streamtrain.flink.parallel.RoundsTopic.sink(topic, run, spec.name() + "-rounds", kafka,
+            producerProperties(kafka)));
+  }
+
+  /** The samples topic's partition count (a data-parallel job's workers own whole partitions). */
+  static int samplePartitions(JobSpec spec, KafkaSettings kafka) {
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(kafka.toProperties(Map.of()))) {
+      return io.streamtrain.io.Topics.describe(admin, spec.topics().samples())
+          .orElseThrow(() -> new IllegalArgumentException("samples topic '" + spec.topics().samples()
+              + "' does not exist: a data-parallel job needs it to assign partitions to workers"))
+          .partitions().size();
+    }
   }
 
   /** End offsets of the samples topic, asked with the source's own client settings (consumer_lag). */

@@ -12,11 +12,11 @@ import java.time.Instant;
  * message and bytes. Records that did not decode keep their original bytes; samples that decoded but do not fit
  * their model are re-encoded as a Sample (the same content, so a user can fix and replay them). Not thread-safe.
  */
-final class Rejections {
+public final class Rejections {
   private final SampleCodec codec = new SampleCodec();
   private final MutableSample scratch = new MutableSample();
 
-  RejectedSample toAvro(SampleRecord r) {
+  public RejectedSample toAvro(SampleRecord r) {
     byte[] raw = r.raw != null ? r.raw : codec.encode(toMutable(r.example, scratch));
     String modelId = r.raw != null ? null : r.example.modelId();
     return RejectedSample.newBuilder()

@@ -44,19 +44,23 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
   private static final class ChunkBuilder {
     final String modelId;
     final int configIndex;
+    /** The partition of every sample in the chunk when chunks are per partition, else -1. */
+    final int partition;
     final DataOutputSerializer bytes = new DataOutputSerializer(4096);
     int count;
     long maxTimestamp = Long.MIN_VALUE;
 
-    ChunkBuilder(String modelId, int configIndex) {
+    ChunkBuilder(String modelId, int configIndex, int partition) {
       this.modelId = modelId;
       this.configIndex = configIndex;
+      this.partition = partition;
     }
   }
 
   private final int maxChunkBytes;
   private final int maxChunkSamples;
   private final long maxDelayMs;
+  private final boolean byPartition;
   private transient Map<String, ChunkBuilder> builders;
   private transient boolean deadlinePending;
 
@@ -64,8 +68,21 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
     this(MAX_CHUNK_BYTES, MAX_CHUNK_SAMPLES, MAX_DELAY_MS);
   }
 
+  /**
+   * Chunks of one model and one source partition each, carrying the partition (data-parallel training: a worker
+   * counts its rounds per partition); touches pass straight through.
+   */
+  public static SampleChunker perPartition() {
+    return new SampleChunker(MAX_CHUNK_BYTES, MAX_CHUNK_SAMPLES, MAX_DELAY_MS, true);
+  }
+
   /** With explicit bounds (tests use small ones to exercise chunk boundaries). */
   public SampleChunker(int maxChunkBytes, int maxChunkSamples, long maxDelayMs) {
+    this(maxChunkBytes, maxChunkSamples, maxDelayMs, false);
+  }
+
+  private SampleChunker(int maxChunkBytes, int maxChunkSamples, long maxDelayMs, boolean byPartition) {
+    this.byPartition = byPartition;
     this.maxChunkBytes = maxChunkBytes;
     this.maxChunkSamples = maxChunkSamples;
     this.maxDelayMs = maxDelayMs;
@@ -81,26 +98,26 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
   @Override
   public void processElement(StreamRecord<SampleRecord> element) throws Exception {
     SampleRecord r = element.getValue();
-    if (r.isLagMarker()) {
+    if (r.isLagMarker() || r.isTouch()) {
       output.collect(element);
       return;
     }
     if (r.isRejected()) {
-      ChunkBuilder o = builders.get(r.example.modelId());
+      ChunkBuilder o = byPartition ? null : builders.get(r.example.modelId());
       if (o != null) {
         emit(o);
       }
       output.collect(element);
       return;
     }
-    String id = r.example.modelId();
+    String id = byPartition ? r.example.modelId() + '\u0000' + r.partition : r.example.modelId();
     ChunkBuilder o = builders.get(id);
     if (o == null) {
       if (builders.size() >= MAX_OPEN_MODELS) {
         flushAll();
         builders.clear();
       }
-      o = new ChunkBuilder(id, r.configIndex);
+      o = new ChunkBuilder(r.example.modelId(), r.configIndex, byPartition ? r.partition : -1);
       builders.put(id, o);
     }
     ExampleCodec.INSTANCE.writeBody(r.example, o.bytes);
@@ -157,6 +174,10 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
     c.chunk = Arrays.copyOf(o.bytes.getSharedBuffer(), o.bytes.length());
     c.chunkLength = c.chunk.length;
     c.chunkCount = o.count;
+    if (o.partition >= 0) {
+      c.partition = o.partition;
+      c.carryPartition = true;
+    }
     long ts = o.maxTimestamp;
     o.bytes.clear();
     o.count = 0;

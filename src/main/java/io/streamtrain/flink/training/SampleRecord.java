@@ -53,6 +53,16 @@ public final class SampleRecord {
   public byte[] chunk;
   public int chunkLength;
   public int chunkCount;
+  /**
+   * Data-parallel training only: a good sample carries its partition across the keyBy (the worker's rounds count
+   * samples per partition), and a touch (no sample) creates a model's worker so it reports the end of its input.
+   */
+  public boolean carryPartition;
+  public boolean touch;
+
+  public boolean isTouch() {
+    return touch;
+  }
 
   public boolean isRejected() {
     return reason != null;
@@ -82,7 +92,7 @@ public final class SampleRecord {
   /**
    * Flink serializer: the example, the configuration index, then a kind byte (0 a good sample, 1 a rejected one
    * followed by its coordinates and reason, 2 a lag marker followed by its reader and lag, 3 a chunk followed by
-   * its sample count, byte length and bytes). Records of this type only cross network edges, never state, so the
+   * its sample count, byte length and bytes; 4 a good sample and its partition, 5 a touch and its partition, 6 a chunk and its partition). Records of this type only cross network edges, never state, so the
    * format may change between versions.
    */
   public static final class Serializer extends DataSerializer<SampleRecord> {
@@ -91,6 +101,9 @@ public final class SampleRecord {
     private static final int REJECTED = 1;
     private static final int MARKER = 2;
     private static final int CHUNK = 3;
+    private static final int GOOD_WITH_PARTITION = 4;
+    private static final int TOUCH = 5;
+    private static final int CHUNK_WITH_PARTITION = 6;
 
     @Override
     public SampleRecord createInstance() {
@@ -102,10 +115,18 @@ public final class SampleRecord {
       ExampleCodec.INSTANCE.write(r.example, out);
       out.writeInt(r.configIndex);
       if (r.chunk != null) {
-        out.writeByte(CHUNK);
+        out.writeByte(r.carryPartition ? CHUNK_WITH_PARTITION : CHUNK);
+        if (r.carryPartition) {
+          out.writeInt(r.partition);
+        }
         out.writeInt(r.chunkCount);
         out.writeInt(r.chunkLength);
         out.write(r.chunk, 0, r.chunkLength);
+        return;
+      }
+      if (r.reason == null && r.lagSource < 0 && (r.carryPartition || r.touch)) {
+        out.writeByte(r.touch ? TOUCH : GOOD_WITH_PARTITION);
+        out.writeInt(r.partition);
         return;
       }
       out.writeByte(r.reason != null ? REJECTED : r.lagSource >= 0 ? MARKER : GOOD);
@@ -136,7 +157,15 @@ public final class SampleRecord {
       ExampleCodec.INSTANCE.read(in, r.example);
       r.configIndex = in.readInt();
       int kind = in.readByte();
-      if (kind == CHUNK) {
+      if (kind == GOOD_WITH_PARTITION || kind == TOUCH) {
+        r.partition = in.readInt();
+        r.carryPartition = true;
+        r.touch = kind == TOUCH;
+      } else if (kind == CHUNK || kind == CHUNK_WITH_PARTITION) {
+        if (kind == CHUNK_WITH_PARTITION) {
+          r.partition = in.readInt();
+          r.carryPartition = true;
+        }
         r.chunkCount = in.readInt();
         r.chunkLength = in.readInt();
         r.chunk = new byte[r.chunkLength];

@@ -51,9 +51,27 @@ public final class Snapshots {
     SnapshotParts.split(head(s, model, modelSpec, version, createdAt), s.params, out);
   }
 
+  /**
+   * Publishes parameters and buffers that no trainer produced (e.g. a batch fit), as {@link #publish} does for a
+   * trainer's state: {@code step} and {@code samplesSeen} say what the model has seen, {@code optimizer} what
+   * fitted it.
+   */
+  public static void publish(String modelId, double[] params, double[] buffers, long step, long samplesSeen,
+      String optimizer, Model model, Map<String, ?> modelSpec, long version, long createdAt,
+      Consumer<ModelSnapshot> out) {
+    SnapshotParts.split(head(modelId, params, buffers, step, samplesSeen, optimizer, model, modelSpec, version,
+        createdAt), params, out);
+  }
+
   /** The snapshot without its parameters (they are added by {@link SnapshotParts#split}), checksum set. */
   static ModelSnapshot head(TrainerState s, Model model, Map<String, ?> modelSpec, long version,
       long createdAt) {
+    return head(s.modelId, s.params, s.buffers, s.step, s.samplesSeen, s.optimizer.type(), model, modelSpec,
+        version, createdAt);
+  }
+
+  private static ModelSnapshot head(String modelId, double[] params, double[] bufferValues, long step,
+      long samplesSeen, String optimizer, Model model, Map<String, ?> modelSpec, long version, long createdAt) {
     List<LayerShape> layers = new ArrayList<>();
     for (ParamGroup g : model.layout().groups()) {
       layers.add(new LayerShape(g.name(), toList(g.shape())));
@@ -63,7 +81,7 @@ public final class Snapshots {
     for (ParamGroup g : bl.groups()) {
       List<Double> values = new ArrayList<>(g.size());
       for (int i = g.offset(); i < g.end(); i++) {
-        values.add(s.buffers[i]);
+        values.add(bufferValues[i]);
       }
       buffers.add(new Buffer(g.name(), values));
     }
@@ -71,17 +89,17 @@ public final class Snapshots {
     String featureJson = "{\"dense\":" + fs.denseDim() + ",\"sparse\":" + fs.sparseDim() + ",\"hash_bits\":"
         + fs.hashBits() + "}";
     return ModelSnapshot.newBuilder()
-        .setModelId(s.modelId)
+        .setModelId(modelId)
         .setVersion(version)
-        .setStep(s.step)
-        .setSamplesSeen(s.samplesSeen)
+        .setStep(step)
+        .setSamplesSeen(samplesSeen)
         .setCreatedAt(Instant.ofEpochMilli(createdAt == Long.MIN_VALUE ? 0 : createdAt))
         .setSpec(new ModelSpec(model.spec().type().specName, layers, featureJson,
             TrainerSlot.canonicalJson(modelSpec)))
         .setParameters(List.of())
         .setBuffers(buffers)
-        .setOptimizer(s.optimizer.type())
-        .setChecksum(ParameterChecksum.of(s.params))
+        .setOptimizer(optimizer)
+        .setChecksum(ParameterChecksum.of(params))
         .build();
   }
 

@@ -59,7 +59,7 @@ public final class TrainerSlot {
   /** Parsed configurations by their JSON, shared by all serializer instances of a JVM (they are immutable). */
   private static final Map<String, TrainingConfig> CONFIGS = new ConcurrentHashMap<>();
 
-  static TrainingConfig config(String json) throws IOException {
+  public static TrainingConfig config(String json) throws IOException {
     TrainingConfig c = CONFIGS.get(json);
     if (c == null) {
       Map<String, Object> map = JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});

@@ -45,6 +45,10 @@ public final class TrainingJob {
   private long lagIntervalMs = ValidateFunction.LAG_INTERVAL_MS;
   private WarmStarts warmStarts;
   private java.util.function.Function<StreamExecutionEnvironment, DataStream<SampleRecord>> samples;
+  private io.streamtrain.flink.parallel.ParallelGraph.Rounds rounds;
+  private int samplePartitions;
+  private java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<SampleRecord>>
+      sampleInterceptor = java.util.function.UnaryOperator.identity();
 
   public TrainingJob(JobSpec spec, Source<SampleRecord, ?, ?> source, Sinks sinks) {
     this.spec = spec;
@@ -91,6 +95,26 @@ public final class TrainingJob {
     return this;
   }
 
+  /**
+   * The rounds topic's source and sink and the samples topic's partition count, for a data-parallel spec
+   * ({@code parallel.workers > 1}); {@link KafkaTrainingIo} passes its Kafka ones.
+   */
+  public TrainingJob withRounds(io.streamtrain.flink.parallel.ParallelGraph.Rounds rounds, int samplePartitions) {
+    this.rounds = rounds;
+    this.samplePartitions = samplePartitions;
+    return this;
+  }
+
+  /**
+   * Data-parallel jobs: a chained, non-keyed step on the validated samples before they are routed to the workers,
+   * e.g. a fault injector in recovery tests (a map or filter, no rebalance).
+   */
+  public TrainingJob withSampleInterceptor(
+      java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<SampleRecord>> f) {
+    this.sampleInterceptor = f;
+    return this;
+  }
+
   /** Checkpointing (exactly-once, the spec's interval), object reuse, no generic types. */
   public static void configure(StreamExecutionEnvironment env, JobSpec spec) {
     env.enableCheckpointing(spec.checkpointIntervalMs());
@@ -98,6 +122,11 @@ public final class TrainingJob {
     // Every type on the wire and in state has its own serializer: a Kryo fallback would be a bug.
     org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
     c.set(org.apache.flink.configuration.PipelineOptions.GENERIC_TYPES, false);
+    if (spec.checkpointStorage() != null) {
+      // The spec's checkpoint.storage wherever the job runs (bin/streamtrain also sets it for the MiniCluster).
+      c.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      c.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, spec.checkpointStorage());
+    }
     env.configure(c);
   }
 
@@ -113,6 +142,18 @@ public final class TrainingJob {
             .returns(SampleRecord.TYPE)
             .name("decode-validate")
             .uid("validate");
+    if (spec.parallel().enabled()) {
+      if (rounds == null) {
+        throw new IllegalStateException("a data-parallel job needs its rounds topic (withRounds)");
+      }
+      io.streamtrain.flink.parallel.ParallelGraph.Outputs p = io.streamtrain.flink.parallel.ParallelGraph.build(
+          env, spec, sampleInterceptor.apply(validated), rounds, samplePartitions, SNAPSHOTS, REJECTED);
+      p.metrics().sinkTo(sinks.metrics()).name("metrics-sink").uid("metrics-sink");
+      p.metrics().getSideOutput(SNAPSHOTS).sinkTo(sinks.snapshots()).name("snapshot-sink").uid("snapshot-sink");
+      validated.getSideOutput(REJECTED).union(p.rejected())
+          .sinkTo(sinks.rejected()).name("rejected-sink").uid("rejected-sink");
+      return;
+    }
     KeyedStream<SampleRecord, String> keyed;
     if (env.getParallelism() == 1 && spec.parallelism() == 1) {
       // One subtask owns every key group: the stream is already partitioned by model id, so reinterpreting it as

@@ -185,5 +185,9 @@ class LabelJoinFunctionTest {
     both.put("watermark_out_of_orderness_ms", 100);
     assertThatThrownBy(() -> JobSpec.fromMap(both)).hasMessageContaining("watermark_out_of_orderness_ms")
         .hasMessageContaining("input.labels.out_of_orderness_ms");
+    Map<String, Object> parallel = new LinkedHashMap<>(DelayedLabelsIT.spec("x", true));
+    parallel.put("parallel", Map.of("workers", 2));
+    assertThatThrownBy(() -> JobSpec.fromMap(parallel)).hasMessageContaining("parallel.workers")
+        .hasMessageContaining("input.labels");
   }
 }

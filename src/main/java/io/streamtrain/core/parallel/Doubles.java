@@ -1,0 +1,55 @@
+package io.streamtrain.core.parallel;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/** Length-prefixed double arrays and round statistics in the parallel states' binary formats. */
+final class Doubles {
+  private Doubles() {}
+
+  static void write(DataOutput out, double[] a) throws IOException {
+    out.writeInt(a.length);
+    for (double d : a) {
+      out.writeDouble(d);
+    }
+  }
+
+  /** Reads an array written by {@link #write} into {@code into}, which must have its length. */
+  static void read(DataInput in, double[] into) throws IOException {
+    int n = in.readInt();
+    if (n != into.length) {
+      throw new IOException("state holds " + n + " values, the model has " + into.length);
+    }
+    for (int i = 0; i < n; i++) {
+      into[i] = in.readDouble();
+    }
+  }
+
+  static void writeStats(DataOutput out, RoundStats s) throws IOException {
+    out.writeLong(s.samples());
+    out.writeLong(s.steps());
+    out.writeDouble(s.lossSum());
+    out.writeLong(s.scored());
+    out.writeLong(s.correct());
+    out.writeLong(s.waitMs());
+    out.writeInt(s.workerSamples().length);
+    for (long l : s.workerSamples()) {
+      out.writeLong(l);
+    }
+  }
+
+  static RoundStats readStats(DataInput in) throws IOException {
+    long samples = in.readLong();
+    long steps = in.readLong();
+    double loss = in.readDouble();
+    long scored = in.readLong();
+    long correct = in.readLong();
+    long wait = in.readLong();
+    long[] ws = new long[in.readInt()];
+    for (int i = 0; i < ws.length; i++) {
+      ws[i] = in.readLong();
+    }
+    return new RoundStats(samples, steps, loss, scored, correct, ws, wait);
+  }
+}

@@ -1,0 +1,86 @@
+package io.streamtrain.core.parallel;
+
+import io.streamtrain.core.SpecException;
+import io.streamtrain.core.SpecReader;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * Data-parallel training of one model (the job spec's {@code parallel} section): {@code workers} trainers of the
+ * same model, worker {@code w} owning the samples topic's partitions {@code p} with {@code p % workers == w}; a
+ * round is {@code round_samples} samples of every owned partition; after each round a worker sends its update
+ * (parameters now minus at the round's start), the updates of a round are combined in worker order
+ * ({@code merge}: their mean over the workers that trained in the round, or their sum) and every worker applies
+ * merged round {@code r} before it starts round {@code r + 1 + staleness}. {@code workers: 1} (the default) is the
+ * single trainer, unchanged. See docs/parallel.md.
+ *
+ * @param shardParameters parameters per merge shard: the updates travel and are combined in shards of this many
+ *     parameters, one aggregator per shard, so a model of any size fits Kafka's record limits
+ */
+public record ParallelConfig(int workers, long roundSamples, int staleness, Merge merge, int shardParameters)
+    implements Serializable {
+  /** How a round's updates combine. */
+  public enum Merge {
+    /** The mean of the updates of the workers that trained in the round (local SGD with model averaging). */
+    AVERAGE,
+    /** Their sum (each worker's progress added in full; for small learning rates or few workers). */
+    DELTA_SUM
+  }
+
+  public static final ParallelConfig SINGLE = new ParallelConfig(1, 10_000, 0, Merge.AVERAGE, 65_536);
+  public static final int MAX_STALENESS = 8;
+
+  public ParallelConfig {
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+    }
+    if (roundSamples < 1) {
+      throw new IllegalArgumentException("round_samples must be >= 1, got " + roundSamples);
+    }
+    if (staleness < 0 || staleness > MAX_STALENESS) {
+      throw new IllegalArgumentException("staleness must be 0.." + MAX_STALENESS + ", got " + staleness);
+    }
+    if (shardParameters < 1) {
+      throw new IllegalArgumentException("shard_parameters must be >= 1, got " + shardParameters);
+    }
+  }
+
+  public boolean enabled() {
+    return workers > 1;
+  }
+
+  /** The worker that owns a partition of the samples topic. */
+  public int workerOf(int partition) {
+    return partition % workers;
+  }
+
+  /** The partitions of a {@code partitions}-partition topic that worker {@code w} owns, ascending. */
+  public int[] partitionsOf(int w, int partitions) {
+    int n = partitions <= w ? 0 : (partitions - 1 - w) / workers + 1;
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = w + i * workers;
+    }
+    return out;
+  }
+
+  /** How many merge shards a model of {@code params} parameters has (at least one). */
+  public int shards(int params) {
+    return Math.max(1, (int) ((params + (long) shardParameters - 1) / shardParameters));
+  }
+
+  /** Reads the spec's {@code parallel} section (absent: {@link #SINGLE}). */
+  public static ParallelConfig fromSpec(SpecReader r) {
+    r.rejectUnknown("workers", "round_samples", "staleness", "merge", "shard_parameters");
+    int workers = r.getInt("workers", 1, 1, 1024);
+    long round = r.getLong("round_samples", SINGLE.roundSamples());
+    if (round < 1) {
+      throw new SpecException(r.key("round_samples"), round, "allowed: at least 1 (samples per partition)");
+    }
+    int staleness = r.getInt("staleness", 0, 0, MAX_STALENESS);
+    Merge merge = Merge.valueOf(
+        r.getEnum("merge", "average", List.of("average", "delta_sum")).toUpperCase(java.util.Locale.ROOT));
+    int shard = r.getInt("shard_parameters", SINGLE.shardParameters(), 1, 1 << 20);
+    return new ParallelConfig(workers, round, staleness, merge, shard);
+  }
+}

@@ -1,0 +1,42 @@
+package io.streamtrain.core.parallel;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/** The binary form of a {@link ShardUpdate} (state and the wire between operators). */
+public final class ShardUpdates {
+  private ShardUpdates() {}
+
+  public static void write(DataOutput out, ShardUpdate u) throws IOException {
+    out.writeUTF(u.modelId());
+    out.writeInt(u.worker());
+    out.writeLong(u.round());
+    out.writeInt(u.shard());
+    out.writeInt(u.shards());
+    out.writeBoolean(u.last());
+    out.writeInt(u.values().length);
+    for (double d : u.values()) {
+      out.writeDouble(d);
+    }
+    out.writeBoolean(u.stats() != null);
+    if (u.stats() != null) {
+      Doubles.writeStats(out, u.stats());
+    }
+  }
+
+  public static ShardUpdate read(DataInput in) throws IOException {
+    String model = in.readUTF();
+    int worker = in.readInt();
+    long round = in.readLong();
+    int shard = in.readInt();
+    int shards = in.readInt();
+    boolean last = in.readBoolean();
+    double[] v = new double[in.readInt()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = in.readDouble();
+    }
+    RoundStats stats = in.readBoolean() ? Doubles.readStats(in) : null;
+    return new ShardUpdate(model, worker, round, shard, shards, last, v, stats);
+  }
+}

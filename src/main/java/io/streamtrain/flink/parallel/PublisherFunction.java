@@ -1,0 +1,141 @@
+package io.streamtrain.flink.parallel;
+
+import io.streamtrain.avro.ModelSnapshot;
+import io.streamtrain.avro.TrainingEvent;
+import io.streamtrain.avro.TrainingMetrics;
+import io.streamtrain.core.parallel.ParallelConfig;
+import io.streamtrain.core.parallel.RoundStats;
+import io.streamtrain.core.parallel.ShardUpdate;
+import io.streamtrain.core.train.ModelTrainer;
+import io.streamtrain.core.train.TrainerState;
+import io.streamtrain.flink.training.Snapshots;
+import io.streamtrain.flink.training.TrainerSlot;
+import io.streamtrain.job.JobSpec;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Keyed by model id: keeps the merged (global) model, adding each merged round once all its shards are in, and
+ * reports every round ({@link TrainingMetrics} of the global model: the round's samples and progressive loss, a
+ * {@code merged_round} event with per-worker samples and the longest merge wait) and publishes a snapshot of the
+ * global model on the snapshot cadence (in summed optimizer steps) and at the final round. Notes whether the model
+ * is active or done on {@link #PROGRESS} for the end of a bounded job.
+ */
+public final class PublisherFunction extends KeyedProcessFunction<String, ShardUpdate, TrainingMetrics> {
+  private static final long serialVersionUID = 1L;
+  /** "+model" when a model's first round is applied, "-model" when its last is. */
+  public static final OutputTag<String> PROGRESS = new OutputTag<>("round-progress",
+      org.apache.flink.api.common.typeinfo.Types.STRING);
+
+  private final Map<String, Object> specMap;
+  private final ParallelConfig par;
+  private final OutputTag<ModelSnapshot> snapshots;
+  private transient JobSpec spec;
+  private transient ValueState<ParallelSlots.Global> state;
+  /** Wall clock of each model's previous report (operator memory: samples_per_second only, never state). */
+  private transient Map<String, Long> lastReportNanos;
+
+  public PublisherFunction(Map<String, Object> specMap, ParallelConfig par, OutputTag<ModelSnapshot> snapshots) {
+    this.specMap = specMap;
+    this.par = par;
+    this.snapshots = snapshots;
+  }
+
+  @Override
+  public void open(OpenContext ctx) {
+    spec = JobSpec.fromMap(specMap);
+    state = getRuntimeContext().getState(new ValueStateDescriptor<>("parallel-global",
+        new ParallelSlots.GlobalSerializer()));
+    lastReportNanos = new java.util.HashMap<>();
+  }
+
+  @Override
+  public void processElement(ShardUpdate u, Context ctx, Collector<TrainingMetrics> out) throws Exception {
+    ParallelSlots.Global g = state.value();
+    String modelId = ctx.getCurrentKey();
+    if (g == null) {
+      int cfg = spec.configIndex(modelId);
+      g = new ParallelSlots.Global(par, TrainerSlot.canonicalJson(spec.configMap(cfg)), modelId);
+    }
+    ParallelSlots.Global global = g;
+    global.model.accept(u, (round, stats, last) -> {
+      if (round == 0) {
+        ctx.output(PROGRESS, "+" + modelId);
+      }
+      RoundStats s = stats != null ? stats : RoundStats.empty(par.workers());
+      double mean = s.meanLoss();
+      if (Double.isFinite(mean)) {
+        global.lossEma = ModelTrainer.LOSS_EMA_BETA * global.lossEma + (1 - ModelTrainer.LOSS_EMA_BETA) * mean;
+        global.lossEmaCount++;
+      }
+      TrainerState st = global.model.state;
+      boolean due = last ? st.step > global.lastSnapshotStep
+          : spec.snapshotEverySteps() > 0 && st.step - global.lastSnapshotStep >= spec.snapshotEverySteps();
+      if (due && Snapshots.allFinite(st)) {
+        st.version++;
+        global.lastSnapshotStep = st.step;
+        @SuppressWarnings("unchecked")
+        Map<String, ?> modelSpec = (Map<String, ?>) spec.configMap(spec.configIndex(modelId)).get("model");
+        Snapshots.publish(st, global.trainer.model(), modelSpec, st.version, ctx.timestamp() == null ? 0
+            : ctx.timestamp(), p -> ctx.output(snapshots, p));
+      }
+      if (s.samples() > 0 || !last) {
+        out.collect(report(st, round, s, global));
+      }
+      if (last) {
+        ctx.output(PROGRESS, "-" + modelId);
+      }
+    });
+    state.update(global);
+  }
+
+  private TrainingMetrics report(TrainerState st, long round, RoundStats s, ParallelSlots.Global g) {
+    double smoothed = g.lossEmaCount == 0 ? Double.NaN
+        : g.lossEma / (1.0 - Math.pow(ModelTrainer.LOSS_EMA_BETA, g.lossEmaCount));
+    long now = System.nanoTime();
+    Long before = lastReportNanos.get(st.modelId);
+    String msg = "round " + round + ": " + s.samples() + " samples, "
+        + s.steps() + " steps; samples per worker " + Arrays.toString(s.workerSamples())
+        + "; longest wait for a merge " + s.waitMs() + " ms; round period "
+        + (before == null ? "n/a" : (now - before) / 1_000_000 + " ms") + "; accuracy "
+        + (s.scored() > 0 ? String.format(java.util.Locale.ROOT, "%.4f", (double) s.correct() / s.scored()) : "n/a");
+    return TrainingMetrics.newBuilder()
+        .setModelId(st.modelId)
+        .setModelVersion(st.version)
+        .setStep(st.step)
+        .setEventTimeStart(Instant.ofEpochMilli(0))
+        .setEventTimeEnd(Instant.ofEpochMilli(0))
+        .setSamplesSeen(st.samplesSeen)
+        .setBatchesSeen(st.batches)
+        .setSamplesInReport(s.samples())
+        .setLossMean(s.meanLoss())
+        .setLossSmoothed(smoothed)
+        .setParamNorm(norm(st.params))
+        .setSamplesPerSecond(samplesPerSecond(st.modelId, s.samples()))
+        .setEvents(List.of(new TrainingEvent("merged_round", st.step, msg)))
+        .build();
+  }
+
+  /** The round's samples over the wall time since the model's previous report (NaN for the first). */
+  private double samplesPerSecond(String modelId, long samples) {
+    long now = System.nanoTime();
+    Long before = lastReportNanos.put(modelId, now);
+    return before == null || now == before ? Double.NaN : samples * 1e9 / (now - before);
+  }
+
+  private static double norm(double[] p) {
+    double s = 0;
+    for (double d : p) {
+      s += d * d;
+    }
+    return Math.sqrt(s);
+  }
+}
