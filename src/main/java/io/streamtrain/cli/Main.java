@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       TraceCommand.class,
       BrokerCommand.class,
       ProduceCommand.class,
+      ProduceClicksCommand.class,
       ReplayCommand.class,
       FitCommand.class,
       ConsumeCommand.class,

@@ -115,9 +115,14 @@ public final class TrainCommand implements Callable<Integer> {
   static void ensureTopics(JobSpec spec, KafkaSettings kafka) {
     JobSpec.Topics t = spec.topics();
     try (Admin admin = Admin.create(kafka.toProperties(Map.of()))) {
-      for (Topics.TopicSpec ts : List.of(Topics.TopicSpec.of(t.samples(), t.partitions()),
+      List<Topics.TopicSpec> all = new java.util.ArrayList<>(List.of(Topics.TopicSpec.of(t.samples(), t.partitions()),
           Topics.TopicSpec.of(t.metrics(), t.partitions()), Topics.TopicSpec.compacted(t.models(), t.partitions()),
-          Topics.TopicSpec.of(t.rejected(), t.partitions()))) {
+          Topics.TopicSpec.of(t.rejected(), t.partitions())));
+      if (spec.input().labels() != null) {
+        // A missing labels topic would let the features' watermark alone decide: every sample a negative.
+        all.add(Topics.TopicSpec.of(spec.input().labels().topic(), t.partitions()));
+      }
+      for (Topics.TopicSpec ts : all) {
         // An existing topic is used as it is, whatever its partition count: a job reads and writes any layout.
         if (Topics.describe(admin, ts.name()).isEmpty()) {
           Topics.ensure(admin, ts);

@@ -43,7 +43,8 @@ import java.util.regex.PatternSyntaxException;
  *       default), json (one JSON object a record), avro (Avro binary of the writer schema {@code schema}, a file
  *       or inline JSON) or avro_registry (the schema-registry wire format, schemas fetched by id from
  *       {@code registry: {url, username, password}}); events are turned into samples by {@code mapping} (see
- *       {@link io.streamtrain.io.events.EventMapping})
+ *       {@link io.streamtrain.io.events.EventMapping}); with {@code labels} the labels come from a second topic,
+ *       joined by key in event time (see {@link io.streamtrain.io.events.LabelsSpec})
  *   <li>{@code diagnostics}: training diagnostics for every model (see {@link DiagnosticsConfig} for the keys and
  *       their defaults: on, a curvature probe every 50 batches for models up to 100000 parameters, reservoir 256,
  *       20 Lanczos steps, probes bounded to 10% of the trainer's time, saddle escape off)
@@ -181,6 +182,14 @@ public final class JobSpec {
     parallelism = r.getInt("parallelism", 2, 1, 1024);
     outOfOrdernessMs = nonNegative(r, "watermark_out_of_orderness_ms", 0);
     input = input(r);
+    if (input.labels() != null && input.labels().topic().equals(topics.samples())) {
+      throw new SpecException("input.labels.topic", input.labels().topic(), "a topic other than topics.samples (the "
+          + "features' topic)");
+    }
+    if (input.labels() != null && r.has("watermark_out_of_orderness_ms")) {
+      throw new SpecException("watermark_out_of_orderness_ms", outOfOrdernessMs, "not with input.labels: give "
+          + "input.labels.out_of_orderness_ms (it bounds both topics, and a replay of the input reads it from there)");
+    }
     SpecReader src = r.has("source") ? r.child("source") : new SpecReader("source", Map.of());
     src.rejectUnknown("start", "bounded");
     startFrom = src.getEnum("start", "earliest", List.of("earliest", "latest", "committed"));
@@ -212,6 +221,12 @@ public final class JobSpec {
           throw new SpecException("parallel.workers", parallel.workers(), "model.scaling keeps its statistics in"
               + " the model's buffers, which data-parallel rounds do not merge: use workers 1 with scaling");
         }
+      }
+      if (input.labels() != null) {
+        // Workers own partitions of the samples topic; joined samples come out of the join in event-time order,
+        // not by partition.
+        throw new SpecException("parallel.workers", parallel.workers(), "a data-parallel job does not take"
+            + " input.labels yet: train with workers 1 on delayed labels");
       }
     }
   }

@@ -89,7 +89,10 @@ public final class ReplayRunner {
     env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     ReplayJob.configure(env);
     DataStream<SampleRecord> samples;
-    if (spec.source().topic() != null) {
+    if (spec.source().topic() != null && spec.input().labels() != null) {
+      // Delayed labels: the join orders each model's samples by event time, whatever the readers' interleaving.
+      samples = ReplaySources.joined(spec, kafka).build(env);
+    } else if (spec.source().topic() != null) {
       // One reader for all partitions: every configuration then receives the samples in one and the same order
       // (a fair comparison even when a model id spans partitions); a model id kept in one partition, as keyed
       // producers do, arrives in exactly its partition's order, as in the training job.

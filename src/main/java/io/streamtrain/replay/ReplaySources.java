@@ -2,7 +2,11 @@ package io.streamtrain.replay;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.flink.training.JoinDeserializer;
+import io.streamtrain.flink.training.JoinRecord;
+import io.streamtrain.flink.training.LabelJoinStream;
 import io.streamtrain.flink.training.SampleDeserializer;
+import io.streamtrain.io.events.InputSpec;
 import io.streamtrain.flink.training.SampleRecord;
 import io.streamtrain.io.CsvSampleReader;
 import io.streamtrain.io.KafkaSettings;
@@ -34,10 +38,7 @@ public final class ReplaySources {
 
   public static KafkaSource<SampleRecord> kafka(ReplaySpec spec, KafkaSettings kafka) {
     ReplaySpec.Source s = spec.source();
-    Properties props = kafka.toProperties(Map.of(
-        "max.poll.records", "5000",
-        "max.partition.fetch.bytes", String.valueOf(8 << 20),
-        "enable.auto.commit", "false"));
+    Properties props = props(kafka);
     return KafkaSource.<SampleRecord>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setProperties(props)
@@ -47,6 +48,37 @@ public final class ReplaySources {
         .setStartingOffsets(initializer(s.topic(), s.start(), OffsetResetStrategy.EARLIEST))
         .setBounded(initializer(s.topic(), s.end(), OffsetResetStrategy.LATEST))
         .build();
+  }
+
+  /**
+   * Features from the source range joined with delayed labels ({@code input.labels}): the labels topic is read
+   * from the same start when it is a timestamp (else from the earliest offset) to its latest offset, so every
+   * label of a replayed feature is there.
+   */
+  public static LabelJoinStream joined(ReplaySpec spec, KafkaSettings kafka) {
+    ReplaySpec.Source s = spec.source();
+    InputSpec in = spec.input();
+    OffsetsInitializer labelsStart = s.start().kind().equals("timestamp")
+        ? OffsetsInitializer.timestamp(s.start().timestamp()) : OffsetsInitializer.earliest();
+    return new LabelJoinStream(in,
+        KafkaSource.<JoinRecord>builder().setBootstrapServers(kafka.bootstrapServers()).setProperties(props(kafka))
+            .setTopics(s.topic()).setGroupId("streamtrain-replay-" + spec.name())
+            .setDeserializer(new JoinDeserializer(in, false))
+            .setStartingOffsets(initializer(s.topic(), s.start(), OffsetResetStrategy.EARLIEST))
+            .setBounded(initializer(s.topic(), s.end(), OffsetResetStrategy.LATEST)).build(),
+        KafkaSource.<JoinRecord>builder().setBootstrapServers(kafka.bootstrapServers()).setProperties(props(kafka))
+            .setTopics(in.labels().topic()).setGroupId("streamtrain-replay-" + spec.name())
+            .setDeserializer(new JoinDeserializer(in, true))
+            .setStartingOffsets(labelsStart).setBounded(OffsetsInitializer.latest()).build())
+        .withSourceParallelism(LabelJoinStream.partitions(kafka, s.topic()),
+            LabelJoinStream.partitions(kafka, in.labels().topic()));
+  }
+
+  private static Properties props(KafkaSettings kafka) {
+    return kafka.toProperties(Map.of(
+        "max.poll.records", "5000",
+        "max.partition.fetch.bytes", String.valueOf(8 << 20),
+        "enable.auto.commit", "false"));
   }
 
   static OffsetsInitializer initializer(String topic, ReplaySpec.Bound b, OffsetResetStrategy missing) {

@@ -415,6 +415,12 @@ public final class ReplaySpec {
       if (in.get("schema") instanceof String sch && !sch.trim().startsWith("{")) {
         in.put("schema", base.resolve(sch).toString());
       }
+      if (in.get("labels") instanceof Map<?, ?> lm && lm.get("schema") instanceof String sch
+          && !sch.trim().startsWith("{")) {
+        Map<String, Object> labels = new LinkedHashMap<>(SpecReader.asReader("source.input.labels", lm).map());
+        labels.put("schema", base.resolve(sch).toString());
+        in.put("labels", labels);
+      }
       int[] dense = configs.stream().flatMap(c -> c.job().configs().stream())
           .mapToInt(t -> t.model().features().denseDim()).toArray();
       input = InputSpec.parse(new SpecReader("source.input", in), dense);

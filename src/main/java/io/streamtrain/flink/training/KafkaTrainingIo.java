@@ -36,6 +36,13 @@ public final class KafkaTrainingIo {
    * before the job starts (snapshots read, mapped and checked against the configurations).
    */
   public static TrainingJob job(JobSpec spec, KafkaSettings kafka) {
+    if (spec.input().labels() != null) {
+      // Delayed labels: the samples are built from two topics (LabelJoinStream); no consumer lag (the lag
+      // markers follow one source's offsets); not data-parallel (JobSpec refuses parallel with input.labels).
+      return new TrainingJob(spec, null, sinks(spec, kafka))
+          .withSamples(env -> LabelJoinStream.kafka(spec, kafka).build(env))
+          .withWarmStarts(WarmStarts.load(spec, kafka));
+    }
     TrainingJob job = new TrainingJob(spec, source(spec, kafka), sinks(spec, kafka))
         .withConsumerLag(endOffsets(spec, kafka), ValidateFunction.LAG_INTERVAL_MS)
         .withWarmStarts(WarmStarts.load(spec, kafka));
@@ -87,6 +94,12 @@ public final class KafkaTrainingIo {
   }
 
   public static KafkaSource<SampleRecord> source(JobSpec spec, KafkaSettings kafka) {
+    return source(spec, kafka, spec.topics().samples(), new SampleDeserializer(spec.raw()));
+  }
+
+  /** A source of {@code topic} with the job's start, bound, consumer group and fetch settings. */
+  public static <T> KafkaSource<T> source(JobSpec spec, KafkaSettings kafka, String topic,
+      org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema<T> deserializer) {
     // Bounded memory under backpressure: what the source holds on the heap is the consumer's fetched data (at
     // most fetch.max.bytes per broker) plus the connector's hand-over queue (source.reader.element.queue.capacity,
     // default 2, of one poll each: at most max.poll.records records and never more than was fetched), so a few
@@ -102,12 +115,12 @@ public final class KafkaTrainingIo {
         "max.partition.fetch.bytes", String.valueOf(SOURCE_FETCH_BYTES / 2),
         "fetch.max.bytes", String.valueOf(SOURCE_FETCH_BYTES)));
     props.putAll(kafka.clientProperties());
-    KafkaSourceBuilder<SampleRecord> b = KafkaSource.<SampleRecord>builder()
+    KafkaSourceBuilder<T> b = KafkaSource.<T>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setProperties(props)
-        .setTopics(spec.topics().samples())
+        .setTopics(topic)
         .setGroupId("streamtrain-" + spec.name())
-        .setDeserializer(new SampleDeserializer(spec.raw()));
+        .setDeserializer(deserializer);
     b.setProperty("commit.offsets.on.checkpoint", "true");
     switch (spec.startFrom()) {
       case "latest" -> b.setStartingOffsets(OffsetsInitializer.latest());

@@ -11,6 +11,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -43,6 +44,7 @@ public final class TrainingJob {
   private EndOffsets endOffsets;
   private long lagIntervalMs = ValidateFunction.LAG_INTERVAL_MS;
   private WarmStarts warmStarts;
+  private java.util.function.Function<StreamExecutionEnvironment, DataStream<SampleRecord>> samples;
   private io.streamtrain.flink.parallel.ParallelGraph.Rounds rounds;
   private int samplePartitions;
   private java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<SampleRecord>>
@@ -81,6 +83,15 @@ public final class TrainingJob {
    */
   public TrainingJob withWarmStarts(WarmStarts w) {
     this.warmStarts = w;
+    return this;
+  }
+
+  /**
+   * Takes the samples from the stream {@code f} builds (with its own timestamps and watermarks; e.g. features
+   * joined with delayed labels, {@link LabelJoinStream}) instead of the source.
+   */
+  public TrainingJob withSamples(java.util.function.Function<StreamExecutionEnvironment, DataStream<SampleRecord>> f) {
+    this.samples = f;
     return this;
   }
 
@@ -124,11 +135,10 @@ public final class TrainingJob {
     WatermarkStrategy<SampleRecord> watermarks =
         WatermarkStrategy.<SampleRecord>forBoundedOutOfOrderness(Duration.ofMillis(spec.outOfOrdernessMs()))
             .withTimestampAssigner((r, ts) -> r.example.eventTime());
+    DataStream<SampleRecord> in = samples != null ? samples.apply(env)
+        : env.fromSource(source, watermarks, "samples").uid("samples-source").returns(SampleRecord.TYPE);
     SingleOutputStreamOperator<SampleRecord> validated =
-        env.fromSource(source, watermarks, "samples")
-            .uid("samples-source")
-            .returns(SampleRecord.TYPE)
-            .process(new ValidateFunction(specMap, REJECTED, endOffsets, lagIntervalMs))
+        in.process(new ValidateFunction(specMap, REJECTED, endOffsets, lagIntervalMs))
             .returns(SampleRecord.TYPE)
             .name("decode-validate")
             .uid("validate");

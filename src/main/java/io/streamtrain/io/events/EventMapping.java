@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +20,7 @@ import java.util.Map;
  *   <li>{@code model_id}: a constant string, or {@code {field: PATH}} (default the constant "default")
  *   <li>{@code label}: {@code {field: PATH}} (a boolean gives a binary label, a number a real one), with
  *       {@code map: {TEXT: NUMBER, ...}} for string labels, or {@code threshold: T} (label 1 when the number is
- *       above T, else 0). Required.
+ *       above T, else 0). Required, except with {@code input.labels} ({@link LabelsSpec}), which refuses it
  *   <li>{@code weight}: {@code {field: PATH}} (optional; default 1)
  *   <li>{@code event_time}: {@code {field: PATH, unit: ms|s}} (epoch milliseconds or seconds; default: the Kafka
  *       record's timestamp)
@@ -53,9 +52,8 @@ public final class EventMapping implements Serializable {
 
   private final String modelIdConst;
   private final Field modelId;
-  private final Field label;
-  private final Map<String, Double> labelMap;
-  private final Double threshold;
+  /** Null with delayed labels ({@code input.labels}): the label comes from the labels topic. */
+  private final LabelRule label;
   private final Field weight;
   private final Field eventTime;
   private final boolean eventTimeSeconds;
@@ -63,7 +61,7 @@ public final class EventMapping implements Serializable {
   private final Field[] categorical;
   private final Field[] numeric;
 
-  private EventMapping(SpecReader r) {
+  private EventMapping(SpecReader r, boolean joinedLabels) {
     r.rejectUnknown(KEYS);
     Object mid = r.raw("model_id");
     if (mid == null || mid instanceof String) {
@@ -73,28 +71,16 @@ public final class EventMapping implements Serializable {
       modelIdConst = null;
       modelId = field(SpecReader.asReader(r.key("model_id"), mid), "field");
     }
-    if (!r.has("label")) {
+    if (joinedLabels) {
+      if (r.has("label")) {
+        throw new SpecException(r.key("label"), "not with input.labels: the label comes from the labels topic");
+      }
+      label = null;
+    } else if (!r.has("label")) {
       throw new SpecException(r.key("label"), "missing; the field holding each event's label, e.g. {field: clicked}");
-    }
-    SpecReader l = r.child("label");
-    l.rejectUnknown("field", "map", "threshold");
-    label = field(l, "field");
-    if (l.has("map") && l.has("threshold")) {
-      throw new SpecException(l.key("map"), "give either map (string labels) or threshold (numbers), not both");
-    }
-    if (l.has("map")) {
-      labelMap = new LinkedHashMap<>();
-      SpecReader m = l.child("map");
-      for (String k : m.map().keySet()) {
-        labelMap.put(k, SpecReader.toDouble(m.key(k), m.raw(k)));
-      }
-      if (labelMap.isEmpty()) {
-        throw new SpecException(l.key("map"), "empty; map each label text to a number, e.g. {yes: 1, no: 0}");
-      }
     } else {
-      labelMap = null;
+      label = LabelRule.parse(r.child("label"), false);
     }
-    threshold = l.has("threshold") ? l.requireDouble("threshold") : null;
     if (r.has("weight")) {
       SpecReader w = r.child("weight");
       w.rejectUnknown("field");
@@ -127,10 +113,18 @@ public final class EventMapping implements Serializable {
 
   /** The mapping of a job spec's {@code input.mapping} section. */
   public static EventMapping fromSpec(SpecReader r) {
-    return new EventMapping(r);
+    return new EventMapping(r, false);
   }
 
-  private static Field field(SpecReader r, String key) {
+  /**
+   * With {@code joinedLabels} (the job has {@code input.labels}) the mapping gives no label: {@code label} is
+   * refused and {@link #map} leaves the sample unlabelled.
+   */
+  public static EventMapping fromSpec(SpecReader r, boolean joinedLabels) {
+    return new EventMapping(r, joinedLabels);
+  }
+
+  static Field field(SpecReader r, String key) {
     String path = r.requireString(key);
     return new Field(path, steps(r.key(key), path), path, Transform.NONE, null, null);
   }
@@ -240,7 +234,7 @@ public final class EventMapping implements Serializable {
     } else {
       out.eventTime = kafkaTimestamp;
     }
-    String why = mapLabel(event, out);
+    String why = label == null ? null : label.apply(event, out);
     if (why != null) {
       return why;
     }
@@ -302,34 +296,8 @@ public final class EventMapping implements Serializable {
     return null;
   }
 
-  private String mapLabel(Object event, MutableSample out) {
-    Object y = find(event, label);
-    if (y == null) {
-      return label.path + ": missing (the label field)";
-    }
-    if (labelMap != null) {
-      Double v = Values.isScalar(y) ? labelMap.get(Values.text(y)) : null;
-      if (v == null) {
-        return label.path + ": '" + Values.text(y) + "' is not one of the mapped labels " + labelMap.keySet();
-      }
-      out.setRealLabel(v);
-    } else if (threshold != null) {
-      if (!Values.isNumber(y)) {
-        return label.path + ": not a number (the label, with a threshold)";
-      }
-      out.setBinaryLabel(Values.number(y) > threshold);
-    } else if (Values.isBoolean(y)) {
-      out.setBinaryLabel(Values.bool(y));
-    } else if (Values.isNumber(y)) {
-      out.setRealLabel(Values.number(y));
-    } else {
-      return label.path + ": '" + Values.text(y) + "' is not a number or boolean (give label.map for text labels)";
-    }
-    return null;
-  }
-
   /** The value at {@code f}'s path, or null when any step is missing or the value is null. */
-  private static Object find(Object root, Field f) {
+  static Object find(Object root, Field f) {
     Object n = root;
     for (String s : f.steps) {
       n = Values.child(n, s);

@@ -10,25 +10,25 @@ import java.util.List;
  * What a job's samples topic holds ({@code input} in the job spec): {@code format} sample (streamtrain's Avro
  * Sample), json, avro (the writer schema's JSON in {@code schemaJson}) or avro_registry (the registry's URL and
  * optional basic-auth credentials, placeholders already resolved), and for the event formats the mapping to
- * samples.
+ * samples; with {@code labels} ({@link LabelsSpec}) the features' labels come from a second topic.
  */
 public record InputSpec(String format, EventMapping mapping, String schemaJson, String registryUrl,
-    String registryUser, String registryPassword) implements Serializable {
+    String registryUser, String registryPassword, LabelsSpec labels) implements Serializable {
   public boolean isEvents() {
     return mapping != null;
   }
   /** Sample records: no mapping. */
-  public static final InputSpec SAMPLES = new InputSpec("sample", null, null, null, null, null);
+  public static final InputSpec SAMPLES = new InputSpec("sample", null, null, null, null, null, null);
 
   /**
    * Parses an {@code input} section ({@code format}, {@code mapping}, {@code schema}, {@code registry}); the
    * mapping's dense fields must number each of {@code denseWidths} (the models' {@code features.dense}).
    */
   public static InputSpec parse(SpecReader in, int[] denseWidths) {
-    in.rejectUnknown("format", "mapping", "schema", "registry");
+    in.rejectUnknown("format", "mapping", "schema", "registry", "labels");
     String format = in.getEnum("format", "sample", List.of("sample", "json", "avro", "avro_registry"));
     if (format.equals("sample")) {
-      for (String k : List.of("mapping", "schema", "registry")) {
+      for (String k : List.of("mapping", "schema", "registry", "labels")) {
         if (in.has(k)) {
           throw new SpecException(in.key(k), "not with format: sample (Sample records need no " + k + ")");
         }
@@ -39,7 +39,9 @@ public record InputSpec(String format, EventMapping mapping, String schemaJson, 
       throw new SpecException(in.key("mapping"), "missing; format " + format + " needs a mapping from event "
           + "fields to a sample (label, features)");
     }
-    EventMapping m = EventMapping.fromSpec(in.child("mapping"));
+    EventMapping m = EventMapping.fromSpec(in.child("mapping"), in.has("labels"));
+    LabelsSpec labels = in.has("labels") ? LabelsSpec.parse(in.child("labels"), format) : null;
+    boolean registry = format.equals("avro_registry") || labels != null && labels.format().equals("avro_registry");
     for (int want : denseWidths) {
       if (want != m.denseWidth()) {
         throw new SpecException(in.key("mapping") + ".dense", m.denseWidth() + " fields",
@@ -56,9 +58,10 @@ public record InputSpec(String format, EventMapping mapping, String schemaJson, 
     String url = null;
     String user = null;
     String password = null;
-    if (format.equals("avro_registry")) {
+    if (registry) {
       if (!in.has("registry")) {
-        throw new SpecException(in.key("registry"), "missing; format avro_registry needs {url: http://HOST:PORT}");
+        throw new SpecException(in.key("registry"), "missing; format avro_registry needs {url: http://HOST:PORT}"
+            + (format.equals("avro_registry") ? "" : " (the labels topic's format)"));
       }
       SpecReader reg = in.child("registry");
       reg.rejectUnknown("url", "username", "password");
@@ -73,11 +76,11 @@ public record InputSpec(String format, EventMapping mapping, String schemaJson, 
     } else if (in.has("registry")) {
       throw new SpecException(in.key("registry"), "only with format: avro_registry");
     }
-    return new InputSpec(format, m, schema, url, user, password);
+    return new InputSpec(format, m, schema, url, user, password, labels);
   }
 
   /** The writer schema of format avro: inline JSON, or a file read here (so the job carries its text). */
-  private static String schemaText(SpecReader in) {
+  static String schemaText(SpecReader in) {
     if (!in.has("schema")) {
       throw new SpecException(in.key("schema"), "missing; format avro needs the events' writer schema (a .avsc "
           + "file or its JSON)");

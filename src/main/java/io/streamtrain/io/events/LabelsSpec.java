@@ -1,0 +1,176 @@
+package io.streamtrain.io.events;
+
+import io.streamtrain.core.SpecException;
+import io.streamtrain.core.SpecReader;
+import io.streamtrain.io.MutableSample;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * Delayed labels ({@code input.labels} in a job spec): the samples topic holds the features (mapped by
+ * {@code input.mapping}, which then has no label) and a second topic holds label events (clicks, chargebacks),
+ * joined by a key in event time ({@link io.streamtrain.core.data.LabelJoin} states the rule). Keys:
+ * <ul>
+ *   <li>{@code topic}: the labels topic (required, not the samples topic)
+ *   <li>{@code format}: json, avro or avro_registry (default: the input's format); {@code schema} with avro (a
+ *       file or inline JSON); avro_registry uses {@code input.registry}
+ *   <li>{@code key}: the join key's path, the same on both sides ({@code key: impression_id}), or
+ *       {@code {features: PATH, labels: PATH}}; a string, number or boolean, compared as text
+ *   <li>{@code event_time}: {@code {field: PATH, unit: ms|s}} of the label event (default: its Kafka timestamp)
+ *   <li>{@code label}: {@code {value: X}} (default {@code {value: 1}}: the event is the label), or a field as in
+ *       the mapping's label ({@code {field: PATH}}, with {@code map} or {@code threshold})
+ *   <li>{@code window_ms}: how long after a feature's event time its label may come (required, > 0)
+ *   <li>{@code on_timeout}: negative (default: the feature becomes a sample of {@code negative_label}, default 0)
+ *       or drop
+ *   <li>{@code out_of_orderness_ms}: how far event times may go back within a partition of either topic (default
+ *       0); the watermark of both topics trails their largest event time by this much. An event later than that
+ *       is rejected as LATE_EVENT. It lives here, not in the job's {@code watermark_out_of_orderness_ms}, so a
+ *       replay that reads this input section joins with the same bound.
+ * </ul>
+ */
+public final class LabelsSpec implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private final String topic;
+  private final String format;
+  private final String schemaJson;
+  private final EventMapping.Field featureKey;
+  private final EventMapping.Field labelKey;
+  private final EventMapping.Field eventTime;
+  private final boolean eventTimeSeconds;
+  private final LabelRule label;
+  private final long windowMs;
+  private final boolean emitNegatives;
+  private final double negativeLabel;
+  private final long outOfOrdernessMs;
+
+  private LabelsSpec(SpecReader l, String inputFormat) {
+    l.rejectUnknown("topic", "format", "schema", "key", "event_time", "label", "window_ms", "on_timeout",
+        "negative_label", "out_of_orderness_ms");
+    topic = l.requireString("topic");
+    format = l.getEnum("format", inputFormat, List.of("json", "avro", "avro_registry"));
+    if (format.equals("avro")) {
+      schemaJson = InputSpec.schemaText(l);
+    } else if (l.has("schema")) {
+      throw new SpecException(l.key("schema"), "only with format: avro (the labels topic's writer schema)");
+    } else {
+      schemaJson = null;
+    }
+    if (!l.has("key")) {
+      throw new SpecException(l.key("key"), "missing; the join key's path, e.g. impression_id or "
+          + "{features: id, labels: impression.id}");
+    }
+    Object k = l.raw("key");
+    if (k instanceof String) {
+      featureKey = EventMapping.field(l, "key");
+      labelKey = featureKey;
+    } else {
+      SpecReader kr = l.child("key");
+      kr.rejectUnknown("features", "labels");
+      featureKey = EventMapping.field(kr, "features");
+      labelKey = EventMapping.field(kr, "labels");
+    }
+    if (l.has("event_time")) {
+      SpecReader t = l.child("event_time");
+      t.rejectUnknown("field", "unit");
+      eventTime = EventMapping.field(t, "field");
+      eventTimeSeconds = "s".equals(t.getEnum("unit", "ms", List.of("ms", "s")));
+    } else {
+      eventTime = null;
+      eventTimeSeconds = false;
+    }
+    label = l.has("label") ? LabelRule.parse(l.child("label"), true)
+        : LabelRule.parse(new SpecReader(l.key("label"), java.util.Map.of("value", 1)), true);
+    if (!l.has("window_ms")) {
+      throw new SpecException(l.key("window_ms"), "missing; how long after a feature its label may come, in "
+          + "milliseconds of event time (e.g. 3600000 for an hour)");
+    }
+    windowMs = l.getLong("window_ms", 0);
+    if (windowMs <= 0) {
+      throw new SpecException(l.key("window_ms"), windowMs, "allowed: an integer > 0 (milliseconds)");
+    }
+    emitNegatives = l.getEnum("on_timeout", "negative", List.of("negative", "drop")).equals("negative");
+    if (l.has("negative_label") && !emitNegatives) {
+      throw new SpecException(l.key("negative_label"), "only with on_timeout: negative");
+    }
+    negativeLabel = l.getDouble("negative_label", 0);
+    outOfOrdernessMs = l.getLong("out_of_orderness_ms", 0);
+    if (outOfOrdernessMs < 0) {
+      throw new SpecException(l.key("out_of_orderness_ms"), outOfOrdernessMs, "allowed: an integer >= 0 (milliseconds)");
+    }
+  }
+
+  /** Parses {@code input.labels}; {@code inputFormat} is the features' format (the default). */
+  public static LabelsSpec parse(SpecReader l, String inputFormat) {
+    return new LabelsSpec(l, inputFormat);
+  }
+
+  public String topic() {
+    return topic;
+  }
+
+  public String format() {
+    return format;
+  }
+
+  public long windowMs() {
+    return windowMs;
+  }
+
+  public boolean emitNegatives() {
+    return emitNegatives;
+  }
+
+  public double negativeLabel() {
+    return negativeLabel;
+  }
+
+  /** The watermark's bound on both topics ({@code out_of_orderness_ms}). */
+  public long outOfOrdernessMs() {
+    return outOfOrdernessMs;
+  }
+
+  /** The labels topic's records as an input (format, schema, the input's registry) for {@link EventDecoder#of}. */
+  public InputSpec decoderInput(InputSpec features) {
+    return new InputSpec(format, null, schemaJson, features.registryUrl(), features.registryUser(),
+        features.registryPassword(), null);
+  }
+
+  /** The join key of a features event, or null when its key field is missing or not a value. */
+  public String featureKey(Object event) {
+    return key(event, featureKey);
+  }
+
+  public String featureKeyPath() {
+    return featureKey.path();
+  }
+
+  /**
+   * Maps a label event into {@code out}: {@code key}, {@code eventTime} ({@code kafkaTimestamp} unless a field is
+   * named) and the label. Returns null when it maps, else why not, naming the path.
+   */
+  public String map(Object event, long kafkaTimestamp, MutableSample out) {
+    out.clear();
+    if (!Values.isObject(event)) {
+      return "the label event is not an object or record";
+    }
+    out.key = key(event, labelKey);
+    if (out.key == null) {
+      return labelKey.path() + ": missing (the join key)";
+    }
+    if (eventTime != null) {
+      Object t = EventMapping.find(event, eventTime);
+      if (t == null || !Values.isNumber(t)) {
+        return eventTime.path() + ": " + (t == null ? "missing" : "not a number") + " (the label's event time)";
+      }
+      out.eventTime = eventTimeSeconds ? Math.round(Values.number(t) * 1000.0) : Values.longValue(t);
+    } else {
+      out.eventTime = kafkaTimestamp;
+    }
+    return label.apply(event, out);
+  }
+
+  private static String key(Object event, EventMapping.Field f) {
+    Object v = Values.isObject(event) ? EventMapping.find(event, f) : null;
+    return v == null || !Values.isScalar(v) ? null : Values.text(v);
+  }
+}

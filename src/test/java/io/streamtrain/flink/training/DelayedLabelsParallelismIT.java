@@ -1,0 +1,56 @@
+package io.streamtrain.flink.training;
+
+import static io.streamtrain.testing.KafkaTestSupport.createTopics;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamtrain.io.KafkaSettings;
+import io.streamtrain.io.gen.ClickEvents;
+import io.streamtrain.job.JobSpec;
+import io.streamtrain.local.KafkaBroker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A live join at a parallelism above the topics' partition count (3 on 2 partitions) decides every sample, as the
+ * rule says: the sources run with one reader per partition, since a reader without a partition would send no
+ * watermark and hold every decision back for good.
+ */
+class DelayedLabelsParallelismIT {
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void moreSubtasksThanPartitionsStillDecides() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.startTemporary()) {
+      String bs = broker.bootstrapServers();
+      createTopics(bs, 2, "dl-features", "dl-clicks");
+      ClickEvents ev = new ClickEvents(2000, 2, 11, DelayedLabelsIT.T0, DelayedLabelsIT.STEP, DelayedLabelsIT.WINDOW,
+          8);
+      DelayedLabelsIT.send(bs, "dl-features", ev.impressions());
+      DelayedLabelsIT.send(bs, "dl-clicks", ev.clicks());
+      DelayedLabelsIT.ticks(bs);
+      Configuration conf = new Configuration();
+      conf.setString("restart-strategy.type", "none");
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(3, conf);
+      env.getConfig().enableObjectReuse();
+      JobSpec spec = JobSpec.fromMap(DelayedLabelsIT.spec("dl-p3", false));
+      // Unbounded: the far-future ticks close every window; the collect stops the job after 2000 samples.
+      List<String> got = LabelJoinStream.kafka(spec, KafkaSettings.ofBootstrap(bs)).build(env)
+          .filter(r -> !r.isRejected() && r.example.modelId().startsWith("t-"))
+          .map(r -> r.example.modelId() + "|" + r.example.eventTime() + " " + r.example.label() + " "
+              + r.example.denseValue(0)).returns(String.class)
+          .executeAndCollect("dl-p3", 2000);
+      Map<String, List<String>> byModel = new TreeMap<>();
+      for (String g : got) {
+        String[] x = g.split("\\|");
+        byModel.computeIfAbsent(x[0], k -> new ArrayList<>()).add(x[1]);
+      }
+      assertThat(byModel).isEqualTo(DelayedLabelsIT.expected(ev));
+    }
+  }
+}
