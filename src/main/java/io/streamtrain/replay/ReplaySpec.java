@@ -446,6 +446,12 @@ public final class ReplaySpec {
     Map<String, Object> m = new LinkedHashMap<>();
     if (c.has("job")) {
       JobSpec file = JobSpecFiles.load(base.resolve(c.requireString("job")));
+      if (file.parallel().enabled()) {
+        org.slf4j.LoggerFactory.getLogger(ReplaySpec.class).warn("job {} trains each model with parallel.workers {}"
+            + " (data-parallel rounds); this replay trains one trainer per model on the same samples, so its figures"
+            + " are the single trainer's: replaying the rounds themselves is not built (docs/parallel.md)",
+            c.requireString("job"), file.parallel().workers());
+      }
       for (String k : TRAINING_KEYS) {
         if (file.raw().containsKey(k)) {
           m.put(k, JobSpecFiles.copy(Map.of("v", file.raw().get(k))).get("v"));
