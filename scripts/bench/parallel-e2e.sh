@@ -14,13 +14,8 @@ WORKERS=("$@")
 JAR="$ROOT/target/streamtrain-0.1.0-SNAPSHOT.jar"
 CP="$(cat "$ROOT/target/classpath.txt")"
 WORK="$(mktemp -d /tmp/parallel-e2e.XXXXXX)"
-OPENS=(--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
-  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
-  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.text=ALL-UNNAMED
-  --add-opens=java.base/java.math=ALL-UNNAMED --add-opens=java.sql/java.sql=ALL-UNNAMED)
+# shellcheck source=jvm-opens.sh
+source "$ROOT/scripts/bench/jvm-opens.sh"
 cli() { # ARGS...: the command line bin/streamtrain runs
   local timer=()
   [[ -n "${TIMEFILE:-}" ]] && timer=(/usr/bin/time -f "%U %S" -o "$TIMEFILE")

@@ -17,13 +17,8 @@ CSV="$1"; SPEC="$2"; RUNS="$3"; shift 3
 JARS=("$@")
 CP="$(cat "$ROOT/target/classpath.txt")"
 WORK="$(mktemp -d /tmp/train-e2e.XXXXXX)"
-OPENS=(--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
-  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
-  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.text=ALL-UNNAMED
-  --add-opens=java.base/java.math=ALL-UNNAMED --add-opens=java.sql/java.sql=ALL-UNNAMED)
+# shellcheck source=jvm-opens.sh
+source "$ROOT/scripts/bench/jvm-opens.sh"
 cli() { # JAR JAVA_OPTS ARGS...: the same command line bin/streamtrain runs, on a given jar
   local jar="$1" opts="$2"; shift 2
   local timer=()
