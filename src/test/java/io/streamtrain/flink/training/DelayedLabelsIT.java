@@ -212,9 +212,14 @@ class DelayedLabelsIT {
     private boolean checkpointed;
 
     @Override
-    public SampleRecord map(SampleRecord r) {
+    public SampleRecord map(SampleRecord r) throws InterruptedException {
       int n = SEEN.incrementAndGet();
       int f = FAILURES.get();
+      if (f == 0 && !checkpointed && n >= 3000) {
+        // On a fast machine the whole input can pass before the first checkpoint completes: slow down (between
+        // records, so the checkpoint still runs) until one has, so the first failure restores the join's state.
+        Thread.sleep(2);
+      }
       boolean due = f == 0 ? checkpointed && n >= 4000 : f == 1 && n >= 12000;
       if (due && FAILURES.compareAndSet(f, f + 1)) {
         throw new IllegalStateException("injected failure " + (f + 1) + " at sample " + n);
