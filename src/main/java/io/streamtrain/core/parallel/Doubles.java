@@ -33,6 +33,8 @@ final class Doubles {
     out.writeLong(s.scored());
     out.writeLong(s.correct());
     out.writeLong(s.waitMs());
+    out.writeLong(s.minEventTime());
+    out.writeLong(s.maxEventTime());
     out.writeInt(s.workerSamples().length);
     for (long l : s.workerSamples()) {
       out.writeLong(l);
@@ -46,10 +48,12 @@ final class Doubles {
     long scored = in.readLong();
     long correct = in.readLong();
     long wait = in.readLong();
+    long minTime = in.readLong();
+    long maxTime = in.readLong();
     long[] ws = new long[in.readInt()];
     for (int i = 0; i < ws.length; i++) {
       ws[i] = in.readLong();
     }
-    return new RoundStats(samples, steps, loss, scored, correct, ws, wait);
+    return new RoundStats(samples, steps, loss, scored, correct, ws, wait, minTime, maxTime);
   }
 }

@@ -61,6 +61,8 @@ public final class RoundWorker {
   private long rCorrect;
   private double rLoss;
   private long rWaitMs;
+  private long rMinTime = Long.MAX_VALUE;
+  private long rMaxTime = Long.MIN_VALUE;
   /** Wall clock when the worker began to wait for a merged round (memory only: reported, never trained on). */
   private transient long waitingSince = -1;
 
@@ -220,6 +222,13 @@ public final class RoundWorker {
   }
 
   private void consume(int idx, Example e) {
+    long t = e.eventTime();
+    if (t < rMinTime) {
+      rMinTime = t;
+    }
+    if (t > rMaxTime) {
+      rMaxTime = t;
+    }
     shuffle.add(e);
     taken[idx]++;
     if (added < Long.MAX_VALUE) {
@@ -266,7 +275,7 @@ public final class RoundWorker {
     }
     long[] ws = new long[par.workers()];
     ws[worker] = rSamples;
-    RoundStats stats = new RoundStats(rSamples, rSteps, rLoss, rScored, rCorrect, ws, rWaitMs);
+    RoundStats stats = new RoundStats(rSamples, rSteps, rLoss, rScored, rCorrect, ws, rWaitMs, rMinTime, rMaxTime);
     int shards = merged.shards();
     for (int s = 0; s < shards; s++) {
       int lo = s * par.shardParameters();
@@ -279,6 +288,8 @@ public final class RoundWorker {
     rScored = 0;
     rCorrect = 0;
     rWaitMs = 0;
+    rMinTime = Long.MAX_VALUE;
+    rMaxTime = Long.MIN_VALUE;
     round++;
     cur = 0;
     started = false;
@@ -307,7 +318,8 @@ public final class RoundWorker {
     out.writeByte(FORMAT);
     state.write(out);
     shuffle.write(out);
-    long[] longs = {round, cur, appliedThrough, added, rSamples, rSteps, rScored, rCorrect, rWaitMs};
+    long[] longs = {round, cur, appliedThrough, added, rSamples, rSteps, rScored, rCorrect, rWaitMs, rMinTime,
+        rMaxTime};
     for (long l : longs) {
       out.writeLong(l);
     }
@@ -352,6 +364,8 @@ public final class RoundWorker {
     rScored = in.readLong();
     rCorrect = in.readLong();
     rWaitMs = in.readLong();
+    rMinTime = in.readLong();
+    rMaxTime = in.readLong();
     rLoss = in.readDouble();
     started = in.readBoolean();
     inputEnded = in.readBoolean();

@@ -77,6 +77,9 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
         global.lossEmaCount++;
       }
       TrainerState st = global.model.state;
+      if (s.maxEventTime() > st.maxEventTime) {
+        st.maxEventTime = s.maxEventTime();
+      }
       boolean due = last ? st.step > global.lastSnapshotStep
           : spec.snapshotEverySteps() > 0 && st.step - global.lastSnapshotStep >= spec.snapshotEverySteps();
       if (due && Snapshots.allFinite(st)) {
@@ -84,8 +87,9 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
         global.lastSnapshotStep = st.step;
         @SuppressWarnings("unchecked")
         Map<String, ?> modelSpec = (Map<String, ?>) spec.configMap(spec.configIndex(modelId)).get("model");
-        Snapshots.publish(st, global.trainer.model(), modelSpec, st.version, ctx.timestamp() == null ? 0
-            : ctx.timestamp(), p -> ctx.output(snapshots, p));
+        // Stamped with the data's event time (never the wall clock or a Kafka timestamp): the same on every run.
+        Snapshots.publish(st, global.trainer.model(), modelSpec, st.version, st.maxEventTime,
+            p -> ctx.output(snapshots, p));
       }
       if (s.samples() > 0 || !last) {
         out.collect(report(st, round, s, global));
@@ -111,8 +115,8 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
         .setModelId(st.modelId)
         .setModelVersion(st.version)
         .setStep(st.step)
-        .setEventTimeStart(Instant.ofEpochMilli(0))
-        .setEventTimeEnd(Instant.ofEpochMilli(0))
+        .setEventTimeStart(Instant.ofEpochMilli(s.samples() > 0 ? s.minEventTime() : 0))
+        .setEventTimeEnd(Instant.ofEpochMilli(s.samples() > 0 ? s.maxEventTime() : 0))
         .setSamplesSeen(st.samplesSeen)
         .setBatchesSeen(st.batches)
         .setSamplesInReport(s.samples())

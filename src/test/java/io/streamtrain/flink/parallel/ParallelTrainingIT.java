@@ -80,6 +80,8 @@ class ParallelTrainingIT {
         assertThat(TrainingRuns.bits(last.getParameters())).as(run).isEqualTo(TrainingRuns.bits(lastA.getParameters()));
         assertThat(last.getSamplesSeen()).as(run).isEqualTo(N);
         assertThat(last.getVersion()).as(run).isEqualTo(lastA.getVersion());
+        // Stamped with the data's event time, not the wall clock: the same on every run.
+        assertThat(last.getCreatedAt()).as(run).isEqualTo(lastA.getCreatedAt()).isAfter(java.time.Instant.EPOCH);
       }
       List<String> roundsA = rounds(decodeAll(readAll(bs, "pa-metrics"), TrainingMetrics.class));
       // 6,000 samples a partition in rounds of 1,000: 6 rounds, each 4,000 samples (2,000 per worker).
