@@ -65,9 +65,6 @@ public final class ParallelSlots {
     final String configJson;
     final ModelTrainer trainer;
     final GlobalModel model;
-    /** Exponential moving average of the rounds' mean loss (bias-corrected in reports), and its count. */
-    double lossEma;
-    long lossEmaCount;
     long lastSnapshotStep;
 
     Global(ParallelConfig par, String configJson, String modelId) throws IOException {
@@ -201,8 +198,6 @@ public final class ParallelSlots {
       writePar(out, g.par);
       writeJson(out, g.configJson);
       out.writeUTF(g.model.state.modelId);
-      out.writeDouble(g.lossEma);
-      out.writeLong(g.lossEmaCount);
       out.writeLong(g.lastSnapshotStep);
       g.model.write(out);
     }
@@ -212,8 +207,6 @@ public final class ParallelSlots {
       ParallelConfig par = readPar(in);
       String json = readJson(in);
       Global g = new Global(par, json, in.readUTF());
-      g.lossEma = in.readDouble();
-      g.lossEmaCount = in.readLong();
       g.lastSnapshotStep = in.readLong();
       g.model.read(in);
       return g;

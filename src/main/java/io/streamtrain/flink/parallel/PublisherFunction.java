@@ -73,8 +73,10 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
       RoundStats s = stats != null ? stats : RoundStats.empty(par.workers());
       double mean = s.meanLoss();
       if (Double.isFinite(mean)) {
-        global.lossEma = ModelTrainer.LOSS_EMA_BETA * global.lossEma + (1 - ModelTrainer.LOSS_EMA_BETA) * mean;
-        global.lossEmaCount++;
+        // The global model's own smoothed loss (TrainerState.smoothedLoss), over the rounds' mean losses.
+        TrainerState gs = global.model.state;
+        gs.lossEma = ModelTrainer.LOSS_EMA_BETA * gs.lossEma + (1 - ModelTrainer.LOSS_EMA_BETA) * mean;
+        gs.lossEmaCount++;
       }
       TrainerState st = global.model.state;
       if (s.maxEventTime() > st.maxEventTime) {
@@ -92,7 +94,7 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
             p -> ctx.output(snapshots, p));
       }
       if (s.samples() > 0 || !last) {
-        out.collect(report(st, round, s, global));
+        out.collect(report(st, round, s));
       }
       if (last) {
         ctx.output(PROGRESS, "-" + modelId);
@@ -101,9 +103,8 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
     state.update(global);
   }
 
-  private TrainingMetrics report(TrainerState st, long round, RoundStats s, ParallelSlots.Global g) {
-    double smoothed = g.lossEmaCount == 0 ? Double.NaN
-        : g.lossEma / (1.0 - Math.pow(ModelTrainer.LOSS_EMA_BETA, g.lossEmaCount));
+  private TrainingMetrics report(TrainerState st, long round, RoundStats s) {
+    double smoothed = st.smoothedLoss();
     long now = System.nanoTime();
     Long before = lastReportNanos.get(st.modelId);
     String msg = "round " + round + ": " + s.samples() + " samples, "

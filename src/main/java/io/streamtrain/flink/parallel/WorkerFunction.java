@@ -3,10 +3,10 @@ package io.streamtrain.flink.parallel;
 import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.parallel.ShardUpdate;
 import io.streamtrain.core.random.Xoshiro256;
+import io.streamtrain.flink.training.MiniBatcherFunction;
 import io.streamtrain.flink.training.SampleRecord;
 import io.streamtrain.flink.training.TrainerSlot;
 import io.streamtrain.job.JobSpec;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -50,11 +50,7 @@ public final class WorkerFunction extends KeyedCoProcessFunction<String, SampleR
 
   /** The shuffle seed of worker {@code w} of a model: the batching seed, the model id and the worker mixed. */
   static long seedFor(long seed, String modelId, int w) {
-    long h = 1125899906842597L;
-    for (byte b : modelId.getBytes(StandardCharsets.UTF_8)) {
-      h = 31 * h + b;
-    }
-    return Xoshiro256.splitMix(Xoshiro256.splitMix(seed ^ h) + w);
+    return Xoshiro256.splitMix(MiniBatcherFunction.seedFor(seed, modelId) + w);
   }
 
   private ParallelSlots.Worker slot(String key, String modelId, Context ctx) throws Exception {

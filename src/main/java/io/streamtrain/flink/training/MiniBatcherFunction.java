@@ -61,7 +61,7 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
   }
 
   /** Seed of a model's shuffle: the configured seed mixed with a stable hash of the model id. */
-  static long seedFor(long seed, String modelId) {
+  public static long seedFor(long seed, String modelId) {
     long h = 1125899906842597L;
     for (byte b : modelId.getBytes(StandardCharsets.UTF_8)) {
       h = 31 * h + b;
