@@ -37,7 +37,8 @@ public final class JoinDeserializer implements KafkaRecordDeserializationSchema<
 
   @Override
   public void open(DeserializationSchema.InitializationContext context) {
-    decoder = EventDecoder.of(labelSide ? input.labels().decoderInput(input) : input);
+    decoder = labelSide ? EventDecoder.of(input.labels().decoderInput(input), input.labels().labelFields())
+        : EventDecoder.of(input, input.featureFields());
     scratch = new MutableSample();
     reuse = new JoinRecord();
     rejected = new SampleRecord();

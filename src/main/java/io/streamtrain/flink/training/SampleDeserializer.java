@@ -86,7 +86,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     }
     if (in != null && in.mapping() != null) {
       mapping = in.mapping();
-      events = EventDecoder.of(in);
+      events = EventDecoder.of(in, in.featureFields());
     }
   }
 

@@ -21,10 +21,18 @@ public interface EventDecoder {
   /** The event in {@code value}; IOException (or a runtime exception) when the bytes are not one. */
   Object decode(byte[] value) throws IOException;
 
-  /** The decoder of an {@link InputSpec}'s format. */
+  /** The decoder of an {@link InputSpec}'s format (JSON as a whole Jackson tree). */
   static EventDecoder of(InputSpec in) {
+    return of(in, null);
+  }
+
+  /**
+   * The decoder of an {@link InputSpec}'s format that only has to answer for {@code reads} (null: any path): JSON
+   * then streams through each event and keeps just those fields' values ({@link JsonEventReader}).
+   */
+  static EventDecoder of(InputSpec in, java.util.Collection<EventMapping.Field> reads) {
     return switch (in.format()) {
-      case "json" -> new Json();
+      case "json" -> reads == null ? new Json() : new JsonEventReader(reads);
       case "avro" -> new Avro(new Schema.Parser().parse(in.schemaJson()));
       case "avro_registry" -> new RegistryAvro(new SchemaRegistryClient(in.registryUrl(), in.registryUser(),
           in.registryPassword()));

@@ -201,6 +201,20 @@ public final class EventMapping implements Serializable {
     return out.toArray(new Field[0]);
   }
 
+  /** Every field this mapping reads (model id, label, weight, event time, dense, categorical, numeric). */
+  public List<Field> fields() {
+    List<Field> out = new ArrayList<>();
+    for (Field f : new Field[] {modelId, label == null ? null : label.field(), weight, eventTime}) {
+      if (f != null) {
+        out.add(f);
+      }
+    }
+    out.addAll(Arrays.asList(dense));
+    out.addAll(Arrays.asList(categorical));
+    out.addAll(Arrays.asList(numeric));
+    return out;
+  }
+
   /** The dense columns this mapping produces (the model's {@code features.dense} must equal it). */
   public int denseWidth() {
     return dense.length;
@@ -214,7 +228,8 @@ public final class EventMapping implements Serializable {
   public String map(Object event, long kafkaTimestamp, MutableSample out) {
     out.clear();
     if (!Values.isObject(event)) {
-      return "the event is not a " + (event instanceof JsonNode ? "JSON object" : "record");
+      return "the event is not a " + (event instanceof JsonNode || event instanceof JsonEventReader.Event
+          ? "JSON object" : "record");
     }
     if (modelId != null) {
       Object id = find(event, modelId);
@@ -298,8 +313,13 @@ public final class EventMapping implements Serializable {
 
   /** The value at {@code f}'s path, or null when any step is missing or the value is null. */
   static Object find(Object root, Field f) {
+    return root instanceof JsonEventReader.Event e ? e.get(f) : walk(root, f.steps);
+  }
+
+  /** The value {@code steps} below {@code root}, or null when any step is missing or the value is null. */
+  static Object walk(Object root, String[] steps) {
     Object n = root;
-    for (String s : f.steps) {
+    for (String s : steps) {
       n = Values.child(n, s);
       if (n == null) {
         return null;

@@ -17,6 +17,15 @@ public record InputSpec(String format, EventMapping mapping, String schemaJson, 
   public boolean isEvents() {
     return mapping != null;
   }
+  /** The fields a features event is read at: the mapping's and, with delayed labels, the join key. */
+  public List<EventMapping.Field> featureFields() {
+    List<EventMapping.Field> out = new java.util.ArrayList<>(mapping.fields());
+    if (labels != null) {
+      out.add(labels.featureKeyField());
+    }
+    return out;
+  }
+
   /** Sample records: no mapping. */
   public static final InputSpec SAMPLES = new InputSpec("sample", null, null, null, null, null, null);
 

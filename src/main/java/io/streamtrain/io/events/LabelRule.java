@@ -59,6 +59,11 @@ final class LabelRule implements Serializable {
     return new LabelRule(f, m, l.has("threshold") ? l.requireDouble("threshold") : null, null);
   }
 
+  /** The field the label is read from; null for a constant label. */
+  EventMapping.Field field() {
+    return field;
+  }
+
   /** Sets {@code out}'s label from {@code event}; null when it maps, else why not (naming the path). */
   String apply(Object event, MutableSample out) {
     if (constant != null) {

@@ -135,6 +135,22 @@ public final class LabelsSpec implements Serializable {
         features.registryPassword(), null);
   }
 
+  /** The fields a label event is read at (join key, event time, label). */
+  public java.util.List<EventMapping.Field> labelFields() {
+    java.util.List<EventMapping.Field> out = new java.util.ArrayList<>();
+    for (EventMapping.Field f : new EventMapping.Field[] {labelKey, eventTime, label.field()}) {
+      if (f != null) {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
+  /** The field a features event's join key is read at. */
+  public EventMapping.Field featureKeyField() {
+    return featureKey;
+  }
+
   /** The join key of a features event, or null when its key field is missing or not a value. */
   public String featureKey(Object event) {
     return key(event, featureKey);

@@ -1,0 +1,207 @@
+package io.streamtrain.io.events;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a JSON event with Jackson's streaming parser and keeps only the values a mapping reads: no tree. The paths
+ * of the mapping's fields form a trie; the parser walks the event once, skips every member off those paths without
+ * building anything, and stores the value at the end of each path in that path's slot. {@link EventMapping#find}
+ * then answers from the slots. A value that a path ends in is kept as {@link Values} reads it: text, a boxed
+ * number of the type Jackson's tree would give (Integer, Long, BigInteger or Double), a Boolean, or for an array
+ * or object a {@link JsonArray} / {@link JsonObject} of such values.
+ *
+ * <p>What a field reads is what it reads from the Jackson tree ({@code EventDecoder.Json}): a repeated member name
+ * counts by its last occurrence (its earlier values are forgotten, the tree's replace), a JSON null is absent, array
+ * steps are decimal indices, and the text of a number, an object or an array is the tree's {@code asText()}. The
+ * whole event is still tokenized, so malformed JSON is rejected as before; a string in a skipped member is not
+ * decoded, so a malformed escape or invalid UTF-8 there no longer rejects an event whose mapped fields are sound.
+ * One instance per thread: {@link #decode} returns the same {@link Event}, overwritten by the next call.
+ */
+public final class JsonEventReader implements EventDecoder {
+  private static final JsonFactory FACTORY = JsonFactory.builder().build();
+
+  /** A step of the paths: the slot of the path ending here (-1: none) and the steps below. */
+  private static final class Node {
+    final Map<String, Node> children = new HashMap<>();
+    int slot = -1;
+    /** Slots of this node and every node below it (cleared when the member occurs again). */
+    int[] subtree = new int[0];
+    /** Deeper paths from a materialized value: steps below this node that end in a slot. */
+    final List<Object[]> below = new ArrayList<>();
+  }
+
+  private final Node root = new Node();
+  private final Event event = new Event();
+
+  /** A reader that keeps the values of {@code fields} (the mapping's and, with delayed labels, the join's). */
+  public JsonEventReader(Collection<EventMapping.Field> fields) {
+    Map<String, Integer> slotOfPath = new HashMap<>();
+    for (EventMapping.Field f : fields) {
+      Integer slot = slotOfPath.computeIfAbsent(f.path(), p -> slotOfPath.size());
+      event.slots.put(f, slot);
+      Node n = root;
+      for (String step : f.steps()) {
+        n = n.children.computeIfAbsent(step, s -> new Node());
+      }
+      n.slot = slot;
+    }
+    event.values = new Object[slotOfPath.size()];
+    index(root);
+  }
+
+  /** Fills each node's subtree slots and the paths below it that end in a slot (for values kept whole). */
+  private static int[] index(Node n) {
+    int[] all = n.slot >= 0 ? new int[] {n.slot} : new int[0];
+    for (Node c : n.children.values()) {
+      int[] sub = index(c);
+      int k = all.length;
+      all = Arrays.copyOf(all, k + sub.length);
+      System.arraycopy(sub, 0, all, k, sub.length);
+    }
+    n.subtree = all;
+    collectBelow(n, n, new ArrayList<>());
+    return all;
+  }
+
+  private static void collectBelow(Node top, Node n, List<String> steps) {
+    for (Map.Entry<String, Node> c : n.children.entrySet()) {
+      steps.add(c.getKey());
+      if (c.getValue().slot >= 0) {
+        top.below.add(new Object[] {steps.toArray(new String[0]), c.getValue().slot});
+      }
+      collectBelow(top, c.getValue(), steps);
+      steps.remove(steps.size() - 1);
+    }
+  }
+
+  @Override
+  public Object decode(byte[] value) throws IOException {
+    Event e = event;
+    Arrays.fill(e.values, null);
+    e.object = false;
+    try (JsonParser p = FACTORY.createParser(value)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return e;
+      }
+      e.object = true;
+      readObject(p, root, e.values);
+    }
+    return e;
+  }
+
+  /** Reads the members of the object whose START_OBJECT was the last token, keeping the values on the paths. */
+  private static void readObject(JsonParser p, Node node, Object[] values) throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      Node child = node.children.get(p.currentName());
+      JsonToken t = p.nextToken();
+      if (child == null) {
+        p.skipChildren();
+        continue;
+      }
+      for (int s : child.subtree) {
+        values[s] = null;
+      }
+      if (t == JsonToken.START_OBJECT && child.slot < 0) {
+        readObject(p, child, values);
+      } else if (t == JsonToken.START_OBJECT && child.children.isEmpty()) {
+        values[child.slot] = readValue(p, t);
+      } else if (t == JsonToken.START_OBJECT) {
+        // A path ends here and others go deeper: the object is a value and is also walked.
+        values[child.slot] = JsonObject.WALKED;
+        readObject(p, child, values);
+      } else {
+        Object v = readValue(p, t);
+        if (child.slot >= 0) {
+          values[child.slot] = v;
+        }
+        if (t == JsonToken.START_ARRAY) {
+          for (Object[] b : child.below) {
+            values[(Integer) b[1]] = EventMapping.walk(v, (String[]) b[0]);
+          }
+        }
+      }
+    }
+  }
+
+  /** The value whose first token is {@code t}, as the tree would answer for it. */
+  private static Object readValue(JsonParser p, JsonToken t) throws IOException {
+    switch (t) {
+      case VALUE_STRING:
+        return p.getText();
+      case VALUE_NUMBER_INT:
+        return p.getNumberValue();
+      case VALUE_NUMBER_FLOAT:
+        return p.getDoubleValue();
+      case VALUE_TRUE:
+        return Boolean.TRUE;
+      case VALUE_FALSE:
+        return Boolean.FALSE;
+      case START_ARRAY: {
+        JsonArray a = new JsonArray();
+        for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+          a.add(readValue(p, e));
+        }
+        return a;
+      }
+      case START_OBJECT: {
+        JsonObject o = new JsonObject();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          o.put(name, readValue(p, p.nextToken()));
+        }
+        return o;
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** A read event: whether it was an object, and the value at each path (null: absent). */
+  static final class Event {
+    final IdentityHashMap<EventMapping.Field, Integer> slots = new IdentityHashMap<>();
+    Object[] values;
+    boolean object;
+
+    /** The value of {@code f}, which must be one of the fields the reader was made for. */
+    Object get(EventMapping.Field f) {
+      Integer s = slots.get(f);
+      if (s == null) {
+        throw new IllegalStateException(f.path() + " is not one of the paths this JSON reader keeps");
+      }
+      return values[s];
+    }
+  }
+
+  /** A JSON array kept whole: its text is empty, as a Jackson tree container's {@code asText()}. */
+  static final class JsonArray extends ArrayList<Object> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String toString() {
+      return "";
+    }
+  }
+
+  /** A JSON object kept whole: its text is empty, as a Jackson tree container's {@code asText()}. */
+  static final class JsonObject extends LinkedHashMap<String, Object> {
+    private static final long serialVersionUID = 1L;
+    /** An object walked member by member (its members are in the slots of the paths below it). */
+    static final JsonObject WALKED = new JsonObject();
+
+    @Override
+    public String toString() {
+      return "";
+    }
+  }
+}
