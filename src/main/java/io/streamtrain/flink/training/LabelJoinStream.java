@@ -19,7 +19,7 @@ import org.apache.flink.util.OutputTag;
  * sources, decoded ({@link JoinDeserializer}), joined by key in event time ({@link LabelJoinFunction}), and put
  * in an arrival-independent order per model id ({@link DecisionOrderFunction}); records that do not map, and late
  * ones, are in the same stream as rejected {@link SampleRecord}s. Both sources are watermarked with the same
- * bounded out-of-orderness; what comes out is what the training job's validation takes from its usual source.
+ * bounded out-of-orderness (and, when {@code idle_timeout_ms} is set, idleness); what comes out is what the training job's validation takes from its usual source.
  */
 public final class LabelJoinStream {
   static final OutputTag<SampleRecord> REJECTED = new OutputTag<>("join-rejected", SampleRecord.TYPE);
@@ -75,6 +75,10 @@ public final class LabelJoinStream {
     WatermarkStrategy<JoinRecord> watermarks = WatermarkStrategy
         .<JoinRecord>forBoundedOutOfOrderness(Duration.ofMillis(input.labels().outOfOrdernessMs()))
         .withTimestampAssigner((r, ts) -> r.kind == JoinRecord.REJECTED ? Long.MIN_VALUE : r.example.eventTime());
+    if (input.labels().idleTimeoutMs() > 0) {
+      // Opt-in: a silent partition stops holding decisions back, at the price of decisions that depend on timing.
+      watermarks = watermarks.withIdleness(Duration.ofMillis(input.labels().idleTimeoutMs()));
+    }
     // The split of rejects runs at its source's parallelism, chained: a rebalance between them would interleave
     // one partition's records over several channels and make later ones overtake the watermark.
     int fp = readers(featuresParallelism, env);

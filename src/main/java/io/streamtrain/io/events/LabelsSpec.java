@@ -42,10 +42,11 @@ public final class LabelsSpec implements Serializable {
   private final boolean emitNegatives;
   private final double negativeLabel;
   private final long outOfOrdernessMs;
+  private final long idleTimeoutMs;
 
   private LabelsSpec(SpecReader l, String inputFormat) {
     l.rejectUnknown("topic", "format", "schema", "key", "event_time", "label", "window_ms", "on_timeout",
-        "negative_label", "out_of_orderness_ms");
+        "negative_label", "out_of_orderness_ms", "idle_timeout_ms");
     topic = l.requireString("topic");
     format = l.getEnum("format", inputFormat, List.of("json", "avro", "avro_registry"));
     if (format.equals("avro")) {
@@ -97,6 +98,11 @@ public final class LabelsSpec implements Serializable {
     if (outOfOrdernessMs < 0) {
       throw new SpecException(l.key("out_of_orderness_ms"), outOfOrdernessMs, "allowed: an integer >= 0 (milliseconds)");
     }
+    idleTimeoutMs = l.getLong("idle_timeout_ms", 0);
+    if (l.has("idle_timeout_ms") && idleTimeoutMs <= 0) {
+      throw new SpecException(l.key("idle_timeout_ms"), idleTimeoutMs, "allowed: an integer > 0 (milliseconds of "
+          + "wall-clock time), or leave it out: no partition is ever taken for idle");
+    }
   }
 
   /** Parses {@code input.labels}; {@code inputFormat} is the features' format (the default). */
@@ -122,6 +128,14 @@ public final class LabelsSpec implements Serializable {
 
   public double negativeLabel() {
     return negativeLabel;
+  }
+
+  /**
+   * After how many milliseconds (wall clock) without a record a partition of either topic stops holding the
+   * watermark back ({@code idle_timeout_ms}); 0: never (the default, which keeps decisions independent of timing).
+   */
+  public long idleTimeoutMs() {
+    return idleTimeoutMs;
   }
 
   /** The watermark's bound on both topics ({@code out_of_orderness_ms}). */

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A live join at a parallelism above the topics' partition count (3 on 2 partitions) decides every sample, as the
  * rule says: the sources run with one reader per partition, since a reader without a partition would send no
- * watermark and hold every decision back for good.
+ * watermark and hold every decision back for good. And a labels topic that stays silent holds nothing back once
+ * {@code idle_timeout_ms} is set: every feature is decided as a negative when its window closes.
  */
 class DelayedLabelsParallelismIT {
   @Test
@@ -51,6 +52,57 @@ class DelayedLabelsParallelismIT {
         byModel.computeIfAbsent(x[0], k -> new ArrayList<>()).add(x[1]);
       }
       assertThat(byModel).isEqualTo(DelayedLabelsIT.expected(ev));
+    }
+  }
+
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void aSilentLabelsTopicHoldsNothingBackWithAnIdleTimeout() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.startTemporary()) {
+      String bs = broker.bootstrapServers();
+      createTopics(bs, 2, "dl-features", "dl-clicks");
+      ClickEvents ev = new ClickEvents(1000, 2, 12, DelayedLabelsIT.T0, DelayedLabelsIT.STEP, DelayedLabelsIT.WINDOW,
+          8);
+      DelayedLabelsIT.send(bs, "dl-features", ev.impressions());
+      // A far-future feature on each partition moves the features' watermark past every window; the labels topic
+      // receives nothing at all.
+      try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = io.streamtrain.testing.KafkaTestSupport.producer(bs)) {
+        for (int part = 0; part < 2; part++) {
+          p.send(new org.apache.kafka.clients.producer.ProducerRecord<>("dl-features", part, null,
+              ("{\"id\": \"tick\", \"tenant\": \"tick\", \"ts\": " + DelayedLabelsIT.TICK
+                  + ", \"price\": 0, \"user\": {}}").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        p.flush();
+      }
+      Map<String, Object> m = new java.util.LinkedHashMap<>(DelayedLabelsIT.spec("dl-idle", false));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> in = new java.util.LinkedHashMap<>((Map<String, Object>) m.get("input"));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> labels = new java.util.LinkedHashMap<>((Map<String, Object>) in.get("labels"));
+      labels.put("idle_timeout_ms", 500);
+      in.put("labels", labels);
+      m.put("input", in);
+      JobSpec spec = JobSpec.fromMap(m);
+      Configuration conf = new Configuration();
+      conf.setString("restart-strategy.type", "none");
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
+      env.getConfig().enableObjectReuse();
+      List<String> got = LabelJoinStream.kafka(spec, KafkaSettings.ofBootstrap(bs)).build(env)
+          .filter(r -> !r.isRejected() && r.example.modelId().startsWith("t-"))
+          .map(r -> r.example.modelId() + "|" + r.example.eventTime() + " " + r.example.label() + " "
+              + r.example.denseValue(0)).returns(String.class)
+          .executeAndCollect("dl-idle", 1000);
+      Map<String, List<String>> byModel = new TreeMap<>();
+      for (String g : got) {
+        String[] x = g.split("\\|");
+        byModel.computeIfAbsent(x[0], k -> new ArrayList<>()).add(x[1]);
+      }
+      // Without labels, every feature is a negative decided at tf + window: per model in feature-time order.
+      Map<String, List<String>> want = new TreeMap<>();
+      ev.impressions().stream().sorted(java.util.Comparator.comparingLong(ClickEvents.Event::time))
+          .forEach(f -> want.computeIfAbsent(f.tenant(), k -> new ArrayList<>())
+              .add(f.time() + " 0.0 " + f.price()));
+      assertThat(byModel).isEqualTo(want);
     }
   }
 }

@@ -42,6 +42,7 @@ class LabelsSpecTest {
     assertThat(l.emitNegatives()).isTrue();
     assertThat(l.negativeLabel()).isZero();
     assertThat(l.outOfOrdernessMs()).isZero();
+    assertThat(l.idleTimeoutMs()).as("no partition is taken for idle unless asked").isZero();
     MutableSample s = new MutableSample();
     assertThat(l.map(JSON.readTree("{\"id\": 42, \"ts\": 5}"), 1234, s)).isNull();
     assertThat(s.key).isEqualTo("42");
@@ -108,6 +109,9 @@ class LabelsSpecTest {
         .hasMessageContaining("input.registry").hasMessageContaining("labels topic");
     assertThatThrownBy(() -> input(labels("out_of_orderness_ms", -5), MAPPING))
         .hasMessageContaining("input.labels.out_of_orderness_ms");
+    assertThat(input(labels("idle_timeout_ms", 30_000), MAPPING).labels().idleTimeoutMs()).isEqualTo(30_000);
+    assertThatThrownBy(() -> input(labels("idle_timeout_ms", 0), MAPPING))
+        .hasMessageContaining("input.labels.idle_timeout_ms").hasMessageContaining("wall-clock");
     assertThatThrownBy(() -> input(labels("windw_ms", 5), MAPPING)).hasMessageContaining("windw_ms");
   }
 }
