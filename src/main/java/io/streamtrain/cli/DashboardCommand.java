@@ -34,6 +34,14 @@ public final class DashboardCommand implements Callable<Integer> {
       description = "Require the token held in environment variable VAR (?token=... or a Bearer header).")
   String authEnv;
 
+  @Option(names = "--tls-keystore", paramLabel = "FILE",
+      description = "Serve HTTPS with the key and certificate in this keystore (PKCS12 or JKS).")
+  java.nio.file.Path tlsKeystore;
+
+  @Option(names = "--tls-password-env", paramLabel = "VAR",
+      description = "The keystore's password is in environment variable VAR (required with --tls-keystore).")
+  String tlsPasswordEnv;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
 
   @Override
@@ -49,11 +57,33 @@ public final class DashboardCommand implements Callable<Integer> {
       throw new CliException("--bind " + bind + " exposes the dashboard beyond this machine: give --auth-env VAR"
           + " with a token too");
     }
+    javax.net.ssl.SSLContext tls = null;
+    if (tlsKeystore != null) {
+      if (tlsPasswordEnv == null) {
+        throw new io.streamtrain.core.SpecException("--tls-keystore", "needs --tls-password-env VAR: the "
+            + "keystore's password, from the environment (never on the command line)");
+      }
+      String password = System.getenv(tlsPasswordEnv);
+      if (password == null) {
+        throw new CliException("--tls-password-env " + tlsPasswordEnv + ": the environment variable is not set");
+      }
+      if (!java.nio.file.Files.isReadable(tlsKeystore)) {
+        throw new CliException("--tls-keystore " + tlsKeystore + ": no such readable file");
+      }
+      try {
+        tls = Dashboard.tls(tlsKeystore, password.toCharArray());
+      } catch (IllegalArgumentException e) {
+        throw new CliException("--tls-keystore " + e.getMessage());
+      }
+    } else if (tlsPasswordEnv != null) {
+      throw new io.streamtrain.core.SpecException("--tls-password-env", "the password of --tls-keystore FILE, "
+          + "which is missing");
+    }
     BrokerCheck.require(kafkaOptions.settings());
     PrintWriter out = command.commandLine().getOut();
     CountDownLatch stop = new CountDownLatch(1);
-    try (Dashboard d = Dashboard.start(kafkaOptions.settings(), topic, bind, port, token)) {
-      out.printf("streamtrain dashboard of topic '%s': http://%s:%d/%s%n", topic,
+    try (Dashboard d = Dashboard.start(kafkaOptions.settings(), topic, bind, port, token, tls)) {
+      out.printf("streamtrain dashboard of topic '%s': %s://%s:%d/%s%n", topic, tls == null ? "http" : "https",
           bind.contains(":") ? "[" + bind + "]" : bind, d.port(), token == null ? "" : "?token=<the token>");
       out.println("(Ctrl-C stops it)");
       out.flush();

@@ -60,11 +60,19 @@ public final class Dashboard implements AutoCloseable {
   private volatile boolean running = true;
   private volatile long reports;
 
-  private Dashboard(KafkaSettings kafka, String topic, String bind, int port, String token) throws IOException {
+  private Dashboard(KafkaSettings kafka, String topic, String bind, int port, String token,
+      javax.net.ssl.SSLContext tls) throws IOException {
     this.topic = topic;
     this.token = token;
+    if (tls == null) {
+      this.server = HttpServer.create(new InetSocketAddress(bind, port), 0);
+    } else {
+      com.sun.net.httpserver.HttpsServer https =
+          com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(bind, port), 0);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      this.server = https;
+    }
     this.consumer = Topics.follower(kafka);
-    this.server = HttpServer.create(new InetSocketAddress(bind, port), 0);
     server.setExecutor(executor);
     server.createContext("/", this::page);
     server.createContext("/events", this::events);
@@ -76,10 +84,49 @@ public final class Dashboard implements AutoCloseable {
   /** Starts following {@code topic} and serving on {@code bind:port} (0: a free port, see {@link #port()}). */
   public static Dashboard start(KafkaSettings kafka, String topic, String bind, int port, String token)
       throws IOException {
-    Dashboard d = new Dashboard(kafka, topic, bind, port, token);
+    return start(kafka, topic, bind, port, token, null);
+  }
+
+  /** As {@link #start(KafkaSettings, String, String, int, String)}, over HTTPS with {@code tls} (null: HTTP). */
+  public static Dashboard start(KafkaSettings kafka, String topic, String bind, int port, String token,
+      javax.net.ssl.SSLContext tls) throws IOException {
+    Dashboard d = new Dashboard(kafka, topic, bind, port, token, tls);
     d.feed.start();
     d.server.start();
     return d;
+  }
+
+  /**
+   * The TLS context of a keystore file holding the server's key and certificate (PKCS12 or JKS, told apart by the
+   * file's content), opened with {@code password}; an error names the file and what is wrong with it.
+   */
+  public static javax.net.ssl.SSLContext tls(java.nio.file.Path keystore, char[] password) {
+    try {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance(keystore.toFile(), password);
+      boolean hasKey = false;
+      for (String alias : java.util.Collections.list(ks.aliases())) {
+        hasKey |= ks.isKeyEntry(alias);
+      }
+      if (!hasKey) {
+        throw new IllegalArgumentException("keystore " + keystore + " holds no private key (only certificates)");
+      }
+      javax.net.ssl.KeyManagerFactory kmf =
+          javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, password);
+      javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+      ssl.init(kmf.getKeyManagers(), null, null);
+      return ssl;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("keystore " + keystore + ": cannot be read with the password given ("
+          + e.getMessage() + ")", e);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalArgumentException("keystore " + keystore + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether it serves HTTPS. */
+  public boolean isTls() {
+    return server instanceof com.sun.net.httpserver.HttpsServer;
   }
 
   public int port() {

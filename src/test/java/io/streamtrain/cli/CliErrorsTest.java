@@ -64,6 +64,30 @@ class CliErrorsTest {
   }
 
   @Test
+  void dashboardTlsOptionsThatCannotWorkAreOneLineErrors() throws IOException {
+    String bootstrap = "localhost:" + freePort();
+    CliRun noPass = cli("dashboard", "--bootstrap", bootstrap, "--metrics", "m", "--tls-keystore",
+        dir.resolve("k.p12").toString());
+    assertThat(noPass.exit()).isEqualTo(2);
+    assertThat(noPass.err()).contains("error:", "--tls-keystore", "needs --tls-password-env");
+    assertThat(lines(noPass.err())).isEqualTo(1);
+    CliRun noStore = cli("dashboard", "--bootstrap", bootstrap, "--metrics", "m", "--tls-password-env", "PATH");
+    assertThat(noStore.exit()).isEqualTo(2);
+    assertThat(noStore.err()).contains("error:", "--tls-password-env", "--tls-keystore FILE, which is missing");
+    CliRun missing = cli("dashboard", "--bootstrap", bootstrap, "--metrics", "m", "--tls-keystore",
+        dir.resolve("k.p12").toString(), "--tls-password-env", "PATH");
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.err()).contains("error:", "k.p12", "no such readable file");
+    Path notAStore = dir.resolve("not.p12");
+    Files.writeString(notAStore, "not a keystore");
+    CliRun bad = cli("dashboard", "--bootstrap", bootstrap, "--metrics", "m", "--tls-keystore",
+        notAStore.toString(), "--tls-password-env", "PATH");
+    assertThat(bad.exit()).isEqualTo(1);
+    assertThat(bad.err()).contains("error:", "not.p12");
+    assertThat(lines(bad.err())).isEqualTo(1);
+  }
+
+  @Test
   void aDuplicateKeyInAJobSpecIsAnErrorNamingTheKey() throws IOException {
     Path spec = dir.resolve("dup.yaml");
     Files.writeString(spec, "name: dup\nmodel: {type: logistic, features: {dense: 2}}\n"

@@ -115,4 +115,42 @@ class DashboardIT {
           .asLong())).isSorted().isNotEmpty();
     }
   }
+
+  @Test
+  void servesHttpsFromAKeystoreAndRefusesPlainHttpThere(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    io.streamtrain.testing.TestKeyMaterial keys = io.streamtrain.testing.TestKeyMaterial.generate(dir, "ks-pass",
+        "ts-pass");
+    javax.net.ssl.SSLContext server = Dashboard.tls(keys.keystore(), "ks-pass".toCharArray());
+    java.security.KeyStore trust = java.security.KeyStore.getInstance(keys.truststore().toFile(),
+        "ts-pass".toCharArray());
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext client = javax.net.ssl.SSLContext.getInstance("TLS");
+    client.init(null, tmf.getTrustManagers(), null);
+    HttpClient https = HttpClient.newBuilder().sslContext(client).build();
+    try (Dashboard d = Dashboard.start(KafkaSettings.ofBootstrap(broker.bootstrapServers()), "db-tls-metrics",
+        "127.0.0.1", 0, "s3cret", server)) {
+      assertThat(d.isTls()).isTrue();
+      String base = "https://localhost:" + d.port();
+      assertThat(https.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).as("the token is still required").isEqualTo(401);
+      HttpResponse<String> page = https.send(HttpRequest.newBuilder(URI.create(base + "/?token=s3cret")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.body()).contains("new EventSource(").contains("db-tls-metrics");
+      assertThat(https.send(HttpRequest.newBuilder(URI.create(base + "/api/models"))
+          .header("Authorization", "Bearer s3cret").build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(200);
+      HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> plain.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + d.port() + "/?token=s3cret")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Dashboard.tls(keys.keystore(), "wrong".toCharArray()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(keys.keystore().toString());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Dashboard.tls(keys.truststore(),
+        "ts-pass".toCharArray())).hasMessageContaining("holds no private key");
+  }
 }
