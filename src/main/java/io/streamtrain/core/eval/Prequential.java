@@ -19,13 +19,13 @@ import java.util.function.Consumer;
  * sample arrives (evaluation mode), then, once its label is due ({@link LabelDelay}), scored and handed to the
  * training path. Holdout: a fixed model is scored and never trained.
  *
- * <p>The training path is the training job's, step for step: a shuffle buffer of capacity K seeded exactly as
- * the job's mini-batcher seeds it ({@link #shuffleSeed}), a flush of the buffer in random batches when a
- * sample's event time reaches the last one's plus the idle gap, a random batch of B whenever the buffer is full,
- * a final flush at the end of the input, and the same {@link ModelTrainer#train} step. So the same samples in the
- * same order give the training job's parameters bit for bit, with or without a label delay (a delay postpones
- * training, it does not reorder it). The job also flushes when the watermark passes the idle gap; on in-order
- * input that flush precedes the same data-driven one and forms the same batches.
+ * <p>The training path ({@link TrainingPath}) is the training job's, step for step: a shuffle buffer of capacity K
+ * seeded exactly as the job's mini-batcher seeds it ({@link #shuffleSeed}), a flush of the buffer in random batches
+ * when a sample's event time reaches the last one's plus the idle gap, a random batch of B whenever the buffer is
+ * full, a final flush at the end of the input, and the same {@link ModelTrainer#train} step. So the same samples in
+ * the same order give the training job's parameters bit for bit, with or without a label delay (a delay postpones
+ * training, it does not reorder it). The job also flushes when the watermark passes the idle gap; on in-order input
+ * that flush precedes the same data-driven one and forms the same batches.
  *
  * <p>Baseline: {@link #baseline} scores the trivial {@link Prior} (class frequencies or the mean of the labels seen)
  * on the same samples, validated against a configuration's feature space, so a ranking says whether a model

@@ -2,6 +2,7 @@ package io.streamtrain.core.eval;
 
 import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.data.Example;
+import io.streamtrain.core.data.ExampleSlots;
 import io.streamtrain.core.data.ShuffleBuffer;
 import io.streamtrain.core.drift.DriftConfig;
 import io.streamtrain.core.random.Xoshiro256;
@@ -101,17 +102,7 @@ final class TrainingPath {
   }
 
   /** Copies into reused slots; the replay keeps its buffer in memory, so it is never serialized. */
-  private static final ShuffleBuffer.SlotCodec<Example> SLOTS = new ShuffleBuffer.SlotCodec<>() {
-    @Override
-    public Example newSlot() {
-      return new Example();
-    }
-
-    @Override
-    public void copy(Example from, Example to) {
-      to.copyFrom(from);
-    }
-
+  private static final ShuffleBuffer.SlotCodec<Example> SLOTS = new ExampleSlots() {
     @Override
     public void write(Example sample, DataOutput o) {
       throw new UnsupportedOperationException("replay shuffle buffers are not checkpointed");
