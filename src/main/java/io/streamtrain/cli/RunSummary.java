@@ -1,5 +1,6 @@
 package io.streamtrain.cli;
 
+import io.streamtrain.avro.DiagnosticValue;
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.avro.TrainingMetrics;
@@ -77,7 +78,7 @@ final class RunSummary {
     Map<String, long[]> accuracy = new TreeMap<>();
     for (TrainingMetrics m : reports) {
       last.merge(m.getModelId(), m, (a, b) -> a.getSamplesSeen() >= b.getSamplesSeen() ? a : b);
-      Double acc = DemoCommand.progressiveAccuracy(m);
+      Double acc = progressiveAccuracy(m);
       if (acc != null && m.getSamplesInReport() > 0) {
         // Each report's accuracy covers its own interval; weighting by the interval's samples gives the run's.
         long[] sums = accuracy.computeIfAbsent(m.getModelId(), k -> new long[2]);
@@ -109,6 +110,19 @@ final class RunSummary {
           snapshotCount.getOrDefault(id, 0L), reasons.getOrDefault(id, Map.of())));
     }
     return new RunSummary(rows);
+  }
+
+  /** The progressive (test-then-train) accuracy a report carries, or null (regression, or no diagnostics). */
+  static Double progressiveAccuracy(TrainingMetrics m) {
+    if (m.getDiagnostics() == null) {
+      return null;
+    }
+    for (DiagnosticValue v : m.getDiagnostics().getValues()) {
+      if (v.getName().equals("progressive_accuracy")) {
+        return v.getValue();
+      }
+    }
+    return null;
   }
 
   /** The models this run saw (the undecodable records, which belong to no model, left out). */

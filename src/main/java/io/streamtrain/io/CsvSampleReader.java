@@ -2,15 +2,10 @@ package io.streamtrain.io;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.io.ReaderOptions.MissingPolicy;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -25,7 +20,7 @@ import java.util.Set;
  * skipped; a line with the wrong number of cells, a cell that is not a finite number, a bad label or (with the
  * reject policy) a missing value is reported as malformed with its line number. Input may be gzip-compressed.
  */
-public final class CsvSampleReader implements SampleReader {
+public final class CsvSampleReader extends LineSampleReader {
   private static final Set<String> MISSING_TOKENS = Set.of("", "na", "n/a", "nan", "null", "?");
 
   /** Column roles, validated against the header when the reader opens. */
@@ -85,124 +80,36 @@ public final class CsvSampleReader implements SampleReader {
     }
   }
 
-  private static final int NUMERIC = 0;
-  private static final int LABEL = 1;
-  private static final int CATEGORICAL = 2;
-  private static final int IGNORE = 3;
-  private static final int KEY = 4;
-  private static final int TIME = 5;
-  private static final int WEIGHT = 6;
-
-  private final Inputs.Opened input;
-  private final BufferedReader reader;
-  private final ReaderOptions options;
-  private final MalformedListener listener;
   private final char delimiter;
   private final LabelMap labelMap;
   private final boolean hashedNumeric;
+  private final CsvHeader layout;
   private final String[] header;
   private final int[] role;
-  private final int denseCount;
-  private final Cells cells;
+  private final CsvCells cells;
   private final double[] rowValues;
   private final double[] sums;
   private final long[] counts;
-  private long lineNumber;
-  private long malformed;
-  private long produced;
 
   public CsvSampleReader(Path file, Columns columns, ReaderOptions options, MalformedListener listener)
       throws IOException {
-    this.input = Inputs.open(file);
-    this.reader = input.reader();
-    this.options = options;
-    this.listener = listener;
+    super(file, options, listener);
     this.delimiter = columns.delimiter();
     this.labelMap = columns.labelMap();
     this.hashedNumeric = columns.hashedNumeric();
-    String headerLine;
-    do {
-      headerLine = reader.readLine();
-      lineNumber++;
-    } while (headerLine != null && headerLine.isBlank());
-    if (headerLine == null) {
-      input.reader().close();
-      throw new SpecException("--from", file.toString(), "the CSV file is empty; a header line is required");
-    }
-    if (!headerLine.isEmpty() && headerLine.charAt(0) == '\uFEFF') {
-      headerLine = headerLine.substring(1); // UTF-8 byte order mark
-    }
-    if (!isText(headerLine)) {
-      input.reader().close();
-      throw new SpecException("--from", file + " is not a text CSV file: its first line holds control bytes"
-          + " or invalid UTF-8 (a binary file?); allowed: CSV text with a header line, gzipped or not");
-    }
-    List<String> h = new ArrayList<>();
-    Cells tmp = new Cells(headerLine.length() + 2);
-    int n = tmp.split(headerLine, delimiter);
-    if (n < 0) {
-      input.reader().close();
-      throw new SpecException("--from", file.toString(), "the CSV header has an unbalanced quote");
-    }
-    for (int i = 0; i < n; i++) {
-      h.add(tmp.text(headerLine, i).trim());
-    }
-    this.header = h.toArray(new String[0]);
-    Map<String, Integer> index = new HashMap<>();
-    for (int i = 0; i < header.length; i++) {
-      if (index.put(header[i], i) != null) {
-        input.reader().close();
-        throw new SpecException("--from", file.toString(), "the CSV header names column \"" + header[i] + "\" twice");
-      }
-    }
-    this.role = new int[header.length];
     try {
-      String labelName = columns.label() == null ? header[header.length - 1] : columns.label();
-      role[column(index, "--label", labelName)] = LABEL;
-      assign(index, "--categorical", columns.categorical(), CATEGORICAL);
-      assign(index, "--ignore", columns.ignore(), IGNORE);
-      if (columns.keyColumn() != null) {
-        assign(index, "--key-column", List.of(columns.keyColumn()), KEY);
-      }
-      if (columns.timeColumn() != null) {
-        assign(index, "--time-column", List.of(columns.timeColumn()), TIME);
-      }
-      if (columns.weightColumn() != null) {
-        assign(index, "--weight-column", List.of(columns.weightColumn()), WEIGHT);
-      }
+      this.layout = CsvHeader.read(reader, file, columns);
     } catch (SpecException e) {
-      input.reader().close();
+      reader.close();
       throw e;
     }
-    int d = 0;
-    for (int r : role) {
-      if (r == NUMERIC) {
-        d++;
-      }
-    }
-    this.denseCount = d;
-    this.cells = new Cells(header.length + 1);
+    this.lineNumber = layout.lines;
+    this.header = layout.names;
+    this.role = layout.role;
+    this.cells = new CsvCells(header.length + 1);
     this.rowValues = new double[header.length];
     this.sums = new double[header.length];
     this.counts = new long[header.length];
-  }
-
-  private int column(Map<String, Integer> index, String option, String name) {
-    Integer i = index.get(name);
-    if (i == null) {
-      throw new SpecException(option, name, "allowed: a column of the CSV header " + List.of(header));
-    }
-    return i;
-  }
-
-  private void assign(Map<String, Integer> index, String option, List<String> names, int r) {
-    for (String name : new LinkedHashSet<>(names)) {
-      int i = column(index, option, name);
-      if (role[i] != NUMERIC) {
-        throw new SpecException(option, name, "this column already has another role (label, categorical, ignored, key, time or weight)");
-      }
-      role[i] = r;
-    }
   }
 
   /** Column names in header order. */
@@ -212,33 +119,17 @@ public final class CsvSampleReader implements SampleReader {
 
   /** Names of the dense feature columns, in the order of the dense vector. */
   public List<String> denseColumns() {
-    List<String> out = new ArrayList<>(denseCount);
-    for (int i = 0; i < header.length; i++) {
-      if (role[i] == NUMERIC) {
-        out.add(header[i]);
-      }
-    }
-    return out;
+    return layout.denseColumns();
   }
 
   @Override
-  public boolean next(MutableSample into) throws IOException {
-    String line;
-    while ((line = reader.readLine()) != null) {
-      lineNumber++;
-      if (line.isBlank()) {
-        continue;
-      }
-      String problem = parse(line, into);
-      if (problem == null) {
-        commitMeans();
-        produced++;
-        return true;
-      }
-      malformed++;
-      listener.malformed(lineNumber, problem);
-    }
-    return false;
+  String content(String line) {
+    return line.isBlank() ? null : line;
+  }
+
+  @Override
+  void accepted() {
+    commitMeans();
   }
 
   private void addFeature(MutableSample s, int column, double v) {
@@ -249,7 +140,8 @@ public final class CsvSampleReader implements SampleReader {
     }
   }
 
-  private String parse(String line, MutableSample s) {
+  @Override
+  String parse(String line, MutableSample s) {
     int n = cells.split(line, delimiter);
     if (n < 0) {
       return "unbalanced quote (a quoted cell may not span lines)";
@@ -257,12 +149,10 @@ public final class CsvSampleReader implements SampleReader {
     if (n != header.length) {
       return "expected " + header.length + " cells as in the header, found " + (n > header.length ? "more" : Integer.toString(n));
     }
-    s.clear();
-    s.modelId = options.modelId();
-    s.eventTime = options.startTime() + produced * options.timeStepMs();
+    start(s);
     for (int i = 0; i < header.length; i++) {
       switch (role[i]) {
-        case NUMERIC -> {
+        case CsvHeader.NUMERIC -> {
           double v = cells.number(line, i);
           if (!Double.isNaN(v)) {
             rowValues[i] = v;
@@ -281,7 +171,7 @@ public final class CsvSampleReader implements SampleReader {
             return "column \"" + header[i] + "\": \"" + t + "\" is not a finite number";
           }
         }
-        case LABEL -> {
+        case CsvHeader.LABEL -> {
           String t = cells.text(line, i).trim();
           if (isMissing(t) && !t.equalsIgnoreCase("nan")) {
             return "missing label in column \"" + header[i] + "\"";
@@ -299,17 +189,17 @@ public final class CsvSampleReader implements SampleReader {
             return "column \"" + header[i] + "\": " + err;
           }
         }
-        case CATEGORICAL -> {
+        case CsvHeader.CATEGORICAL -> {
           String t = cells.text(line, i).trim();
           if (!t.isEmpty()) {
             s.addCategorical(header[i], t);
           }
         }
-        case KEY -> {
+        case CsvHeader.KEY -> {
           String t = cells.text(line, i).trim();
           s.key = t.isEmpty() ? null : t;
         }
-        case TIME -> {
+        case CsvHeader.TIME -> {
           String t = cells.text(line, i).trim();
           try {
             s.eventTime = Long.parseLong(t);
@@ -317,7 +207,7 @@ public final class CsvSampleReader implements SampleReader {
             return "column \"" + header[i] + "\": \"" + t + "\" is not an epoch-millisecond time";
           }
         }
-        case WEIGHT -> {
+        case CsvHeader.WEIGHT -> {
           double w = cells.number(line, i);
           if (Double.isNaN(w) || w < 0) {
             return "column \"" + header[i] + "\": weight \"" + cells.text(line, i).trim()
@@ -338,155 +228,14 @@ public final class CsvSampleReader implements SampleReader {
       return;
     }
     for (int i = 0; i < header.length; i++) {
-      if (role[i] == NUMERIC && !Double.isNaN(rowValues[i])) {
+      if (role[i] == CsvHeader.NUMERIC && !Double.isNaN(rowValues[i])) {
         sums[i] += rowValues[i];
         counts[i]++;
       }
     }
   }
 
-  /** False when the line has bytes no CSV header holds: NUL and other control characters, or invalid UTF-8. */
-  private static boolean isText(String line) {
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if ((c < 0x20 && c != '\t') || c == 0x7f || c == '\uFFFD') {
-        return false;
-      }
-    }
-    return true;
-  }
-
   private static boolean isMissing(String t) {
     return t.length() <= 4 && MISSING_TOKENS.contains(t.toLowerCase(Locale.ROOT));
-  }
-
-  /**
-   * The cells of one line as ranges [start, end) of the line, so numeric cells are parsed in place without a
-   * substring; a quoted cell is unescaped into a string instead.
-   */
-  static final class Cells {
-    final int[] start;
-    final int[] end;
-    final String[] unquoted;
-    int count;
-
-    Cells(int capacity) {
-      start = new int[capacity];
-      end = new int[capacity];
-      unquoted = new String[capacity];
-    }
-
-    /** The cell text, untrimmed. */
-    String text(String line, int i) {
-      return unquoted[i] != null ? unquoted[i] : line.substring(start[i], end[i]);
-    }
-
-    /** The cell as a finite number (surrounding blanks allowed), or NaN. */
-    double number(String line, int i) {
-      if (unquoted[i] != null) {
-        String t = unquoted[i].trim();
-        return Numbers.parseFinite(t, 0, t.length());
-      }
-      int a = start[i];
-      int b = end[i];
-      while (a < b && line.charAt(a) <= ' ') {
-        a++;
-      }
-      while (b > a && line.charAt(b - 1) <= ' ') {
-        b--;
-      }
-      return Numbers.parseFinite(line, a, b);
-    }
-
-    /**
-     * Splits one CSV line; returns the cell count, capacity + 1 when there are more cells than fit, or -1 for an
-     * unbalanced quote.
-     */
-    int split(String line, char delim) {
-      int n = 0;
-      int len = line.length();
-      int i = 0;
-      while (true) {
-        if (n == start.length) {
-          return start.length + 1;
-        }
-        if (i < len && line.charAt(i) == '"') {
-          StringBuilder sb = new StringBuilder();
-          i++;
-          boolean closed = false;
-          while (i < len) {
-            char c = line.charAt(i);
-            if (c == '"') {
-              if (i + 1 < len && line.charAt(i + 1) == '"') {
-                sb.append('"');
-                i += 2;
-              } else {
-                i++;
-                closed = true;
-                break;
-              }
-            } else {
-              sb.append(c);
-              i++;
-            }
-          }
-          if (!closed) {
-            return -1;
-          }
-          // Blanks may follow the closing quote before the delimiter; nothing else may.
-          while (i < len && line.charAt(i) != delim) {
-            if (line.charAt(i) != ' ' && line.charAt(i) != '\t') {
-              return -1;
-            }
-            i++;
-          }
-          unquoted[n] = sb.toString();
-          start[n] = 0;
-          end[n] = 0;
-        } else {
-          int j = line.indexOf(delim, i);
-          if (j < 0) {
-            j = len;
-          }
-          unquoted[n] = null;
-          start[n] = i;
-          end[n] = j;
-          i = j;
-        }
-        n++;
-        if (i >= len) {
-          return count = n;
-        }
-        i++; // skip the delimiter
-        if (i == len) {
-          if (n == start.length) {
-            return start.length + 1;
-          }
-          unquoted[n] = null;
-          start[n] = len; // a trailing delimiter: one more, empty cell
-          end[n] = len;
-          return count = n + 1;
-        }
-      }
-    }
-  }
-
-  @Override
-  public long malformed() {
-    return malformed;
-  }
-
-  @Override
-  public long bytesRead() {
-    return input.counter().count();
-  }
-
-  public long fileSize() {
-    return input.size();
-  }
-
-  @Override
-  public void close() throws IOException {
-    reader.close();
   }
 }

@@ -1,6 +1,5 @@
 package io.streamtrain.io;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -13,50 +12,26 @@ import java.nio.file.Path;
  * not {@code index:value}, a non-finite value or an out-of-order index makes the line malformed (reported with its
  * line number). Input may be gzip-compressed.
  */
-public final class LibsvmSampleReader implements SampleReader {
-  private final Inputs.Opened input;
-  private final BufferedReader reader;
-  private final ReaderOptions options;
-  private final MalformedListener listener;
+public final class LibsvmSampleReader extends LineSampleReader {
   private final boolean zeroBased;
-  private long lineNumber;
-  private long malformed;
-  private long produced;
 
   public LibsvmSampleReader(Path file, boolean zeroBased, ReaderOptions options, MalformedListener listener)
       throws IOException {
-    this.input = Inputs.open(file);
-    this.reader = input.reader();
-    this.options = options;
-    this.listener = listener;
+    super(file, options, listener);
     this.zeroBased = zeroBased;
   }
 
+  /** Everything before a '#' (a comment), unless that is blank. */
   @Override
-  public boolean next(MutableSample into) throws IOException {
-    String line;
-    while ((line = reader.readLine()) != null) {
-      lineNumber++;
-      int hash = line.indexOf('#');
-      String content = hash >= 0 ? line.substring(0, hash) : line;
-      if (content.isBlank()) {
-        continue;
-      }
-      String problem = parse(content, into);
-      if (problem == null) {
-        produced++;
-        return true;
-      }
-      malformed++;
-      listener.malformed(lineNumber, problem);
-    }
-    return false;
+  String content(String line) {
+    int hash = line.indexOf('#');
+    String content = hash >= 0 ? line.substring(0, hash) : line;
+    return content.isBlank() ? null : content;
   }
 
-  private String parse(String line, MutableSample s) {
-    s.clear();
-    s.modelId = options.modelId();
-    s.eventTime = options.startTime() + produced * options.timeStepMs();
+  @Override
+  String parse(String line, MutableSample s) {
+    start(s);
     int len = line.length();
     int i = skipSpace(line, 0);
     int end = nextSpace(line, i);
@@ -114,24 +89,5 @@ public final class LibsvmSampleReader implements SampleReader {
       i++;
     }
     return i;
-  }
-
-  @Override
-  public long malformed() {
-    return malformed;
-  }
-
-  @Override
-  public long bytesRead() {
-    return input.counter().count();
-  }
-
-  public long fileSize() {
-    return input.size();
-  }
-
-  @Override
-  public void close() throws IOException {
-    reader.close();
   }
 }

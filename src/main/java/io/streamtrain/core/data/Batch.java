@@ -72,6 +72,20 @@ public final class Batch {
   }
 
   /**
+   * Clears this batch and fills it with up to {@code n} samples drawn from {@code shuffle} ({@link ShuffleBuffer#draw}),
+   * in draw order; returns how many were drawn.
+   */
+  public int drawFrom(ShuffleBuffer<Example> shuffle, int n) {
+    int k = shuffle.draw(n);
+    int from = shuffle.size();
+    clear();
+    for (int i = 0; i < k; i++) {
+      add(shuffle.slot(from + i));
+    }
+    return k;
+  }
+
+  /**
    * Appends one example, which must have passed {@link FeatureSpace#validate} (this method only re-checks what
    * would corrupt memory: the dense length and the sparse index range).
    */

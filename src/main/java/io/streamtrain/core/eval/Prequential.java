@@ -1,23 +1,15 @@
 package io.streamtrain.core.eval;
 
-import io.streamtrain.core.data.ShuffleBuffer;
-import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.RejectReason;
-import io.streamtrain.core.metric.ConfusionMatrix;
 import io.streamtrain.core.metric.Evaluation;
 import io.streamtrain.core.metric.MetricsSpec;
 import io.streamtrain.core.metric.Task;
 import io.streamtrain.core.model.Model;
-import io.streamtrain.core.random.Xoshiro256;
-import io.streamtrain.core.train.Batching;
 import io.streamtrain.core.train.ModelTrainer;
 import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.core.train.TrainingConfig;
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
@@ -27,13 +19,13 @@ import java.util.function.Consumer;
  * sample arrives (evaluation mode), then, once its label is due ({@link LabelDelay}), scored and handed to the
  * training path. Holdout: a fixed model is scored and never trained.
  *
- * <p>The training path is the training job's, step for step: a shuffle buffer of capacity K seeded exactly as
- * the job's mini-batcher seeds it ({@link #shuffleSeed}), a flush of the buffer in random batches when a
- * sample's event time reaches the last one's plus the idle gap, a random batch of B whenever the buffer is full,
- * a final flush at the end of the input, and the same {@link ModelTrainer#train} step. So the same samples in the
- * same order give the training job's parameters bit for bit, with or without a label delay (a delay postpones
- * training, it does not reorder it). The job also flushes when the watermark passes the idle gap; on in-order
- * input that flush precedes the same data-driven one and forms the same batches.
+ * <p>The training path ({@link TrainingPath}) is the training job's, step for step: a shuffle buffer of capacity K
+ * seeded exactly as the job's mini-batcher seeds it ({@link #shuffleSeed}), a flush of the buffer in random batches
+ * when a sample's event time reaches the last one's plus the idle gap, a random batch of B whenever the buffer is
+ * full, a final flush at the end of the input, and the same {@link ModelTrainer#train} step. So the same samples in
+ * the same order give the training job's parameters bit for bit, with or without a label delay (a delay postpones
+ * training, it does not reorder it). The job also flushes when the watermark passes the idle gap; on in-order input
+ * that flush precedes the same data-driven one and forms the same batches.
  *
  * <p>Baseline: {@link #baseline} scores the trivial {@link Prior} (class frequencies or the mean of the labels seen)
  * on the same samples, validated against a configuration's feature space, so a ranking says whether a model
@@ -55,8 +47,8 @@ public final class Prequential {
   private final boolean train;
   private final Model model;
   private final FeatureSpace space;
-  private final ModelTrainer trainer;
-  private final TrainerState state;
+  /** The job's mini-batcher and trainer, mirrored (null unless training). */
+  private final TrainingPath training;
   private final double[] params;
   private final double[] buffers;
   private final Evaluation evaluation;
@@ -65,34 +57,21 @@ public final class Prequential {
   private final Consumer<EvalPoint> points;
   private final int k;
   private final double[] out;
-  // Samples waiting for their labels: a growable ring of copies with their predictions.
-  private Example[] pending = new Example[16];
-  private double[] pendingPred = new double[16];
-  private int pendHead;
-  private int pendSize;
-  // The job's mini-batcher, mirrored.
-  private final Batching batching;
-  private final ShuffleBuffer<Example> shuffle;
-  private long lastEventTime = Long.MIN_VALUE;
-  private long added;
+  private final PendingLabels pending;
   private long latestEventTime = Long.MIN_VALUE;
   private long minScoredTime = Long.MAX_VALUE;
   private long maxScoredTime = Long.MIN_VALUE;
   private long rejected;
   private long arrivals;
-  private final double[] valueScratch;
   private boolean finished;
   // The baseline's predictor (null for a model).
   private final Prior prior;
-  /** The drift watch around each training step (null: none). */
-  private DriftTrack drift;
   // Test split: samples (valid or not) of the training part, or -1 without a split.
   private long trainSamples = -1;
   private long seen;
   private boolean testing;
   private Evaluation test;
-  private int[] testPick;
-  private String[] pointNames;
+  private final PointFigures figures;
 
   private Prequential(String configName, String modelId, TrainingConfig config, Model fixed, double[] fixedParams,
       double[] fixedBuffers, MetricsSpec metricsSpec, LabelDelay delay, Consumer<EvalPoint> points, boolean baseline) {
@@ -103,40 +82,28 @@ public final class Prequential {
     this.points = points;
     this.train = config != null && !baseline;
     if (baseline) {
-      trainer = null;
-      state = null;
+      training = null;
       model = config.model().newModel(1);
       params = new double[0];
       buffers = new double[0];
-      batching = null;
-      shuffle = null;
     } else if (train) {
-      trainer = new ModelTrainer(config);
-      model = trainer.model();
-      state = trainer.newState(modelId);
-      params = state.params;
-      buffers = state.buffers;
-      batching = config.batching();
-      shuffle = new ShuffleBuffer<>(batching.shuffleCapacity(), shuffleSeed(batching.seed(), modelId), SLOTS);
+      training = new TrainingPath(config, modelId);
+      model = training.trainer().model();
+      params = training.state().params;
+      buffers = training.state().buffers;
     } else {
-      trainer = null;
-      state = null;
+      training = null;
       model = fixed;
       params = fixedParams;
       buffers = fixedBuffers;
-      batching = null;
-      shuffle = null;
     }
     space = model.featureSpace();
     k = model.outputDim();
     out = new double[k];
-    if (k > 1) {
-      pendingPred = new double[16 * k];
-    }
+    pending = new PendingLabels(k);
     evaluation = new Evaluation(Task.of(space.target()), k, metricsSpec);
-    valueScratch = new double[evaluation.size()];
     prior = baseline ? new Prior(Task.of(space.target()), k) : null;
-    pointNames = evaluation.names();
+    figures = new PointFigures(evaluation);
   }
 
   /** Test-then-train of {@code config} on the samples of {@code modelId}. */
@@ -165,19 +132,7 @@ public final class Prequential {
     }
     trainSamples = samples;
     test = new Evaluation(evaluation.task(), k, metricsSpec);
-    String[] all = test.names();
-    java.util.List<Integer> pick = new java.util.ArrayList<>();
-    for (int i = 0; i < all.length; i++) {
-      if (!all[i].startsWith("window_") && !all[i].startsWith("fading_")) {
-        pick.add(i);
-      }
-    }
-    testPick = pick.stream().mapToInt(Integer::intValue).toArray();
-    String[] names = Arrays.copyOf(evaluation.names(), evaluation.size() + testPick.length);
-    for (int i = 0; i < testPick.length; i++) {
-      names[evaluation.size() + i] = "test_" + all[testPick[i]];
-    }
-    pointNames = drift == null ? names : driftNames(names);
+    figures.addTest(test);
     return this;
   }
 
@@ -197,11 +152,7 @@ public final class Prequential {
    * as the training job's mini-batcher (MiniBatcherFunction.seedFor), which a test pins.
    */
   public static long shuffleSeed(long seed, String modelId) {
-    long h = 1125899906842597L;
-    for (byte b : modelId.getBytes(StandardCharsets.UTF_8)) {
-      h = 31 * h + b;
-    }
-    return Xoshiro256.splitMix(seed ^ h);
+    return TrainingPath.shuffleSeed(seed, modelId);
   }
 
   /**
@@ -232,7 +183,7 @@ public final class Prequential {
       trainOn(e);
       return RejectReason.OK;
     }
-    enqueue(e);
+    pending.add(e, out);
     releaseDue(false);
     return RejectReason.OK;
   }
@@ -266,9 +217,7 @@ public final class Prequential {
   private void endTraining() {
     releaseDue(true);
     if (train) {
-      while (!shuffle.isEmpty()) {
-        emitBatch();
-      }
+      training.flush(arrivals);
     }
   }
 
@@ -282,42 +231,18 @@ public final class Prequential {
     report(true);
   }
 
-  private void enqueue(Example e) {
-    if (pendSize == pending.length) {
-      int cap = pending.length * 2;
-      Example[] np = new Example[cap];
-      double[] npp = new double[cap * k];
-      for (int i = 0; i < pendSize; i++) {
-        int j = (pendHead + i) % pending.length;
-        np[i] = pending[j];
-        System.arraycopy(pendingPred, j * k, npp, i * k, k);
-      }
-      pending = np;
-      pendingPred = npp;
-      pendHead = 0;
-    }
-    int tail = (pendHead + pendSize) % pending.length;
-    if (pending[tail] == null) {
-      pending[tail] = new Example();
-    }
-    pending[tail].copyFrom(e);
-    System.arraycopy(out, 0, pendingPred, tail * k, k);
-    pendSize++;
-  }
-
   private void releaseDue(boolean all) {
-    while (pendSize > 0) {
-      Example head = pending[pendHead];
-      // The head arrived pendSize - 1 samples before the newest one.
-      boolean due = all || (pendSize - 1 >= delay.samples()
+    while (pending.size() > 0) {
+      Example head = pending.head();
+      // The head arrived size - 1 samples before the newest one.
+      boolean due = all || (pending.size() - 1 >= delay.samples()
           && (delay.ms() == 0 || latestEventTime - head.eventTime() >= delay.ms()));
       if (!due) {
         return;
       }
-      score(head, pendingPred, pendHead * k);
+      score(head, pending.predictions(), pending.headOffset());
       trainOn(head);
-      pendHead = pendHead + 1 == pending.length ? 0 : pendHead + 1;
-      pendSize--;
+      pending.removeHead();
     }
   }
 
@@ -340,41 +265,9 @@ public final class Prequential {
       prior.update(e.label());
       return;
     }
-    if (!train) {
-      return;
+    if (train) {
+      training.add(e, arrivals);
     }
-    long t = e.eventTime();
-    // MiniBatcherFunction.processElement, step for step.
-    if (batching.idleGapMs() > 0 && !shuffle.isEmpty() && t >= lastEventTime + batching.idleGapMs()) {
-      while (!shuffle.isEmpty()) {
-        emitBatch();
-      }
-    }
-    shuffle.add(e);
-    if (t > lastEventTime) {
-      lastEventTime = t;
-    }
-    added++;
-    if (shuffle.size() >= batching.fill(added)) {
-      emitBatch();
-    }
-  }
-
-  private void emitBatch() {
-    int n = shuffle.draw(batching.batchSize());
-    int from = shuffle.size();
-    Batch b = trainer.batch();
-    b.clear();
-    for (int i = 0; i < n; i++) {
-      b.add(shuffle.slot(from + i));
-    }
-    if (drift == null) {
-      trainer.train(state, b);
-      return;
-    }
-    drift.beforeStep(state);
-    ModelTrainer.StepResult r = trainer.train(state, b);
-    drift.afterStep(trainer, r, state, arrivals);
   }
 
   /**
@@ -386,59 +279,24 @@ public final class Prequential {
       throw new IllegalStateException("withDrift must be set before the first sample");
     }
     if (config != null && train) {
-      drift = new DriftTrack(config);
-      pointNames = driftNames(pointNames);
+      training.watchDrift(config);
+      figures.addDrift();
     }
     return this;
   }
 
-  private static String[] driftNames(String[] names) {
-    String[] n = Arrays.copyOf(names, names.length + 2);
-    n[names.length] = "drift_warnings";
-    n[names.length + 1] = "drift_detections";
-    return n;
-  }
-
   /** The drift watch, or null. */
   public DriftTrack drift() {
-    return drift;
+    return train ? training.drift() : null;
   }
 
   private void report(boolean last) {
     if (points == null) {
       return;
     }
-    evaluation.values(valueScratch);
-    String[] names = pointNames;
-    double[] values = Arrays.copyOf(valueScratch, names.length);
-    if (test != null) {
-      double[] t = new double[test.size()];
-      test.values(t);
-      for (int i = 0; i < testPick.length; i++) {
-        values[evaluation.size() + i] = test.samples() > 0 ? t[testPick[i]] : Double.NaN;
-      }
-    }
-    if (drift != null) {
-      values[names.length - 2] = drift.monitor().warnings;
-      values[names.length - 1] = drift.monitor().detections;
-    }
-    ConfusionMatrix cm = test != null ? test.confusion() : evaluation.confusion();
-    if (last && cm != null) {
-      // The final point carries the confusion matrix (of the test part when there is one), row-major.
-      int kk = cm.classes();
-      int base = names.length;
-      names = Arrays.copyOf(names, base + kk * kk);
-      values = Arrays.copyOf(values, base + kk * kk);
-      for (int i = 0; i < kk; i++) {
-        for (int j = 0; j < kk; j++) {
-          names[base + i * kk + j] = "confusion." + i + "." + j;
-          values[base + i * kk + j] = cm.count(i, j);
-        }
-      }
-    }
-    points.accept(new EvalPoint(configName, modelId, train ? PREQUENTIAL : prior != null ? BASELINE : HOLDOUT,
-        evaluation.samples(), train ? state.step : 0, rejected, minScoredTime == Long.MAX_VALUE ? 0 : minScoredTime,
-        maxScoredTime == Long.MIN_VALUE ? 0 : maxScoredTime, names, values, last));
+    points.accept(figures.point(configName, modelId, train ? PREQUENTIAL : prior != null ? BASELINE : HOLDOUT,
+        train ? training.state().step : 0, rejected, minScoredTime == Long.MAX_VALUE ? 0 : minScoredTime,
+        maxScoredTime == Long.MIN_VALUE ? 0 : maxScoredTime, drift(), last));
   }
 
   /** The test part's evaluation, or null without a split. */
@@ -460,7 +318,7 @@ public final class Prequential {
 
   /** The trainer state (parameters, optimizer, counters); null for a holdout evaluation. */
   public TrainerState state() {
-    return state;
+    return train ? training.state() : null;
   }
 
   public Model model() {
@@ -482,31 +340,8 @@ public final class Prequential {
 
   /** Samples predicted but not yet scored (their labels are not due yet). */
   public int pendingLabels() {
-    return pendSize;
+    return pending.size();
   }
-
-  /** Copies into reused slots; the replay keeps its buffer in memory, so it is never serialized. */
-  private static final ShuffleBuffer.SlotCodec<Example> SLOTS = new ShuffleBuffer.SlotCodec<>() {
-    @Override
-    public Example newSlot() {
-      return new Example();
-    }
-
-    @Override
-    public void copy(Example from, Example to) {
-      to.copyFrom(from);
-    }
-
-    @Override
-    public void write(Example sample, DataOutput o) {
-      throw new UnsupportedOperationException("replay shuffle buffers are not checkpointed");
-    }
-
-    @Override
-    public void read(DataInput in, Example into) {
-      throw new UnsupportedOperationException("replay shuffle buffers are not checkpointed");
-    }
-  };
 
   @Override
   public String toString() {

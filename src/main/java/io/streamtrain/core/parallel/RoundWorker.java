@@ -10,7 +10,6 @@ import io.streamtrain.core.train.TrainerState;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
@@ -18,7 +17,7 @@ import java.util.function.Consumer;
  * One data-parallel worker of one model: today's trainer (shuffle buffer, mini-batches, optimizer) on the samples
  * of the partitions it owns, in rounds. Round {@code r} is, for each owned partition in ascending order, that
  * partition's samples {@code r*H .. (r+1)*H - 1} in offset order, so what a round trains on never depends on how
- * the partitions interleave on arrival (samples of a later partition wait in {@code pending}). At a round's end the
+ * the partitions interleave on arrival (samples of a later partition wait in {@link HeldSamples}). At a round's end the
  * shuffle buffer is drained, the round's update (parameters now minus at its start) goes out in shards, and before
  * round {@code k} starts the worker applies merged round {@code k - 1 - D} (waiting, with later samples held, until
  * it has arrived): global model {@code G += M}, then {@code x = G + own updates of the D rounds since}, so with
@@ -33,15 +32,11 @@ public final class RoundWorker {
 
   private final ParallelConfig par;
   private final int worker;
-  private final int[] owned;
   private final ModelTrainer trainer;
   private final Batching batching;
-  private final ShuffleBuffer.SlotCodec<Example> codec;
   public final TrainerState state;
   private final ShuffleBuffer<Example> shuffle;
-  private final ArrayDeque<Example>[] pending;
-  private final ArrayDeque<Example> free = new ArrayDeque<>();
-  private final long[] taken;
+  private final HeldSamples held;
   private final double[] global;
   private final double[] roundStart;
   private final double[][] own;
@@ -55,33 +50,19 @@ public final class RoundWorker {
   private boolean inputEnded;
   private boolean finished;
   private long added;
-  private long rSamples;
-  private long rSteps;
-  private long rScored;
-  private long rCorrect;
-  private double rLoss;
-  private long rWaitMs;
-  private long rMinTime = Long.MAX_VALUE;
-  private long rMaxTime = Long.MIN_VALUE;
+  private final RoundTally tally = new RoundTally();
   /** Wall clock when the worker began to wait for a merged round (memory only: reported, never trained on). */
   private transient long waitingSince = -1;
 
-  @SuppressWarnings("unchecked")
   public RoundWorker(ParallelConfig par, int worker, int partitions, ModelTrainer trainer, TrainerState state,
       ShuffleBuffer.SlotCodec<Example> codec, long shuffleSeed) {
     this.par = par;
     this.worker = worker;
-    this.owned = par.partitionsOf(worker, partitions);
     this.trainer = trainer;
     this.batching = trainer.config().batching();
-    this.codec = codec;
     this.state = state;
     this.shuffle = new ShuffleBuffer<>(batching.shuffleCapacity(), shuffleSeed, codec);
-    this.pending = new ArrayDeque[owned.length];
-    for (int i = 0; i < owned.length; i++) {
-      pending[i] = new ArrayDeque<>();
-    }
-    this.taken = new long[owned.length];
+    this.held = new HeldSamples(worker, par.workers(), par.partitionsOf(worker, partitions).length, codec);
     this.size = state.params.length;
     this.global = state.params.clone();
     this.roundStart = new double[size];
@@ -113,20 +94,18 @@ public final class RoundWorker {
       throw new IllegalStateException("worker " + worker + " of '" + state.modelId + "' got a sample after its input"
           + " ended");
     }
-    int idx = indexOf(partition);
+    int idx = held.indexOf(partition);
     if (!started && !waiting()) {
       pump(out); // the first round, or one whose merge is not due yet: start it
     }
-    if (started && idx == cur && pending[idx].isEmpty() && taken[idx] < quota()) {
+    if (started && idx == cur && held.isEmpty(idx) && held.taken(idx) < quota()) {
       consume(idx, e);
-      if (taken[idx] == quota()) {
+      if (held.taken(idx) == quota()) {
         pump(out);
       }
       return;
     }
-    Example copy = free.isEmpty() ? codec.newSlot() : free.poll();
-    codec.copy(e, copy);
-    pending[idx].add(copy);
+    held.hold(idx, e);
     if (started && idx == cur) {
       pump(out);
     }
@@ -155,14 +134,13 @@ public final class RoundWorker {
       if (!started && !start()) {
         return;
       }
-      while (cur < owned.length) {
-        ArrayDeque<Example> q = pending[cur];
-        while (taken[cur] < quota() && !q.isEmpty()) {
-          Example e = q.poll();
+      while (cur < held.owned()) {
+        while (held.taken(cur) < quota() && !held.isEmpty(cur)) {
+          Example e = held.poll(cur);
           consume(cur, e);
-          free.add(e);
+          held.recycle(e);
         }
-        if (taken[cur] < quota() && !inputEnded) {
+        if (held.taken(cur) < quota() && !inputEnded) {
           return;
         }
         cur++;
@@ -194,7 +172,7 @@ public final class RoundWorker {
       appliedThrough = due;
       merged.remove(due);
       if (waitingSince >= 0) {
-        rWaitMs += System.currentTimeMillis() - waitingSince;
+        tally.waited(System.currentTimeMillis() - waitingSince);
         waitingSince = -1;
       }
     }
@@ -222,15 +200,9 @@ public final class RoundWorker {
   }
 
   private void consume(int idx, Example e) {
-    long t = e.eventTime();
-    if (t < rMinTime) {
-      rMinTime = t;
-    }
-    if (t > rMaxTime) {
-      rMaxTime = t;
-    }
+    tally.time(e.eventTime());
     shuffle.add(e);
-    taken[idx]++;
+    held.take(idx);
     if (added < Long.MAX_VALUE) {
       added++;
     }
@@ -240,30 +212,17 @@ public final class RoundWorker {
   }
 
   private void trainBatch() {
-    int k = shuffle.draw(batching.batchSize());
-    int from = shuffle.size();
     Batch b = trainer.batch();
-    b.clear();
-    for (int i = 0; i < k; i++) {
-      b.add(shuffle.slot(from + i));
-    }
+    int k = b.drawFrom(shuffle, batching.batchSize());
     StepResult r = trainer.train(state, b);
-    rSteps++;
-    rSamples += k;
-    if (Double.isFinite(r.loss)) {
-      rLoss += r.loss * k;
-    }
-    if (r.correct >= 0) {
-      rScored += k;
-      rCorrect += r.correct;
-    }
+    tally.step(r, k);
   }
 
   private void endRound(Consumer<ShardUpdate> out) {
     while (!shuffle.isEmpty()) {
       trainBatch();
     }
-    boolean last = inputEnded && allPendingEmpty();
+    boolean last = inputEnded && held.allEmpty();
     double[] x = state.params;
     double[] d = own[(int) (round % own.length)];
     if (d == null) {
@@ -273,68 +232,32 @@ public final class RoundWorker {
     for (int i = 0; i < size; i++) {
       d[i] = x[i] - roundStart[i];
     }
-    long[] ws = new long[par.workers()];
-    ws[worker] = rSamples;
-    RoundStats stats = new RoundStats(rSamples, rSteps, rLoss, rScored, rCorrect, ws, rWaitMs, rMinTime, rMaxTime);
+    RoundStats stats = tally.stats(par.workers(), worker);
     int shards = merged.shards();
     for (int s = 0; s < shards; s++) {
       int lo = s * par.shardParameters();
       double[] v = Arrays.copyOfRange(d, lo, Math.min(size, lo + par.shardParameters()));
       out.accept(new ShardUpdate(state.modelId, worker, round, s, shards, last, v, stats));
     }
-    rSamples = 0;
-    rSteps = 0;
-    rLoss = 0.0;
-    rScored = 0;
-    rCorrect = 0;
-    rWaitMs = 0;
-    rMinTime = Long.MAX_VALUE;
-    rMaxTime = Long.MIN_VALUE;
+    tally.reset();
     round++;
     cur = 0;
     started = false;
     finished = last;
   }
 
-  private boolean allPendingEmpty() {
-    for (ArrayDeque<Example> q : pending) {
-      if (!q.isEmpty()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private int indexOf(int partition) {
-    int idx = partition / par.workers();
-    if (partition % par.workers() != worker || idx >= owned.length) {
-      throw new IllegalArgumentException("partition " + partition + " does not belong to worker " + worker + " of "
-          + par.workers() + " (" + owned.length + " owned partitions)");
-    }
-    return idx;
-  }
-
   public void write(DataOutput out) throws IOException {
     out.writeByte(FORMAT);
     state.write(out);
     shuffle.write(out);
-    long[] longs = {round, cur, appliedThrough, added, rSamples, rSteps, rScored, rCorrect, rWaitMs, rMinTime,
-        rMaxTime};
-    for (long l : longs) {
+    for (long l : new long[] {round, cur, appliedThrough, added}) {
       out.writeLong(l);
     }
-    out.writeDouble(rLoss);
+    tally.write(out);
     out.writeBoolean(started);
     out.writeBoolean(inputEnded);
     out.writeBoolean(finished);
-    out.writeInt(owned.length);
-    for (int i = 0; i < owned.length; i++) {
-      out.writeLong(taken[i]);
-      out.writeInt(pending[i].size());
-      for (Example e : pending[i]) {
-        codec.write(e, out);
-      }
-    }
+    held.write(out);
     Doubles.write(out, global);
     Doubles.write(out, roundStart);
     out.writeInt(own.length);
@@ -359,32 +282,11 @@ public final class RoundWorker {
     cur = (int) in.readLong();
     appliedThrough = in.readLong();
     added = in.readLong();
-    rSamples = in.readLong();
-    rSteps = in.readLong();
-    rScored = in.readLong();
-    rCorrect = in.readLong();
-    rWaitMs = in.readLong();
-    rMinTime = in.readLong();
-    rMaxTime = in.readLong();
-    rLoss = in.readDouble();
+    tally.read(in);
     started = in.readBoolean();
     inputEnded = in.readBoolean();
     finished = in.readBoolean();
-    int n = in.readInt();
-    if (n != owned.length) {
-      throw new IOException("worker state owns " + n + " partitions, this job gives worker " + worker + " "
-          + owned.length + " (the samples topic's partition count or the worker count changed)");
-    }
-    for (int i = 0; i < n; i++) {
-      taken[i] = in.readLong();
-      pending[i].clear();
-      int k = in.readInt();
-      for (int j = 0; j < k; j++) {
-        Example e = codec.newSlot();
-        codec.read(in, e);
-        pending[i].add(e);
-      }
-    }
+    held.read(in);
     Doubles.read(in, global);
     Doubles.read(in, roundStart);
     int m = in.readInt();

@@ -2,6 +2,7 @@ package io.streamtrain.flink.types;
 
 import io.streamtrain.core.data.ShuffleBuffer;
 import io.streamtrain.core.data.Example;
+import io.streamtrain.core.data.ExampleSlots;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -14,18 +15,8 @@ import java.io.IOException;
  * were hashed where the sample was validated travel as (slot, value) pairs behind a negative count, a form older
  * slots never contain, so state written before it reads unchanged.
  */
-public final class ExampleCodec implements ShuffleBuffer.SlotCodec<Example> {
+public final class ExampleCodec extends ExampleSlots {
   public static final ExampleCodec INSTANCE = new ExampleCodec();
-
-  @Override
-  public Example newSlot() {
-    return new Example();
-  }
-
-  @Override
-  public void copy(Example from, Example to) {
-    to.copyFrom(from);
-  }
 
   @Override
   public void write(Example e, DataOutput out) throws IOException {
