@@ -52,6 +52,17 @@ final class CurvatureProbe {
     return true;
   }
 
+  /**
+   * Work that cannot wait for credit (the noise estimates, due at fixed batches; an escape's forward passes): taken
+   * even when it overdraws the credit, which later steps pay back, so the share still follows the budget.
+   */
+  void charge(DiagState d, long cost) {
+    d.probeWork += cost;
+    if (cfg.budgetShare() < 1.0) {
+      d.probeCredit -= cost;
+    }
+  }
+
   /** A probe may start: after the warm-up, probe_every steps after the previous start, with a full reservoir. */
   boolean due(DiagState d, long step, int probeEvery) {
     return step >= cfg.probeWarmup() && d.reservoirSize == cfg.reservoir()
@@ -160,12 +171,7 @@ final class CurvatureProbe {
       trial[i] = params[i] - h * v[i];
     }
     double minus = model.loss(trial, b);
-    // Three forward passes, charged to the budget even when they overdraw it (an escape is rare, and the credit
-    // then paid back keeps the share at the budget).
-    d.probeWork += 3L * b.size();
-    if (cfg.budgetShare() < 1.0) {
-      d.probeCredit -= 3L * b.size();
-    }
+    charge(d, 3L * b.size()); // three forward passes
     double sign = plus <= minus || Double.isNaN(minus) ? 1.0 : -1.0;
     for (int i = 0; i < n; i++) {
       params[i] += sign * h * v[i];

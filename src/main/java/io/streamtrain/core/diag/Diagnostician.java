@@ -125,6 +125,7 @@ public final class Diagnostician {
     }
     if (noise.due(d, b, gg, outlier(d, Math.sqrt(gg)))) {
       noise.observeDense(d, params, b, grad);
+      probe.charge(d, b.size());
     }
     if (probeEvery > 0) {
       sample(d, b);
@@ -176,6 +177,7 @@ public final class Diagnostician {
     }
     if (noise.due(d, b, gg, outlier(d, Math.sqrt(gg)))) {
       noise.observeSparse(d, params, b, gg);
+      probe.charge(d, b.size());
     }
     if (probeEvery > 0) {
       sample(d, b);

@@ -18,11 +18,14 @@ import java.util.Map;
  *       began; a probe starts only with a full reservoir, and its Hessian is the training objective's over it
  *   <li>{@code lanczos_steps} (20), {@code eigenpairs} (2): Krylov dimension and how many of the largest and of
  *       the smallest Ritz pairs are reported
- *   <li>{@code budget_share} (0.10): the probes' share of the work, counted (never timed): a Hessian-vector
- *       product over r samples costs 2r sample-gradients, a training step of b samples b. Each applied step
- *       earns budget_share / (1 - budget_share) x b of credit; a running probe does its products as the credit
- *       allows, so one probe spans several steps and the share holds at every step. 1 means no limit
- *   <li>{@code noise_every} (10): the gradient noise scale (one extra per-sample backward pass) every N batches
+ *   <li>{@code budget_share} (0.20): the share of the work the diagnostics' extra computations take, counted (never
+ *       timed) in sample-gradients: a training step of b samples costs b, a noise estimate on it b, a
+ *       Hessian-vector product over r samples 2r. Each applied step earns budget_share / (1 - budget_share) x b of
+ *       credit; the noise estimates and an escape's forward passes take theirs when due, and a running probe does
+ *       its products as the remaining credit allows, so one probe spans several steps and the share holds at every
+ *       step (at the defaults the noise estimates take b every 10 steps, half the budget). 1 means no limit
+ *   <li>{@code noise_every} (10): the gradient noise scale (one extra per-sample backward pass, paid from the
+ *       budget) every N batches
  *   <li>{@code seed} (0): seeds the reservoir and the Lanczos start vector
  *   <li>{@code ema_beta} (0.9): smoothing of the gradient-norm mean and variance
  *   <li>{@code loss_window} (20): batches in the loss-trend regression; {@code plateau_tolerance} (0.01): the
@@ -101,7 +104,7 @@ public record DiagnosticsConfig(
     int reservoir = r.getInt("reservoir", 256, 1, 1_000_000);
     int steps = r.getInt("lanczos_steps", 20, 1, 10_000);
     int pairs = r.getInt("eigenpairs", 2, 1, 100);
-    double share = r.getDouble("budget_share", 0.10, 0.0, true, 1.0, false);
+    double share = r.getDouble("budget_share", 0.20, 0.0, true, 1.0, false);
     int noiseEvery = r.getInt("noise_every", 10, 0, Integer.MAX_VALUE);
     long seed = r.getLong("seed", 0L);
     double beta = r.getDouble("ema_beta", 0.9, 0.0, false, 1.0, true);
