@@ -183,10 +183,14 @@ class GradientStatisticsTest {
     assertThat(DiagnosticsConfig.fromSpec(new SpecReader("d", Map.of("probe_every", 7))).probeEveryFor(200_000))
         .isEqualTo(7);
     assertThat(List.of(TrainingState.values())).startsWith(TrainingState.UNKNOWN);
-    // UNSTABLE was appended (ordinals are gauge codes and checkpointed) but ranks between SADDLE and EXPLODING.
+    // UNSTABLE and STATIONARY were appended (ordinals are gauge codes and checkpointed) but rank between SADDLE and
+    // EXPLODING, and between NEAR_MINIMUM and VANISHING.
     assertThat(List.of(TrainingState.values()).stream().sorted(java.util.Comparator.comparingInt(
         TrainingState::severity)).toList()).containsExactly(TrainingState.UNKNOWN, TrainingState.DESCENDING,
-        TrainingState.PLATEAU, TrainingState.NEAR_MINIMUM, TrainingState.VANISHING, TrainingState.ILL_CONDITIONED,
-        TrainingState.SADDLE, TrainingState.UNSTABLE, TrainingState.EXPLODING, TrainingState.DIVERGED);
+        TrainingState.PLATEAU, TrainingState.NEAR_MINIMUM, TrainingState.STATIONARY, TrainingState.VANISHING,
+        TrainingState.ILL_CONDITIONED, TrainingState.SADDLE, TrainingState.UNSTABLE, TrainingState.EXPLODING,
+        TrainingState.DIVERGED);
+    assertThat(TrainingState.UNSTABLE.ordinal()).isEqualTo(9);
+    assertThat(TrainingState.STATIONARY.ordinal()).isEqualTo(10);
   }
 }
