@@ -24,13 +24,7 @@ import java.util.List;
  * probe's cost; the running probe does its products while the credit lasts, so it spans steps, its share of the work
  * follows the budget at every step, and the cadence is a function of the data alone (and so survives restores).
  *
- * <p>Saddle escape: after a probe found clearly negative curvature (lambda_min below -negative_curvature x the
- * spectrum's scale), every step whose gradient is within its noise checks the curvature along the probe's
- * lowest-curvature Ritz vector v on its own batch (v^T H v, one product paid from the same budget; a check that is
- * not negative ends the checks until the next probe, so they cannot starve it). After
- * {@code after_checks} consecutive negative checks the parameters move by the configured step along +v or -v,
- * whichever gives the lower batch loss (to second order either lowers the loss by |lambda_min| step^2 / 2,
- * Goodfellow et al. 8.2.3); recorded as a {@code saddle_escape} event with the batch loss before and after.
+ * <p>Saddle escape: {@link SaddleEscape}.
  *
  * <p>One instance per model configuration and thread (scratch memory); per-model state lives in {@link DiagState}.
  */
@@ -48,6 +42,7 @@ public final class Diagnostician {
   private final StateClassifier.Signals signals = new StateClassifier.Signals();
   private final GradientNoise noise;
   private final CurvatureProbe probe;
+  private final SaddleEscape escape;
 
   public Diagnostician(DiagnosticsConfig cfg, Model model, int batchCapacity) {
     this.cfg = cfg;
@@ -74,6 +69,7 @@ public final class Diagnostician {
     lastLayer = hi;
     noise = new GradientNoise(cfg, model, batchCapacity);
     probe = new CurvatureProbe(cfg, model, batchCapacity);
+    escape = new SaddleEscape(cfg, model, probe);
   }
 
   public DiagnosticsConfig config() {
@@ -298,8 +294,9 @@ public final class Diagnostician {
     sig.condition = d.condition;
     TrainingState state = StateClassifier.state(cfg, sig);
     d.recordState(state, () -> StateClassifier.evidence(cfg, sig, state));
-    if (cfg.escapeEnabled() && applied && !escapedSinceProbe && d.minVector != null) {
-      probe.checkSaddle(d, params, b, step, StateClassifier.small(cfg, sig));
+    if (cfg.escapeEnabled() && applied) {
+      boolean small = StateClassifier.small(cfg, sig);
+      escape.afterStep(d, params, b, step, small, StateClassifier.stalled(sig, small), !escapedSinceProbe);
     }
     d.batches++;
   }

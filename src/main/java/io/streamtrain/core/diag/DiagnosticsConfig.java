@@ -48,10 +48,13 @@ import java.util.Map;
  *       (after {@code warmup}, 10 batches) or {@code explode_norm} (1e6), or the first/last layer gradient ratio
  *       exceeds 1 / {@code vanish_ratio}
  *   <li>{@code vanish_ratio} (1e-3): vanishing when ||grad first layer|| / ||grad last layer|| is below it
- *   <li>{@code saddle_escape}: {@code enabled} (false); {@code after_checks} (3): after a probe found clearly
- *       negative curvature, each step whose gradient is within its noise checks the curvature along the probe's
- *       eigenvector on its batch (one Hessian-vector product, paid from the budget); this many consecutive
- *       negative checks trigger the escape; {@code step} (0.1): the step length along that eigenvector
+ *   <li>{@code saddle_escape}: {@code enabled} (false); after a probe found clearly negative curvature,
+ *       {@code after_checks} (3): each step whose gradient is within its noise checks the curvature along the
+ *       probe's eigenvector on its batch (one Hessian-vector product, paid from the budget); this many consecutive
+ *       negative checks trigger a step of length {@code step} (0.1) along that eigenvector; when a check does not
+ *       confirm it, {@code patience} (50) consecutive steps with the gradient within its noise and the loss not
+ *       falling trigger a seeded perturbation uniform in the ball of radius {@code perturbation} (0.2) x sqrt(n)
+ *       (see {@link SaddleEscape})
  * </ul>
  */
 public record DiagnosticsConfig(
@@ -82,7 +85,9 @@ public record DiagnosticsConfig(
     double vanishRatio,
     boolean escapeEnabled,
     int escapeAfterChecks,
-    double escapeStep) {
+    double escapeStep,
+    int escapePatience,
+    double escapePerturbation) {
 
   public static final List<String> KEYS = List.of("enabled", "probe_every", "probe_warmup", "probe_max_params", "reservoir",
       "lanczos_steps", "eigenpairs", "budget_share", "noise_every", "seed", "ema_beta", "loss_window",
@@ -124,16 +129,20 @@ public record DiagnosticsConfig(
     boolean escape = false;
     int after = 3;
     double step = 0.1;
+    int patience = 50;
+    double perturbation = 0.2;
     if (r.has("saddle_escape")) {
       SpecReader e = r.child("saddle_escape");
-      e.rejectUnknown("enabled", "after_checks", "step");
+      e.rejectUnknown("enabled", "after_checks", "step", "patience", "perturbation");
       escape = e.getBoolean("enabled", true);
       after = e.getInt("after_checks", 3, 1, 1_000_000);
       step = positive(e, "step", 0.1);
+      patience = e.getInt("patience", 50, 1, Integer.MAX_VALUE);
+      perturbation = positive(e, "perturbation", 0.2);
     }
     return new DiagnosticsConfig(enabled, probeEvery, explicit, probeWarmup, probeMax, reservoir, steps, pairs,
         share, noiseEvery, seed, beta, window, plateau, snr, small, smallRel, neg, stability, condition, oscillation,
-        explodeFactor, explodeNorm, warmup, vanish, escape, after, step);
+        explodeFactor, explodeNorm, warmup, vanish, escape, after, step, patience, perturbation);
   }
 
   private static double positive(SpecReader r, String key, double dflt) {

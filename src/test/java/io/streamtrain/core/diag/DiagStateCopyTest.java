@@ -118,4 +118,22 @@ class DiagStateCopyTest {
     TrainerState end = compare(a, b, batches);
     assertThat(end.diag.escapes).isGreaterThanOrEqualTo(1);
   }
+
+  /** The zero-initialized circles network: the seeded perturbation (and its stalled-step count) survive copies. */
+  @Test
+  void degenerateSaddleWithThePerturbationContinuesIdentically() throws Exception {
+    Map<String, Object> c = ConstructedCasesTest.cases().stream()
+        .filter(x -> x.get("name").equals("zero_init_circles")).findFirst().orElseThrow();
+    Map<String, Object> diag = Map.of("probe_warmup", 10, "reservoir", 64, "budget_share", 0.5,
+        "saddle_escape", Map.of("enabled", true, "patience", 20));
+    ModelTrainer a = ConstructedCasesTest.trainer(c, diag);
+    ModelTrainer b = ConstructedCasesTest.trainer(c, diag);
+    double[][] rows = ConstructedCasesTest.rows(c);
+    List<Batch> batches = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      batches.add(ConstructedCasesTest.batch(a.model(), rows, i * 32, 32));
+    }
+    TrainerState end = compare(a, b, batches);
+    assertThat(end.diag.perturbations).isGreaterThanOrEqualTo(1);
+  }
 }
