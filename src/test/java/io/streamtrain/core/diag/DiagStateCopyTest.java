@@ -104,36 +104,31 @@ class DiagStateCopyTest {
 
   @Test
   void strictSaddleWithProbesAndTheEscapeContinuesIdentically() throws Exception {
-    Map<String, Object> c = ConstructedCasesTest.cases().stream()
-        .filter(x -> x.get("name").equals("strict_saddle")).findFirst().orElseThrow();
-    Map<String, Object> diag = Map.of("probe_warmup", 10, "reservoir", 64, "budget_share", 0.5,
-        "saddle_escape", Map.of("enabled", true));
-    ModelTrainer a = ConstructedCasesTest.trainer(c, diag);
-    ModelTrainer b = ConstructedCasesTest.trainer(c, diag);
-    double[][] rows = ConstructedCasesTest.rows(c);
-    List<Batch> batches = new ArrayList<>();
-    for (int i = 0; i < 150; i++) {
-      batches.add(ConstructedCasesTest.batch(a.model(), rows, i * 32, 32));
-    }
-    TrainerState end = compare(a, b, batches);
+    TrainerState end = fixtureCaseWithCopies("strict_saddle", Map.of("enabled", true), 150);
     assertThat(end.diag.escapes).isGreaterThanOrEqualTo(1);
   }
 
   /** The zero-initialized circles network: the seeded perturbation (and its stalled-step count) survive copies. */
   @Test
   void degenerateSaddleWithThePerturbationContinuesIdentically() throws Exception {
+    TrainerState end = fixtureCaseWithCopies("zero_init_circles", Map.of("enabled", true, "patience", 20), 200);
+    assertThat(end.diag.perturbations).isGreaterThanOrEqualTo(1);
+  }
+
+  /** A constructed case of the fixture with early, cheap probes and the given escape, compared by {@link #compare}. */
+  private static TrainerState fixtureCaseWithCopies(String name, Map<String, Object> escape, int steps)
+      throws Exception {
     Map<String, Object> c = ConstructedCasesTest.cases().stream()
-        .filter(x -> x.get("name").equals("zero_init_circles")).findFirst().orElseThrow();
+        .filter(x -> x.get("name").equals(name)).findFirst().orElseThrow();
     Map<String, Object> diag = Map.of("probe_warmup", 10, "reservoir", 64, "budget_share", 0.5,
-        "saddle_escape", Map.of("enabled", true, "patience", 20));
+        "saddle_escape", escape);
     ModelTrainer a = ConstructedCasesTest.trainer(c, diag);
     ModelTrainer b = ConstructedCasesTest.trainer(c, diag);
     double[][] rows = ConstructedCasesTest.rows(c);
     List<Batch> batches = new ArrayList<>();
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < steps; i++) {
       batches.add(ConstructedCasesTest.batch(a.model(), rows, i * 32, 32));
     }
-    TrainerState end = compare(a, b, batches);
-    assertThat(end.diag.perturbations).isGreaterThanOrEqualTo(1);
+    return compare(a, b, batches);
   }
 }
