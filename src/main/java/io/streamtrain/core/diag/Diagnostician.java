@@ -10,7 +10,7 @@ import java.util.List;
  * Computes one model's training diagnostics around its optimizer steps: before the update
  * ({@link #observeGradient}) the per-layer gradient norms, the cosine with the previous gradient, the gradient
  * noise scale and the sample reservoir; after it ({@link #afterStep}) the smoothed gradient-norm mean and
- * variance, the loss trend, a curvature probe when due and within its time budget, the training-state
+ * variance, the loss trend, a curvature probe when due and within its work budget, the training-state
  * classification ({@link StateClassifier}) and the optional saddle escape.
  *
  * <p>Gradient noise scale and signal-to-noise ratio: {@link GradientNoise}; loss trend: {@link LossTrend}.
@@ -20,8 +20,9 @@ import java.util.List;
  * began), at the parameters of the step it starts. A probe starts at step {@code probe_warmup} or later, at least
  * {@code probe_every} steps after the previous one, and only with a full reservoir. Its cost is counted, not timed:
  * a product over r samples costs 2r sample-gradients (Pearlmutter 1994: about two gradient evaluations), a training
- * step of b samples costs b. Each applied step earns budget_share / (1 - budget_share) x b of credit, capped at one
- * probe's cost; the running probe does its products while the credit lasts, so it spans steps, its share of the work
+ * step of b samples costs b, a noise estimate on it b (charged when due). Each applied step earns
+ * budget_share / (1 - budget_share) x b of credit, capped at one probe's cost; the running probe does its products
+ * while the credit lasts, so it spans steps, its share of the work
  * follows the budget at every step, and the cadence is a function of the data alone (and so survives restores).
  *
  * <p>Saddle escape: {@link SaddleEscape}.

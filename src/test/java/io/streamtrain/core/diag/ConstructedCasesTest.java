@@ -290,4 +290,33 @@ class ConstructedCasesTest {
     assertThat(escaped.diag.escapeLossBefore).isCloseTo(Math.log(2), within(0.1));
     assertThat(escaped.diag.escapeLossAfter).isFinite();
   }
+
+  /**
+   * At a minimum the escape stays still: the logistic model near its optimum stalls (NEAR_MINIMUM) for most of the
+   * run, but its probes find no negative curvature, so with {@code saddle_escape: {enabled: true}} it neither checks
+   * nor perturbs, and trains bit for bit as without it.
+   */
+  @org.junit.jupiter.api.Test
+  void escapeNeverMovesAModelWhoseProbesFindNoNegativeCurvature() throws Exception {
+    Map<String, Object> c = cases().stream().filter(x -> x.get("name").equals("logistic_near_optimum")).findFirst()
+        .orElseThrow();
+    double[][] rows = rows(c);
+    ModelTrainer plain = trainer(c, Map.of());
+    ModelTrainer escape = trainer(c, Map.of("saddle_escape", Map.of("enabled", true)));
+    TrainerState p = plain.newState("plain");
+    TrainerState e = escape.newState("escape");
+    long longestStall = 0;
+    for (int i = 0; i < STEPS; i++) {
+      plain.train(p, batch(plain.model(), rows, i * BATCH, BATCH));
+      escape.train(e, batch(escape.model(), rows, i * BATCH, BATCH));
+      longestStall = Math.max(longestStall, e.diag.stalledSteps);
+    }
+    // Stalled near the optimum for longer than the perturbation's patience (50 steps).
+    assertThat(longestStall).isGreaterThan(50);
+    assertThat(e.diag.probes).isPositive();
+    assertThat(e.diag.lambdaMin).isPositive();
+    assertThat(e.diag.escapes).isZero();
+    assertThat(e.diag.curvatureCheck).isNaN();
+    assertThat(e.params).containsExactly(p.params);
+  }
 }
