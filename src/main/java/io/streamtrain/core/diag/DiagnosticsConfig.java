@@ -23,7 +23,7 @@ import java.util.Map;
  *       Hessian-vector product over r samples 2r. Each applied step earns budget_share / (1 - budget_share) x b of
  *       credit; the noise estimates and an escape's forward passes take theirs when due, and a running probe does
  *       its products as the remaining credit allows, so one probe spans several steps and the share holds at every
- *       step (at the defaults the noise estimates take b every 10 steps, half the budget). 1 means no limit
+ *       step (at the defaults the noise estimates take b every 10 steps, two fifths of the credit). 1 means no limit
  *   <li>{@code noise_every} (10): the gradient noise scale (one extra per-sample backward pass, paid from the
  *       budget) every N batches
  *   <li>{@code seed} (0): seeds the reservoir and the Lanczos start vector
