@@ -190,6 +190,12 @@ public final class WatchView {
         out.add(String.format(Locale.ROOT, "  gradient: noise scale %s  first/last layer ratio %s  mean %s  std %s",
             num(noise), num(ratio), num(value(m, "grad_norm_mean")), num(value(m, "grad_norm_std"))));
       }
+      double escapes = value(m, "saddle_escapes");
+      if (escapes > 0) {
+        out.add(String.format(Locale.ROOT, "  saddle escapes %s (perturbations %s), the last: batch loss %s -> %s",
+            step(escapes), step(value(m, "saddle_perturbations")), num(value(m, "escape_loss_before")),
+            num(value(m, "escape_loss_after"))));
+      }
       if (m.getDrift() != null) {
         out.add("  " + drift(m.getDrift()));
       }

@@ -52,6 +52,21 @@ class WatchViewTest {
   }
 
   @Test
+  void stationaryStateAndSaddleEscapesShow() {
+    WatchView v = new WatchView(4);
+    TrainingMetrics m = metrics("circles", 500, 0.69, 0.05, "STATIONARY", "gradient within its noise", List.of(
+        new TrainingEvent("saddle_escape", 441L, "seeded perturbation")));
+    m.getDiagnostics().setValues(List.of(new DiagnosticValue("saddle_escapes", 1.0),
+        new DiagnosticValue("saddle_perturbations", 1.0), new DiagnosticValue("escape_loss_before", 0.6508),
+        new DiagnosticValue("escape_loss_after", 0.7379)));
+    v.accept(m);
+    String text = String.join("\n", v.render());
+    assertThat(text).contains("circles  step 500  samples 5000  state STATIONARY")
+        .contains("saddle escapes 1 (perturbations 1), the last: batch loss 0.6508 -> 0.7379")
+        .contains("events: saddle_escape@441");
+  }
+
+  @Test
   void trainingPathShowsInTheHeaderNotAmongEvents() {
     WatchView v = new WatchView(4);
     v.accept(metrics("ctr", 1, 0.7, 0.1, "DESCENDING", "-", List.of(

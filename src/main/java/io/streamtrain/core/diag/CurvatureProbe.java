@@ -7,7 +7,8 @@ import io.streamtrain.core.random.Xoshiro256;
 /**
  * The curvature probes of one model configuration and their work budget (see {@link Diagnostician} for the
  * method): when a probe may start, its Lanczos steps as the credit earned by training steps pays for them, its
- * figures when it ends, and the saddle escape's curvature checks and step. All per-model state lives in
+ * figures when it ends, and the accounts of the budget the noise estimates and the saddle escape
+ * ({@link SaddleEscape}) are paid from. All per-model state lives in
  * {@link DiagState}; this class holds only the configuration and scratch memory.
  */
 final class CurvatureProbe {
@@ -17,8 +18,6 @@ final class CurvatureProbe {
   private final int batchCapacity;
   /** One probe's cost in work units when its reservoir is full: 2 x reservoir x Lanczos steps. */
   private final long probeCost;
-  private double[] trial;
-  private double[] hv;
 
   CurvatureProbe(DiagnosticsConfig cfg, Model model, int batchCapacity) {
     this.cfg = cfg;
@@ -39,7 +38,7 @@ final class CurvatureProbe {
   }
 
   /** Whether the budget pays for {@code cost} now (and then takes it). */
-  private boolean spend(DiagState d, long cost) {
+  boolean spend(DiagState d, long cost) {
     if (cfg.budgetShare() >= 1.0) {
       d.probeWork += cost;
       return true;
@@ -50,6 +49,17 @@ final class CurvatureProbe {
     d.probeCredit -= cost;
     d.probeWork += cost;
     return true;
+  }
+
+  /**
+   * Work that cannot wait for credit (the noise estimates, due at fixed batches; an escape's forward passes): taken
+   * even when it overdraws the credit, which later steps pay back, so the share still follows the budget.
+   */
+  void charge(DiagState d, long cost) {
+    d.probeWork += cost;
+    if (cfg.budgetShare() < 1.0) {
+      d.probeCredit -= cost;
+    }
   }
 
   /** A probe may start: after the warm-up, probe_every steps after the previous start, with a full reservoir. */
@@ -107,79 +117,5 @@ final class CurvatureProbe {
     d.probeProducts = r.steps();
     d.probeRunning = false;
     d.saddleStreak = 0;
-  }
-
-  /** lambda_min clearly negative: below -negative_curvature x max(|lambda_max|, |lambda_min|). */
-  private boolean clearlyNegative(double curvature, DiagState d) {
-    double scale = Math.max(Math.abs(d.lambdaMax), Math.abs(d.lambdaMin));
-    return curvature < 0 && curvature < -cfg.negativeCurvature() * scale;
-  }
-
-  /**
-   * The saddle escape's trigger: with the probe's negative curvature known and the gradient within its noise,
-   * the curvature along the probe's eigenvector on this batch (when the budget pays for the product); enough
-   * consecutive negative checks and the escape step is taken.
-   */
-  void checkSaddle(DiagState d, double[] params, Batch b, long step, boolean small) {
-    if (!clearlyNegative(d.lambdaMin, d) || !small || d.cancelledProbeStep == d.lastProbeStep) {
-      d.saddleStreak = 0;
-      return;
-    }
-    if (!spend(d, 2L * b.size())) {
-      return;
-    }
-    if (hv == null) {
-      hv = new double[n];
-    }
-    model.hessianVectorProduct(params, b, d.minVector, hv);
-    d.curvatureCheck = Lanczos.dot(d.minVector, hv);
-    if (clearlyNegative(d.curvatureCheck, d)) {
-      d.saddleStreak++;
-    } else {
-      // The direction is not negative here: no more checks (and no budget) for this probe's vector.
-      d.saddleStreak = 0;
-      d.cancelledProbeStep = d.lastProbeStep;
-    }
-    if (d.saddleStreak >= cfg.escapeAfterChecks()) {
-      escape(d, params, b, step);
-    }
-  }
-
-  private void escape(DiagState d, double[] params, Batch b, long step) {
-    if (trial == null) {
-      trial = new double[n];
-    }
-    double h = cfg.escapeStep();
-    double[] v = d.minVector;
-    double base = model.loss(params, b);
-    for (int i = 0; i < n; i++) {
-      trial[i] = params[i] + h * v[i];
-    }
-    double plus = model.loss(trial, b);
-    for (int i = 0; i < n; i++) {
-      trial[i] = params[i] - h * v[i];
-    }
-    double minus = model.loss(trial, b);
-    // Three forward passes, charged to the budget even when they overdraw it (an escape is rare, and the credit
-    // then paid back keeps the share at the budget).
-    d.probeWork += 3L * b.size();
-    if (cfg.budgetShare() < 1.0) {
-      d.probeCredit -= 3L * b.size();
-    }
-    double sign = plus <= minus || Double.isNaN(minus) ? 1.0 : -1.0;
-    for (int i = 0; i < n; i++) {
-      params[i] += sign * h * v[i];
-    }
-    d.escapes++;
-    d.lastEscapeStep = step;
-    d.saddleStreak = 0;
-    d.escapeLossBefore = base;
-    d.escapeLossAfter = sign > 0 ? plus : minus;
-    d.events.add(new DiagEvent("saddle_escape", step, "lambda_min " + StateClassifier.f(d.lambdaMin)
-        + " (probe at step " + d.lastProbeStep + ") confirmed by " + cfg.escapeAfterChecks()
-        + " consecutive curvature checks (latest " + StateClassifier.f(d.curvatureCheck)
-        + ") with the gradient within its noise: stepped " + StateClassifier.f(h)
-        + " along its eigenvector; batch loss " + StateClassifier.f(base) + " -> "
-        + StateClassifier.f(d.escapeLossAfter)));
   }
 }

@@ -27,7 +27,12 @@ public final class DiagState {
   public long probes;
   /** Consecutive curvature checks that confirmed the probe's negative curvature (saddle escape trigger). */
   public long saddleStreak;
+  /** Saddle escapes of either kind (along the eigenvector, or a perturbation). */
   public long escapes;
+  /** Of the escapes, the seeded perturbations (perturbed gradient descent). */
+  public long perturbations;
+  /** Consecutive applied steps with the gradient within its noise and the loss not falling (with the escape on). */
+  public long stalledSteps;
   /** The step at which the last finished probe started (the parameters its figures describe); -1 before. */
   public long lastProbeStep = -1;
   /** The step at which the running (or last) probe started; -1 before any. */
@@ -176,6 +181,7 @@ public final class DiagState {
     m.put("probe_work_share", probeShare());
     m.put("curvature_check", curvatureCheck);
     m.put("saddle_escapes", (double) escapes);
+    m.put("saddle_perturbations", (double) perturbations);
     m.put("escape_loss_before", escapeLossBefore);
     m.put("escape_loss_after", escapeLossAfter);
     return m;

@@ -15,7 +15,8 @@ import java.util.Arrays;
  * end of the trainer's long and double blocks (the working state was not written then and starts empty).
  */
 final class DiagStateCodec {
-  private static final int SECTION_VERSION = 1;
+  /** 1: the first; 2: the saddle escape's stalled-step count and perturbations appended to the long block. */
+  private static final int SECTION_VERSION = 2;
   private static final int STATES = DiagState.STATES;
 
   private DiagStateCodec() {}
@@ -24,7 +25,7 @@ final class DiagStateCodec {
     out.writeByte(SECTION_VERSION);
     long[] longs = {d.batches, d.probes, d.saddleStreak, d.escapes, d.lastProbeStep, d.probeStartStep, d.windowSamples,
         d.lastEscapeStep, d.trainWork, d.probeWork, d.lossCount, d.lossPos, d.lastState.ordinal(), d.probeSamples, d.probeProducts,
-        d.noiseBatch, d.cancelledProbeStep, d.noiseCount};
+        d.noiseBatch, d.cancelledProbeStep, d.noiseCount, d.stalledSteps, d.perturbations};
     out.writeShort(longs.length);
     for (long v : longs) {
       out.writeLong(v);
@@ -89,11 +90,12 @@ final class DiagStateCodec {
 
   static void read(DiagState d, DataInput in, FeatureSpace space, int n) throws IOException {
     int v = in.readByte();
-    if (v != SECTION_VERSION) {
-      throw new IOException("unsupported diagnostics state version " + v + "; this build reads " + SECTION_VERSION);
+    if (v < 1 || v > SECTION_VERSION) {
+      throw new IOException("unsupported diagnostics state version " + v + "; this build reads 1 to " + SECTION_VERSION);
     }
+    // Scalars are appended: a version 1 section has 18 longs, and the later ones start at zero.
     int nl = in.readUnsignedShort();
-    long[] l = new long[Math.max(nl, 18)];
+    long[] l = new long[Math.max(nl, 20)];
     for (int i = 0; i < nl; i++) {
       l[i] = in.readLong();
     }
@@ -115,6 +117,8 @@ final class DiagStateCodec {
     d.noiseBatch = (int) l[15];
     d.cancelledProbeStep = l[16];
     d.noiseCount = l[17];
+    d.stalledSteps = l[18];
+    d.perturbations = l[19];
     int nd = in.readUnsignedShort();
     double[] dv = new double[Math.max(nd, 25)];
     for (int i = 0; i < nd; i++) {
@@ -251,6 +255,8 @@ final class DiagStateCodec {
     s.probes = n > 1 ? v[1] : 0;
     s.saddleStreak = 0;
     s.escapes = n > 4 ? v[4] : 0;
+    s.perturbations = 0;
+    s.stalledSteps = 0;
     s.lastProbeStep = n > 5 ? v[5] : -1;
     s.probeStartStep = s.lastProbeStep;
     s.windowSamples = 0; // the s.reservoir was not checkpointed: a restored window starts empty

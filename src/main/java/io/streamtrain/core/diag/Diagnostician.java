@@ -2,7 +2,6 @@ package io.streamtrain.core.diag;
 
 import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.model.Model;
-import io.streamtrain.core.model.ModelSpec;
 import io.streamtrain.core.model.ParamGroup;
 import io.streamtrain.core.random.Xoshiro256;
 import java.util.List;
@@ -11,32 +10,22 @@ import java.util.List;
  * Computes one model's training diagnostics around its optimizer steps: before the update
  * ({@link #observeGradient}) the per-layer gradient norms, the cosine with the previous gradient, the gradient
  * noise scale and the sample reservoir; after it ({@link #afterStep}) the smoothed gradient-norm mean and
- * variance, the loss trend, a curvature probe when due and within its time budget, the training-state
+ * variance, the loss trend, a curvature probe when due and within its work budget, the training-state
  * classification ({@link StateClassifier}) and the optional saddle escape.
  *
- * <p>Gradient noise scale: B_simple = tr(Sigma) / |G|^2 (McCandlish, Kaplan, Amodei et al., "An Empirical Model
- * of Large-Batch Training", 2018, eq. 2.8), from the per-sample gradients g_i of one batch of n: with
- * S = sum |g_i|^2 and the batch mean gradient Gb (penalties removed), tr(Sigma) ~ (S - n |Gb|^2) / (n - 1) and
- * |G|^2 ~ |Gb|^2 - tr(Sigma) / n are unbiased; both are smoothed with exponential moving averages before the
- * ratio is taken, as the paper's appendix A.1 recommends, because the single-batch |G|^2 estimate can be
- * negative. A noise scale far above the batch size says the batch is too small to average the noise out.
+ * <p>Gradient noise scale and signal-to-noise ratio: {@link GradientNoise}; loss trend: {@link LossTrend}.
  *
  * <p>Curvature probe: Lanczos ({@link Lanczos}) on exact Hessian-vector products of the training objective over
  * the reservoir (a uniform sample, Vitter's algorithm R seeded per window, of the samples since the previous probe
  * began), at the parameters of the step it starts. A probe starts at step {@code probe_warmup} or later, at least
  * {@code probe_every} steps after the previous one, and only with a full reservoir. Its cost is counted, not timed:
  * a product over r samples costs 2r sample-gradients (Pearlmutter 1994: about two gradient evaluations), a training
- * step of b samples costs b. Each applied step earns budget_share / (1 - budget_share) x b of credit, capped at one
- * probe's cost; the running probe does its products while the credit lasts, so it spans steps, its share of the work
+ * step of b samples costs b, a noise estimate on it b (charged when due). Each applied step earns
+ * budget_share / (1 - budget_share) x b of credit, capped at one probe's cost; the running probe does its products
+ * while the credit lasts, so it spans steps, its share of the work
  * follows the budget at every step, and the cadence is a function of the data alone (and so survives restores).
  *
- * <p>Saddle escape: after a probe found clearly negative curvature (lambda_min below -negative_curvature x the
- * spectrum's scale), every step whose gradient is within its noise checks the curvature along the probe's
- * lowest-curvature Ritz vector v on its own batch (v^T H v, one product paid from the same budget; a check that is
- * not negative ends the checks until the next probe, so they cannot starve it). After
- * {@code after_checks} consecutive negative checks the parameters move by the configured step along +v or -v,
- * whichever gives the lower batch loss (to second order either lowers the loss by |lambda_min| step^2 / 2,
- * Goodfellow et al. 8.2.3); recorded as a {@code saddle_escape} event with the batch loss before and after.
+ * <p>Saddle escape: {@link SaddleEscape}.
  *
  * <p>One instance per model configuration and thread (scratch memory); per-model state lives in {@link DiagState}.
  */
@@ -49,14 +38,12 @@ public final class Diagnostician {
   private final int[] groupOffset;
   private final int[] groupEnd;
   private final int[] groupLayer;
-  private final boolean[] groupPenalized;
   private final int firstLayer;
   private final int lastLayer;
-  private final double l1;
-  private final double l2;
   private final StateClassifier.Signals signals = new StateClassifier.Signals();
-  private double[] perSample;
+  private final GradientNoise noise;
   private final CurvatureProbe probe;
+  private final SaddleEscape escape;
 
   public Diagnostician(DiagnosticsConfig cfg, Model model, int batchCapacity) {
     this.cfg = cfg;
@@ -69,7 +56,6 @@ public final class Diagnostician {
     groupOffset = new int[g];
     groupEnd = new int[g];
     groupLayer = new int[g];
-    groupPenalized = new boolean[g];
     int lo = Integer.MAX_VALUE;
     int hi = Integer.MIN_VALUE;
     for (int i = 0; i < g; i++) {
@@ -77,16 +63,14 @@ public final class Diagnostician {
       groupOffset[i] = pg.offset();
       groupEnd[i] = pg.end();
       groupLayer[i] = pg.layer();
-      groupPenalized[i] = pg.penalized();
       lo = Math.min(lo, pg.layer());
       hi = Math.max(hi, pg.layer());
     }
     firstLayer = lo;
     lastLayer = hi;
-    ModelSpec spec = model.spec();
-    l1 = spec.l1();
-    l2 = spec.l2();
+    noise = new GradientNoise(cfg, model, batchCapacity);
     probe = new CurvatureProbe(cfg, model, batchCapacity);
+    escape = new SaddleEscape(cfg, model, probe);
   }
 
   public DiagnosticsConfig config() {
@@ -136,9 +120,9 @@ public final class Diagnostician {
       }
       System.arraycopy(grad, 0, d.prevGrad, 0, n);
     }
-    if (cfg.noiseEvery() > 0 && d.batches % cfg.noiseEvery() == 0 && b.size() >= 2
-        && model.hasPerSampleGradients() && Double.isFinite(gg) && !outlier(d, Math.sqrt(gg))) {
-      noiseScale(d, params, b, grad);
+    if (noise.due(d, b, gg, outlier(d, Math.sqrt(gg)))) {
+      noise.observeDense(d, params, b, grad);
+      probe.charge(d, b.size());
     }
     if (probeEvery > 0) {
       sample(d, b);
@@ -188,9 +172,9 @@ public final class Diagnostician {
       d.prevNnz = nnz;
       d.prevSquaredNorm = gg;
     }
-    if (cfg.noiseEvery() > 0 && d.batches % cfg.noiseEvery() == 0 && b.size() >= 2
-        && model.hasPerSampleGradients() && Double.isFinite(gg) && !outlier(d, Math.sqrt(gg))) {
-      noiseFigures(d, perSampleSum(params, b), b.size(), gg);
+    if (noise.due(d, b, gg, outlier(d, Math.sqrt(gg)))) {
+      noise.observeSparse(d, params, b, gg);
+      probe.charge(d, b.size());
     }
     if (probeEvery > 0) {
       sample(d, b);
@@ -205,50 +189,6 @@ public final class Diagnostician {
   private boolean outlier(DiagState d, double gradNorm) {
     return gradNorm > cfg.explodeNorm()
         || (d.batches > cfg.warmup() && d.gradMean > 0 && gradNorm > cfg.explodeFactor() * d.gradMean);
-  }
-
-  /** S = sum_i |g_i|^2 over the batch's per-sample gradients. */
-  private double perSampleSum(double[] params, Batch b) {
-    int m = b.size();
-    if (perSample == null || perSample.length < m) {
-      perSample = new double[Math.max(m, batchCapacity)];
-    }
-    model.perSampleGradSquaredNorms(params, b, perSample);
-    double s = 0;
-    for (int i = 0; i < m; i++) {
-      s += perSample[i];
-    }
-    return s;
-  }
-
-  private void noiseScale(DiagState d, double[] params, Batch b, double[] grad) {
-    int m = b.size();
-    double s = perSampleSum(params, b);
-    // |Gb|^2 of the data term: the batch gradient minus the penalty gradient (l2 theta + l1 sign(theta)).
-    double g2 = 0;
-    for (int gi = 0; gi < groupOffset.length; gi++) {
-      boolean pen = groupPenalized[gi] && (l1 != 0 || l2 != 0);
-      for (int k = groupOffset[gi]; k < groupEnd[gi]; k++) {
-        double v = grad[k];
-        if (pen) {
-          v -= l2 * params[k] + l1 * Math.signum(params[k]);
-        }
-        g2 += v * v;
-      }
-    }
-    noiseFigures(d, s, m, g2);
-  }
-
-  /** The noise-scale EMAs from the per-sample squared norms' sum {@code s} of {@code m} rows and |Gb|^2. */
-  private void noiseFigures(DiagState d, double s, int m, double g2) {
-    double trace = (s - m * g2) / (m - 1);
-    double gTrue = g2 - trace / m;
-    double beta = cfg.emaBeta();
-    d.noiseTraceEma = Double.isNaN(d.noiseTraceEma) ? trace : beta * d.noiseTraceEma + (1 - beta) * trace;
-    d.noiseG2Ema = Double.isNaN(d.noiseG2Ema) ? gTrue : beta * d.noiseG2Ema + (1 - beta) * gTrue;
-    d.noiseScale = d.noiseG2Ema > 0 ? d.noiseTraceEma / d.noiseG2Ema : Double.POSITIVE_INFINITY;
-    d.noiseBatch = m;
-    d.noiseCount++;
   }
 
   /** Vitter's algorithm R over the current window; slots are one-row batches refilled in place. */
@@ -315,7 +255,7 @@ public final class Diagnostician {
       d.gradPeak = Math.max(d.gradPeak, d.gradMean);
     }
     if (finite) {
-      pushLoss(d, loss);
+      LossTrend.push(cfg, d, loss);
     }
     boolean applied = finite && !skipped;
     if (applied) {
@@ -343,7 +283,7 @@ public final class Diagnostician {
     sig.snr = d.signalToNoise();
     sig.batches = d.batches;
     sig.trendKnown = d.lossCount >= cfg.lossWindow();
-    sig.plateau = isPlateau(d);
+    sig.plateau = LossTrend.plateau(cfg, d);
     sig.lossChange = d.lossChange;
     sig.lossChangeSe = d.lossChangeSe;
     sig.layerRatio = d.layerRatio;
@@ -355,58 +295,10 @@ public final class Diagnostician {
     sig.condition = d.condition;
     TrainingState state = StateClassifier.state(cfg, sig);
     d.recordState(state, () -> StateClassifier.evidence(cfg, sig, state));
-    if (cfg.escapeEnabled() && applied && !escapedSinceProbe && d.minVector != null) {
-      probe.checkSaddle(d, params, b, step, StateClassifier.small(cfg, sig));
+    if (cfg.escapeEnabled() && applied) {
+      boolean small = StateClassifier.small(cfg, sig);
+      escape.afterStep(d, params, b, step, small, StateClassifier.stalled(sig, small), !escapedSinceProbe);
     }
     d.batches++;
   }
-
-  private void pushLoss(DiagState d, double loss) {
-    int w = cfg.lossWindow();
-    if (d.lossRing.length != w) {
-      d.lossRing = new double[w];
-      d.lossCount = 0;
-      d.lossPos = 0;
-    }
-    d.lossRing[d.lossPos] = loss;
-    d.lossPos = (d.lossPos + 1) % w;
-    d.lossCount = Math.min(d.lossCount + 1, w);
-    int k = d.lossCount;
-    if (k < 2) {
-      return;
-    }
-    // Least-squares slope of loss against batch index over the window, oldest first.
-    double mx = (k - 1) / 2.0;
-    double my = 0;
-    for (int i = 0; i < k; i++) {
-      my += d.lossRing[Math.floorMod(d.lossPos - k + i, w)];
-    }
-    my /= k;
-    double sxy = 0;
-    double sxx = 0;
-    for (int i = 0; i < k; i++) {
-      double dx = i - mx;
-      sxy += dx * (d.lossRing[Math.floorMod(d.lossPos - k + i, w)] - my);
-      sxx += dx * dx;
-    }
-    d.lossSlope = sxy / sxx;
-    d.lossChange = d.lossSlope * (k - 1);
-    d.lossWindowMean = my;
-    if (k >= 3) {
-      // Residual variance of the fit and the slope's standard error (ordinary least squares).
-      double rss = 0;
-      for (int i = 0; i < k; i++) {
-        double e = d.lossRing[Math.floorMod(d.lossPos - k + i, w)] - my - d.lossSlope * (i - mx);
-        rss += e * e;
-      }
-      d.lossChangeSe = Math.sqrt(rss / (k - 2) / sxx) * (k - 1);
-    }
-  }
-
-  /** Flat: the fitted change over the window within the tolerance of the mean loss (or below 1e-12 outright). */
-  private boolean isPlateau(DiagState d) {
-    return d.lossCount >= cfg.lossWindow()
-        && Math.abs(d.lossChange) <= Math.max(cfg.plateauTolerance() * Math.abs(d.lossWindowMean), 1e-12);
-  }
-
 }

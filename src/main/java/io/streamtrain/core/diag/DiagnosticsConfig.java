@@ -18,11 +18,14 @@ import java.util.Map;
  *       began; a probe starts only with a full reservoir, and its Hessian is the training objective's over it
  *   <li>{@code lanczos_steps} (20), {@code eigenpairs} (2): Krylov dimension and how many of the largest and of
  *       the smallest Ritz pairs are reported
- *   <li>{@code budget_share} (0.10): the probes' share of the work, counted (never timed): a Hessian-vector
- *       product over r samples costs 2r sample-gradients, a training step of b samples b. Each applied step
- *       earns budget_share / (1 - budget_share) x b of credit; a running probe does its products as the credit
- *       allows, so one probe spans several steps and the share holds at every step. 1 means no limit
- *   <li>{@code noise_every} (10): the gradient noise scale (one extra per-sample backward pass) every N batches
+ *   <li>{@code budget_share} (0.20): the share of the work the diagnostics' extra computations take, counted (never
+ *       timed) in sample-gradients: a training step of b samples costs b, a noise estimate on it b, a
+ *       Hessian-vector product over r samples 2r. Each applied step earns budget_share / (1 - budget_share) x b of
+ *       credit; the noise estimates and an escape's forward passes take theirs when due, and a running probe does
+ *       its products as the remaining credit allows, so one probe spans several steps and the share holds at every
+ *       step (at the defaults the noise estimates take b every 10 steps, two fifths of the credit). 1 means no limit
+ *   <li>{@code noise_every} (10): the gradient noise scale (one extra per-sample backward pass, paid from the
+ *       budget) every N batches
  *   <li>{@code seed} (0): seeds the reservoir and the Lanczos start vector
  *   <li>{@code ema_beta} (0.9): smoothing of the gradient-norm mean and variance
  *   <li>{@code loss_window} (20): batches in the loss-trend regression; {@code plateau_tolerance} (0.01): the
@@ -45,10 +48,13 @@ import java.util.Map;
  *       (after {@code warmup}, 10 batches) or {@code explode_norm} (1e6), or the first/last layer gradient ratio
  *       exceeds 1 / {@code vanish_ratio}
  *   <li>{@code vanish_ratio} (1e-3): vanishing when ||grad first layer|| / ||grad last layer|| is below it
- *   <li>{@code saddle_escape}: {@code enabled} (false); {@code after_checks} (3): after a probe found clearly
- *       negative curvature, each step whose gradient is within its noise checks the curvature along the probe's
- *       eigenvector on its batch (one Hessian-vector product, paid from the budget); this many consecutive
- *       negative checks trigger the escape; {@code step} (0.1): the step length along that eigenvector
+ *   <li>{@code saddle_escape}: {@code enabled} (false); after a probe found clearly negative curvature,
+ *       {@code after_checks} (3): each step whose gradient is within its noise checks the curvature along the
+ *       probe's eigenvector on its batch (one Hessian-vector product, paid from the budget); this many consecutive
+ *       negative checks trigger a step of length {@code step} (0.1) along that eigenvector; when a check does not
+ *       confirm it, {@code patience} (50) consecutive steps with the gradient within its noise and the loss not
+ *       falling trigger a seeded perturbation uniform in the ball of radius {@code perturbation} (0.2) x sqrt(n)
+ *       (see {@link SaddleEscape})
  * </ul>
  */
 public record DiagnosticsConfig(
@@ -79,7 +85,9 @@ public record DiagnosticsConfig(
     double vanishRatio,
     boolean escapeEnabled,
     int escapeAfterChecks,
-    double escapeStep) {
+    double escapeStep,
+    int escapePatience,
+    double escapePerturbation) {
 
   public static final List<String> KEYS = List.of("enabled", "probe_every", "probe_warmup", "probe_max_params", "reservoir",
       "lanczos_steps", "eigenpairs", "budget_share", "noise_every", "seed", "ema_beta", "loss_window",
@@ -101,7 +109,7 @@ public record DiagnosticsConfig(
     int reservoir = r.getInt("reservoir", 256, 1, 1_000_000);
     int steps = r.getInt("lanczos_steps", 20, 1, 10_000);
     int pairs = r.getInt("eigenpairs", 2, 1, 100);
-    double share = r.getDouble("budget_share", 0.10, 0.0, true, 1.0, false);
+    double share = r.getDouble("budget_share", 0.20, 0.0, true, 1.0, false);
     int noiseEvery = r.getInt("noise_every", 10, 0, Integer.MAX_VALUE);
     long seed = r.getLong("seed", 0L);
     double beta = r.getDouble("ema_beta", 0.9, 0.0, false, 1.0, true);
@@ -121,16 +129,20 @@ public record DiagnosticsConfig(
     boolean escape = false;
     int after = 3;
     double step = 0.1;
+    int patience = 50;
+    double perturbation = 0.2;
     if (r.has("saddle_escape")) {
       SpecReader e = r.child("saddle_escape");
-      e.rejectUnknown("enabled", "after_checks", "step");
+      e.rejectUnknown("enabled", "after_checks", "step", "patience", "perturbation");
       escape = e.getBoolean("enabled", true);
       after = e.getInt("after_checks", 3, 1, 1_000_000);
       step = positive(e, "step", 0.1);
+      patience = e.getInt("patience", 50, 1, Integer.MAX_VALUE);
+      perturbation = positive(e, "perturbation", 0.2);
     }
     return new DiagnosticsConfig(enabled, probeEvery, explicit, probeWarmup, probeMax, reservoir, steps, pairs,
         share, noiseEvery, seed, beta, window, plateau, snr, small, smallRel, neg, stability, condition, oscillation,
-        explodeFactor, explodeNorm, warmup, vanish, escape, after, step);
+        explodeFactor, explodeNorm, warmup, vanish, escape, after, step, patience, perturbation);
   }
 
   private static double positive(SpecReader r, String key, double dflt) {

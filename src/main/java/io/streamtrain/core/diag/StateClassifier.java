@@ -9,7 +9,8 @@ import java.util.Locale;
  * 2 makes gradient descent diverge along the top eigenvector (unstable); a small gradient with a clearly negative
  * lambda_min is a saddle point; lr * lambda_max near 2, or a large curvature spread while the loss is flat and
  * consecutive gradients point against each other, is ill-conditioning; a first/last layer gradient ratio far below
- * 1 is vanishing gradients; a small gradient on a flat loss without negative curvature is a (local) minimum. Rules
+ * 1 is vanishing gradients; a small gradient on a flat loss without negative curvature is a (local) minimum, and without a probe of the
+ * parameters only a stationary point. Rules
  * are tried in that order; thresholds come from {@link DiagnosticsConfig}.
  *
  * <p>"Small" is judged against the gradient noise: E|g_batch|^2 = |G|^2 + tr(Sigma) / b, so the batch gradient of
@@ -109,8 +110,9 @@ public final class StateClassifier {
     }
     // A small gradient alone is not a minimum while the loss still goes down significantly (a slow direction of
     // a ravine): the fitted change over the window more than two standard errors below zero.
-    if (small && (s.plateau || !s.trendKnown || !significantDescent(s))) {
-      return TrainingState.NEAR_MINIMUM;
+    // Without a probe of these parameters the curvature is unknown: a critical point, not yet a minimum.
+    if (stalled(s, small)) {
+      return probed ? TrainingState.NEAR_MINIMUM : TrainingState.STATIONARY;
     }
     if (!s.trendKnown) {
       return TrainingState.UNKNOWN;
@@ -119,6 +121,11 @@ public final class StateClassifier {
       return TrainingState.PLATEAU;
     }
     return TrainingState.DESCENDING;
+  }
+
+  /** The gradient within its noise while the loss does not fall significantly (flat, no trend yet, or no descent). */
+  static boolean stalled(Signals s, boolean small) {
+    return small && (s.plateau || !s.trendKnown || !significantDescent(s));
   }
 
   /** The loss window's fitted change is negative by more than two standard errors. */
@@ -161,8 +168,10 @@ public final class StateClassifier {
       case VANISHING:
         return "first/last layer gradient ratio " + f(s.layerRatio) + " < " + f(c.vanishRatio());
       case NEAR_MINIMUM:
-        return smallText(c, s) + (probed ? " with lambda_min "
-            + f(s.lambdaMin) + " (no clearly negative curvature)" : " (no curvature probe yet)");
+        return smallText(c, s) + " with lambda_min " + f(s.lambdaMin) + " (no clearly negative curvature)";
+      case STATIONARY:
+        return smallText(c, s) + ", loss not falling; no curvature probe of these parameters yet (none finished, or a"
+            + " saddle escape moved them since): a minimum or a saddle";
       case UNKNOWN:
         return "fewer batches than the loss window";
       case PLATEAU:

@@ -14,21 +14,30 @@ public enum TrainingState {
   DESCENDING(1),
   /** The loss is flat or rising but nothing explains it (gradient not small, no curvature evidence). */
   PLATEAU(2),
-  /** Gradient within its noise and (when probed) no clearly negative curvature: a local minimum or a flat region. */
+  /**
+   * Gradient within its noise, the loss not falling significantly, and a curvature probe of these parameters without
+   * clearly negative curvature: a local minimum or a flat region.
+   */
   NEAR_MINIMUM(3),
   /** The first layers' gradients are orders of magnitude below the last layer's. */
-  VANISHING(4),
+  VANISHING(5),
   /** lr * lambda_max near the stability bound 2 (at or above {@code stability}, not above 2), or a large curvature
    * spread with a flat loss and a gradient that flips direction (bouncing across a ravine). */
-  ILL_CONDITIONED(5),
+  ILL_CONDITIONED(6),
   /** Gradient within its noise with clearly negative curvature: a saddle point. */
-  SADDLE(6),
+  SADDLE(7),
   /** The gradient norm jumped far above its running mean (a cliff) or grows across the depth. */
-  EXPLODING(8),
+  EXPLODING(9),
   /** Loss or gradient not finite. */
-  DIVERGED(9),
+  DIVERGED(10),
   /** lr * lambda_max above 2: the step size exceeds gradient descent's stability bound along the top eigenvector. */
-  UNSTABLE(7);
+  UNSTABLE(8),
+  /**
+   * Gradient within its noise and the loss not falling significantly, but no curvature probe describes these
+   * parameters (none has finished yet, or a saddle escape moved them since): a critical point that may be a
+   * minimum or a saddle; ranks above NEAR_MINIMUM because it may be the latter.
+   */
+  STATIONARY(4);
 
   private final int severity;
 
@@ -36,7 +45,7 @@ public enum TrainingState {
     this.severity = severity;
   }
 
-  /** Rank by severity (0 = UNKNOWN, 9 = DIVERGED). */
+  /** Rank by severity (0 = UNKNOWN, 10 = DIVERGED). */
   public int severity() {
     return severity;
   }

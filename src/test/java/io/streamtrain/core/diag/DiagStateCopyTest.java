@@ -71,8 +71,8 @@ class DiagStateCopyTest {
         Map.of("dense", 2, "hash_bits", 12), "init", "normal", "seed", 4), "optimizer",
         Map.of("type", "adagrad", "lr", 0.1), "batching", Map.of("batch_size", 16));
     TrainingConfig cfg = TrainingConfig.fromSpec(new SpecReader("", spec));
-    Map<String, Object> diag = Map.of("probe_warmup", 5, "reservoir", 32, "lanczos_steps", 6, "budget_share", 0.3,
-        "noise_every", 3);
+    Map<String, Object> diag = Map.of("probe_warmup", 5, "reservoir", 32, "lanczos_steps", 6, "budget_share", 0.4,
+        "noise_every", 10);
     ModelTrainer a = new ModelTrainer(cfg).enableDiagnostics(DiagnosticsConfig.fromSpec(new SpecReader("d", diag)));
     ModelTrainer b = new ModelTrainer(cfg).enableDiagnostics(DiagnosticsConfig.fromSpec(new SpecReader("d", diag)));
     assertThat(a.path().sparse()).isTrue();
@@ -94,8 +94,9 @@ class DiagStateCopyTest {
       batches.add(batch);
     }
     TrainerState end = compare(a, b, batches);
-    // 6 products over 32 samples (384 units) at 16 x 0.3 / 0.7 units of credit a step: a probe spans ~56 steps,
-    // so the copies carried probes in progress; the first has ended, the second runs at the end.
+    // 6 products over 32 samples (384 units) at 16 x 0.4 / 0.6 units of credit a step less 16 every 10 steps for
+    // the noise estimates: a probe spans ~42 steps, so the copies carried probes in progress; the first has ended,
+    // the second runs at the end.
     assertThat(end.diag.probes).isEqualTo(1);
     assertThat(end.diag.probeRunning()).isTrue();
     assertThat(end.diag.prevIndex).isNotNull();
@@ -103,18 +104,31 @@ class DiagStateCopyTest {
 
   @Test
   void strictSaddleWithProbesAndTheEscapeContinuesIdentically() throws Exception {
+    TrainerState end = fixtureCaseWithCopies("strict_saddle", Map.of("enabled", true), 150);
+    assertThat(end.diag.escapes).isGreaterThanOrEqualTo(1);
+  }
+
+  /** The zero-initialized circles network: the seeded perturbation (and its stalled-step count) survive copies. */
+  @Test
+  void degenerateSaddleWithThePerturbationContinuesIdentically() throws Exception {
+    TrainerState end = fixtureCaseWithCopies("zero_init_circles", Map.of("enabled", true, "patience", 20), 200);
+    assertThat(end.diag.perturbations).isGreaterThanOrEqualTo(1);
+  }
+
+  /** A constructed case of the fixture with early, cheap probes and the given escape, compared by {@link #compare}. */
+  private static TrainerState fixtureCaseWithCopies(String name, Map<String, Object> escape, int steps)
+      throws Exception {
     Map<String, Object> c = ConstructedCasesTest.cases().stream()
-        .filter(x -> x.get("name").equals("strict_saddle")).findFirst().orElseThrow();
+        .filter(x -> x.get("name").equals(name)).findFirst().orElseThrow();
     Map<String, Object> diag = Map.of("probe_warmup", 10, "reservoir", 64, "budget_share", 0.5,
-        "saddle_escape", Map.of("enabled", true));
+        "saddle_escape", escape);
     ModelTrainer a = ConstructedCasesTest.trainer(c, diag);
     ModelTrainer b = ConstructedCasesTest.trainer(c, diag);
     double[][] rows = ConstructedCasesTest.rows(c);
     List<Batch> batches = new ArrayList<>();
-    for (int i = 0; i < 150; i++) {
+    for (int i = 0; i < steps; i++) {
       batches.add(ConstructedCasesTest.batch(a.model(), rows, i * 32, 32));
     }
-    TrainerState end = compare(a, b, batches);
-    assertThat(end.diag.escapes).isGreaterThanOrEqualTo(1);
+    return compare(a, b, batches);
   }
 }

@@ -100,47 +100,49 @@ class GradientStatisticsTest {
   }
 
   /**
-   * Work accounting by hand: a step of 4 samples costs 4, a Hessian-vector product over the 16 reservoir rows 32.
-   * With budget_share 0.1 a step earns 4 x 0.1 / 0.9 of credit, so the probe (3 products, 96) completes every
-   * 216 steps, and the probes' share of work in every 1,000-step window after the warm-up is 0.1 within 2
-   * points; a full budget probes at every step once the reservoir is full.
+   * Work accounting by hand: a step of 4 samples costs 4, a noise estimate on it (every 10th batch) 4, a
+   * Hessian-vector product over the 16 reservoir rows 32. With budget_share 0.2 a step earns 4 x 0.2 / 0.8 = 1 of
+   * credit; the noise estimates take 4 of every 10, so in 5,000 steps the probes get 5,000 - 2,000 = 3,000, 93
+   * products of 32: 31 probes of 3 products. The diagnostics' share of work (noise and probes) in every 1,000-step
+   * window after the warm-up is 0.2 within 2 points; a full budget probes at every step once the reservoir is full.
    */
   @Test
   void probeWorkFollowsTheBudgetInEveryWindowAndAFullBudgetProbesEveryStep() {
     double[][] x = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
     double[] y = {1, 2, 3, 4};
-    ModelTrainer tenth = quadTrainer(0.1);
-    TrainerState s = tenth.newState("tenth");
+    ModelTrainer fifth = quadTrainer(0.2);
+    TrainerState s = fifth.newState("fifth");
     ModelTrainer full = quadTrainer(1.0);
     TrainerState f = full.newState("full");
     List<long[]> work = new java.util.ArrayList<>();
     for (int i = 0; i < 5000; i++) {
-      tenth.train(s, DiagnosticsScenariosTest.batch(tenth, x, y));
+      fifth.train(s, DiagnosticsScenariosTest.batch(fifth, x, y));
       work.add(new long[] {s.diag.trainWork, s.diag.probeWork});
       if (i < 40) {
         full.train(f, DiagnosticsScenariosTest.batch(full, x, y));
       }
     }
     assertThat(s.diag.trainWork).isEqualTo(4 * 5000);
-    // Complete probes: one per 216 steps (3 products of 32 units, earned in 216 steps of 4 x 1/9); the reservoir
-    // draws the four rows unevenly, so its Hessian has three distinct eigenvalues and Lanczos needs all 3 steps.
-    assertThat(s.diag.probes).isEqualTo(5000L / 216);
+    assertThat(s.diag.noiseCount).isEqualTo(500);
+    // The reservoir draws the four rows unevenly, so its Hessian has three distinct eigenvalues and Lanczos needs
+    // all 3 steps.
+    assertThat(s.diag.probes).isEqualTo(31);
     assertThat(s.diag.probeProducts).isEqualTo(3);
-    assertThat(s.diag.probeWork).isEqualTo(5000L / 216 * 96);
+    assertThat(s.diag.probeWork).isEqualTo(500 * 4 + 93 * 32);
     for (int end = 1200; end <= 5000; end += 100) {
       long[] a = work.get(end - 1000 - 1);
       long[] b = work.get(end - 1);
       double share = (double) (b[1] - a[1]) / ((b[0] - a[0]) + (b[1] - a[1]));
-      assertThat(share).as("probe share of steps %d..%d", end - 1000, end).isCloseTo(0.1, within(0.02));
+      assertThat(share).as("diagnostics share of steps %d..%d", end - 1000, end).isCloseTo(0.2, within(0.02));
     }
-    assertThat(s.diag.probeShare()).isCloseTo(0.1, within(0.02));
+    assertThat(s.diag.probeShare()).isCloseTo(0.2, within(0.02));
     assertThat(s.diag.figures().get("probe_samples")).isEqualTo(16.0);
     // Full budget: a probe runs to its end as soon as the reservoir (16 samples, 4 steps) is full: 10 in 40 steps.
     // Each window holds the four rows four times: Hessian diag(1, 1, 2), two distinct eigenvalues, so Lanczos
-    // stops after 2 products (an invariant Krylov space).
+    // stops after 2 products (an invariant Krylov space). Four noise estimates of 4 rows.
     assertThat(f.diag.probes).isEqualTo(10);
     assertThat(f.diag.probeProducts).isEqualTo(2);
-    assertThat(f.diag.probeShare()).isEqualTo(640.0 / (640 + 160));
+    assertThat(f.diag.probeShare()).isEqualTo((640.0 + 16) / (640 + 16 + 160));
   }
 
   @Test
@@ -175,16 +177,20 @@ class GradientStatisticsTest {
         Map.of("saddle_escape", Map.of("step", -1)))))
         .isInstanceOf(SpecException.class).hasMessageContaining("diagnostics.saddle_escape.step");
     DiagnosticsConfig d = DiagnosticsConfig.defaults();
-    assertThat(d.budgetShare()).isEqualTo(0.10);
+    assertThat(d.budgetShare()).isEqualTo(0.20);
     assertThat(d.probeEveryFor(1000)).isEqualTo(d.probeEvery());
     assertThat(d.probeEveryFor(200_000)).isZero();
     assertThat(DiagnosticsConfig.fromSpec(new SpecReader("d", Map.of("probe_every", 7))).probeEveryFor(200_000))
         .isEqualTo(7);
     assertThat(List.of(TrainingState.values())).startsWith(TrainingState.UNKNOWN);
-    // UNSTABLE was appended (ordinals are gauge codes and checkpointed) but ranks between SADDLE and EXPLODING.
+    // UNSTABLE and STATIONARY were appended (ordinals are gauge codes and checkpointed) but rank between SADDLE and
+    // EXPLODING, and between NEAR_MINIMUM and VANISHING.
     assertThat(List.of(TrainingState.values()).stream().sorted(java.util.Comparator.comparingInt(
         TrainingState::severity)).toList()).containsExactly(TrainingState.UNKNOWN, TrainingState.DESCENDING,
-        TrainingState.PLATEAU, TrainingState.NEAR_MINIMUM, TrainingState.VANISHING, TrainingState.ILL_CONDITIONED,
-        TrainingState.SADDLE, TrainingState.UNSTABLE, TrainingState.EXPLODING, TrainingState.DIVERGED);
+        TrainingState.PLATEAU, TrainingState.NEAR_MINIMUM, TrainingState.STATIONARY, TrainingState.VANISHING,
+        TrainingState.ILL_CONDITIONED, TrainingState.SADDLE, TrainingState.UNSTABLE, TrainingState.EXPLODING,
+        TrainingState.DIVERGED);
+    assertThat(TrainingState.UNSTABLE.ordinal()).isEqualTo(9);
+    assertThat(TrainingState.STATIONARY.ordinal()).isEqualTo(10);
   }
 }

@@ -49,6 +49,10 @@ class StateClassifierTest {
     s.gradNorm = 1e-4; // below the small-gradient bound max(1e-3, 1e-2 * 1.0) = 1e-2
     assertThat(st(s)).isEqualTo(TrainingState.DESCENDING); // the loss still goes down: not a minimum yet
     s.plateau = true;
+    assertThat(st(s)).isEqualTo(TrainingState.STATIONARY); // no probe: a minimum cannot be told from a saddle
+    assertThat(StateClassifier.classify(c, s).evidence()).contains("no curvature probe of these parameters yet");
+    s.lambdaMax = 2.0; // lambda_min NaN (as after an escape): still not probed
+    assertThat(st(s)).isEqualTo(TrainingState.STATIONARY);
     s.lambdaMax = 2.0;
     s.lambdaMin = -2.0 * 1e-3; // exactly at -1e-3 * max|lambda|: not clearly negative
     assertThat(st(s)).isEqualTo(TrainingState.NEAR_MINIMUM);
