@@ -117,7 +117,8 @@ public final class LabelJoinFunction extends KeyedCoProcessFunction<String, Join
     s.timestamp = r.example.eventTime();
     s.reason = LATE_EVENT;
     s.message = "the " + side + " event of key '" + r.key + "' at event time " + r.example.eventTime()
-        + " came after the watermark had passed it (" + wm + "); raise watermark_out_of_orderness_ms";
+        + " came after the watermark had passed it (" + wm + "); raise input.labels.out_of_orderness_ms"
+        + (labels.idleTimeoutMs() > 0 ? " or input.labels.idle_timeout_ms" : "");
     // A late feature travels with its model id and counts in the model's rejected figures; a late label has no
     // model, so it goes straight to the rejected topic (with no bytes: the message says what it was).
     s.raw = r.kind == JoinRecord.LABEL ? NO_BYTES : null;

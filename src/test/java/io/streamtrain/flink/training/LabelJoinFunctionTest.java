@@ -137,7 +137,8 @@ class LabelJoinFunctionTest {
     restored.processElement1(new StreamRecord<>(feature("c", "t-1", 7000, 3, 2), 7000));
     var late = new ArrayList<>(restored.getSideOutput(LabelJoinStream.REJECTED));
     assertThat(late).hasSize(2).allMatch(r -> r.getValue().reason.equals(LabelJoinFunction.LATE_EVENT));
-    assertThat(late.get(0).getValue().message).contains("label event of key 'b'").contains("7000");
+    assertThat(late.get(0).getValue().message).contains("label event of key 'b'").contains("7000")
+        .as("names the key that is accepted with input.labels").contains("raise input.labels.out_of_orderness_ms");
     assertThat(late.get(0).getValue().raw).as("a label has no model: straight to the rejected topic").isEmpty();
     assertThat(late.get(1).getValue().raw).as("a feature travels with its model").isNull();
     assertThat(late.get(1).getValue().example.modelId()).isEqualTo("t-1");
