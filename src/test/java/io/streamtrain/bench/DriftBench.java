@@ -64,7 +64,8 @@ public final class DriftBench {
   public static TrainingConfig training(int dims) {
     return TrainingConfig.fromSpec(new SpecReader("", Map.of(
         "model", Map.of("type", "logistic", "features", Map.of("dense", dims)),
-        "optimizer", Map.of("type", "adam", "lr", Double.parseDouble(System.getProperty("lr", "0.05"))),
+        "optimizer", Map.of("type", System.getProperty("optimizer", "adam"),
+            "lr", Double.parseDouble(System.getProperty("lr", "0.05"))),
         "batching", Map.of("batch_size", 8, "shuffle_capacity", 8, "seed", 1))));
   }
 
@@ -132,7 +133,9 @@ public final class DriftBench {
     }
     List<Object> reactions = List.of("none", "reset_optimizer",
         Map.of("type", "boost_lr", "factor", 5.0, "steps", 100));
-    for (Stream s : List.of(sea(), hyperplane())) {
+    for (Stream s : System.getProperty("streams", "sea,hyperplane").contains("hyperplane")
+        ? (System.getProperty("streams", "sea,hyperplane").contains("sea") ? List.of(sea(), hyperplane())
+        : List.of(hyperplane())) : List.of(sea())) {
       Result base = run(s, "no drift watch", null);
       System.out.printf(Locale.ROOT, "%n%s (%d samples, changes every %d): without detection error %.4f%n",
           s.name(), s.n(), s.changes()[0], base.error());
