@@ -250,10 +250,10 @@ public final class ModelTrainer {
     r.rolledBack = false;
     s.batches++;
     if (r.correct >= 0) {
-      s.intervalScored += b.size();
-      s.intervalCorrect += r.correct;
+      s.interval.scored += b.size();
+      s.interval.correct += r.correct;
     }
-    s.intervalBatches++;
+    s.interval.batches++;
     r.gradNorm = gradNorm;
     if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
       skip(s, r);
@@ -277,7 +277,7 @@ public final class ModelTrainer {
     LrScheduler sched = s.scheduler;
     // lrScale is 1 unless the loss guard cut it, lrBoost 1 unless a drift reaction raised it (x * 1.0 == x
     // exactly, so runs without either are unchanged).
-    double scale = gs.lrScale * s.lrBoost;
+    double scale = gs.lrScale * s.lrBoost();
     if (sched != null) {
       s.optimizer.setLr(sched.lr() * scale);
       if (sched.cyclesMomentum()) {
@@ -304,10 +304,10 @@ public final class ModelTrainer {
     }
     s.step++;
     s.samplesSeen += b.size();
-    s.intervalSamples += b.size();
-    s.intervalLossSum += loss;
+    s.interval.samples += b.size();
+    s.interval.lossSum += loss;
     if (r.clipped) {
-      s.intervalClipped++;
+      s.interval.clipped++;
     }
     s.lastLoss = loss;
     s.lastGradNorm = gradNorm;
@@ -328,7 +328,7 @@ public final class ModelTrainer {
   private static void rollback(TrainerState s, LossGuard guard, StepResult r, double smoothed) {
     GuardState gs = s.guard;
     gs.restore(s);
-    s.paramNormCache = Double.NaN;
+    s.forgetParamNorm();
     gs.lrScale *= guard.lrCut();
     gs.rollbacks++;
     gs.resumeStep = s.step + guard.warmupSteps();
@@ -340,7 +340,7 @@ public final class ModelTrainer {
   private static void skip(TrainerState s, StepResult r) {
     r.skipped = true;
     s.skippedBatches++;
-    s.intervalSkipped++;
+    s.interval.skipped++;
   }
 
   /** Correct predictions of the batch at the current parameters, or -1 for a regression model. */

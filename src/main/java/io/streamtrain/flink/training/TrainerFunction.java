@@ -108,16 +108,16 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       reports.noteLag(modelId, batch.consumerLag);
     }
     s.rejectedSamples += batch.rejected;
-    s.intervalRejected += batch.rejected;
+    s.interval.rejected += batch.rejected;
     java.util.List<io.streamtrain.core.data.Example> examples = withoutStaleHashes(batch, cfg, s);
     if (examples.size() > 0) {
       for (int i = 0; i < examples.size(); i++) {
         long t = examples.get(i).eventTime();
-        if (t < s.intervalEventMin) {
-          s.intervalEventMin = t;
+        if (t < s.interval.eventMin) {
+          s.interval.eventMin = t;
         }
-        if (t > s.intervalEventMax) {
-          s.intervalEventMax = t;
+        if (t > s.interval.eventMax) {
+          s.interval.eventMax = t;
         }
         if (t > s.maxEventTime) {
           s.maxEventTime = t;
@@ -145,7 +145,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
         drift.after(watch, trainer, r, s, events); // last reader of r: a background model's step reuses it
         reports.noteDrift(modelId, watch.monitor);
       }
-      if (s.intervalBatches >= spec.metricsEveryBatches()) {
+      if (s.interval.batches >= spec.metricsEveryBatches()) {
         out.collect(report(s));
       }
       maybeSnapshot(s, trainer, cfg, ctx, false, DriftWatch.swapOrigin(watch, s));
@@ -180,7 +180,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       return batch;
     }
     s.rejectedSamples += stale;
-    s.intervalRejected += stale;
+    s.interval.rejected += stale;
     events.add(new TrainingEvent("stale_hashed_samples", s.step, stale + " buffered samples were hashed into "
         + staleBits + " bits, the configuration now has hash_bits " + bits + "; not trained, counted as rejected"));
     return keep;
@@ -216,7 +216,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       // added when the interval is empty, which keeps the reports a function of the data.)
       reports.noteLag(s.modelId, 0);
     }
-    if (s.intervalBatches > 0 || s.intervalRejected > 0 || !pendingEvents().isEmpty()) {
+    if (s.interval.batches > 0 || s.interval.rejected > 0 || !pendingEvents().isEmpty()) {
       out.collect(report(s));
     }
     if (cfg >= 0) {
