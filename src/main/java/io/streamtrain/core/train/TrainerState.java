@@ -94,6 +94,23 @@ public final class TrainerState {
     return lossEma / (1.0 - Math.pow(ModelTrainer.LOSS_EMA_BETA, lossEmaCount));
   }
 
+  /** Counts {@code n} rejected samples of this model, in total and in the current interval. */
+  public void noteRejected(long n) {
+    rejectedSamples += n;
+    interval.rejected += n;
+  }
+
+  /** Widens the interval's event-time range and the latest event time to the examples'. */
+  public void noteEventTimes(java.util.List<io.streamtrain.core.data.Example> examples) {
+    for (int i = 0; i < examples.size(); i++) {
+      long t = examples.get(i).eventTime();
+      interval.noteEventTime(t);
+      if (t > maxEventTime) {
+        maxEventTime = t;
+      }
+    }
+  }
+
   /** The drift reaction's factor on the learning rate for the next step (1: none). */
   public double lrBoost() {
     return lrBoost;

@@ -109,6 +109,16 @@ final class TrainerReports {
     f.driftInWarning = m.inWarning ? 1 : 0;
   }
 
+  /**
+   * The input has ended: every record up to the bounded source's end offsets was read, so a model's last lag
+   * marker, measured before the final records arrived, would report a backlog that no longer exists.
+   */
+  void inputEnded(String modelId) {
+    if (lagOf(modelId) != null) {
+      noteLag(modelId, 0);
+    }
+  }
+
   /** The latest consumer lag of the model's batches, or null when none carried one (no Kafka source). */
   Long lagOf(String modelId) {
     long[] l = lagByModel.get(modelId);
