@@ -94,6 +94,41 @@ public final class TrainerState {
     return lossEma / (1.0 - Math.pow(ModelTrainer.LOSS_EMA_BETA, lossEmaCount));
   }
 
+  /** A batch arrived at the step ({@code correct}: its progressive predictions that were right, -1: none). */
+  void recordBatch(int samples, int correct) {
+    batches++;
+    if (correct >= 0) {
+      interval.scored += samples;
+      interval.correct += correct;
+    }
+    interval.batches++;
+  }
+
+  /** The batch was not applied (non-finite, spiking or refused by the optimizer). */
+  void recordSkipped() {
+    skippedBatches++;
+    interval.skipped++;
+  }
+
+  /** An applied step: its counters, the interval's sums, the figures reports show and the smoothed loss. */
+  void recordApplied(int samples, double loss, double gradNorm, ModelTrainer.StepResult r) {
+    step++;
+    samplesSeen += samples;
+    interval.samples += samples;
+    interval.lossSum += loss;
+    if (r.clipped) {
+      interval.clipped++;
+    }
+    lastLoss = loss;
+    lastGradNorm = gradNorm;
+    lastGradNormClipped = r.gradNormClipped;
+    lastLr = r.lr;
+    lastUpdateRatio = r.updateRatio;
+    lastParamNorm = r.paramNorm;
+    lossEma = ModelTrainer.LOSS_EMA_BETA * lossEma + (1.0 - ModelTrainer.LOSS_EMA_BETA) * loss;
+    lossEmaCount++;
+  }
+
   /** Counts {@code n} rejected samples of this model, in total and in the current interval. */
   public void noteRejected(long n) {
     rejectedSamples += n;
