@@ -36,7 +36,7 @@ public final class StateIo {
     if (a.length == 0) {
       return;
     }
-    if (out instanceof ByteCount c) {
+    if (out instanceof ByteCount c && !c.forwards()) {
       c.skip(8L * a.length); // a state part being measured: the size is known without the bytes
       return;
     }
@@ -60,7 +60,7 @@ public final class StateIo {
     if (count == 0) {
       return;
     }
-    if (out instanceof ByteCount c) {
+    if (out instanceof ByteCount c && !c.forwards()) {
       c.skip(8L * count);
       return;
     }

@@ -4,65 +4,70 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.ObjDoubleConsumer;
+import java.util.function.ObjLongConsumer;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
- * A part body of named scalars: the number of fields, then each as its name (modified UTF-8) and 8 bytes (a long,
- * or a double's raw bits, so NaN payloads survive). A reader looks fields up by name: the order they were written
- * in does not matter, a field it does not know is ignored and a field the state lacks keeps the reader's default
- * (a fresh state's value), so fields can be added, reordered or dropped without shifting another's value.
+ * A part body of named scalars of an object, each field declared once (name, how to get it, how to set it): the
+ * body is the number of fields, then each as its name (modified UTF-8) and 8 bytes (a long, or a double's raw bits,
+ * so NaN payloads survive). A reader sets fields by name: the order they were written in does not matter, a field
+ * it does not know is ignored and a field the body lacks keeps the object's value (a fresh state's), so fields can
+ * be added, reordered or dropped without shifting another's value.
  */
-public final class Fields {
-  private final Map<String, Long> values;
+public final class Fields<T> {
+  /** One named scalar of a {@code T}, as the 8 bytes written for it. */
+  public record Field<T>(String name, ToLongFunction<T> get, ObjLongConsumer<T> set) {}
 
-  private Fields(Map<String, Long> values) {
-    this.values = values;
+  private final List<Field<T>> fields;
+  private final Map<String, Field<T>> byName = new HashMap<>();
+
+  @SafeVarargs
+  public Fields(Field<T>... fields) {
+    this.fields = List.of(fields);
+    for (Field<T> f : fields) {
+      if (byName.put(f.name(), f) != null) {
+        throw new IllegalArgumentException("state field '" + f.name() + "' declared twice");
+      }
+    }
   }
 
-  /** Reads the fields of a body written by a {@link Writer}. */
-  public static Fields read(DataInput in) throws IOException {
+  public static <T> Field<T> ofLong(String name, ToLongFunction<T> get, ObjLongConsumer<T> set) {
+    return new Field<>(name, get, set);
+  }
+
+  public static <T> Field<T> ofDouble(String name, ToDoubleFunction<T> get, ObjDoubleConsumer<T> set) {
+    return new Field<>(name, o -> Double.doubleToRawLongBits(get.applyAsDouble(o)),
+        (o, bits) -> set.accept(o, Double.longBitsToDouble(bits)));
+  }
+
+  /** Writes every field of {@code obj}, in declaration order. */
+  public void write(DataOutput out, T obj) throws IOException {
+    out.writeShort(fields.size());
+    for (Field<T> f : fields) {
+      out.writeUTF(f.name());
+      out.writeLong(f.get().applyAsLong(obj));
+    }
+  }
+
+  /** Sets the fields of {@code obj} that the body names; others keep their value. */
+  public void read(DataInput in, T obj) throws IOException {
     int n = in.readUnsignedShort();
-    Map<String, Long> values = new HashMap<>(2 * n);
+    Set<String> seen = new HashSet<>();
     for (int i = 0; i < n; i++) {
       String name = in.readUTF();
-      if (values.put(name, in.readLong()) != null) {
+      long bits = in.readLong();
+      if (!seen.add(name)) {
         throw new IOException("state field '" + name + "' appears twice");
       }
-    }
-    return new Fields(values);
-  }
-
-  public long getLong(String name, long absent) {
-    Long v = values.get(name);
-    return v == null ? absent : v;
-  }
-
-  public double getDouble(String name, double absent) {
-    Long v = values.get(name);
-    return v == null ? absent : Double.longBitsToDouble(v);
-  }
-
-  /** Collects named fields, then writes them as one body ({@link #writeTo}: the same bytes every call). */
-  public static final class Writer {
-    private final Map<String, Long> fields = new LinkedHashMap<>();
-
-    public Writer putLong(String name, long v) {
-      if (fields.put(name, v) != null) {
-        throw new IllegalArgumentException("state field '" + name + "' put twice");
-      }
-      return this;
-    }
-
-    public Writer putDouble(String name, double v) {
-      return putLong(name, Double.doubleToRawLongBits(v));
-    }
-
-    public void writeTo(DataOutput out) throws IOException {
-      out.writeShort(fields.size());
-      for (Map.Entry<String, Long> f : fields.entrySet()) {
-        out.writeUTF(f.getKey());
-        out.writeLong(f.getValue());
+      Field<T> f = byName.get(name);
+      if (f != null) {
+        f.set().accept(obj, bits);
       }
     }
   }

@@ -34,10 +34,10 @@ public final class PartWriter {
     out.writeShort(tag);
     out.writeByte(version);
     out.writeLong(measure.count());
-    Counted counted = new Counted(out);
+    ByteCount counted = new ByteCount(out);
     body.write(counted);
-    if (counted.count != measure.count()) {
-      throw new IllegalStateException("part " + tag + " wrote " + counted.count + " bytes, measured "
+    if (counted.count() != measure.count()) {
+      throw new IllegalStateException("part " + tag + " wrote " + counted.count() + " bytes, measured "
           + measure.count() + ": its body is not a function of the state");
     }
     written++;
@@ -48,102 +48,6 @@ public final class PartWriter {
   public void finish() {
     if (written != parts) {
       throw new IllegalStateException(parts + " parts announced, " + written + " written");
-    }
-  }
-
-  /** Forwards to the real output and counts what passes (the chunked array writes make this one call per chunk). */
-  private static final class Counted implements DataOutput {
-    private final DataOutput out;
-    private long count;
-
-    Counted(DataOutput out) {
-      this.out = out;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b) throws IOException {
-      out.write(b);
-      count += b.length;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count += len;
-    }
-
-    @Override
-    public void writeBoolean(boolean v) throws IOException {
-      out.writeBoolean(v);
-      count++;
-    }
-
-    @Override
-    public void writeByte(int v) throws IOException {
-      out.writeByte(v);
-      count++;
-    }
-
-    @Override
-    public void writeShort(int v) throws IOException {
-      out.writeShort(v);
-      count += 2;
-    }
-
-    @Override
-    public void writeChar(int v) throws IOException {
-      out.writeChar(v);
-      count += 2;
-    }
-
-    @Override
-    public void writeInt(int v) throws IOException {
-      out.writeInt(v);
-      count += 4;
-    }
-
-    @Override
-    public void writeLong(long v) throws IOException {
-      out.writeLong(v);
-      count += 8;
-    }
-
-    @Override
-    public void writeFloat(float v) throws IOException {
-      out.writeFloat(v);
-      count += 4;
-    }
-
-    @Override
-    public void writeDouble(double v) throws IOException {
-      out.writeDouble(v);
-      count += 8;
-    }
-
-    @Override
-    public void writeBytes(String s) throws IOException {
-      out.writeBytes(s);
-      count += s.length();
-    }
-
-    @Override
-    public void writeChars(String s) throws IOException {
-      out.writeChars(s);
-      count += 2L * s.length();
-    }
-
-    @Override
-    public void writeUTF(String s) throws IOException {
-      ByteCount c = new ByteCount();
-      c.writeUTF(s);
-      out.writeUTF(s);
-      count += c.count();
     }
   }
 }

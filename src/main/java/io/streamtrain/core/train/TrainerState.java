@@ -177,12 +177,15 @@ public final class TrainerState {
     this.version = version;
   }
 
-  /** Writes this state in the current format ({@value #FORMAT_VERSION}: tagged parts, see {@link TrainerStateCodec}). */
+  /** Writes this state in the current format ({@value #FORMAT_VERSION}: named parts, {@link TrainerStateCodec}). */
   public void write(DataOutput out) throws IOException {
     TrainerStateCodec.write(this, out);
   }
 
-  /** Reads a state written by {@link #write} (any format version 1 to {@value #FORMAT_VERSION}) into this one (created from the same configuration). */
+  /**
+   * Reads a state written by {@link #write} (format 1 to {@value #FORMAT_VERSION}) into this one, created from the
+   * same configuration.
+   */
   public void read(DataInput in) throws IOException {
     TrainerStateCodec.read(this, in);
   }

@@ -58,9 +58,9 @@ final class TrainerStateCodec {
     if (s.scheduler != null) {
       w.part(SCHEDULE, 1, s.scheduler::writeState);
     }
-    w.part(COUNTERS, 1, counters(s)::writeTo);
-    w.part(REPORT, 1, report(s)::writeTo);
-    w.part(SNAPSHOTS, 1, snapshots(s)::writeTo);
+    w.part(COUNTERS, 1, o -> COUNTER_FIELDS.write(o, s));
+    w.part(REPORT, 1, o -> REPORT_FIELDS.write(o, s));
+    w.part(SNAPSHOTS, 1, o -> SNAPSHOT_FIELDS.write(o, s));
     w.part(GUARD, 1, s.guard::write);
     w.part(DIAGNOSTICS, 1, s.diag::write);
     w.finish();
@@ -87,82 +87,38 @@ final class TrainerStateCodec {
     }
   }
 
-  private static Fields.Writer counters(TrainerState s) {
-    return new Fields.Writer()
-        .putLong("step", s.step)
-        .putLong("batches", s.batches)
-        .putLong("samples_seen", s.samplesSeen)
-        .putLong("skipped_batches", s.skippedBatches)
-        .putLong("rejected_samples", s.rejectedSamples)
-        .putDouble("loss_ema", s.lossEma)
-        .putLong("loss_ema_count", s.lossEmaCount)
-        .putLong("max_event_time", s.maxEventTime);
-  }
+  private static final Fields<TrainerState> COUNTER_FIELDS = new Fields<>(
+      Fields.ofLong("step", s -> s.step, (s, v) -> s.step = v),
+      Fields.ofLong("batches", s -> s.batches, (s, v) -> s.batches = v),
+      Fields.ofLong("samples_seen", s -> s.samplesSeen, (s, v) -> s.samplesSeen = v),
+      Fields.ofLong("skipped_batches", s -> s.skippedBatches, (s, v) -> s.skippedBatches = v),
+      Fields.ofLong("rejected_samples", s -> s.rejectedSamples, (s, v) -> s.rejectedSamples = v),
+      Fields.ofDouble("loss_ema", s -> s.lossEma, (s, v) -> s.lossEma = v),
+      Fields.ofLong("loss_ema_count", s -> s.lossEmaCount, (s, v) -> s.lossEmaCount = v),
+      Fields.ofLong("max_event_time", s -> s.maxEventTime, (s, v) -> s.maxEventTime = v));
 
-  private static void readCounters(TrainerState s, Fields f) {
-    s.step = f.getLong("step", s.step);
-    s.batches = f.getLong("batches", s.batches);
-    s.samplesSeen = f.getLong("samples_seen", s.samplesSeen);
-    s.skippedBatches = f.getLong("skipped_batches", s.skippedBatches);
-    s.rejectedSamples = f.getLong("rejected_samples", s.rejectedSamples);
-    s.lossEma = f.getDouble("loss_ema", s.lossEma);
-    s.lossEmaCount = f.getLong("loss_ema_count", s.lossEmaCount);
-    s.maxEventTime = f.getLong("max_event_time", s.maxEventTime);
-  }
+  private static final Fields<TrainerState> REPORT_FIELDS = new Fields<>(
+      Fields.ofLong("interval_batches", s -> s.interval.batches, (s, v) -> s.interval.batches = v),
+      Fields.ofLong("interval_samples", s -> s.interval.samples, (s, v) -> s.interval.samples = v),
+      Fields.ofLong("interval_clipped", s -> s.interval.clipped, (s, v) -> s.interval.clipped = v),
+      Fields.ofLong("interval_rejected", s -> s.interval.rejected, (s, v) -> s.interval.rejected = v),
+      Fields.ofLong("interval_skipped", s -> s.interval.skipped, (s, v) -> s.interval.skipped = v),
+      Fields.ofLong("interval_scored", s -> s.interval.scored, (s, v) -> s.interval.scored = v),
+      Fields.ofLong("interval_correct", s -> s.interval.correct, (s, v) -> s.interval.correct = v),
+      Fields.ofDouble("interval_loss_sum", s -> s.interval.lossSum, (s, v) -> s.interval.lossSum = v),
+      Fields.ofLong("interval_event_min", s -> s.interval.eventMin, (s, v) -> s.interval.eventMin = v),
+      Fields.ofLong("interval_event_max", s -> s.interval.eventMax, (s, v) -> s.interval.eventMax = v),
+      Fields.ofDouble("last_loss", s -> s.lastLoss, (s, v) -> s.lastLoss = v),
+      Fields.ofDouble("last_grad_norm", s -> s.lastGradNorm, (s, v) -> s.lastGradNorm = v),
+      Fields.ofDouble("last_grad_norm_clipped", s -> s.lastGradNormClipped, (s, v) -> s.lastGradNormClipped = v),
+      Fields.ofDouble("last_lr", s -> s.lastLr, (s, v) -> s.lastLr = v),
+      Fields.ofDouble("last_update_ratio", s -> s.lastUpdateRatio, (s, v) -> s.lastUpdateRatio = v),
+      Fields.ofDouble("last_param_norm", s -> s.lastParamNorm, (s, v) -> s.lastParamNorm = v));
 
-  private static Fields.Writer report(TrainerState s) {
-    ReportWindow w = s.interval;
-    return new Fields.Writer()
-        .putLong("interval_batches", w.batches)
-        .putLong("interval_samples", w.samples)
-        .putLong("interval_clipped", w.clipped)
-        .putLong("interval_rejected", w.rejected)
-        .putLong("interval_skipped", w.skipped)
-        .putLong("interval_scored", w.scored)
-        .putLong("interval_correct", w.correct)
-        .putDouble("interval_loss_sum", w.lossSum)
-        .putLong("interval_event_min", w.eventMin)
-        .putLong("interval_event_max", w.eventMax)
-        .putDouble("last_loss", s.lastLoss)
-        .putDouble("last_grad_norm", s.lastGradNorm)
-        .putDouble("last_grad_norm_clipped", s.lastGradNormClipped)
-        .putDouble("last_lr", s.lastLr)
-        .putDouble("last_update_ratio", s.lastUpdateRatio)
-        .putDouble("last_param_norm", s.lastParamNorm);
-  }
-
-  private static void readReport(TrainerState s, Fields f) {
-    ReportWindow w = s.interval;
-    w.batches = f.getLong("interval_batches", w.batches);
-    w.samples = f.getLong("interval_samples", w.samples);
-    w.clipped = f.getLong("interval_clipped", w.clipped);
-    w.rejected = f.getLong("interval_rejected", w.rejected);
-    w.skipped = f.getLong("interval_skipped", w.skipped);
-    w.scored = f.getLong("interval_scored", w.scored);
-    w.correct = f.getLong("interval_correct", w.correct);
-    w.lossSum = f.getDouble("interval_loss_sum", w.lossSum);
-    w.eventMin = f.getLong("interval_event_min", w.eventMin);
-    w.eventMax = f.getLong("interval_event_max", w.eventMax);
-    s.lastLoss = f.getDouble("last_loss", s.lastLoss);
-    s.lastGradNorm = f.getDouble("last_grad_norm", s.lastGradNorm);
-    s.lastGradNormClipped = f.getDouble("last_grad_norm_clipped", s.lastGradNormClipped);
-    s.lastLr = f.getDouble("last_lr", s.lastLr);
-    s.lastUpdateRatio = f.getDouble("last_update_ratio", s.lastUpdateRatio);
-    s.lastParamNorm = f.getDouble("last_param_norm", s.lastParamNorm);
-  }
-
-  private static Fields.Writer snapshots(TrainerState s) {
-    return new Fields.Writer()
-        .putLong("version", s.version)
-        .putLong("last_snapshot_step", s.lastSnapshotStep)
-        .putLong("last_snapshot_event_time", s.lastSnapshotEventTime);
-  }
-
-  private static void readSnapshots(TrainerState s, Fields f) {
-    s.version = f.getLong("version", s.version);
-    s.lastSnapshotStep = f.getLong("last_snapshot_step", s.lastSnapshotStep);
-    s.lastSnapshotEventTime = f.getLong("last_snapshot_event_time", s.lastSnapshotEventTime);
-  }
+  private static final Fields<TrainerState> SNAPSHOT_FIELDS = new Fields<>(
+      Fields.ofLong("version", s -> s.version, (s, v) -> s.version = v),
+      Fields.ofLong("last_snapshot_step", s -> s.lastSnapshotStep, (s, v) -> s.lastSnapshotStep = v),
+      Fields.ofLong("last_snapshot_event_time", s -> s.lastSnapshotEventTime, (s, v) -> s.lastSnapshotEventTime = v));
 
   /** Format 4: the parts in any order; unknown ones skipped; model, optimizer and counters required. */
   private static void readParts(TrainerState s, DataInput in) throws IOException {
@@ -186,15 +142,15 @@ final class TrainerStateCodec {
         }
         case COUNTERS -> {
           PartReader.expectVersion("counters", version, 1);
-          readCounters(s, Fields.read(body));
+          COUNTER_FIELDS.read(body, s);
         }
         case REPORT -> {
           PartReader.expectVersion("report", version, 1);
-          readReport(s, Fields.read(body));
+          REPORT_FIELDS.read(body, s);
         }
         case SNAPSHOTS -> {
           PartReader.expectVersion("snapshots", version, 1);
-          readSnapshots(s, Fields.read(body));
+          SNAPSHOT_FIELDS.read(body, s);
         }
         case GUARD -> {
           PartReader.expectVersion("guard", version, 1);

@@ -74,7 +74,8 @@ class TrainerStepRulesTest {
   void eventTimesWidenTheIntervalAndTheLatest() {
     TrainerState s = state();
     s.noteEventTimes(List.of(Example.dense(new double[] {0, 0}, 0).setEventTime(30),
-        Example.dense(new double[] {0, 0}, 0).setEventTime(10), Example.dense(new double[] {0, 0}, 0).setEventTime(20)));
+        Example.dense(new double[] {0, 0}, 0).setEventTime(10),
+        Example.dense(new double[] {0, 0}, 0).setEventTime(20)));
     assertThat(s.interval.eventMin).isEqualTo(10);
     assertThat(s.interval.eventMax).isEqualTo(30);
     assertThat(s.maxEventTime).isEqualTo(30);
