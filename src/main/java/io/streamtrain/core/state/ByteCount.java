@@ -113,29 +113,36 @@ public final class ByteCount implements DataOutput {
 
   @Override
   public void writeBytes(String s) throws IOException {
-    for (int i = 0; i < s.length(); i++) {
-      write(s.charAt(i));
+    count += s.length();
+    if (target != null) {
+      target.writeBytes(s);
     }
   }
 
   @Override
   public void writeChars(String s) throws IOException {
-    for (int i = 0; i < s.length(); i++) {
-      writeShort(s.charAt(i));
+    count += 2L * s.length();
+    if (target != null) {
+      target.writeChars(s);
     }
   }
 
   /** Modified UTF-8 with a two-byte length, as {@link java.io.DataOutputStream#writeUTF}. */
   @Override
   public void writeUTF(String s) throws IOException {
+    count += 2 + utfLength(s);
+    if (target != null) {
+      target.writeUTF(s);
+    }
+  }
+
+  /** The length of {@code s} in modified UTF-8 (without the two-byte length {@code writeUTF} puts before it). */
+  public static long utfLength(String s) {
     long len = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       len += c >= 0x0001 && c <= 0x007F ? 1 : c > 0x07FF ? 3 : 2;
     }
-    count += 2 + len;
-    if (target != null) {
-      target.writeUTF(s);
-    }
+    return len;
   }
 }
