@@ -114,7 +114,7 @@ public final class DriftMonitor {
 
   /** Before a step of {@code trainer} on {@code s}: the learning-rate factor the reaction decided for it. */
   public void beforeStep(TrainerState s) {
-    s.lrBoost = lrBoost(s.step);
+    s.setLrBoost(lrBoost(s.step));
   }
 
   /**
@@ -161,7 +161,7 @@ public final class DriftMonitor {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     b.optimizer.writeState(new DataOutputStream(o));
     s.optimizer.readState(new DataInputStream(new ByteArrayInputStream(o.toByteArray())));
-    s.paramNormCache = Double.NaN;
+    s.forgetParamNorm();
     s.guard.hasGood = false; // the guard's last good copy is of the replaced model
     swaps++;
     swappedThisStep = true;

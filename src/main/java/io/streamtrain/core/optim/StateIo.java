@@ -1,5 +1,6 @@
 package io.streamtrain.core.optim;
 
+import io.streamtrain.core.state.ByteCount;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -35,6 +36,10 @@ public final class StateIo {
     if (a.length == 0) {
       return;
     }
+    if (out instanceof ByteCount c && !c.forwards()) {
+      c.skip(8L * a.length); // a state part being measured: the size is known without the bytes
+      return;
+    }
     byte[] buf = new byte[Math.min(CHUNK, a.length * 8)];
     int per = buf.length / 8;
     for (int i = 0; i < a.length; i += per) {
@@ -53,6 +58,10 @@ public final class StateIo {
   static void writeStrided(DataOutput out, double[] a, int start, int stride, int count) throws IOException {
     out.writeInt(count);
     if (count == 0) {
+      return;
+    }
+    if (out instanceof ByteCount c && !c.forwards()) {
+      c.skip(8L * count);
       return;
     }
     byte[] buf = new byte[Math.min(CHUNK, count * 8)];

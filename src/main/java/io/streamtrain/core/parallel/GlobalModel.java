@@ -58,7 +58,7 @@ public final class GlobalModel {
         for (int i = 0; i < g.length; i++) {
           g[i] += m[i];
         }
-        state.paramNormCache = Double.NaN;
+        state.forgetParamNorm();
       }
       if (s != null) {
         state.samplesSeen += s.samples();

@@ -195,7 +195,7 @@ public final class RoundWorker {
       }
     }
     // The parameters changed outside the optimizer: cached norms and the guard's good copy are stale.
-    state.paramNormCache = Double.NaN;
+    state.forgetParamNorm();
     state.guard.hasGood = false;
   }
 

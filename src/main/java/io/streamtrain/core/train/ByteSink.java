@@ -146,15 +146,11 @@ final class ByteSink implements DataOutput {
   /** Modified UTF-8 with a two-byte length, as {@link java.io.DataOutputStream#writeUTF}. */
   @Override
   public void writeUTF(String s) throws IOException {
-    int len = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      len += c >= 0x0001 && c <= 0x007F ? 1 : c > 0x07FF ? 3 : 2;
-    }
+    long len = io.streamtrain.core.state.ByteCount.utfLength(s);
     if (len > 65535) {
       throw new UTFDataFormatException("encoded string too long: " + len + " bytes");
     }
-    writeShort(len);
+    writeShort((int) len);
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c >= 0x0001 && c <= 0x007F) {

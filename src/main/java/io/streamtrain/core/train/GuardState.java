@@ -89,8 +89,8 @@ public final class GuardState {
       out.writeLong(goodStep);
       out.writeDouble(goodLossEma);
       out.writeLong(goodLossEmaCount);
-      TrainerState.writeDoubles(out, goodParams);
-      TrainerState.writeDoubles(out, goodBuffers);
+      TrainerStateCodec.writeDoubles(out, goodParams);
+      TrainerStateCodec.writeDoubles(out, goodBuffers);
       goodOptimizer.writeTo(out);
       goodSchedule.writeTo(out);
     }
@@ -110,8 +110,8 @@ public final class GuardState {
         goodParams = new double[numParams];
         goodBuffers = new double[numBuffers];
       }
-      TrainerState.readDoubles(in, goodParams, "guard parameters");
-      TrainerState.readDoubles(in, goodBuffers, "guard buffers");
+      TrainerStateCodec.readDoubles(in, goodParams, "guard parameters");
+      TrainerStateCodec.readDoubles(in, goodBuffers, "guard buffers");
       goodOptimizer.readFrom(in);
       goodSchedule.readFrom(in);
     }

@@ -4,8 +4,6 @@ import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.core.diag.Diagnostician;
 import io.streamtrain.core.diag.DiagnosticsConfig;
-import io.streamtrain.core.feature.Target;
-import io.streamtrain.core.model.Head;
 import io.streamtrain.core.model.Model;
 import io.streamtrain.core.model.ParamGroup;
 import io.streamtrain.core.model.SparseGradient;
@@ -38,9 +36,8 @@ public final class ModelTrainer {
   private final double[] grad;
   private final int[] paramSplit;
   private final StepResult result = new StepResult();
-  private double[] predictions;
-  /** Per sample of the last dense batch (classifiers): 1 when its progressive prediction was wrong. */
-  private byte[] wrong = new byte[0];
+  /** Test-then-train scoring of the dense path's batches (the sparse kernel scores its own). */
+  private final ProgressiveScorer scorer;
   private Diagnostician diagnostician;
   /** The sparse kernel and its reusable gradient, or null on the dense path ({@link TrainingConfig#trainingPath}). */
   private final SparseLinear sparse;
@@ -62,6 +59,7 @@ public final class ModelTrainer {
     this.sparse = sp ? new SparseLinear(config.model()) : null;
     this.sparseGrad = sp ? new SparseGradient() : null;
     this.paramNormEvery = Math.max(1, model.numParams() / (4L * config.batching().batchSize()));
+    this.scorer = new ProgressiveScorer(model, config.batching().batchSize());
   }
 
   /** The kernel this trainer steps with: sparse (O(batch nonzeros) a step) or dense, and why. */
@@ -118,7 +116,7 @@ public final class ModelTrainer {
    * {@code samples} entries when its {@code correct >= 0}, until the next call; reused, never reallocated per step.
    */
   public byte[] lastErrors() {
-    return sparse != null ? sparse.lastWrong() : wrong;
+    return sparse != null ? sparse.lastWrong() : scorer.lastWrong();
   }
 
   /** The reusable batch this trainer vectorizes into (valid until the next call). */
@@ -137,7 +135,7 @@ public final class ModelTrainer {
       return trainSparse(s, b);
     }
     Diagnostician dg = diagnostician;
-    int correct = progressiveCorrect(s, b);
+    int correct = scorer.correct(s.params, s.buffers, b);
     computeGradient(s, b, grad);
     if (dg == null) {
       result.correct = correct;
@@ -248,12 +246,7 @@ public final class ModelTrainer {
     r.samples = b.size();
     r.skipped = false;
     r.rolledBack = false;
-    s.batches++;
-    if (r.correct >= 0) {
-      s.intervalScored += b.size();
-      s.intervalCorrect += r.correct;
-    }
-    s.intervalBatches++;
+    s.recordBatch(b.size(), r.correct);
     r.gradNorm = gradNorm;
     if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
       skip(s, r);
@@ -277,7 +270,7 @@ public final class ModelTrainer {
     LrScheduler sched = s.scheduler;
     // lrScale is 1 unless the loss guard cut it, lrBoost 1 unless a drift reaction raised it (x * 1.0 == x
     // exactly, so runs without either are unchanged).
-    double scale = gs.lrScale * s.lrBoost;
+    double scale = gs.lrScale * s.lrBoost();
     if (sched != null) {
       s.optimizer.setLr(sched.lr() * scale);
       if (sched.cyclesMomentum()) {
@@ -302,21 +295,7 @@ public final class ModelTrainer {
     if (sched != null && !exhausted(sched)) {
       sched.step(loss);
     }
-    s.step++;
-    s.samplesSeen += b.size();
-    s.intervalSamples += b.size();
-    s.intervalLossSum += loss;
-    if (r.clipped) {
-      s.intervalClipped++;
-    }
-    s.lastLoss = loss;
-    s.lastGradNorm = gradNorm;
-    s.lastGradNormClipped = r.gradNormClipped;
-    s.lastLr = r.lr;
-    s.lastUpdateRatio = r.updateRatio;
-    s.lastParamNorm = r.paramNorm;
-    s.lossEma = LOSS_EMA_BETA * s.lossEma + (1.0 - LOSS_EMA_BETA) * loss;
-    s.lossEmaCount++;
+    s.recordApplied(b.size(), loss, gradNorm, r);
   }
 
   /**
@@ -328,7 +307,7 @@ public final class ModelTrainer {
   private static void rollback(TrainerState s, LossGuard guard, StepResult r, double smoothed) {
     GuardState gs = s.guard;
     gs.restore(s);
-    s.paramNormCache = Double.NaN;
+    s.forgetParamNorm();
     gs.lrScale *= guard.lrCut();
     gs.rollbacks++;
     gs.resumeStep = s.step + guard.warmupSteps();
@@ -339,33 +318,7 @@ public final class ModelTrainer {
 
   private static void skip(TrainerState s, StepResult r) {
     r.skipped = true;
-    s.skippedBatches++;
-    s.intervalSkipped++;
-  }
-
-  /** Correct predictions of the batch at the current parameters, or -1 for a regression model. */
-  private int progressiveCorrect(TrainerState s, Batch b) {
-    Target t = model.featureSpace().target();
-    if (t == Target.REAL || b.size() == 0) {
-      return -1;
-    }
-    int k = model.outputDim();
-    if (predictions == null || predictions.length < b.size() * k) {
-      predictions = new double[Math.max(b.size(), config.batching().batchSize()) * k];
-    }
-    model.predict(s.params, s.buffers, b, predictions);
-    if (wrong.length < b.size()) {
-      wrong = new byte[predictions.length / k];
-    }
-    int correct = 0;
-    for (int i = 0; i < b.size(); i++) {
-      boolean ok = Head.predictedClass(predictions, i * k, k) == (int) b.label(i);
-      wrong[i] = ok ? (byte) 0 : (byte) 1;
-      if (ok) {
-        correct++;
-      }
-    }
-    return correct;
+    s.recordSkipped();
   }
 
   /** OneCycleLR is defined for total_steps steps (torch raises past them); a stream goes on at its final lr. */

@@ -15,17 +15,13 @@ import java.io.IOException;
  * binary form (the configuration itself is not written: the caller stores it beside, see the Flink serializer).
  */
 public final class TrainerState {
-  private static final int MAGIC = 0x53545453; // "STTS"
   /**
    * 2 added the loss-spike guard's section at the end (version 1 states read with a fresh guard); 3 moved the
    * diagnostics out of the long and double blocks into their own section after the guard's, with their working
-   * state (reservoir, previous gradient, probe in progress, work accounting). Versions 1 and 2 still read: their
-   * diagnostics scalars come from the blocks and the working state starts empty, as it did then.
+   * state; 4 writes the state as tagged, versioned parts with named scalars ({@link TrainerStateCodec}). Versions 1
+   * to 3 still read.
    */
-  public static final int FORMAT_VERSION = 3;
-  /** Values of the long and double blocks before the diagnostics' (format version 1 as first released). */
-  private static final int BASE_LONGS = 19;
-  private static final int BASE_DOUBLES = 6;
+  public static final int FORMAT_VERSION = TrainerStateCodec.FORMAT_VERSION;
 
   public final String modelId;
   public final double[] params;
@@ -47,20 +43,9 @@ public final class TrainerState {
   /** Exponentially smoothed loss with bias correction; NaN before the first batch. */
   public double lossEma = 0.0;
   public long lossEmaCount;
-
-  // Current metrics interval.
-  public long intervalBatches;
-  public long intervalSamples;
-  public long intervalClipped;
-  public long intervalRejected;
-  public long intervalSkipped;
-  /** Samples scored before training on them (classifiers) and how many were right, in this interval. */
-  public long intervalScored;
-  public long intervalCorrect;
-  public double intervalLossSum;
-  public long intervalEventMin = Long.MAX_VALUE;
-  public long intervalEventMax = Long.MIN_VALUE;
   public long maxEventTime = Long.MIN_VALUE;
+  /** The current metrics interval's accumulators. */
+  public final ReportWindow interval = new ReportWindow();
   /** Figures of the last applied step, for reports (NaN before the first one). */
   public double lastLoss = Double.NaN;
   public double lastGradNorm = Double.NaN;
@@ -72,7 +57,7 @@ public final class TrainerState {
   public long lastSnapshotEventTime = Long.MIN_VALUE;
   /**
    * Diagnostics of this model (gradient statistics, loss window, probes, training state and their working
-   * state), written as their own section after the guard's.
+   * state), written as their own part.
    */
   public final DiagState diag = new DiagState();
   /** The loss-spike guard's learning-rate scale, rollback count and last good state. */
@@ -81,12 +66,12 @@ public final class TrainerState {
    * The sparse path's latest exact parameter norm (NaN: compute it at the next step). Working memory, not state:
    * never written, so a restored job computes it afresh at its first step.
    */
-  public double paramNormCache = Double.NaN;
+  double paramNormCache = Double.NaN;
   /**
    * Factor on the learning rate set by a drift reaction before each step (1: none). Not written here: the drift
    * state (its own checkpointed part) decides it, and the caller sets it before every step.
    */
-  public double lrBoost = 1.0;
+  private double lrBoost = 1.0;
   /** The optimizer's learning rate as configured (before schedules and guard cuts); not part of the state. */
   final double baseLr;
 
@@ -109,6 +94,73 @@ public final class TrainerState {
     return lossEma / (1.0 - Math.pow(ModelTrainer.LOSS_EMA_BETA, lossEmaCount));
   }
 
+  /** A batch arrived at the step ({@code correct}: its progressive predictions that were right, -1: none). */
+  void recordBatch(int samples, int correct) {
+    batches++;
+    if (correct >= 0) {
+      interval.scored += samples;
+      interval.correct += correct;
+    }
+    interval.batches++;
+  }
+
+  /** The batch was not applied (non-finite, spiking or refused by the optimizer). */
+  void recordSkipped() {
+    skippedBatches++;
+    interval.skipped++;
+  }
+
+  /** An applied step: its counters, the interval's sums, the figures reports show and the smoothed loss. */
+  void recordApplied(int samples, double loss, double gradNorm, ModelTrainer.StepResult r) {
+    step++;
+    samplesSeen += samples;
+    interval.samples += samples;
+    interval.lossSum += loss;
+    if (r.clipped) {
+      interval.clipped++;
+    }
+    lastLoss = loss;
+    lastGradNorm = gradNorm;
+    lastGradNormClipped = r.gradNormClipped;
+    lastLr = r.lr;
+    lastUpdateRatio = r.updateRatio;
+    lastParamNorm = r.paramNorm;
+    lossEma = ModelTrainer.LOSS_EMA_BETA * lossEma + (1.0 - ModelTrainer.LOSS_EMA_BETA) * loss;
+    lossEmaCount++;
+  }
+
+  /** Counts {@code n} rejected samples of this model, in total and in the current interval. */
+  public void noteRejected(long n) {
+    rejectedSamples += n;
+    interval.rejected += n;
+  }
+
+  /** Widens the interval's event-time range and the latest event time to the examples'. */
+  public void noteEventTimes(java.util.List<io.streamtrain.core.data.Example> examples) {
+    for (int i = 0; i < examples.size(); i++) {
+      long t = examples.get(i).eventTime();
+      interval.noteEventTime(t);
+      if (t > maxEventTime) {
+        maxEventTime = t;
+      }
+    }
+  }
+
+  /** The drift reaction's factor on the learning rate for the next step (1: none). */
+  public double lrBoost() {
+    return lrBoost;
+  }
+
+  /** Sets the drift reaction's factor on the learning rate for the next step (1: none). */
+  public void setLrBoost(double boost) {
+    this.lrBoost = boost;
+  }
+
+  /** The parameters were replaced outside a step: the sparse path recomputes their norm at its next step. */
+  public void forgetParamNorm() {
+    paramNormCache = Double.NaN;
+  }
+
   /**
    * Starts this fresh state from given parameters and buffers (a warm start: e.g. a published snapshot mapped to
    * this model's layout), continuing snapshot versions from {@code version} (0 to start at 1). The optimizer and
@@ -125,140 +177,16 @@ public final class TrainerState {
     this.version = version;
   }
 
-  public void resetInterval() {
-    intervalBatches = 0;
-    intervalSamples = 0;
-    intervalClipped = 0;
-    intervalRejected = 0;
-    intervalSkipped = 0;
-    intervalScored = 0;
-    intervalCorrect = 0;
-    intervalLossSum = 0.0;
-    intervalEventMin = Long.MAX_VALUE;
-    intervalEventMax = Long.MIN_VALUE;
-  }
-
+  /** Writes this state in the current format ({@value #FORMAT_VERSION}: named parts, {@link TrainerStateCodec}). */
   public void write(DataOutput out) throws IOException {
-    out.writeInt(MAGIC);
-    out.writeByte(FORMAT_VERSION);
-    out.writeUTF(modelId);
-    writeDoubles(out, params);
-    writeDoubles(out, buffers);
-    optimizer.writeState(out);
-    out.writeBoolean(scheduler != null);
-    if (scheduler != null) {
-      scheduler.writeState(out);
-    }
-    long[] longs = {step, batches, samplesSeen, skippedBatches, rejectedSamples, version, lossEmaCount,
-        intervalBatches, intervalSamples, intervalClipped, intervalRejected, intervalSkipped, intervalEventMin,
-        intervalEventMax, maxEventTime, lastSnapshotStep, lastSnapshotEventTime, intervalScored, intervalCorrect};
-    out.writeShort(longs.length);
-    for (long l : longs) {
-      out.writeLong(l);
-    }
-    out.writeDouble(lossEma);
-    out.writeDouble(intervalLossSum);
-    double[] last = {lastLoss, lastGradNorm, lastGradNormClipped, lastLr, lastUpdateRatio, lastParamNorm};
-    out.writeShort(last.length);
-    for (double d : last) {
-      out.writeDouble(d);
-    }
-    guard.write(out);
-    diag.write(out);
+    TrainerStateCodec.write(this, out);
   }
 
-  /** Reads a state written by {@link #write} into this one (created from the same configuration). */
+  /**
+   * Reads a state written by {@link #write} (format 1 to {@value #FORMAT_VERSION}) into this one, created from the
+   * same configuration.
+   */
   public void read(DataInput in) throws IOException {
-    int magic = in.readInt();
-    if (magic != MAGIC) {
-      throw new IOException("not a trainer state (magic " + Integer.toHexString(magic) + ")");
-    }
-    int version = in.readByte();
-    if (version < 1 || version > FORMAT_VERSION) {
-      throw new IOException(
-          "unsupported trainer state version " + version + "; this build reads 1 to " + FORMAT_VERSION);
-    }
-    String id = in.readUTF();
-    if (!id.equals(modelId)) {
-      throw new IOException("trainer state is for model '" + id + "', expected '" + modelId + "'");
-    }
-    readDoubles(in, params, "parameters");
-    readDoubles(in, buffers, "buffers");
-    optimizer.readState(in);
-    boolean hasSched = in.readBoolean();
-    if (hasSched != (scheduler != null)) {
-      throw new IOException("trainer state " + (hasSched ? "has" : "has no") + " schedule, configuration "
-          + (scheduler != null ? "has" : "has no") + " schedule");
-    }
-    if (scheduler != null) {
-      scheduler.readState(in);
-    }
-    int n = in.readUnsignedShort();
-    long[] longs = new long[Math.max(n, BASE_LONGS)];
-    for (int i = 0; i < n; i++) {
-      longs[i] = in.readLong();
-    }
-    step = longs[0];
-    batches = longs[1];
-    samplesSeen = longs[2];
-    skippedBatches = longs[3];
-    rejectedSamples = longs[4];
-    this.version = longs[5];
-    lossEmaCount = longs[6];
-    intervalBatches = longs[7];
-    intervalSamples = longs[8];
-    intervalClipped = longs[9];
-    intervalRejected = longs[10];
-    intervalSkipped = longs[11];
-    intervalEventMin = longs[12];
-    intervalEventMax = longs[13];
-    maxEventTime = longs[14];
-    lastSnapshotStep = longs[15];
-    lastSnapshotEventTime = longs[16];
-    intervalScored = longs[17];
-    intervalCorrect = longs[18];
-    lossEma = in.readDouble();
-    intervalLossSum = in.readDouble();
-    int m = in.readUnsignedShort();
-    double[] last = new double[Math.max(m, BASE_DOUBLES)];
-    java.util.Arrays.fill(last, Double.NaN);
-    for (int i = 0; i < m; i++) {
-      last[i] = in.readDouble();
-    }
-    if (version < 3) {
-      int diagLongCount = Math.max(0, n - BASE_LONGS);
-      diag.readLegacyLongs(java.util.Arrays.copyOfRange(longs, BASE_LONGS, BASE_LONGS + diagLongCount),
-          diagLongCount);
-      int diagDoubleCount = Math.max(0, m - BASE_DOUBLES);
-      diag.readLegacyDoubles(java.util.Arrays.copyOfRange(last, BASE_DOUBLES, BASE_DOUBLES + diagDoubleCount),
-          diagDoubleCount);
-    }
-    lastLoss = last[0];
-    lastGradNorm = last[1];
-    lastGradNormClipped = last[2];
-    lastLr = last[3];
-    lastUpdateRatio = last[4];
-    lastParamNorm = last[5];
-    if (version >= 2) {
-      guard.read(in, params.length, buffers.length);
-    } else {
-      guard.clear();
-    }
-    if (version >= 3) {
-      diag.read(in, space, params.length);
-    }
-  }
-
-  static void writeDoubles(DataOutput out, double[] a) throws IOException {
-    out.writeInt(a.length);
-    io.streamtrain.core.optim.StateIo.writeValues(out, a);
-  }
-
-  static void readDoubles(DataInput in, double[] into, String what) throws IOException {
-    int n = in.readInt();
-    if (n != into.length) {
-      throw new IOException(what + ": state has " + n + " values, the model has " + into.length);
-    }
-    io.streamtrain.core.optim.StateIo.readValues(in, into);
+    TrainerStateCodec.read(this, in);
   }
 }

@@ -5,18 +5,14 @@ import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.avro.TrainingMetrics;
 import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.parallel.ShardUpdate;
-import io.streamtrain.flink.training.Rejections;
 import io.streamtrain.flink.training.SampleChunker;
 import io.streamtrain.flink.training.SampleRecord;
 import io.streamtrain.job.JobSpec;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FlatMapFunction;
-import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -24,8 +20,6 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -63,7 +57,7 @@ public final class ParallelGraph {
     }
     Map<String, Object> specMap = spec.raw();
     int workers = par.workers();
-    SingleOutputStreamOperator<SampleRecord> tagged = validated.process(new Tag(workers, rejectedTag))
+    SingleOutputStreamOperator<SampleRecord> tagged = validated.process(new PartitionTagger(workers, rejectedTag))
         .returns(SampleRecord.TYPE).name("tag-partitions").uid("parallel-tag");
     // Samples cross the keyBy in chunks of one model and one partition (no per-sample record on the other side).
     DataStream<SampleRecord> samples = tagged
@@ -106,51 +100,5 @@ public final class ParallelGraph {
         out.emitWatermark(new org.apache.flink.api.common.eventtime.Watermark(Long.MAX_VALUE));
       }
     });
-  }
-
-  /**
-   * Good samples keep their partition across the keyBy; the first good sample of a model in this subtask also
-   * touches every worker of the model, so each exists and reports the end of its input even if it owns no sample.
-   */
-  static final class Tag extends ProcessFunction<SampleRecord, SampleRecord> {
-    private static final long serialVersionUID = 1L;
-    private final int workers;
-    private final OutputTag<RejectedSample> rejectedTag;
-    private transient Set<String> seen;
-    private transient Rejections rejections;
-
-    Tag(int workers, OutputTag<RejectedSample> rejectedTag) {
-      this.workers = workers;
-      this.rejectedTag = rejectedTag;
-    }
-
-    @Override
-    public void open(OpenContext ctx) {
-      seen = new HashSet<>();
-      rejections = new Rejections();
-    }
-
-    @Override
-    public void processElement(SampleRecord r, Context ctx, Collector<SampleRecord> out) {
-      if (r.isRejected()) {
-        ctx.output(rejectedTag, rejections.toAvro(r)); // the samples the single trainer's batcher would publish
-        return;
-      }
-      if (r.isLagMarker()) {
-        return;
-      }
-      if (seen.add(r.example.modelId())) {
-        for (int w = 0; w < workers; w++) {
-          SampleRecord t = new SampleRecord();
-          t.example.setModelId(r.example.modelId());
-          t.configIndex = r.configIndex;
-          t.partition = w;
-          t.touch = true;
-          out.collect(t);
-        }
-      }
-      r.carryPartition = true;
-      out.collect(r);
-    }
   }
 }

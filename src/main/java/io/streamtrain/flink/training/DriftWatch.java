@@ -51,7 +51,7 @@ final class DriftWatch {
    */
   DriftSlot before(int cfg, TrainerState s, ListState<TrainingEvent> events) throws Exception {
     if (configJson[cfg] == null) {
-      s.lrBoost = 1.0;
+      s.setLrBoost(1.0);
       return null;
     }
     DriftSlot slot = state.value();

@@ -1,7 +1,7 @@
 package io.streamtrain.flink.training;
 
-import io.streamtrain.avro.TrainingEvent;
 import io.streamtrain.core.train.ModelTrainer;
+import io.streamtrain.core.train.TrainerEvent;
 import io.streamtrain.core.train.TrainerState;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +17,7 @@ final class Migrations {
    * the next report. Equal lengths are not enough: [2, 6, 1] and [2, 4, 2, 1] have as many parameters, in other
    * shapes.
    */
-  static TrainerSlot migrate(TrainerSlot old, String configJson, ModelTrainer trainer, List<TrainingEvent> events) {
+  static TrainerSlot migrate(TrainerSlot old, String configJson, ModelTrainer trainer, List<TrainerEvent> events) {
     TrainerState o = old.state;
     TrainerState n = trainer.newState(o.modelId);
     String why = keepParameters(old, o, trainer, n);
@@ -26,11 +26,11 @@ final class Migrations {
     n.rejectedSamples = o.rejectedSamples;
     n.maxEventTime = o.maxEventTime;
     n.lastSnapshotEventTime = o.lastSnapshotEventTime;
-    events.add(new TrainingEvent("config_changed", o.step,
+    events.add(new TrainerEvent("config_changed", o.step,
         why == null
             ? "training configuration changed on restart: parameters kept, optimizer and schedule restarted"
             : "training configuration changed on restart with new shapes (" + why + "): model re-initialized"));
-    events.add(new TrainingEvent("training_path", o.step, trainer.path().describe()));
+    events.add(TrainerEvent.trainingPath(o.step, trainer.path()));
     return new TrainerSlot(configJson, n);
   }
 

@@ -1,10 +1,5 @@
 package io.streamtrain.flink.training;
 
-import io.streamtrain.flink.types.ExampleCodec;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -35,33 +30,14 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
    */
   static final int MAX_CHUNK_BYTES = 8 * 1024;
   static final int MAX_CHUNK_SAMPLES = 1024;
-  /** Models with an open chunk at once; one more flushes them all (memory bound with many small models). */
-  static final int MAX_OPEN_MODELS = 64;
   /** Longest time a sample waits in an open chunk when no watermark, barrier or size bound ends it. */
   static final long MAX_DELAY_MS = 50;
-
-  /** The chunk builder of one model, kept across chunks so its buffer is reused; open while count > 0. */
-  private static final class ChunkBuilder {
-    final String modelId;
-    final int configIndex;
-    /** The partition of every sample in the chunk when chunks are per partition, else -1. */
-    final int partition;
-    final DataOutputSerializer bytes = new DataOutputSerializer(4096);
-    int count;
-    long maxTimestamp = Long.MIN_VALUE;
-
-    ChunkBuilder(String modelId, int configIndex, int partition) {
-      this.modelId = modelId;
-      this.configIndex = configIndex;
-      this.partition = partition;
-    }
-  }
 
   private final int maxChunkBytes;
   private final int maxChunkSamples;
   private final long maxDelayMs;
   private final boolean byPartition;
-  private transient Map<String, ChunkBuilder> builders;
+  private transient ChunkPacker packer;
   private transient boolean deadlinePending;
 
   public SampleChunker() {
@@ -91,8 +67,8 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
   @Override
   public void open() throws Exception {
     super.open();
-    // Insertion order: flushing all open chunks emits them in a reproducible order.
-    builders = new LinkedHashMap<>();
+    packer = new ChunkPacker(maxChunkBytes, maxChunkSamples, byPartition,
+        (c, ts) -> output.collect(ts == Long.MIN_VALUE ? new StreamRecord<>(c) : new StreamRecord<>(c, ts)));
   }
 
   @Override
@@ -103,36 +79,16 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
       return;
     }
     if (r.isRejected()) {
-      ChunkBuilder o = byPartition ? null : builders.get(r.example.modelId());
-      if (o != null) {
-        emit(o);
-      }
+      packer.beforeRejected(r);
       output.collect(element);
       return;
     }
-    String id = byPartition ? r.example.modelId() + '\u0000' + r.partition : r.example.modelId();
-    ChunkBuilder o = builders.get(id);
-    if (o == null) {
-      if (builders.size() >= MAX_OPEN_MODELS) {
-        flushAll();
-        builders.clear();
-      }
-      o = new ChunkBuilder(r.example.modelId(), r.configIndex, byPartition ? r.partition : -1);
-      builders.put(id, o);
-    }
-    ExampleCodec.INSTANCE.writeBody(r.example, o.bytes);
-    o.count++;
-    if (element.hasTimestamp() && element.getTimestamp() > o.maxTimestamp) {
-      o.maxTimestamp = element.getTimestamp();
-    }
-    if (o.bytes.length() >= maxChunkBytes || o.count >= maxChunkSamples) {
-      emit(o);
-    } else if (!deadlinePending) {
+    if (packer.add(r, element.hasTimestamp() ? element.getTimestamp() : Long.MIN_VALUE) && !deadlinePending) {
       deadlinePending = true;
       long now = getProcessingTimeService().getCurrentProcessingTime();
       getProcessingTimeService().registerTimer(now + maxDelayMs, t -> {
         deadlinePending = false;
-        flushAll();
+        packer.flushAll();
       });
     }
   }
@@ -156,33 +112,6 @@ public final class SampleChunker extends AbstractStreamOperator<SampleRecord>
   }
 
   private void flushAll() {
-    for (ChunkBuilder o : builders.values()) {
-      emit(o);
-    }
+    packer.flushAll();
   }
-
-  /** Emits the model's open chunk, if any, and empties the builder. */
-  private void emit(ChunkBuilder o) {
-    if (o.count == 0) {
-      return;
-    }
-    SampleRecord c = new SampleRecord();
-    c.example.setModelId(o.modelId);
-    c.configIndex = o.configIndex;
-    // The chunk owns its bytes: whatever receives it (a network writer, a harness, a chained operator with
-    // object reuse) may keep it after this call.
-    c.chunk = Arrays.copyOf(o.bytes.getSharedBuffer(), o.bytes.length());
-    c.chunkLength = c.chunk.length;
-    c.chunkCount = o.count;
-    if (o.partition >= 0) {
-      c.partition = o.partition;
-      c.carryPartition = true;
-    }
-    long ts = o.maxTimestamp;
-    o.bytes.clear();
-    o.count = 0;
-    o.maxTimestamp = Long.MIN_VALUE;
-    output.collect(ts == Long.MIN_VALUE ? new StreamRecord<>(c) : new StreamRecord<>(c, ts));
-  }
-
 }

@@ -42,6 +42,26 @@ public final class Snapshots {
   }
 
   /**
+   * Publishes a due snapshot of the trainer's state as its next version ({@link
+   * io.streamtrain.core.train.SnapshotCadence#published}), {@code origin} (null: none) on its first part; false,
+   * and nothing published or marked, when a parameter or buffer is not finite.
+   */
+  public static boolean publishIfFinite(TrainerState s, Model model, Map<String, ?> modelSpec, String origin,
+      Consumer<ModelSnapshot> out) {
+    if (!allFinite(s)) {
+      return false;
+    }
+    long version = io.streamtrain.core.train.SnapshotCadence.published(s);
+    publish(s, model, modelSpec, version, s.maxEventTime, p -> {
+      if (origin != null && p.getPart() == 0) {
+        p.setOrigin(origin);
+      }
+      out.accept(p);
+    });
+    return true;
+  }
+
+  /**
    * Publishes the model as the records of one snapshot version ({@link SnapshotParts#split}: one record for a
    * model of up to {@value SnapshotParts#PART_PARAMETERS} parameters, else parts of at most 512 KiB of
    * parameters each), handing each to {@code out} as it is built.

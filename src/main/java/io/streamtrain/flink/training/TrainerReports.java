@@ -60,22 +60,22 @@ final class TrainerReports {
    * interval.
    */
   TrainingMetrics report(TrainerState s, List<TrainingEvent> events) {
-    long n = s.intervalBatches - s.intervalSkipped;
+    long n = s.interval.batches - s.interval.skipped;
     TrainingMetrics m = TrainingMetrics.newBuilder()
         .setModelId(s.modelId)
         .setModelVersion(s.version)
         .setStep(s.step)
-        .setEventTimeStart(Instant.ofEpochMilli(s.intervalEventMin == Long.MAX_VALUE ? 0 : s.intervalEventMin))
-        .setEventTimeEnd(Instant.ofEpochMilli(s.intervalEventMax == Long.MIN_VALUE ? 0 : s.intervalEventMax))
+        .setEventTimeStart(Instant.ofEpochMilli(s.interval.eventMin == Long.MAX_VALUE ? 0 : s.interval.eventMin))
+        .setEventTimeEnd(Instant.ofEpochMilli(s.interval.eventMax == Long.MIN_VALUE ? 0 : s.interval.eventMax))
         .setSamplesSeen(s.samplesSeen)
         .setBatchesSeen(s.batches)
-        .setSamplesInReport(s.intervalSamples)
+        .setSamplesInReport(s.interval.samples)
         .setLossBatch(s.lastLoss)
-        .setLossMean(n > 0 ? s.intervalLossSum / n : Double.NaN)
+        .setLossMean(n > 0 ? s.interval.lossSum / n : Double.NaN)
         .setLossSmoothed(s.smoothedLoss())
         .setGradNorm(s.lastGradNorm)
         .setGradNormClipped(s.lastGradNormClipped)
-        .setClipFraction(n > 0 ? (double) s.intervalClipped / n : 0.0)
+        .setClipFraction(n > 0 ? (double) s.interval.clipped / n : 0.0)
         .setLearningRate(Double.isNaN(s.lastLr) ? s.optimizer.lr() : s.lastLr)
         .setUpdateParamRatio(s.lastUpdateRatio)
         .setParamNorm(s.lastParamNorm)
@@ -86,7 +86,7 @@ final class TrainerReports {
         .setEvents(events)
         .setDiagnostics(diagnostics(s, s.diag.batches > 0))
         .build();
-    s.resetInterval();
+    s.interval.reset();
     return m;
   }
 
@@ -109,6 +109,16 @@ final class TrainerReports {
     f.driftInWarning = m.inWarning ? 1 : 0;
   }
 
+  /**
+   * The input has ended: every record up to the bounded source's end offsets was read, so a model's last lag
+   * marker, measured before the final records arrived, would report a backlog that no longer exists.
+   */
+  void inputEnded(String modelId) {
+    if (lagOf(modelId) != null) {
+      noteLag(modelId, 0);
+    }
+  }
+
   /** The latest consumer lag of the model's batches, or null when none carried one (no Kafka source). */
   Long lagOf(String modelId) {
     long[] l = lagByModel.get(modelId);
@@ -125,7 +135,7 @@ final class TrainerReports {
     if (prev == null || now <= prev) {
       return Double.NaN;
     }
-    return s.intervalSamples / ((now - prev) / 1e9);
+    return s.interval.samples / ((now - prev) / 1e9);
   }
 
   /**
@@ -136,8 +146,8 @@ final class TrainerReports {
    */
   private static Diagnostics diagnostics(TrainerState s, boolean diagOn) {
     List<DiagnosticValue> values = new ArrayList<>();
-    if (s.intervalScored > 0) {
-      values.add(new DiagnosticValue("progressive_accuracy", (double) s.intervalCorrect / s.intervalScored));
+    if (s.interval.scored > 0) {
+      values.add(new DiagnosticValue("progressive_accuracy", (double) s.interval.correct / s.interval.scored));
     }
     if (s.guard.rollbacks > 0) {
       values.add(new DiagnosticValue("loss_spike_rollbacks", (double) s.guard.rollbacks));

@@ -131,8 +131,8 @@ class ModelTrainerTest {
     long zeros = batch.stream().filter(e -> e.label() == 0).count();
     StepResult r = t.train(s, batch);
     assertThat(r.correct).isEqualTo((int) zeros);
-    assertThat(s.intervalScored).isEqualTo(8);
-    assertThat(s.intervalCorrect).isEqualTo(zeros);
+    assertThat(s.interval.scored).isEqualTo(8);
+    assertThat(s.interval.correct).isEqualTo(zeros);
   }
 
   /**

@@ -41,8 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  * release's formats (trainer state format 1). v2: trainer state format 2, with the loss-spike guard's section (a
  * last good copy of parameters, buffers, optimizer and schedule) in the state. v3: trainer state format 3, with
  * the diagnostics' own section (its savepoint holds a curvature probe in progress: reservoir, frozen parameters
- * and samples, Lanczos basis, budget credit; the saddle escape is on). A change that breaks the state formats,
- * the serializer snapshots or the operator uids fails here; a change of format adds the next fixture.
+ * and samples, Lanczos basis, budget credit; the saddle escape is on). v4: trainer state format 4, the state as
+ * tagged, versioned parts with named scalars (the same job as v3, its savepoint again holding a probe in progress).
+ * A change that breaks the state formats, the serializer snapshots or the operator uids fails here; a change of
+ * format adds the next fixture.
  */
 class UpgradeSafetyIT {
   static final Path FIXTURES = Path.of("src/test/resources/savepoints");
@@ -50,11 +52,15 @@ class UpgradeSafetyIT {
   static final int SECOND = 2_000;
 
   @ParameterizedTest(name = "savepoint {0}")
-  @ValueSource(strings = {"v1", "v2", "v3"})
+  @ValueSource(strings = {"v1", "v2", "v3", "v4"})
   void savepointOfAnEarlierVersionRestoresAndContinuesExactly(String version, @TempDir Path dir) throws Exception {
     Path savepoint;
     try (Stream<Path> s = Files.list(FIXTURES.resolve(version))) {
       savepoint = s.filter(Files::isDirectory).findFirst().orElseThrow();
+    }
+    if (version.equals("v4")) {
+      // The fixture holds what its name says: the trainer state's header (magic "STTS", format byte) in _metadata.
+      assertThat(trainerStateFormat(savepoint.resolve("_metadata"))).isEqualTo(4);
     }
     Path copy = dir.resolve(savepoint.getFileName());
     copyTree(savepoint, copy);
@@ -87,8 +93,8 @@ class UpgradeSafetyIT {
           .isEqualTo(TrainingRuns.bits(b.getParameters()));
       // The restored counters continue: versions go on from the fixture's, samples seen covers both parts.
       assertThat(a.getSamplesSeen()).isEqualTo(FIRST + SECOND);
-      if (version.equals("v3")) {
-        // Format 3 restores the diagnostics' working state (here a probe in progress): every regular report after
+      if (version.equals("v3") || version.equals("v4")) {
+        // Formats 3 and 4 restore the diagnostics' working state (here a probe in progress): every regular report after
         // the fixture's step equals the fresh run's, diagnostics figures and states included.
         List<String> up = regularReports(decodeAll(readAll(bs, "up-metrics"), TrainingMetrics.class));
         List<String> fr = regularReports(decodeAll(readAll(bs, "fresh-metrics"), TrainingMetrics.class));
@@ -96,6 +102,18 @@ class UpgradeSafetyIT {
         assertThat(up.get(up.size() - 1)).contains("\"probes\", \"value\": 1.0");
       }
     }
+  }
+
+  /** The format byte after the first trainer state magic in a savepoint's metadata (heap state is inline there). */
+  static int trainerStateFormat(Path metadata) throws IOException {
+    byte[] b = Files.readAllBytes(metadata);
+    byte[] magic = {'S', 'T', 'T', 'S'};
+    for (int i = 0; i + magic.length < b.length; i++) {
+      if (java.util.Arrays.equals(b, i, i + magic.length, magic, 0, magic.length)) {
+        return b[i + magic.length];
+      }
+    }
+    throw new IllegalStateException("no trainer state in " + metadata);
   }
 
   /** Reports at multiples of 20 steps after step 250, without their wall-clock figures, in JSON rendering. */
@@ -166,7 +184,7 @@ class UpgradeSafetyIT {
    * root: {@code java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) ... UpgradeSafetyIT v2}.
    */
   public static void main(String[] args) throws Exception {
-    String version = args.length > 0 ? args[0] : "v3";
+    String version = args.length > 0 ? args[0] : "v4";
     Path fixture = FIXTURES.resolve(version);
     try (KafkaBroker broker = KafkaBroker.startTemporary()) {
       String bs = broker.bootstrapServers();
