@@ -39,7 +39,7 @@ record TraceData(SpecReader key, double[][] x, double[] y, double[] w, ModelSpec
     for (int i = 0; i < x.length; i++) {
       e.clear();
       e.setDense(x[i], x[i].length).setLabel(y[i]).setWeight(w == null ? 1.0 : w[i]);
-      RejectReason why = ms.features().validate(e);
+      RejectReason why = io.streamtrain.core.data.Validation.check(ms.features(), e);
       if (why != RejectReason.OK) {
         String key = switch (why) {
           case INVALID_WEIGHT -> data.key("weights") + "[" + i + "]";

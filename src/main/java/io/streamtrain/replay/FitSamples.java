@@ -146,7 +146,7 @@ public final class FitSamples {
         others++;
         return;
       }
-      if (fs.validate(e) != RejectReason.OK) {
+      if (io.streamtrain.core.data.Validation.check(fs, e) != RejectReason.OK) {
         rejected++;
         return;
       }

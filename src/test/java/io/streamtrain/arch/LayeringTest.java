@@ -68,6 +68,17 @@ class LayeringTest {
    * One way down: cli -> replay, dashboard -> flink -> io, job, client, local -> avro, core. A layer may use the
    * layers below it, never those above.
    */
+  /** Nor do the packages inside core, flink and io (e.g. core.data uses core.feature, never the other way). */
+  @Test
+  void subpackagesHaveNoCycles() {
+    for (String top : new String[] {"core", "flink", "io"}) {
+      com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices()
+          .matching("io.streamtrain." + top + ".(*)..")
+          .should().beFreeOfCycles()
+          .check(CLASSES);
+    }
+  }
+
   @Test
   void dependenciesPointOneWayDown() {
     String[][] forbidden = {

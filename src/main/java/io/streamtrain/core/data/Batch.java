@@ -86,7 +86,7 @@ public final class Batch {
   }
 
   /**
-   * Appends one example, which must have passed {@link FeatureSpace#validate} (this method only re-checks what
+   * Appends one example, which must have passed {@link Validation#check} (this method only re-checks what
    * would corrupt memory: the dense length and the sparse index range).
    */
   public void add(Example e) {

@@ -167,7 +167,7 @@ public final class Prequential {
     if (trainSamples >= 0 && seen > trainSamples) {
       return acceptTest(e);
     }
-    RejectReason why = space.validate(e);
+    RejectReason why = io.streamtrain.core.data.Validation.check(space, e);
     if (why != RejectReason.OK) {
       rejected++;
       return why;
@@ -202,7 +202,7 @@ public final class Prequential {
       endTraining();
       testing = true;
     }
-    RejectReason why = space.validate(e);
+    RejectReason why = io.streamtrain.core.data.Validation.check(space, e);
     if (why != RejectReason.OK) {
       rejected++;
       return why;

@@ -2,7 +2,6 @@ package io.streamtrain.core.feature;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
-import io.streamtrain.core.data.Example;
 
 /**
  * The input a model declares: a dense block of {@code dense} values, sparse index/value pairs with indices in
@@ -152,101 +151,6 @@ public final class FeatureSpace {
   /** Sign from the packed pair returned by {@link MurmurHash3#hashUtf8}. */
   public static double sign(long packedHashes) {
     return ((int) packedHashes) >= 0 ? 1.0 : -1.0;
-  }
-
-  /**
-   * The first check {@code e} fails, or {@link RejectReason#OK}. Order: weight, label finite, label range, any
-   * feature present, dense length, sparse indices, named fields allowed and well formed, finite values.
-   */
-  public RejectReason validate(Example e) {
-    double w = e.weight();
-    if (!(w >= 0.0) || w == Double.POSITIVE_INFINITY) {
-      return RejectReason.INVALID_WEIGHT;
-    }
-    double y = e.label();
-    if (!Double.isFinite(y)) {
-      return RejectReason.NON_FINITE_LABEL;
-    }
-    switch (target) {
-      case BINARY:
-        if (y != 0.0 && y != 1.0) {
-          return RejectReason.LABEL_OUT_OF_RANGE;
-        }
-        break;
-      case CLASSES:
-        if (y != Math.rint(y) || y < 0 || y >= classes) {
-          return RejectReason.LABEL_OUT_OF_RANGE;
-        }
-        break;
-      default:
-        break;
-    }
-    if (e.hasNoFeatures()) {
-      return RejectReason.EMPTY_FEATURES;
-    }
-    if (e.denseLength() != dense) {
-      return RejectReason.DENSE_LENGTH_MISMATCH;
-    }
-    int ns = e.sparseLength();
-    for (int i = 0; i < ns; i++) {
-      int idx = e.sparseIndex(i);
-      if (idx < 0 || idx >= sparse) {
-        return RejectReason.SPARSE_INDEX_OUT_OF_RANGE;
-      }
-    }
-    int nc = e.categoricalLength();
-    int nn = e.numericLength();
-    if ((nc > 0 || nn > 0) && hashBits == 0) {
-      return RejectReason.NAMED_FIELDS_NOT_ACCEPTED;
-    }
-    if (e.hashedLength() > 0 && e.hashedBits() != hashBits) {
-      // Fields hashed for another width (a sample validated under another configuration).
-      return RejectReason.NAMED_FIELDS_NOT_ACCEPTED;
-    }
-    for (int i = 0; i < nc; i++) {
-      if (e.categoricalName(i) == null || e.categoricalValue(i) == null) {
-        return RejectReason.MALFORMED_FIELD;
-      }
-    }
-    for (int i = 0; i < nn; i++) {
-      if (e.numericName(i) == null) {
-        return RejectReason.MALFORMED_FIELD;
-      }
-    }
-    // Non-finite values first; magnitudes beyond MAX_ABS_VALUE (finite, but their squares and products overflow
-    // double) are the last check, so a sample with both is reported as non-finite.
-    boolean tooLarge = Math.abs(y) > MAX_ABS_VALUE;
-    double[] d = e.denseValues();
-    for (int i = 0; i < dense; i++) {
-      if (!Double.isFinite(d[i])) {
-        return RejectReason.NON_FINITE_FEATURE;
-      }
-      tooLarge |= Math.abs(d[i]) > MAX_ABS_VALUE;
-    }
-    for (int i = 0; i < ns; i++) {
-      double v = e.sparseValue(i);
-      if (!Double.isFinite(v)) {
-        return RejectReason.NON_FINITE_FEATURE;
-      }
-      tooLarge |= Math.abs(v) > MAX_ABS_VALUE;
-    }
-    for (int i = 0; i < nn; i++) {
-      double v = e.numericValue(i);
-      if (!Double.isFinite(v)) {
-        return RejectReason.NON_FINITE_FEATURE;
-      }
-      tooLarge |= Math.abs(v) > MAX_ABS_VALUE;
-    }
-    // Named fields hashed where they were decoded: their values are the numeric values, signed.
-    int nh = e.hashedLength();
-    for (int i = 0; i < nh; i++) {
-      double v = e.hashedValue(i);
-      if (!Double.isFinite(v)) {
-        return RejectReason.NON_FINITE_FEATURE;
-      }
-      tooLarge |= Math.abs(v) > MAX_ABS_VALUE;
-    }
-    return tooLarge ? RejectReason.VALUE_TOO_LARGE : RejectReason.OK;
   }
 
   @Override

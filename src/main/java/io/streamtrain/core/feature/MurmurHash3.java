@@ -101,7 +101,7 @@ public final class MurmurHash3 {
 
   /**
    * A reusable hasher for the UTF-8 bytes of {@code name} or {@code name + "=" + value}, two seeds in one pass;
-   * keep one per thread (e.g. in a {@link io.streamtrain.core.data.Batch}) so hashing allocates nothing once its
+   * keep one per thread (e.g. in a core.data Batch) so hashing allocates nothing once its
    * byte buffer has grown to the longest key. Unpaired surrogates are encoded as '?' like
    * {@link String#getBytes(java.nio.charset.Charset)}.
    */

@@ -3,7 +3,7 @@ package io.streamtrain.core.feature;
 /**
  * Why a sample was not trained on. The constant names are a wire contract (they travel in the rejected-samples
  * topic and are counted per reason in the metrics): never rename or remove one, only add. {@link #OK} means the
- * sample fits the model. {@link FeatureSpace#validate} returns the first failing check in the declared order;
+ * sample fits the model. {@code core.data.Validation.check} returns the first failing check in the declared order;
  * {@link #UNKNOWN_MODEL} and {@link #UNDECODABLE} are for the streaming job (no model configured for the
  * sample's id; bytes that do not decode), never returned by the core.
  */

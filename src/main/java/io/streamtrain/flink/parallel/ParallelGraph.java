@@ -5,6 +5,7 @@ import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.avro.TrainingMetrics;
 import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.parallel.ShardUpdate;
+import io.streamtrain.flink.training.DataParallel;
 import io.streamtrain.flink.training.SampleChunker;
 import io.streamtrain.flink.training.SampleRecord;
 import io.streamtrain.job.JobSpec;
@@ -35,11 +36,8 @@ public final class ParallelGraph {
 
   private ParallelGraph() {}
 
-  /** What the graph produces: metrics (snapshots on their {@code snapshots} side output) and rejected samples. */
-  public record Outputs(SingleOutputStreamOperator<TrainingMetrics> metrics, DataStream<RejectedSample> rejected) {}
-
   /** Adds the graph. */
-  public static Outputs build(StreamExecutionEnvironment env, JobSpec spec,
+  public static DataParallel.Outputs build(StreamExecutionEnvironment env, JobSpec spec,
       DataStream<SampleRecord> validated, Rounds rounds, int partitions, OutputTag<ModelSnapshot> snapshots,
       OutputTag<RejectedSample> rejectedTag) {
     ParallelConfig par = spec.parallel();
@@ -86,7 +84,7 @@ public final class ParallelGraph {
       loop = combined.union(end);
     }
     loop.sinkTo(rounds.sink()).name("rounds-sink").uid("rounds-sink");
-    return new Outputs(metrics, tagged.getSideOutput(rejectedTag));
+    return new DataParallel.Outputs(metrics, tagged.getSideOutput(rejectedTag));
   }
 
   /** The rounds input never holds back event time: its watermark is the end of time from the start. */

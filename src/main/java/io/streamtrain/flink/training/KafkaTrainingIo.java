@@ -47,7 +47,7 @@ public final class KafkaTrainingIo {
         .withConsumerLag(endOffsets(spec, kafka), ValidateFunction.LAG_INTERVAL_MS)
         .withWarmStarts(WarmStarts.load(spec, kafka));
     if (spec.parallel().enabled()) {
-      job.withRounds(rounds(spec, kafka), samplePartitions(spec, kafka));
+      job.withDataParallel(DataParallel.load().kafka(spec, kafka));
     }
     return job;
   }
@@ -55,37 +55,6 @@ public final class KafkaTrainingIo {
   /** The rounds topic of a data-parallel job: {@code <job name>-rounds}, one partition (created if missing). */
   public static String roundsTopic(JobSpec spec) {
     return spec.name() + "-rounds";
-  }
-
-  /**
-   * The data-parallel loop through Kafka: a new run id for every job built (a restart of the same job keeps it; a
-   * job started afresh skips what earlier runs left in the topic).
-   */
-  static io.streamtrain.flink.parallel.ParallelGraph.Rounds rounds(JobSpec spec, KafkaSettings kafka) {
-    String topic = roundsTopic(spec);
-    try (org.apache.kafka.clients.admin.Admin admin =
-        org.apache.kafka.clients.admin.Admin.create(kafka.toProperties(Map.of()))) {
-      if (io.streamtrain.io.Topics.describe(admin, topic).isEmpty()) {
-        io.streamtrain.io.Topics.ensure(admin, io.streamtrain.io.Topics.TopicSpec.of(topic, 1));
-      }
-    }
-    String run = java.util.UUID.randomUUID().toString();
-    return new io.streamtrain.flink.parallel.ParallelGraph.Rounds(
-        io.streamtrain.flink.parallel.RoundsTopic.source(topic, run, "streamtrain-" + spec.name() + "-rounds", kafka,
-            spec.bounded()),
-        io.streamtrain.flink.parallel.RoundsTopic.sink(topic, run, spec.name() + "-rounds", kafka,
-            producerProperties(kafka)));
-  }
-
-  /** The samples topic's partition count (a data-parallel job's workers own whole partitions). */
-  static int samplePartitions(JobSpec spec, KafkaSettings kafka) {
-    try (org.apache.kafka.clients.admin.Admin admin =
-        org.apache.kafka.clients.admin.Admin.create(kafka.toProperties(Map.of()))) {
-      return io.streamtrain.io.Topics.describe(admin, spec.topics().samples())
-          .orElseThrow(() -> new IllegalArgumentException("samples topic '" + spec.topics().samples()
-              + "' does not exist: a data-parallel job needs it to assign partitions to workers"))
-          .partitions().size();
-    }
   }
 
   /** End offsets of the samples topic, asked with the source's own client settings (consumer_lag). */
@@ -211,7 +180,8 @@ public final class KafkaTrainingIo {
         .build();
   }
 
-  private static Properties producerProperties(KafkaSettings kafka) {
+  /** The settings of the job's exactly-once producers (transactions outlive checkpoints; lz4; 5 ms linger). */
+  public static Properties producerProperties(KafkaSettings kafka) {
     return kafka.toProperties(Map.of(
         "transaction.timeout.ms", TRANSACTION_TIMEOUT_MS,
         "compression.type", "lz4",

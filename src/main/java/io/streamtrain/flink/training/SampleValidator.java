@@ -72,7 +72,7 @@ final class SampleValidator {
     }
     r.configIndex = cfg;
     if (!r.isRejected()) {
-      RejectReason why = spaces[cfg].validate(r.example);
+      RejectReason why = io.streamtrain.core.data.Validation.check(spaces[cfg], r.example);
       if (why != RejectReason.OK) {
         r.reason = why.name();
         r.message = why.description();

@@ -45,8 +45,7 @@ public final class TrainingJob {
   private long lagIntervalMs = ValidateFunction.LAG_INTERVAL_MS;
   private WarmStarts warmStarts;
   private java.util.function.Function<StreamExecutionEnvironment, DataStream<SampleRecord>> samples;
-  private io.streamtrain.flink.parallel.ParallelGraph.Rounds rounds;
-  private int samplePartitions;
+  private DataParallel.Graph dataParallel;
   private java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<SampleRecord>>
       sampleInterceptor = java.util.function.UnaryOperator.identity();
 
@@ -95,13 +94,9 @@ public final class TrainingJob {
     return this;
   }
 
-  /**
-   * The rounds topic's source and sink and the samples topic's partition count, for a data-parallel spec
-   * ({@code parallel.workers > 1}); {@link KafkaTrainingIo} passes its Kafka ones.
-   */
-  public TrainingJob withRounds(io.streamtrain.flink.parallel.ParallelGraph.Rounds rounds, int samplePartitions) {
-    this.rounds = rounds;
-    this.samplePartitions = samplePartitions;
+  /** The graph of a data-parallel spec ({@code parallel.workers > 1}); {@link KafkaTrainingIo} passes Kafka's. */
+  public TrainingJob withDataParallel(DataParallel.Graph graph) {
+    this.dataParallel = graph;
     return this;
   }
 
@@ -143,11 +138,11 @@ public final class TrainingJob {
             .name("decode-validate")
             .uid("validate");
     if (spec.parallel().enabled()) {
-      if (rounds == null) {
-        throw new IllegalStateException("a data-parallel job needs its rounds topic (withRounds)");
+      if (dataParallel == null) {
+        throw new IllegalStateException("a data-parallel job needs its graph (withDataParallel)");
       }
-      io.streamtrain.flink.parallel.ParallelGraph.Outputs p = io.streamtrain.flink.parallel.ParallelGraph.build(
-          env, spec, sampleInterceptor.apply(validated), rounds, samplePartitions, SNAPSHOTS, REJECTED);
+      DataParallel.Outputs p = dataParallel.build(env, spec, sampleInterceptor.apply(validated), SNAPSHOTS,
+          REJECTED);
       p.metrics().sinkTo(sinks.metrics()).name("metrics-sink").uid("metrics-sink");
       p.metrics().getSideOutput(SNAPSHOTS).sinkTo(sinks.snapshots()).name("snapshot-sink").uid("snapshot-sink");
       validated.getSideOutput(REJECTED).union(p.rejected())

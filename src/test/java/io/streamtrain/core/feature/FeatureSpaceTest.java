@@ -1,5 +1,7 @@
 package io.streamtrain.core.feature;
 
+import io.streamtrain.core.data.Validation;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -128,29 +130,29 @@ class FeatureSpaceTest {
     FeatureSpace fs = FeatureSpace.of(2, 3, 4).withTarget(Target.CLASSES, 3);
     Example ok = new Example().setDense(new double[] {1, 2}, 2).addSparse(2, 1.0).addCategorical("c", "v")
         .addNumeric("n", 1.0).setLabel(2);
-    assertThat(fs.validate(ok)).isEqualTo(RejectReason.OK);
-    assertThat(fs.validate(new Example().copyFrom(ok).setWeight(-1))).isEqualTo(RejectReason.INVALID_WEIGHT);
-    assertThat(fs.validate(new Example().copyFrom(ok).setWeight(Double.NaN))).isEqualTo(RejectReason.INVALID_WEIGHT);
-    assertThat(fs.validate(new Example().copyFrom(ok).setLabel(Double.NaN))).isEqualTo(RejectReason.NON_FINITE_LABEL);
-    assertThat(fs.validate(new Example().copyFrom(ok).setLabel(3))).isEqualTo(RejectReason.LABEL_OUT_OF_RANGE);
-    assertThat(fs.validate(new Example().copyFrom(ok).setLabel(1.5))).isEqualTo(RejectReason.LABEL_OUT_OF_RANGE);
-    assertThat(fs.validate(new Example().setLabel(1))).isEqualTo(RejectReason.EMPTY_FEATURES);
-    assertThat(fs.validate(new Example().copyFrom(ok).addDense(3))).isEqualTo(RejectReason.DENSE_LENGTH_MISMATCH);
-    assertThat(fs.validate(new Example().copyFrom(ok).addSparse(3, 1))).isEqualTo(RejectReason.SPARSE_INDEX_OUT_OF_RANGE);
-    assertThat(fs.validate(new Example().copyFrom(ok).addSparse(-1, 1))).isEqualTo(RejectReason.SPARSE_INDEX_OUT_OF_RANGE);
-    assertThat(fs.validate(new Example().copyFrom(ok).addCategorical("c", null))).isEqualTo(RejectReason.MALFORMED_FIELD);
-    assertThat(fs.validate(new Example().copyFrom(ok).addSparse(1, Double.POSITIVE_INFINITY)))
+    assertThat(Validation.check(fs, ok)).isEqualTo(RejectReason.OK);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).setWeight(-1))).isEqualTo(RejectReason.INVALID_WEIGHT);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).setWeight(Double.NaN))).isEqualTo(RejectReason.INVALID_WEIGHT);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).setLabel(Double.NaN))).isEqualTo(RejectReason.NON_FINITE_LABEL);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).setLabel(3))).isEqualTo(RejectReason.LABEL_OUT_OF_RANGE);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).setLabel(1.5))).isEqualTo(RejectReason.LABEL_OUT_OF_RANGE);
+    assertThat(Validation.check(fs, new Example().setLabel(1))).isEqualTo(RejectReason.EMPTY_FEATURES);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).addDense(3))).isEqualTo(RejectReason.DENSE_LENGTH_MISMATCH);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).addSparse(3, 1))).isEqualTo(RejectReason.SPARSE_INDEX_OUT_OF_RANGE);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).addSparse(-1, 1))).isEqualTo(RejectReason.SPARSE_INDEX_OUT_OF_RANGE);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).addCategorical("c", null))).isEqualTo(RejectReason.MALFORMED_FIELD);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).addSparse(1, Double.POSITIVE_INFINITY)))
         .isEqualTo(RejectReason.NON_FINITE_FEATURE);
     Example nanDense = new Example().copyFrom(ok);
     nanDense.denseValues()[0] = Double.NaN;
-    assertThat(fs.validate(nanDense)).isEqualTo(RejectReason.NON_FINITE_FEATURE);
-    assertThat(fs.validate(new Example().copyFrom(ok).addNumeric("m", Double.NaN))).isEqualTo(RejectReason.NON_FINITE_FEATURE);
+    assertThat(Validation.check(fs, nanDense)).isEqualTo(RejectReason.NON_FINITE_FEATURE);
+    assertThat(Validation.check(fs, new Example().copyFrom(ok).addNumeric("m", Double.NaN))).isEqualTo(RejectReason.NON_FINITE_FEATURE);
     FeatureSpace binary = FeatureSpace.dense(1).withTarget(Target.BINARY, 2);
-    assertThat(binary.validate(Example.dense(new double[] {1}, 1))).isEqualTo(RejectReason.OK);
-    assertThat(binary.validate(Example.dense(new double[] {1}, 0.5))).isEqualTo(RejectReason.LABEL_OUT_OF_RANGE);
-    assertThat(binary.validate(new Example().addDense(1).addCategorical("a", "b")))
+    assertThat(Validation.check(binary, Example.dense(new double[] {1}, 1))).isEqualTo(RejectReason.OK);
+    assertThat(Validation.check(binary, Example.dense(new double[] {1}, 0.5))).isEqualTo(RejectReason.LABEL_OUT_OF_RANGE);
+    assertThat(Validation.check(binary, new Example().addDense(1).addCategorical("a", "b")))
         .isEqualTo(RejectReason.NAMED_FIELDS_NOT_ACCEPTED);
-    assertThat(FeatureSpace.dense(1).validate(Example.dense(new double[] {1}, -7.5))).isEqualTo(RejectReason.OK);
+    assertThat(Validation.check(FeatureSpace.dense(1), Example.dense(new double[] {1}, -7.5))).isEqualTo(RejectReason.OK);
   }
 
   @Test

@@ -231,7 +231,7 @@ class ModelBehaviourTest {
       m.predict(p, buf, ex[0], out);
       lin.lossAndGradient(pl, b, gl);
       lin.perSampleGradSquaredNorms(pl, b, norms);
-      m.featureSpace().validate(ex[1]);
+      io.streamtrain.core.data.Validation.check(m.featureSpace(), ex[1]);
     };
     for (int i = 0; i < 200; i++) {
       step.run();

@@ -90,8 +90,8 @@ final class RandomModels {
         break;
     }
     e.setWeight(0.2 + 1.8 * rnd.nextDouble());
-    if (fs.validate(e) != RejectReason.OK) {
-      throw new AssertionError(fs.validate(e));
+    if (io.streamtrain.core.data.Validation.check(fs, e) != RejectReason.OK) {
+      throw new AssertionError(io.streamtrain.core.data.Validation.check(fs, e));
     }
     return e;
   }

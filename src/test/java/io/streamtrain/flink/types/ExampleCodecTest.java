@@ -46,7 +46,7 @@ class ExampleCodecTest {
     assertThat(hashed.categoricalLength()).isZero();
     assertThat(hashed.numericLength()).isZero();
     assertThat(hashed.hashedLength()).isEqualTo(4);
-    assertThat(space.validate(hashed)).isEqualTo(io.streamtrain.core.feature.RejectReason.OK);
+    assertThat(io.streamtrain.core.data.Validation.check(space, hashed)).isEqualTo(io.streamtrain.core.feature.RejectReason.OK);
     Example back = read(write(hashed));
     assertThat(back.hashedLength()).isEqualTo(4);
     assertThat(back.hashedBits()).isEqualTo(12);
@@ -94,7 +94,7 @@ class ExampleCodecTest {
   @Test
   void fieldsHashedForAnotherWidthAreRefused() {
     Example e = named().hashNamedFields(FeatureSpace.of(1, 8, 10), new MurmurHash3.Utf8Hasher());
-    assertThat(FeatureSpace.of(1, 8, 12).validate(e))
+    assertThat(io.streamtrain.core.data.Validation.check(FeatureSpace.of(1, 8, 12), e))
         .isEqualTo(io.streamtrain.core.feature.RejectReason.NAMED_FIELDS_NOT_ACCEPTED);
   }
 }
