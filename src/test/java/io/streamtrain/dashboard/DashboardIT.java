@@ -66,19 +66,7 @@ class DashboardIT {
       assertThat(page.body()).contains("new EventSource(").contains("db-metrics").doesNotContain(bs);
 
       createTopics(bs, 1, "db-samples", "db-metrics", "db-models", "db-rejected");
-      produce(bs, "db-samples", "m1", Generators.create("hyperplane", Map.of("dims", 4), 1), 2000);
-      produce(bs, "db-samples", "m2", Generators.create("hyperplane", Map.of("dims", 4), 2), 800);
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("name", "db");
-      m.put("model", Map.of("type", "logistic", "features", Map.of("dense", 4)));
-      m.put("optimizer", Map.of("type", "sgd", "lr", 0.1));
-      m.put("batching", Map.of("batch_size", 10, "shuffle_capacity", 50, "seed", 1));
-      m.put("topics", Map.of("samples", "db-samples", "metrics", "db-metrics", "models", "db-models", "rejected",
-          "db-rejected"));
-      m.put("metrics", Map.of("every_batches", 5));
-      m.put("parallelism", 1);
-      m.put("source", Map.of("bounded", true));
-      TrainingRuns.runBounded(JobSpec.fromMap(m), bs, "db");
+      produceAndTrain(bs, "db", 2000, 800, 1);
 
       List<TrainingMetrics> topic = decodeAll(readAll(bs, "db-metrics"), TrainingMetrics.class);
       assertThat(topic.size()).isGreaterThan(50);
@@ -152,5 +140,26 @@ class DashboardIT {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(keys.keystore().toString());
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Dashboard.tls(keys.truststore(),
         "ts-pass".toCharArray())).hasMessageContaining("holds no private key");
+  }
+
+  /**
+   * Samples of two models (m1: {@code n1}, m2: {@code n2}, hyperplane streams of seed {@code seed} and seed + 1)
+   * into {@code <prefix>-samples}, then a bounded training job of both into {@code <prefix>-metrics}, whose topics
+   * must exist.
+   */
+  static void produceAndTrain(String bs, String prefix, int n1, int n2, long seed) throws Exception {
+    produce(bs, prefix + "-samples", "m1", Generators.create("hyperplane", Map.of("dims", 4), seed), n1);
+    produce(bs, prefix + "-samples", "m2", Generators.create("hyperplane", Map.of("dims", 4), seed + 1), n2);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", prefix);
+    m.put("model", Map.of("type", "logistic", "features", Map.of("dense", 4)));
+    m.put("optimizer", Map.of("type", "sgd", "lr", 0.1));
+    m.put("batching", Map.of("batch_size", 10, "shuffle_capacity", 50, "seed", 1));
+    m.put("topics", Map.of("samples", prefix + "-samples", "metrics", prefix + "-metrics", "models",
+        prefix + "-models", "rejected", prefix + "-rejected"));
+    m.put("metrics", Map.of("every_batches", 5));
+    m.put("parallelism", 1);
+    m.put("source", Map.of("bounded", true));
+    TrainingRuns.runBounded(JobSpec.fromMap(m), bs, prefix);
   }
 }
