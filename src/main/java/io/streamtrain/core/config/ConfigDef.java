@@ -44,6 +44,12 @@ public final class ConfigDef {
     return add(new Key<>(name, Types.section(def, build), null, null, Validators.any(), false, doc, def));
   }
 
+  /** A nested section declared by {@code def} that is off when absent: it then reads as null. */
+  public <T> Key<T> optionalSection(String name, ConfigDef def, Function<ConfigValues, T> build, String doc) {
+    Type<T> parse = Types.section(def, build)::parse;
+    return add(new Key<>(name, parse, null, null, Validators.any(), false, doc, def));
+  }
+
   /**
    * A key whose default depends on other keys: the section computes it ({@link ConfigValues#get(Key, Object)}) and
    * the docs show {@code defaultDoc}.
@@ -58,9 +64,14 @@ public final class ConfigDef {
     return add(new Key<>(name, Types.reader(parse), null, null, Validators.any(), false, doc, null));
   }
 
-  /** Declares {@code other}'s keys here too (a spec that takes another section's keys at its top level). */
+  /**
+   * Accepts and documents {@code other}'s keys here too, as given ({@link Types#ANY}): a spec that takes another
+   * section's keys at its level and hands them to that section's parser (a job spec's training keys).
+   */
   public ConfigDef include(ConfigDef other) {
-    other.keys.values().forEach(this::add);
+    for (Key<?> k : other.keys.values()) {
+      add(new Key<>(k.name(), Types.ANY, k.dflt(), k.defaultDoc(), Validators.any(), false, k.doc(), k.section()));
+    }
     return this;
   }
 

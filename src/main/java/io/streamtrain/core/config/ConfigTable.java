@@ -43,8 +43,6 @@ public final class ConfigTable {
     String dflt = k.defaultText();
     if (doc.contains("{default}")) {
       doc = doc.replace("{default}", String.valueOf(dflt));
-    } else if (k.required()) {
-      doc = doc.isEmpty() ? "required" : doc + " (required)";
     } else if (dflt != null) {
       doc = doc.isEmpty() ? "(" + dflt + ")" : doc + " (" + dflt + ")";
     }

@@ -12,8 +12,11 @@ package io.streamtrain.core.config;
 public record Key<T>(String name, Type<T> type, T dflt, String defaultDoc, Validator<? super T> validator,
     boolean required, String doc, ConfigDef section) {
 
-  /** The default as the docs show it, or null when there is none. */
+  /** The default as the docs show it ("required" for a required key), or null when there is none. */
   public String defaultText() {
+    if (required) {
+      return "required";
+    }
     if (defaultDoc != null) {
       return defaultDoc;
     }

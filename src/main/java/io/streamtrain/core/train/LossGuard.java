@@ -49,7 +49,7 @@ public record LossGuard(double spikeFactor, double minExcess, double lrCut, int 
   /** The {@code guard} section's keys. */
   public static final ConfigDef SPEC = new ConfigDef();
   static final Key<Double> FACTOR = SPEC.required("loss_spike_factor", Types.DOUBLE,
-      Validators.range(1.0, true, 1e300, false), "(> 1)");
+      Validators.range(1.0, true, 1e300, false), "({default}, > 1)");
   static final Key<Double> MIN_EXCESS = SPEC.define("min_excess", Types.DOUBLE, 0.0,
       Validators.range(0.0, false, 1e300, false), "");
   static final Key<Double> LR_CUT = SPEC.define("lr_cut", Types.DOUBLE, 0.5, Validators.range(0.0, true, 1.0, false),
@@ -60,7 +60,10 @@ public record LossGuard(double spikeFactor, double minExcess, double lrCut, int 
       Validators.intRange(1, Integer.MAX_VALUE), "");
 
   public static LossGuard fromSpec(SpecReader r) {
-    ConfigValues v = SPEC.parse(r);
+    return of(SPEC.parse(r));
+  }
+
+  static LossGuard of(ConfigValues v) {
     return new LossGuard(v.get(FACTOR), v.get(MIN_EXCESS), v.get(LR_CUT), v.get(WARMUP), v.get(GOOD_EVERY));
   }
 

@@ -50,7 +50,8 @@ public final class TrainingConfig {
       + " (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR,"
       + " SequentialLR, OneCycleLR, ReduceLROnPlateau) or InverseTimeDecay");
   static final Key<Batching> BATCHING = SPEC.section("batching", Batching.SPEC, Batching::of, "{keys}");
-  static final Key<LossGuard> GUARD = SPEC.reader("guard", LossGuard::fromSpec, "loss-spike rollback (off without"
+  static final Key<LossGuard> GUARD = SPEC.optionalSection("guard", LossGuard.SPEC, LossGuard::of,
+      "loss-spike rollback (off without"
       + " this section; a batch with a non-finite loss or gradient is always skipped): {keys}. A batch whose loss"
       + " exceeds factor x the smoothed loss (and the smoothed loss by `min_excess`) is not applied: parameters,"
       + " buffers, optimizer and schedule return to the last good copy, the learning rate is multiplied by `lr_cut`"
