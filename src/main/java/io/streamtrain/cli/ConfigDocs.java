@@ -2,6 +2,7 @@ package io.streamtrain.cli;
 
 import io.streamtrain.core.config.ConfigTable;
 import io.streamtrain.job.JobSpec;
+import io.streamtrain.replay.ReplaySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,6 +28,7 @@ public final class ConfigDocs {
   public static Map<String, String> tables() {
     Map<String, String> t = new LinkedHashMap<>();
     t.put("training", ConfigTable.markdown(JobSpec.SPEC, "key"));
+    t.put("replay", ConfigTable.markdown(ReplaySpec.SPEC, "replay key"));
     return t;
   }
 

@@ -44,6 +44,12 @@ public final class ConfigDef {
     return add(new Key<>(name, Types.section(def, build), null, null, Validators.any(), false, doc, def));
   }
 
+  /** A nested section declared by {@code def} that must be given. */
+  public <T> Key<T> requiredSection(String name, ConfigDef def, Function<ConfigValues, T> build, String doc) {
+    Type<T> parse = Types.section(def, build)::parse;
+    return add(new Key<>(name, parse, null, null, Validators.any(), true, doc, def));
+  }
+
   /** A nested section declared by {@code def} that is off when absent: it then reads as null. */
   public <T> Key<T> optionalSection(String name, ConfigDef def, Function<ConfigValues, T> build, String doc) {
     Type<T> parse = Types.section(def, build)::parse;
