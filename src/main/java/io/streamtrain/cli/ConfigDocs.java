@@ -2,6 +2,7 @@ package io.streamtrain.cli;
 
 import io.streamtrain.core.config.ConfigTable;
 import io.streamtrain.job.JobSpec;
+import io.streamtrain.replay.FitSpec;
 import io.streamtrain.replay.ReplaySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,7 @@ public final class ConfigDocs {
     Map<String, String> t = new LinkedHashMap<>();
     t.put("training", ConfigTable.markdown(JobSpec.SPEC, "key"));
     t.put("replay", ConfigTable.markdown(ReplaySpec.SPEC, "replay key"));
+    t.put("fit", ConfigTable.markdown(FitSpec.SPEC, "fit key"));
     return t;
   }
 
