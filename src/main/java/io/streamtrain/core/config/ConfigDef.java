@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The declaration of one spec section: its keys, each once, with type, default, validator and doc (in the spirit of
- * Kafka's ConfigDef). {@link #parse} rejects unknown keys (suggesting the closest declared one), parses and
- * validates every given key and fails on a missing required one; every error names the full key path.
+ * The declaration of one spec section: its keys, each once, with type, default, validator and doc. {@link #parse}
+ * rejects unknown keys (suggesting the closest declared one), parses and validates every given key and fails on a
+ * missing required one; every error names the full key path.
  * {@link ConfigTable} renders the same declaration as the README's key tables.
  */
 public final class ConfigDef {
