@@ -22,6 +22,12 @@ public final class ConfigDef {
     return add(new Key<>(name, type, dflt, null, validator, false, doc, null));
   }
 
+  /** A key with a default value the docs show as {@code defaultDoc} (e.g. an array). */
+  public <T> Key<T> define(String name, Type<T> type, T dflt, String defaultDoc, Validator<? super T> validator,
+      String doc) {
+    return add(new Key<>(name, type, dflt, defaultDoc, validator, false, doc, null));
+  }
+
   public <T> Key<T> define(String name, Type<T> type, T dflt, String doc) {
     return define(name, type, dflt, Validators.any(), doc);
   }

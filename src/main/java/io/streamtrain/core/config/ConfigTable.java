@@ -37,8 +37,8 @@ public final class ConfigTable {
     return rows;
   }
 
-  /** A key's doc with its placeholders filled in. */
-  static String text(Key<?> k) {
+  /** A key's doc with its placeholders filled in (and its default, when the doc does not place it). */
+  public static String text(Key<?> k) {
     String doc = k.doc();
     String dflt = k.defaultText();
     if (doc.contains("{default}")) {

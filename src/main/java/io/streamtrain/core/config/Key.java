@@ -27,7 +27,8 @@ public record Key<T>(String name, Type<T> type, T dflt, String defaultDoc, Valid
       return Types.name(e);
     }
     if (dflt instanceof Double d) {
-      return Validators.fmt(d);
+      String t = Validators.fmt(d);
+      return t.contains("E") ? t.replace(".0E", "e").replace("E", "e") : t; // 1e-8, not 1.0E-8
     }
     return String.valueOf(dflt);
   }

@@ -35,10 +35,8 @@ public final class TrainingConfig {
       + " classes K >= 2; labels are class indices 0..K-1 (`produce --label-type class`, or words through"
       + " `--label-map`)");
   static final Key<OptimizerSpec> OPTIMIZER = SPEC.reader("optimizer", Optimizers::fromSpec, "torch.optim names and"
-      + " defaults: `{type: sgd\\|adagrad\\|rmsprop\\|adam\\|adamw, lr, momentum, dampening, nesterov,"
-      + " weight_decay, betas, eps, amsgrad, alpha, centered, lr_decay, initial_accumulator_value}`; for sparse"
-      + " models also `sparse_adam` (torch.optim.SparseAdam: `lr` 1e-3, `betas`, `eps`) and `ftrl` (FTRL-Proximal,"
-      + " McMahan et al. 2013: `lr` = alpha 0.1, `beta` 1.0, `l1` 0, `l2` 0)");
+      + " defaults (torch 1.13), by `type`: " + Optimizers.keysDoc() + "; `sparse_adam` is torch.optim.SparseAdam"
+      + " and `ftrl` FTRL-Proximal (McMahan et al. 2013, `lr` is its alpha), both for sparse models");
   static final Key<TrainingPath.Request> TRAINING_PATH = SPEC.define("training_path",
       Types.enumOf(TrainingPath.Request.class), TrainingPath.Request.AUTO, "`auto` ({default}), `sparse` or `dense`:"
       + " which kernel trains the model (see \"The sparse path\" below); `sparse` fails before the job starts where"
