@@ -6,6 +6,7 @@ import io.streamtrain.core.config.Key;
 import io.streamtrain.core.config.Types;
 import io.streamtrain.core.config.Validators;
 import io.streamtrain.core.diag.DiagnosticsConfig;
+import io.streamtrain.core.drift.DriftConfig;
 import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.train.TrainingConfig;
 import io.streamtrain.job.JobSpec.Start;
@@ -45,7 +46,7 @@ final class JobKeys {
       + " state");
   static final Key<Object> DRIFT = SPEC.optional("drift", Types.ANY, "drift detection (off without this section;"
       + " job-wide or per `models` entry): `detector` adwin \\| page_hinkley \\| ddm \\| eddm (or `{type,"
-      + " ...parameters}`), `signal` error (progressive 0/1 per sample, classifiers) \\| loss (batch loss),"
+      + " ...parameters}`: " + DriftConfig.keysDoc() + "), `signal` error (progressive 0/1 per sample, classifiers) \\| loss (batch loss),"
       + " `reaction` none \\| reset_optimizer \\| `{type: boost_lr, factor, steps}` \\| background (DDM, EDDM);"
       + " see \"Streams that change\" below");
 
