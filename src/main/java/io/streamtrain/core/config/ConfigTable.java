@@ -38,7 +38,7 @@ public final class ConfigTable {
   }
 
   /** A key's doc with its placeholders filled in (and its default, when the doc does not place it). */
-  public static String text(Key<?> k) {
+  static String text(Key<?> k) {
     String doc = k.doc();
     String dflt = k.defaultText();
     if (doc.contains("{default}")) {
@@ -47,13 +47,20 @@ public final class ConfigTable {
       doc = doc.isEmpty() ? "(" + dflt + ")" : doc + " (" + dflt + ")";
     }
     if (k.section() != null && doc.contains("{keys}")) {
-      List<String> inline = new ArrayList<>();
-      for (Key<?> n : k.section().keys()) {
+      doc = doc.replace("{keys}", inline(k.section()));
+    }
+    return doc;
+  }
+
+  /** A section's keys inline, {@code `batch_size` (32), `seed` (0), ...}, leaving out the keys named in except. */
+  public static String inline(ConfigDef def, String... except) {
+    List<String> inline = new ArrayList<>();
+    for (Key<?> n : def.keys()) {
+      if (!List.of(except).contains(n.name())) {
         String t = text(n);
         inline.add("`" + n.name() + "`" + (t.isEmpty() ? "" : " " + t));
       }
-      doc = doc.replace("{keys}", String.join(", ", inline));
     }
-    return doc;
+    return String.join(", ", inline);
   }
 }

@@ -121,13 +121,7 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
   public static String keysDoc() {
     List<String> out = new java.util.ArrayList<>();
     for (String type : DETECTORS) {
-      List<String> keys = new java.util.ArrayList<>();
-      for (Key<?> k : Spec.BY_DETECTOR.get(type).keys()) {
-        if (!k.name().equals("type")) {
-          keys.add("`" + k.name() + "` " + ConfigTable.text(k));
-        }
-      }
-      out.add(type + " " + String.join(", ", keys));
+      out.add(type + " " + ConfigTable.inline(Spec.BY_DETECTOR.get(type), "type"));
     }
     return String.join("; ", out);
   }

@@ -178,13 +178,7 @@ public final class Optimizers {
   public static String keysDoc() {
     List<String> types = new ArrayList<>();
     for (String type : TYPES) {
-      List<String> keys = new ArrayList<>();
-      for (Key<?> k : Spec.BY_TYPE.get(type).keys()) {
-        if (!k.name().equals("type")) {
-          keys.add("`" + k.name() + "` " + ConfigTable.text(k));
-        }
-      }
-      types.add("`" + type + "`: " + String.join(", ", keys));
+      types.add("`" + type + "`: " + ConfigTable.inline(Spec.BY_TYPE.get(type), "type"));
     }
     return String.join("; ", types);
   }

@@ -45,8 +45,8 @@ public final class TrainingConfig {
       + " p\\|inf}` (torch's clip_grad_norm_ over all parameters, any p > 0: 1, 2 (default), 3, ...) or"
       + " `{type: value, clip_value}`");
   static final Key<Object> SCHEDULE = SPEC.optional("schedule", Types.ANY, "a torch lr scheduler by class name"
-      + " (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR,"
-      + " SequentialLR, OneCycleLR, ReduceLROnPlateau) or InverseTimeDecay");
+      + " (`type`), with torch's keys and defaults, or InverseTimeDecay: " + Schedules.keysDoc()
+      + "; SequentialLR's `schedulers` are schedules themselves");
   static final Key<Batching> BATCHING = SPEC.section("batching", Batching.SPEC, Batching::of, "{keys}");
   static final Key<LossGuard> GUARD = SPEC.optionalSection("guard", LossGuard.SPEC, LossGuard::of,
       "loss-spike rollback (off without"
