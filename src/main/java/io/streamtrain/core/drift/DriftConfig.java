@@ -88,30 +88,32 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
         Validators.of(List.of("both", "up")::contains, "one of [both, up]"), "(or up: increases only)");
 
     static final ConfigDef PAGE_HINKLEY = detector();
-    static final Key<Integer> PH_MIN = PAGE_HINKLEY.define("min_instances", Types.INT, 30,
-        Validators.intRange(1, Integer.MAX_VALUE), "");
+    static final Key<Integer> PH_MIN = count(PAGE_HINKLEY, "min_instances", 30);
     static final Key<Double> PH_DELTA = PAGE_HINKLEY.define("delta", Types.DOUBLE, 0.005,
         Validators.range(0.0, false, Double.MAX_VALUE, false), "");
     static final Key<Double> PH_THRESHOLD = PAGE_HINKLEY.define("threshold", Types.DOUBLE, 50.0,
         Validators.range(0.0, true, Double.MAX_VALUE, false), "");
-    static final Key<Double> PH_ALPHA = PAGE_HINKLEY.define("alpha", Types.DOUBLE, 1 - 0.0001,
-        Validators.range(0.0, true, 1.0, false), "");
+    static final Key<Double> PH_ALPHA = upTo(PAGE_HINKLEY, "alpha", 1 - 0.0001, 1.0);
+
+    /** A count of samples or errors a detector waits for, >= 1. */
+    static Key<Integer> count(ConfigDef d, String name, int dflt) {
+      return d.define(name, Types.INT, dflt, Validators.intRange(1, Integer.MAX_VALUE), "");
+    }
+
+    /** A number in (0, hi]. */
+    static Key<Double> upTo(ConfigDef d, String name, double dflt, double hi) {
+      return d.define(name, Types.DOUBLE, dflt, Validators.range(0.0, true, hi, false), "");
+    }
 
     static final ConfigDef DDM = detector();
-    static final Key<Integer> DDM_MIN = DDM.define("min_instances", Types.INT, 30,
-        Validators.intRange(1, Integer.MAX_VALUE), "");
-    static final Key<Double> WARNING = DDM.define("warning_level", Types.DOUBLE, 2.0,
-        Validators.range(0.0, true, 100.0, false), "");
-    static final Key<Double> DRIFT_LEVEL = DDM.define("drift_level", Types.DOUBLE, 3.0,
-        Validators.range(0.0, true, 100.0, false), "");
+    static final Key<Integer> DDM_MIN = count(DDM, "min_instances", 30);
+    static final Key<Double> WARNING = upTo(DDM, "warning_level", 2.0, 100.0);
+    static final Key<Double> DRIFT_LEVEL = upTo(DDM, "drift_level", 3.0, 100.0);
 
     static final ConfigDef EDDM = detector();
-    static final Key<Integer> MIN_ERRORS = EDDM.define("min_errors", Types.INT, 30,
-        Validators.intRange(1, Integer.MAX_VALUE), "");
-    static final Key<Double> EDDM_ALPHA = EDDM.define("alpha", Types.DOUBLE, 0.95,
-        Validators.range(0.0, true, 1.0, false), "");
-    static final Key<Double> EDDM_BETA = EDDM.define("beta", Types.DOUBLE, 0.9,
-        Validators.range(0.0, true, 1.0, false), "");
+    static final Key<Integer> MIN_ERRORS = count(EDDM, "min_errors", 30);
+    static final Key<Double> EDDM_ALPHA = upTo(EDDM, "alpha", 0.95, 1.0);
+    static final Key<Double> EDDM_BETA = upTo(EDDM, "beta", 0.9, 1.0);
 
     static final Map<String, ConfigDef> BY_DETECTOR = Map.of("adwin", ADWIN, "page_hinkley", PAGE_HINKLEY,
         "ddm", DDM, "eddm", EDDM);

@@ -145,19 +145,18 @@ public final class Optimizers {
     static final Key<Double> RMS_MOMENTUM = number(RMSPROP, "momentum", 0);
     static final Key<Boolean> CENTERED = RMSPROP.define("centered", Types.BOOLEAN, false, "");
 
-    static final ConfigDef ADAM = def();
-    static final Key<Double> ADAM_LR = number(ADAM, "lr", 1e-3);
-    static final Key<double[]> ADAM_BETAS = betas(ADAM);
-    static final Key<Double> ADAM_EPS = number(ADAM, "eps", 1e-8);
-    static final Key<Double> ADAM_WD = number(ADAM, "weight_decay", 0);
-    static final Key<Boolean> ADAM_AMSGRAD = ADAM.define("amsgrad", Types.BOOLEAN, false, "");
+    /** Adam's and AdamW's keys: the same names and defaults but weight_decay's. */
+    record AdamKeys(ConfigDef def, Key<Double> lr, Key<double[]> betas, Key<Double> eps, Key<Double> weightDecay,
+        Key<Boolean> amsgrad) {
+      static AdamKeys of(double weightDecay) {
+        ConfigDef d = Spec.def();
+        return new AdamKeys(d, number(d, "lr", 1e-3), Spec.betas(d), number(d, "eps", 1e-8),
+            number(d, "weight_decay", weightDecay), d.define("amsgrad", Types.BOOLEAN, false, ""));
+      }
+    }
 
-    static final ConfigDef ADAMW = def();
-    static final Key<Double> ADAMW_LR = number(ADAMW, "lr", 1e-3);
-    static final Key<double[]> ADAMW_BETAS = betas(ADAMW);
-    static final Key<Double> ADAMW_EPS = number(ADAMW, "eps", 1e-8);
-    static final Key<Double> ADAMW_WD = number(ADAMW, "weight_decay", 1e-2);
-    static final Key<Boolean> ADAMW_AMSGRAD = ADAMW.define("amsgrad", Types.BOOLEAN, false, "");
+    static final AdamKeys ADAM = AdamKeys.of(0);
+    static final AdamKeys ADAMW = AdamKeys.of(1e-2);
 
     static final ConfigDef SPARSE_ADAM = def();
     static final Key<Double> SPARSE_LR = number(SPARSE_ADAM, "lr", 1e-3);
@@ -171,7 +170,7 @@ public final class Optimizers {
     static final Key<Double> L2 = number(FTRL, "l2", 0);
 
     static final Map<String, ConfigDef> BY_TYPE = Map.of("sgd", SGD, "adagrad", ADAGRAD, "rmsprop", RMSPROP,
-        "adam", ADAM, "adamw", ADAMW, "sparse_adam", SPARSE_ADAM, "ftrl", FTRL);
+        "adam", ADAM.def(), "adamw", ADAMW.def(), "sparse_adam", SPARSE_ADAM, "ftrl", FTRL);
   }
 
   /** Each type's keys and defaults, for the docs: {@code `sgd`: `lr` (required), `momentum` (0), ...}. */
@@ -216,17 +215,16 @@ public final class Optimizers {
         return rmsprop(v.get(Spec.RMS_LR), v.get(Spec.ALPHA), v.get(Spec.RMS_EPS), v.get(Spec.RMS_WD),
             v.get(Spec.RMS_MOMENTUM), v.get(Spec.CENTERED));
       }
-      case "adam" -> {
-        ConfigValues v = Spec.ADAM.parse(r);
-        double[] betas = betas(v, Spec.ADAM_BETAS);
-        return adam(v.get(Spec.ADAM_LR), betas[0], betas[1], v.get(Spec.ADAM_EPS), v.get(Spec.ADAM_WD),
-            v.get(Spec.ADAM_AMSGRAD));
-      }
-      case "adamw" -> {
-        ConfigValues v = Spec.ADAMW.parse(r);
-        double[] betas = betas(v, Spec.ADAMW_BETAS);
-        return adamw(v.get(Spec.ADAMW_LR), betas[0], betas[1], v.get(Spec.ADAMW_EPS), v.get(Spec.ADAMW_WD),
-            v.get(Spec.ADAMW_AMSGRAD));
+      case "adam", "adamw" -> {
+        Spec.AdamKeys k = type.equals("adam") ? Spec.ADAM : Spec.ADAMW;
+        ConfigValues v = k.def().parse(r);
+        double[] betas = betas(v, k.betas());
+        double lr = v.get(k.lr());
+        double eps = v.get(k.eps());
+        double wd = v.get(k.weightDecay());
+        boolean amsgrad = v.get(k.amsgrad());
+        return type.equals("adam") ? adam(lr, betas[0], betas[1], eps, wd, amsgrad)
+            : adamw(lr, betas[0], betas[1], eps, wd, amsgrad);
       }
       case "sparse_adam" -> {
         ConfigValues v = Spec.SPARSE_ADAM.parse(r);
