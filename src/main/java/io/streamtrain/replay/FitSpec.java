@@ -38,11 +38,7 @@ public final class FitSpec {
   static final Key<String> MODEL_ID = SPEC.define("model_id", Types.STRING, "default", "the model id whose model"
       + " section is fitted; default `{default}`");
   static final Key<Map<String, Object>> METHOD = SPEC.computed("method", Types.MAP, "newton_cg", Validators.any(),
-      "`{default}` (default): `tolerance_grad` (1e-6, max-norm of the gradient), `max_iter` (100), `max_cg` (250),"
-      + " `initial_radius` (1), `max_radius` (1e6), `lanczos_steps` (20, the saddle check; 0 off); `lbfgs`: torch's"
-      + " keys, for fitting `max_iter` 500, `tolerance_grad` 1e-6, `history_size` 10, `line_search_fn` strong_wolfe;"
-      + " `cg`: `beta` (polak_ribiere, fletcher_reeves), `tolerance_grad` (1e-6), `max_iter` (1000), `restart` (0:"
-      + " the dimension)");
+      "`type` `{default}` by default; " + Minimizers.keysDoc());
   static final Key<Integer> BATCH_ROWS = SPEC.define("batch_rows", Types.INT, 4096, Validators.intRange(1, 1 << 24),
       "rows per in-memory batch; the objective is the mean over all rows either way (with batch norm, statistics"
       + " are per batch)");
