@@ -17,6 +17,21 @@ import java.util.function.Function;
 public final class ConfigDef {
   private final Map<String, Key<?>> keys = new LinkedHashMap<>();
 
+  /**
+   * The keys of one member of a family chosen by {@code type} (an optimizer, a scheduler, a detector): a
+   * declaration whose first key is that {@code type}, a string the family's parser checks; {@code required} false
+   * where a stored configuration may leave it out.
+   */
+  public static ConfigDef withType(boolean required) {
+    ConfigDef d = new ConfigDef();
+    if (required) {
+      d.required("type", Types.STRING, "");
+    } else {
+      d.optional("type", Types.STRING, "");
+    }
+    return d;
+  }
+
   /** A key with a default value ({@code dflt} null: none; see {@link #computed} for defaults from other keys). */
   public <T> Key<T> define(String name, Type<T> type, T dflt, Validator<? super T> validator, String doc) {
     return add(new Key<>(name, type, dflt, null, validator, false, doc, null));

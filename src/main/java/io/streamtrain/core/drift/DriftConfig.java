@@ -67,14 +67,8 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
     static final Key<Reaction> REACTION_TYPE = OTHER_REACTION.define("type", Types.enumOf(Reaction.class),
         Reaction.NONE, "");
 
-    /** A detector's keys: its {@code type} (checked by the section, absent in a stored configuration's params). */
-    static ConfigDef detector() {
-      ConfigDef d = new ConfigDef();
-      d.optional("type", Types.STRING, "");
-      return d;
-    }
 
-    static final ConfigDef ADWIN = detector();
+    static final ConfigDef ADWIN = ConfigDef.withType(false);
     static final Key<Double> ADWIN_DELTA = ADWIN.define("delta", Types.DOUBLE, 0.002, Validators.range(0.0, true,
         1.0, true), "");
     static final Key<Integer> CLOCK = ADWIN.define("clock", Types.INT, 32, Validators.intRange(1, 1 << 20), "");
@@ -87,7 +81,7 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
     static final Key<String> DIRECTION = ADWIN.define("direction", Types.STRING, "both",
         Validators.of(List.of("both", "up")::contains, "one of [both, up]"), "(or up: increases only)");
 
-    static final ConfigDef PAGE_HINKLEY = detector();
+    static final ConfigDef PAGE_HINKLEY = ConfigDef.withType(false);
     static final Key<Integer> PH_MIN = count(PAGE_HINKLEY, "min_instances", 30);
     static final Key<Double> PH_DELTA = PAGE_HINKLEY.define("delta", Types.DOUBLE, 0.005,
         Validators.range(0.0, false, Double.MAX_VALUE, false), "");
@@ -105,12 +99,12 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
       return d.define(name, Types.DOUBLE, dflt, Validators.range(0.0, true, hi, false), "");
     }
 
-    static final ConfigDef DDM = detector();
+    static final ConfigDef DDM = ConfigDef.withType(false);
     static final Key<Integer> DDM_MIN = count(DDM, "min_instances", 30);
     static final Key<Double> WARNING = upTo(DDM, "warning_level", 2.0, 100.0);
     static final Key<Double> DRIFT_LEVEL = upTo(DDM, "drift_level", 3.0, 100.0);
 
-    static final ConfigDef EDDM = detector();
+    static final ConfigDef EDDM = ConfigDef.withType(false);
     static final Key<Integer> MIN_ERRORS = count(EDDM, "min_errors", 30);
     static final Key<Double> EDDM_ALPHA = upTo(EDDM, "alpha", 0.95, 1.0);
     static final Key<Double> EDDM_BETA = upTo(EDDM, "beta", 0.9, 1.0);

@@ -174,28 +174,23 @@ public final class Initializer {
   static final class Spec {
     private Spec() {}
 
-    static ConfigDef def() {
-      ConfigDef d = new ConfigDef();
-      d.optional("type", Types.STRING, "");
-      return d;
-    }
 
     static final Validators.Range NON_NEGATIVE = Validators.range(0.0, false, Double.MAX_VALUE, false);
     static final Validators.Range POSITIVE = Validators.range(0.0, true, Double.MAX_VALUE, false);
 
-    static final ConfigDef TYPE_ONLY = def();
-    static final ConfigDef CONSTANT = def();
+    static final ConfigDef TYPE_ONLY = ConfigDef.withType(false);
+    static final ConfigDef CONSTANT = ConfigDef.withType(false);
     static final Key<Double> VALUE = CONSTANT.define("value", Types.DOUBLE, 0.0, Validators.finite(), "");
-    static final ConfigDef UNIFORM = def();
+    static final ConfigDef UNIFORM = ConfigDef.withType(false);
     static final Key<Double> LOW = UNIFORM.define("low", Types.DOUBLE, 0.0, Validators.finite(), "");
     static final Key<Double> HIGH = UNIFORM.define("high", Types.DOUBLE, 1.0, Validators.finite(), "");
-    static final ConfigDef NORMAL = def();
+    static final ConfigDef NORMAL = ConfigDef.withType(false);
     static final Key<Double> MEAN = NORMAL.define("mean", Types.DOUBLE, 0.0, Validators.finite(), "");
     static final Key<Double> STD = NORMAL.define("std", Types.DOUBLE, 1.0, NON_NEGATIVE, "");
     /** xavier_uniform, xavier_normal and orthogonal take a gain. */
-    static final ConfigDef GAINED = def();
+    static final ConfigDef GAINED = ConfigDef.withType(false);
     static final Key<Double> GAIN = GAINED.define("gain", Types.DOUBLE, 1.0, POSITIVE, "");
-    static final ConfigDef KAIMING = def();
+    static final ConfigDef KAIMING = ConfigDef.withType(false);
     static final Key<Double> A = KAIMING.define("a", Types.DOUBLE, 0.0, NON_NEGATIVE, "");
     static final Key<String> MODE = KAIMING.define("mode", Types.STRING, "fan_in",
         Validators.of(List.of("fan_in", "fan_out")::contains, "one of [fan_in, fan_out]"), "");

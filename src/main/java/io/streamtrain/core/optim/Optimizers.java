@@ -109,11 +109,6 @@ public final class Optimizers {
 
     static final Validators.Range NON_NEGATIVE = Validators.atLeast(0);
 
-    static ConfigDef def() {
-      ConfigDef d = new ConfigDef();
-      d.required("type", Types.STRING, "");
-      return d;
-    }
 
     static Key<Double> number(ConfigDef d, String name, double dflt) {
       return d.define(name, Types.DOUBLE, dflt, NON_NEGATIVE, "");
@@ -123,21 +118,21 @@ public final class Optimizers {
       return d.define("betas", Types.DOUBLES, new double[] {0.9, 0.999}, "[0.9, 0.999]", Validators.any(), "");
     }
 
-    static final ConfigDef SGD = def();
+    static final ConfigDef SGD = ConfigDef.withType(true);
     static final Key<Double> SGD_LR = SGD.required("lr", Types.DOUBLE, NON_NEGATIVE, "");
     static final Key<Double> SGD_MOMENTUM = number(SGD, "momentum", 0);
     static final Key<Double> DAMPENING = SGD.define("dampening", Types.DOUBLE, 0.0, Validators.finite(), "");
     static final Key<Boolean> NESTEROV = SGD.define("nesterov", Types.BOOLEAN, false, "");
     static final Key<Double> SGD_WD = number(SGD, "weight_decay", 0);
 
-    static final ConfigDef ADAGRAD = def();
+    static final ConfigDef ADAGRAD = ConfigDef.withType(true);
     static final Key<Double> ADAGRAD_LR = number(ADAGRAD, "lr", 1e-2);
     static final Key<Double> LR_DECAY = number(ADAGRAD, "lr_decay", 0);
     static final Key<Double> ADAGRAD_WD = number(ADAGRAD, "weight_decay", 0);
     static final Key<Double> INITIAL_ACC = number(ADAGRAD, "initial_accumulator_value", 0);
     static final Key<Double> ADAGRAD_EPS = number(ADAGRAD, "eps", 1e-10);
 
-    static final ConfigDef RMSPROP = def();
+    static final ConfigDef RMSPROP = ConfigDef.withType(true);
     static final Key<Double> RMS_LR = number(RMSPROP, "lr", 1e-2);
     static final Key<Double> ALPHA = number(RMSPROP, "alpha", 0.99);
     static final Key<Double> RMS_EPS = number(RMSPROP, "eps", 1e-8);
@@ -149,7 +144,7 @@ public final class Optimizers {
     record AdamKeys(ConfigDef def, Key<Double> lr, Key<double[]> betas, Key<Double> eps, Key<Double> weightDecay,
         Key<Boolean> amsgrad) {
       static AdamKeys of(double weightDecay) {
-        ConfigDef d = Spec.def();
+        ConfigDef d = ConfigDef.withType(true);
         return new AdamKeys(d, number(d, "lr", 1e-3), Spec.betas(d), number(d, "eps", 1e-8),
             number(d, "weight_decay", weightDecay), d.define("amsgrad", Types.BOOLEAN, false, ""));
       }
@@ -158,12 +153,12 @@ public final class Optimizers {
     static final AdamKeys ADAM = AdamKeys.of(0);
     static final AdamKeys ADAMW = AdamKeys.of(1e-2);
 
-    static final ConfigDef SPARSE_ADAM = def();
+    static final ConfigDef SPARSE_ADAM = ConfigDef.withType(true);
     static final Key<Double> SPARSE_LR = number(SPARSE_ADAM, "lr", 1e-3);
     static final Key<double[]> SPARSE_BETAS = betas(SPARSE_ADAM);
     static final Key<Double> SPARSE_EPS = number(SPARSE_ADAM, "eps", 1e-8);
 
-    static final ConfigDef FTRL = def();
+    static final ConfigDef FTRL = ConfigDef.withType(true);
     static final Key<Double> FTRL_LR = FTRL.define("lr", Types.DOUBLE, 0.1, Validators.above(0), "");
     static final Key<Double> FTRL_BETA = number(FTRL, "beta", 1.0);
     static final Key<Double> L1 = number(FTRL, "l1", 0);

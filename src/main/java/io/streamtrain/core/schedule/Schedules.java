@@ -63,43 +63,38 @@ public final class Schedules {
   static final class Spec {
     private Spec() {}
 
-    static ConfigDef def() {
-      ConfigDef d = new ConfigDef();
-      d.required("type", Types.STRING, "");
-      return d;
-    }
 
-    static final ConfigDef STEP = def();
+    static final ConfigDef STEP = ConfigDef.withType(true);
     static final Key<Long> STEP_SIZE = STEP.required("step_size", Types.LONG, "");
     static final Key<Double> STEP_GAMMA = STEP.define("gamma", Types.DOUBLE, 0.1, "");
 
-    static final ConfigDef MULTI_STEP = def();
+    static final ConfigDef MULTI_STEP = ConfigDef.withType(true);
     static final Key<Object> MULTI_MILESTONES = MULTI_STEP.required("milestones", Types.ANY, "");
     static final Key<Double> MULTI_GAMMA = MULTI_STEP.define("gamma", Types.DOUBLE, 0.1, "");
 
-    static final ConfigDef EXPONENTIAL = def();
+    static final ConfigDef EXPONENTIAL = ConfigDef.withType(true);
     static final Key<Double> EXP_GAMMA = EXPONENTIAL.required("gamma", Types.DOUBLE, "");
 
-    static final ConfigDef COSINE = def();
+    static final ConfigDef COSINE = ConfigDef.withType(true);
     static final Key<Long> T_MAX = COSINE.required("T_max", Types.LONG, "");
     static final Key<Double> COSINE_ETA_MIN = COSINE.define("eta_min", Types.DOUBLE, 0.0, "");
 
-    static final ConfigDef WARM_RESTARTS = def();
+    static final ConfigDef WARM_RESTARTS = ConfigDef.withType(true);
     static final Key<Long> T_0 = WARM_RESTARTS.required("T_0", Types.LONG, "");
     static final Key<Long> T_MULT = WARM_RESTARTS.define("T_mult", Types.LONG, 1L, "");
     static final Key<Double> RESTARTS_ETA_MIN = WARM_RESTARTS.define("eta_min", Types.DOUBLE, 0.0, "");
 
-    static final ConfigDef LINEAR = def();
+    static final ConfigDef LINEAR = ConfigDef.withType(true);
     static final Key<Double> START_FACTOR = LINEAR.define("start_factor", Types.DOUBLE, 1.0 / 3, "1/3",
         Validators.any(), "");
     static final Key<Double> END_FACTOR = LINEAR.define("end_factor", Types.DOUBLE, 1.0, "");
     static final Key<Long> TOTAL_ITERS = LINEAR.define("total_iters", Types.LONG, 5L, "");
 
-    static final ConfigDef SEQUENTIAL = def();
+    static final ConfigDef SEQUENTIAL = ConfigDef.withType(true);
     static final Key<Object> SCHEDULERS = SEQUENTIAL.required("schedulers", Types.ANY, "");
     static final Key<Object> SEQ_MILESTONES = SEQUENTIAL.required("milestones", Types.ANY, "");
 
-    static final ConfigDef ONE_CYCLE = def();
+    static final ConfigDef ONE_CYCLE = ConfigDef.withType(true);
     static final Key<Double> MAX_LR = ONE_CYCLE.required("max_lr", Types.DOUBLE, "");
     static final Key<Long> TOTAL_STEPS = ONE_CYCLE.optional("total_steps", Types.LONG, "(or `epochs` x"
         + " `steps_per_epoch`)");
@@ -115,7 +110,7 @@ public final class Schedules {
     static final Key<Double> FINAL_DIV = ONE_CYCLE.define("final_div_factor", Types.DOUBLE, 1e4, "");
     static final Key<Boolean> THREE_PHASE = ONE_CYCLE.define("three_phase", Types.BOOLEAN, false, "");
 
-    static final ConfigDef PLATEAU = def();
+    static final ConfigDef PLATEAU = ConfigDef.withType(true);
     static final Key<String> MODE = PLATEAU.define("mode", Types.STRING, "min", "");
     static final Key<Double> FACTOR = PLATEAU.define("factor", Types.DOUBLE, 0.1, "");
     static final Key<Long> PATIENCE = PLATEAU.define("patience", Types.LONG, 10L, "");
@@ -125,7 +120,7 @@ public final class Schedules {
     static final Key<Double> MIN_LR = PLATEAU.define("min_lr", Types.DOUBLE, 0.0, "");
     static final Key<Double> EPS = PLATEAU.define("eps", Types.DOUBLE, 1e-8, "");
 
-    static final ConfigDef INVERSE_TIME = def();
+    static final ConfigDef INVERSE_TIME = ConfigDef.withType(true);
     static final Key<Double> DECAY = INVERSE_TIME.required("decay", Types.DOUBLE, "");
     static final Key<Double> POWER = INVERSE_TIME.define("power", Types.DOUBLE, 1.0, "");
 
