@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
 /**
  * The README's key tables, generated from the spec sections' declarations. Each table sits between
  * {@code <!-- config:NAME -->} and {@code <!-- /config -->}; {@code ConfigDocsTest} fails when the README differs
- * from {@link #tables()}, and {@code main} rewrites the README's tables from the declarations:
- * {@code java -cp target/classes:$(cat cp.txt) io.streamtrain.cli.ConfigDocs README.md}.
+ * from {@link #tables()}, and {@code main} rewrites the README's tables from the declarations: after
+ * {@code mvn -q compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt}, run
+ * {@code java -cp target/classes:$(cat target/cp.txt) io.streamtrain.cli.ConfigDocs README.md}.
  */
 public final class ConfigDocs {
   private static final Pattern BLOCK =

@@ -29,28 +29,4 @@ public interface Validator<T> {
     }
     return value;
   }
-
-  /** Both checks. */
-  default Validator<T> and(Validator<? super T> next) {
-    Validator<T> first = this;
-    return new Validator<>() {
-      @Override
-      public boolean accepts(T value) {
-        return first.accepts(value) && next.accepts(value);
-      }
-
-      @Override
-      public String allowed() {
-        return first.allowed() + ", " + next.allowed();
-      }
-
-      @Override
-      public T check(String key, T value) {
-        first.check(key, value);
-        @SuppressWarnings("unchecked")
-        Validator<T> n = (Validator<T>) next;
-        return n.check(key, value);
-      }
-    };
-  }
 }
