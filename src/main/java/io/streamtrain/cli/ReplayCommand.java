@@ -100,7 +100,8 @@ public final class ReplayCommand implements Callable<Integer> {
     for (var bound : List.of(java.util.Map.entry("start", source.start()), java.util.Map.entry("end", source.end()))) {
       for (int p : bound.getValue().offsets().keySet()) {
         if (p >= partitions) {
-          throw new io.streamtrain.core.SpecException("source." + bound.getKey() + "." + bound.getValue().kind()
+          throw new io.streamtrain.core.SpecException("source." + bound.getKey() + "."
+              + io.streamtrain.core.config.Types.name(bound.getValue().kind())
               + "." + p, "topic " + source.topic() + " has no partition " + p + "; allowed: partitions 0 to "
               + (partitions - 1));
         }

@@ -46,7 +46,7 @@ public final class TraceClipCommand extends JsonTraceCommand {
     }
     int[] split = split(r, n);
     Chain chain = new Chain(List.of(clipping.transform(split)));
-    double normType = "norm".equals(clipping.type()) ? clipping.normType() : 2.0;
+    double normType = clipping instanceof Clipping.Norm norm ? norm.normType() : 2.0;
     List<double[]> out = new ArrayList<>();
     List<Double> norms = new ArrayList<>();
     for (double[] g0 : grads) {

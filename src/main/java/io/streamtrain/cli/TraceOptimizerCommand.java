@@ -61,7 +61,7 @@ public final class TraceOptimizerCommand extends JsonTraceCommand {
           r.key("momentum_schedule"),
           "not allowed: this " + os.type() + " has no momentum (rmsprop needs momentum > 0, adagrad has none)");
     }
-    boolean norm = clipping != null && "norm".equals(clipping.type());
+    boolean norm = clipping instanceof Clipping.Norm;
     List<double[]> out = new ArrayList<>(grads.length);
     List<Double> norms = new ArrayList<>();
     List<Integer> skipped = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.streamtrain.core;
 
+import io.streamtrain.core.config.Validators;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -41,15 +42,53 @@ public final class SpecReader {
     return map.get(name);
   }
 
-  /** Fails if the map holds a key outside {@code allowed}, naming it and listing the allowed keys. */
+  /**
+   * Fails if the map holds a key outside {@code allowed}, naming it, suggesting the closest allowed key when one is
+   * near (a typo: at most two edits, e.g. {@code batch_sise}) and listing the allowed keys.
+   */
   public SpecReader rejectUnknown(Collection<String> allowed) {
     Set<String> allowedSet = new LinkedHashSet<>(allowed);
     for (String k : map.keySet()) {
       if (!allowedSet.contains(k)) {
-        throw new SpecException(key(k), "unknown key; allowed keys here are " + allowedSet);
+        String near = closest(k, allowedSet);
+        throw new SpecException(key(k), "unknown key; allowed keys here are " + allowedSet
+            + (near == null ? "" : "; did you mean " + near + "?"));
       }
     }
     return this;
+  }
+
+  /** The allowed key within two edits of {@code k} (the nearest, first declared on a tie), or null. */
+  static String closest(String k, Collection<String> allowed) {
+    String best = null;
+    int bestD = 3;
+    for (String a : allowed) {
+      int d = editDistance(k, a);
+      if (d < bestD) {
+        best = a;
+        bestD = d;
+      }
+    }
+    return best;
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   public SpecReader rejectUnknown(String... allowed) {
@@ -87,11 +126,7 @@ public final class SpecReader {
   }
 
   public int getInt(String name, int dflt, int lo, int hi) {
-    int v = getInt(name, dflt);
-    if (v < lo || v > hi) {
-      throw new SpecException(key(name), v, "allowed: an integer in [" + lo + ", " + hi + "]");
-    }
-    return v;
+    return Validators.intRange(lo, hi).check(key(name), getInt(name, dflt));
   }
 
   public int requireInt(String name) {
@@ -127,11 +162,7 @@ public final class SpecReader {
 
   /** A string that must be one of {@code allowed} (compared exactly). */
   public String getEnum(String name, String dflt, Collection<String> allowed) {
-    String v = getString(name, dflt);
-    if (v != null && !allowed.contains(v)) {
-      throw new SpecException(key(name), v, "allowed: one of " + allowed);
-    }
-    return v;
+    return Validators.<String>of(allowed::contains, "one of " + allowed).check(key(name), getString(name, dflt));
   }
 
   public double[] getDoubleArray(String name, double[] dflt) {
@@ -251,31 +282,8 @@ public final class SpecReader {
     return out;
   }
 
+  /** A number in the interval; see {@link Validators#range}. */
   public static void checkRange(String key, double v, double lo, boolean loOpen, double hi, boolean hiOpen) {
-    boolean ok =
-        !Double.isNaN(v)
-            && (loOpen ? v > lo : v >= lo)
-            && (hiOpen ? v < hi : v <= hi);
-    if (!ok) {
-      throw new SpecException(
-          key,
-          v,
-          "allowed: a number in "
-              + (loOpen ? "(" : "[")
-              + fmt(lo)
-              + ", "
-              + fmt(hi)
-              + (hiOpen ? ")" : "]"));
-    }
-  }
-
-  private static String fmt(double d) {
-    if (d == Double.POSITIVE_INFINITY) {
-      return "inf";
-    }
-    if (d == Double.NEGATIVE_INFINITY) {
-      return "-inf";
-    }
-    return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    Validators.range(lo, loOpen, hi, hiOpen).check(key, v);
   }
 }

@@ -1,7 +1,12 @@
 package io.streamtrain.job;
 
+import static io.streamtrain.job.JobKeys.*;
+
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Types;
 import io.streamtrain.core.diag.DiagnosticsConfig;
 import io.streamtrain.core.drift.DriftConfig;
 import io.streamtrain.core.parallel.ParallelConfig;
@@ -15,49 +20,25 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * A training job spec (jobs/*.yaml), validated completely before anything starts. Top-level keys:
- * <ul>
- *   <li>{@code name}: the job's name (consumer group, transactional ids); letters, digits, '.', '_' and '-'
- *   <li>{@code model}, {@code optimizer}, {@code clip}, {@code schedule}, {@code batching}, {@code guard}: the
- *       default training configuration (see {@link TrainingConfig}; {@code guard} is the loss-spike rollback,
- *       {@link io.streamtrain.core.train.LossGuard})
- *   <li>{@code models}: optional list of per-model-id overrides {@code {match: REGEX, model: ..., optimizer:
- *       ...}}; the first whose regex matches the whole model id wins, its keys replace the default's; an entry
- *       may also carry its own {@code diagnostics} section, which replaces the job's for those models
- *   <li>{@code accept}: regex of model ids to train (default {@code .*}); other ids are rejected as UNKNOWN_MODEL
- *   <li>{@code topics}: {@code samples}, {@code metrics}, {@code models}, {@code rejected} (defaults samples,
- *       metrics, models, rejected-samples), {@code partitions} for topics the job creates (default 2)
- *   <li>{@code snapshots}: {@code every_steps} (default 100) and/or {@code every_event_time_ms} (default 0 = off)
- *   <li>{@code metrics}: {@code every_batches} (default 10)
- *   <li>{@code checkpoint}: {@code interval_ms} (default 5000), {@code storage} (a URI such as
- *       file:///var/lib/streamtrain/checkpoints; default: Flink's default for the environment)
- *   <li>{@code parallelism} (default 2), {@code watermark_out_of_orderness_ms} (default 0)
- *   <li>{@code source}: {@code start} earliest|latest|committed (default earliest), {@code bounded} true to stop
- *       at the offsets that were latest when the job started (default false: a live job runs forever)
- *   <li>{@code warm_start}: {@code topic} (default the job's models topic), {@code model_id} (optional: every new
- *       model starts from this model's snapshot; default: each model from its own id's), {@code version}
- *       (optional, with model_id; default the latest): a model with no state in this job starts from that
- *       ModelSnapshot's parameters and buffers (optimizer and schedule fresh), checked against the model's shapes
- *       before the job starts
- *   <li>{@code input}: what the samples topic holds: {@code format} sample (streamtrain's Avro Sample, the
- *       default), json (one JSON object a record), avro (Avro binary of the writer schema {@code schema}, a file
- *       or inline JSON) or avro_registry (the schema-registry wire format, schemas fetched by id from
- *       {@code registry: {url, username, password}}); events are turned into samples by {@code mapping} (see
- *       {@link io.streamtrain.io.events.EventMapping}); with {@code labels} the labels come from a second topic,
- *       joined by key in event time (see {@link io.streamtrain.io.events.LabelsSpec})
- *   <li>{@code diagnostics}: training diagnostics for every model (see {@link DiagnosticsConfig} for the keys and
- *       their defaults: on, a curvature probe every 50 batches for models up to 100000 parameters, reservoir 256,
- *       20 Lanczos steps, probes bounded to 10% of the trainer's time, saddle escape off)
- *   <li>{@code drift}: drift detection for every model, off by default (see {@link DriftConfig}: detector, signal,
- *       reaction); a {@code models} entry's own {@code drift} section replaces it for those models
- * </ul>
+ * A training job spec (jobs/*.yaml), validated completely before anything starts. Its keys are declared once, in
+ * {@link #SPEC} (name, type, default, validator, doc; the README's table is generated from it): the default training
+ * configuration ({@link TrainingConfig}'s keys), per-model-id overrides ({@code models}: the first entry whose
+ * {@code match} regex matches the whole model id wins, its keys replace the default's, and its own
+ * {@code diagnostics} or {@code drift} section replaces the job's for those models), topics, snapshot, metrics and
+ * checkpoint cadence, the source, warm start, input format ({@link InputSpec}), diagnostics
+ * ({@link DiagnosticsConfig}), data-parallel training ({@link ParallelConfig}) and drift detection
+ * ({@link DriftConfig}). Checks that span sections (what data-parallel training does not take, the labels topic)
+ * follow the declarations.
  */
 public final class JobSpec {
-  public static final List<String> KEYS =
-      List.of("name", "model", "optimizer", "clip", "schedule", "batching", "guard", "models", "accept",
-          "topics", "snapshots", "metrics", "checkpoint", "parallelism", "watermark_out_of_orderness_ms", "source",
-          "diagnostics", "warm_start", "input", "parallel", "drift");
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+  /** Where a job's source starts reading. */
+  public enum Start { EARLIEST, LATEST, COMMITTED }
+
+  /** The top-level keys (declared in {@link JobKeys}). */
+  public static final ConfigDef SPEC = JobKeys.SPEC;
+
+  /** The top-level keys' names. */
+  public static final List<String> KEYS = SPEC.names();
 
   private final Map<String, Object> raw;
   private final String name;
@@ -74,7 +55,7 @@ public final class JobSpec {
   private final String checkpointStorage;
   private final int parallelism;
   private final long outOfOrdernessMs;
-  private final String startFrom;
+  private final Start start;
   private final boolean bounded;
   private final DiagnosticsConfig diagnostics;
   private final WarmStartSpec warmStart;
@@ -99,46 +80,40 @@ public final class JobSpec {
   private JobSpec(Map<String, Object> raw) {
     this.raw = raw;
     SpecReader r = new SpecReader("", raw);
-    r.rejectUnknown(KEYS);
-    name = r.getString("name", "streamtrain");
-    if (!NAME.matcher(name).matches()) {
-      throw new SpecException("name", name, "allowed: 1-100 of letters, digits, '.', '_', '-'");
-    }
+    ConfigValues v = SPEC.parse(r);
+    name = v.get(NAME);
     Map<String, Object> base = new LinkedHashMap<>();
     for (String k : TrainingConfig.KEYS) {
       if (raw.containsKey(k)) {
         base.put(k, raw.get(k));
       }
     }
-    if (r.has("models")) {
-      List<SpecReader> overrides = r.children("models");
-      for (SpecReader o : overrides) {
-        String match = o.requireString("match");
+    SpecReader jobDrift = v.has(DRIFT) ? r.child(DRIFT.name()) : null;
+    if (v.has(MODELS)) {
+      for (SpecReader o : r.children(MODELS.name())) {
+        String match = o.requireString(MATCH.name());
         try {
           matchers.add(Pattern.compile(match));
         } catch (PatternSyntaxException e) {
-          throw new SpecException(o.key("match"), match, "allowed: a Java regular expression (" + e.getDescription()
-              + ")");
+          throw new SpecException(o.key(MATCH.name()), match, "allowed: a Java regular expression ("
+              + e.getDescription() + ")");
         }
-        List<String> allowed = new ArrayList<>(TrainingConfig.KEYS);
-        allowed.add("match");
-        allowed.add("diagnostics");
-        allowed.add("drift");
-        o.rejectUnknown(allowed);
+        o.rejectUnknown(MODELS_ENTRY.names());
         Map<String, Object> merged = new LinkedHashMap<>(base);
         for (Map.Entry<String, ?> e : o.map().entrySet()) {
-          if (!"match".equals(e.getKey()) && !"diagnostics".equals(e.getKey()) && !"drift".equals(e.getKey())) {
+          if (TrainingConfig.KEYS.contains(e.getKey())) {
             merged.put(e.getKey(), e.getValue());
           }
         }
         // Diagnostics are not part of the training configuration a checkpoint identifies: changing them on a
         // restart keeps the optimizer state.
-        configDiagnostics.add(o.has("diagnostics") ? DiagnosticsConfig.fromSpec(o.child("diagnostics")) : null);
+        configDiagnostics.add(o.has(ENTRY_DIAGNOSTICS.name())
+            ? DiagnosticsConfig.fromSpec(o.child(ENTRY_DIAGNOSTICS.name())) : null);
         configMaps.add(merged);
         configs.add(TrainingConfig.fromSpec(new SpecReader(o.path(), merged)));
         // Drift watching is not part of the training configuration either: turning it on or off on a restart
         // keeps the model's state (the detector's own state is a separate checkpointed part).
-        configDrift.add(drift(o.has("drift") ? o.child("drift") : r.has("drift") ? r.child("drift") : null,
+        configDrift.add(drift(o.has(ENTRY_DRIFT.name()) ? o.child(ENTRY_DRIFT.name()) : jobDrift,
             configs.get(configs.size() - 1)));
       }
     }
@@ -152,82 +127,69 @@ public final class JobSpec {
       configDiagnostics.add(null);
       configMaps.add(base);
       configs.add(TrainingConfig.fromSpec(new SpecReader("", base)));
-      configDrift.add(drift(r.has("drift") ? r.child("drift") : null, configs.get(configs.size() - 1)));
+      configDrift.add(drift(jobDrift, configs.get(configs.size() - 1)));
     }
-    String acceptRegex = r.getString("accept", ".*");
-    try {
-      accept = Pattern.compile(acceptRegex);
-    } catch (PatternSyntaxException e) {
-      throw new SpecException("accept", acceptRegex, "allowed: a Java regular expression");
-    }
-    SpecReader t = r.has("topics") ? r.child("topics") : new SpecReader("topics", Map.of());
-    t.rejectUnknown("samples", "metrics", "models", "rejected", "partitions");
-    topics = new Topics(t.getString("samples", "samples"), t.getString("metrics", "metrics"),
-        t.getString("models", "models"), t.getString("rejected", "rejected-samples"),
-        t.getInt("partitions", 2, 1, 10_000));
-    SpecReader s = r.has("snapshots") ? r.child("snapshots") : new SpecReader("snapshots", Map.of());
-    s.rejectUnknown("every_steps", "every_event_time_ms");
-    snapshotEverySteps = nonNegative(s, "every_steps", 100);
-    snapshotEveryEventTimeMs = nonNegative(s, "every_event_time_ms", 0);
-    SpecReader m = r.has("metrics") ? r.child("metrics") : new SpecReader("metrics", Map.of());
-    m.rejectUnknown("every_batches");
-    metricsEveryBatches = m.getInt("every_batches", 10, 1, Integer.MAX_VALUE);
-    SpecReader c = r.has("checkpoint") ? r.child("checkpoint") : new SpecReader("checkpoint", Map.of());
-    c.rejectUnknown("interval_ms", "storage");
-    checkpointIntervalMs = c.getLong("interval_ms", 5000);
-    if (checkpointIntervalMs < 10) {
-      throw new SpecException("checkpoint.interval_ms", checkpointIntervalMs, "allowed: at least 10 ms");
-    }
-    checkpointStorage = c.getString("storage", null);
-    parallelism = r.getInt("parallelism", 2, 1, 1024);
-    outOfOrdernessMs = nonNegative(r, "watermark_out_of_orderness_ms", 0);
+    accept = Pattern.compile(v.get(ACCEPT));
+    topics = v.get(TOPICS_KEY);
+    ConfigValues snapshots = v.get(SNAPSHOTS_KEY);
+    snapshotEverySteps = snapshots.get(EVERY_STEPS);
+    snapshotEveryEventTimeMs = snapshots.get(EVERY_EVENT_TIME);
+    metricsEveryBatches = v.get(METRICS_KEY).get(EVERY_BATCHES);
+    ConfigValues checkpoint = v.get(CHECKPOINT_KEY);
+    checkpointIntervalMs = checkpoint.get(INTERVAL);
+    checkpointStorage = checkpoint.get(STORAGE);
+    parallelism = v.get(PARALLELISM);
+    outOfOrdernessMs = v.get(OUT_OF_ORDERNESS);
     input = input(r);
     if (input.labels() != null && input.labels().topic().equals(topics.samples())) {
       throw new SpecException("input.labels.topic", input.labels().topic(), "a topic other than topics.samples (the "
           + "features' topic)");
     }
-    if (input.labels() != null && r.has("watermark_out_of_orderness_ms")) {
-      throw new SpecException("watermark_out_of_orderness_ms", outOfOrdernessMs, "not with input.labels: give "
+    if (input.labels() != null && v.has(OUT_OF_ORDERNESS)) {
+      throw new SpecException(OUT_OF_ORDERNESS.name(), outOfOrdernessMs, "not with input.labels: give "
           + "input.labels.out_of_orderness_ms (it bounds both topics, and a replay of the input reads it from there)");
     }
-    SpecReader src = r.has("source") ? r.child("source") : new SpecReader("source", Map.of());
-    src.rejectUnknown("start", "bounded");
-    startFrom = src.getEnum("start", "earliest", List.of("earliest", "latest", "committed"));
-    bounded = src.getBoolean("bounded", false);
-    diagnostics = DiagnosticsConfig.fromSpec(
-        r.has("diagnostics") ? r.child("diagnostics") : new SpecReader("diagnostics", Map.of()));
-    warmStart = r.has("warm_start") ? warmStart(r.child("warm_start"), topics.models()) : null;
-    parallel = ParallelConfig.fromSpec(r.has("parallel") ? r.child("parallel") : new SpecReader("parallel", Map.of()));
+    ConfigValues source = v.get(SOURCE_KEY);
+    start = source.get(START);
+    bounded = source.get(BOUNDED);
+    diagnostics = v.has(DIAGNOSTICS) ? v.get(DIAGNOSTICS) : DiagnosticsConfig.defaults();
+    warmStart = v.has(WARM_START) ? warmStart(v.get(WARM_START), topics.models()) : null;
+    parallel = v.get(PARALLEL);
     if (parallel.enabled()) {
-      for (int i = 0; i < configs.size(); i++) {
-        String opt = configs.get(i).optimizer().type();
-        if (opt.equals("ftrl")) {
-          throw new SpecException("parallel.workers", parallel.workers(), "FTRL's weights are a function of its"
-              + " per-coordinate z and n, which data-parallel rounds do not merge: use workers 1 with ftrl, or sgd,"
-              + " adagrad, adam or another optimizer whose state is the parameters plus local statistics");
-        }
+      checkParallel();
+    }
+  }
+
+  /** What data-parallel rounds do not take yet, each naming {@code parallel.workers}. */
+  private void checkParallel() {
+    for (int i = 0; i < configs.size(); i++) {
+      String opt = configs.get(i).optimizer().type();
+      if (opt.equals("ftrl")) {
+        throw new SpecException("parallel.workers", parallel.workers(), "FTRL's weights are a function of its"
+            + " per-coordinate z and n, which data-parallel rounds do not merge: use workers 1 with ftrl, or sgd,"
+            + " adagrad, adam or another optimizer whose state is the parameters plus local statistics");
       }
-      if (warmStart != null) {
-        throw new SpecException("parallel.workers", parallel.workers(), "a data-parallel job does not take"
-            + " warm_start yet: train with workers 1 from the warm start, or drop warm_start");
+    }
+    if (warmStart != null) {
+      throw new SpecException("parallel.workers", parallel.workers(), "a data-parallel job does not take"
+          + " warm_start yet: train with workers 1 from the warm start, or drop warm_start");
+    }
+    for (int i = 0; i < configs.size(); i++) {
+      if (configDrift.get(i) != null) {
+        throw new SpecException("parallel.workers", parallel.workers(), "drift detection runs in the single"
+            + " trainer only (its detector and reactions follow one model's steps): use workers 1 with drift, or"
+            + " drop the drift section");
       }
-      for (int i = 0; i < configs.size(); i++) {
-        if (configDrift.get(i) != null) {
-          throw new SpecException("parallel.workers", parallel.workers(), "drift detection runs in the single"
-              + " trainer only (its detector and reactions follow one model's steps): use workers 1 with drift, or"
-              + " drop the drift section");
-        }
-        if (configs.get(i).model().scaling() != null) {
-          throw new SpecException("parallel.workers", parallel.workers(), "model.scaling keeps its statistics in"
-              + " the model's buffers, which data-parallel rounds do not merge: use workers 1 with scaling");
-        }
+      if (configs.get(i).model().scaling() != null) {
+        throw new SpecException("parallel.workers", parallel.workers(), "model.scaling keeps its statistics in"
+            + " the model's buffers, which data-parallel rounds do not merge: use workers 1 with scaling");
       }
-      if (input.labels() != null) {
-        // Workers own partitions of the samples topic; joined samples come out of the join in event-time order,
-        // not by partition.
-        throw new SpecException("parallel.workers", parallel.workers(), "a data-parallel job does not take"
-            + " input.labels yet: train with workers 1 on delayed labels");
-      }
+    }
+    if (input.labels() != null) {
+      // Workers own partitions of the samples topic; joined samples come out of the join in event-time order,
+      // not by partition.
+      throw new SpecException("parallel.workers", parallel.workers(), "a data-parallel job does not take"
+          + " input.labels yet: train with workers 1 on delayed labels");
     }
   }
 
@@ -250,42 +212,29 @@ public final class JobSpec {
     return c;
   }
 
-  private static WarmStartSpec warmStart(SpecReader w, String modelsTopic) {
-    w.rejectUnknown("topic", "model_id", "version");
-    String topic = w.getString("topic", modelsTopic);
-    String id = w.getString("model_id", null);
-    Long version = null;
-    if (w.has("version")) {
-      if (id == null) {
-        throw new SpecException(w.key("version"), w.raw("version"),
-            "allowed only with warm_start.model_id (a version names one model's snapshot)");
-      }
-      version = w.getLong("version", 0);
-      if (version < 1) {
-        throw new SpecException(w.key("version"), version, "allowed: a published version >= 1");
-      }
+  private static WarmStartSpec warmStart(ConfigValues w, String modelsTopic) {
+    String id = w.get(WARM_ID);
+    Long version = w.get(WARM_VERSION);
+    if (version != null && id == null) {
+      throw new SpecException(w.path(WARM_VERSION), version,
+          "allowed only with warm_start.model_id (a version names one model's snapshot)");
     }
-    return new WarmStartSpec(topic, id, version);
-  }
-
-  private static long nonNegative(SpecReader r, String key, long dflt) {
-    long v = r.getLong(key, dflt);
-    if (v < 0) {
-      throw new SpecException(r.key(key), v, "allowed: an integer >= 0");
+    if (version != null && version < 1) {
+      throw new SpecException(w.path(WARM_VERSION), version, "allowed: a published version >= 1");
     }
-    return v;
+    return new WarmStartSpec(w.get(WARM_TOPIC, modelsTopic), id, version);
   }
 
   /** Parses and validates a job spec given as a map (from YAML or JSON). */
   private InputSpec input(SpecReader r) {
-    if (!r.has("input")) {
+    if (!r.has(INPUT.name())) {
       return InputSpec.SAMPLES;
     }
     int[] dense = new int[configs.size()];
     for (int i = 0; i < dense.length; i++) {
       dense[i] = configs.get(i).model().features().denseDim();
     }
-    return InputSpec.parse(r.child("input"), dense);
+    return InputSpec.parse(r.child(INPUT.name()), dense);
   }
 
   /** What the samples topic holds ({@code input}): Sample records, or events and their mapping. */
@@ -359,8 +308,14 @@ public final class JobSpec {
     return outOfOrdernessMs;
   }
 
+  /** Where the source starts reading ({@code source.start}). */
+  public Start start() {
+    return start;
+  }
+
+  /** {@link #start()} as the spec writes it (earliest, latest, committed). */
   public String startFrom() {
-    return startFrom;
+    return Types.name(start);
   }
 
   public boolean bounded() {

@@ -101,18 +101,18 @@ public final class FitSamples {
     for (TopicPartition tp : parts) {
       long dflt = start ? begin.get(tp) : end.get(tp);
       long v = switch (b.kind()) {
-        case "earliest" -> begin.get(tp);
-        case "latest" -> end.get(tp);
-        case "offsets" -> b.offsets().getOrDefault(tp.partition(), dflt);
-        case "timestamp", "timestamps" -> {
-          Long ts = b.kind().equals("timestamp") ? Long.valueOf(b.timestamp()) : b.offsets().get(tp.partition());
+        case EARLIEST -> begin.get(tp);
+        case LATEST -> end.get(tp);
+        case OFFSETS -> b.offsets().getOrDefault(tp.partition(), dflt);
+        case TIMESTAMP, TIMESTAMPS -> {
+          Long ts = b.kind() == ReplaySpec.Bound.Kind.TIMESTAMP ? Long.valueOf(b.timestamp())
+              : b.offsets().get(tp.partition());
           if (ts == null) {
             yield dflt;
           }
           OffsetAndTimestamp o = consumer.offsetsForTimes(Map.of(tp, ts)).get(tp);
           yield o == null ? end.get(tp) : o.offset();
         }
-        default -> throw new IllegalStateException(b.kind());
       };
       out.put(tp, Math.max(begin.get(tp), Math.min(v, end.get(tp))));
     }

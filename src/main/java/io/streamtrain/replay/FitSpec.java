@@ -2,6 +2,11 @@ package io.streamtrain.replay;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import io.streamtrain.core.fit.Minimizer;
 import io.streamtrain.core.fit.Minimizers;
 import io.streamtrain.core.train.TrainingConfig;
@@ -21,8 +26,32 @@ import java.util.Map;
  * topic) and {@code model_id} (default model_id), or {@code publish: false} to only report.
  */
 public final class FitSpec {
-  public static final List<String> KEYS =
-      List.of("name", "mode", "source", "job", "model_id", "method", "batch_rows", "publish");
+  /** The keys of a fit spec, each declared once; the README's fit table is generated from them. */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static final Key<String> NAME = SPEC.define("name", Types.STRING, "fit", "run name");
+  static final Key<String> MODE = SPEC.required("mode", Types.STRING,
+      Validators.of("fit"::equals, "fit (prequential and holdout specs run with `replay`)"), "`fit`");
+  static final Key<Object> SOURCE = SPEC.required("source", Types.ANY, "as a replay's: a topic range or a file (its"
+      + " training rows, one pass)");
+  static final Key<String> JOB = SPEC.required("job", Types.STRING, "the job spec file whose model section for"
+      + " `model_id` is fitted");
+  static final Key<String> MODEL_ID = SPEC.define("model_id", Types.STRING, "default", "the model id whose model"
+      + " section is fitted; default `{default}`");
+  static final Key<Map<String, Object>> METHOD = SPEC.computed("method", Types.MAP, "newton_cg", Validators.any(),
+      "`type` `{default}` by default; " + Minimizers.keysDoc());
+  static final Key<Integer> BATCH_ROWS = SPEC.define("batch_rows", Types.INT, 4096, Validators.intRange(1, 1 << 24),
+      "rows per in-memory batch; the objective is the mean over all rows either way (with batch norm, statistics"
+      + " are per batch)");
+  static final Key<Object> PUBLISH = SPEC.optional("publish", Types.ANY, "`{topic, model_id}` (the job's models"
+      + " topic, the fitted model id): a ModelSnapshot, the next version after any of that id on the topic, in one"
+      + " transaction; `false`: only report");
+
+  private static final ConfigDef PUBLISH_SPEC = new ConfigDef();
+  static final Key<String> PUBLISH_TOPIC = PUBLISH_SPEC.optional("topic", Types.STRING, "");
+  static final Key<String> PUBLISH_ID = PUBLISH_SPEC.optional("model_id", Types.STRING, "");
+
+  /** The top-level keys' names. */
+  public static final List<String> KEYS = SPEC.names();
 
   private final ReplaySpec replay;
   private final String modelId;
@@ -34,44 +63,43 @@ public final class FitSpec {
   private final String publishId;
   private final io.streamtrain.job.JobSpec.Topics jobTopics;
 
-  @SuppressWarnings("unchecked")
   public FitSpec(Map<String, Object> raw, Path base) {
     SpecReader r = new SpecReader("", raw);
     r.rejectUnknown(KEYS);
-    String mode = r.getString("mode", null);
-    if (!"fit".equals(mode)) {
-      throw new SpecException("mode", mode, "allowed: fit (prequential and holdout specs run with `replay`)");
+    if (!"fit".equals(raw.get(MODE.name()))) { // named first, and with what is allowed also when absent
+      throw new SpecException(MODE.name(), raw.get(MODE.name()), "allowed: " + MODE.validator().allowed());
     }
-    String job = r.requireString("job");
+    ConfigValues v = SPEC.parse(r);
+    String job = v.get(JOB);
     Map<String, Object> asReplay = new LinkedHashMap<>();
-    asReplay.put("name", r.getString("name", "fit"));
-    asReplay.put("source", r.require("source"));
+    asReplay.put("name", v.get(NAME));
+    asReplay.put("source", v.get(SOURCE));
     asReplay.put("configs", List.of(Map.of("name", "fit", "job", job)));
     replay = new ReplaySpec(asReplay, base);
-    modelId = r.getString("model_id", "default");
+    modelId = v.get(MODEL_ID);
     config = replay.configs().get(0).route(modelId);
     if (config == null) {
-      throw new SpecException("model_id", modelId, "allowed: a model id that job " + job + " accepts");
+      throw new SpecException(MODEL_ID.name(), modelId, "allowed: a model id that job " + job + " accepts");
     }
     if (config.model().scaling() != null) {
-      throw new SpecException("job", job, "allowed: a job whose model has no scaling section (a fit does not"
+      throw new SpecException(JOB.name(), job, "allowed: a job whose model has no scaling section (a fit does not"
           + " keep online input statistics; standardize the data set with the source's standardize option)");
     }
-    methodSpec = r.has("method") ? (Map<String, Object>) r.child("method").map() : Map.of("type", "newton_cg");
-    method = Minimizers.fromSpec(new SpecReader("method", methodSpec));
-    batchRows = r.getInt("batch_rows", 4096, 1, 1 << 24);
-    Object pub = r.raw("publish");
+    methodSpec = v.get(METHOD, Map.of("type", METHOD.defaultDoc()));
+    method = Minimizers.fromSpec(new SpecReader(METHOD.name(), methodSpec));
+    batchRows = v.get(BATCH_ROWS);
+    Object pub = v.raw(PUBLISH);
     if (Boolean.FALSE.equals(pub)) {
       jobTopics = null;
       publishTopic = null;
       publishId = null;
     } else {
-      SpecReader p = pub == null ? new SpecReader("publish", Map.of()) : r.child("publish");
-      p.rejectUnknown("topic", "model_id");
+      ConfigValues p = PUBLISH_SPEC.parse(pub == null ? new SpecReader(PUBLISH.name(), Map.of())
+          : r.child(PUBLISH.name()));
       // The job file as a training job reads it (a replay configuration keeps only its training sections).
       jobTopics = io.streamtrain.job.JobSpecFiles.load(base.resolve(job)).topics();
-      publishTopic = p.getString("topic", jobTopics.models());
-      publishId = p.getString("model_id", modelId);
+      publishTopic = p.get(PUBLISH_TOPIC, jobTopics.models());
+      publishId = p.get(PUBLISH_ID, modelId);
     }
   }
 

@@ -58,7 +58,7 @@ public final class ReplaySources {
   public static LabelJoinStream joined(ReplaySpec spec, KafkaSettings kafka) {
     ReplaySpec.Source s = spec.source();
     InputSpec in = spec.input();
-    OffsetsInitializer labelsStart = s.start().kind().equals("timestamp")
+    OffsetsInitializer labelsStart = s.start().kind() == ReplaySpec.Bound.Kind.TIMESTAMP
         ? OffsetsInitializer.timestamp(s.start().timestamp()) : OffsetsInitializer.earliest();
     return new LabelJoinStream(in,
         KafkaSource.<JoinRecord>builder().setBootstrapServers(kafka.bootstrapServers()).setProperties(props(kafka))
@@ -83,16 +83,15 @@ public final class ReplaySources {
 
   static OffsetsInitializer initializer(String topic, ReplaySpec.Bound b, OffsetResetStrategy missing) {
     return switch (b.kind()) {
-      case "earliest" -> OffsetsInitializer.earliest();
-      case "latest" -> OffsetsInitializer.latest();
-      case "timestamp" -> OffsetsInitializer.timestamp(b.timestamp());
-      case "offsets" -> {
+      case EARLIEST -> OffsetsInitializer.earliest();
+      case LATEST -> OffsetsInitializer.latest();
+      case TIMESTAMP -> OffsetsInitializer.timestamp(b.timestamp());
+      case OFFSETS -> {
         Map<TopicPartition, Long> m = new HashMap<>();
         b.offsets().forEach((p, o) -> m.put(new TopicPartition(topic, p), o));
         yield OffsetsInitializer.offsets(m, missing);
       }
-      case "timestamps" -> new PerPartitionTimestamps(topic, b.offsets(), missing);
-      default -> throw new IllegalStateException(b.kind());
+      case TIMESTAMPS -> new PerPartitionTimestamps(topic, b.offsets(), missing);
     };
   }
 

@@ -1,10 +1,15 @@
 package io.streamtrain.replay;
 
+import static io.streamtrain.replay.ReplayKeys.*;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Types;
 import io.streamtrain.core.eval.LabelDelay;
 import io.streamtrain.core.metric.MetricsSpec;
 import io.streamtrain.core.train.TrainingConfig;
@@ -23,138 +28,42 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A replay spec (jobs/replay-*.yaml), validated completely before anything starts. Top-level keys:
- * <ul>
- *   <li>{@code name} (letters, digits, '.', '_', '-'); {@code mode}: {@code prequential} (default) or
- *       {@code holdout}
- *   <li>{@code source}: either {@code topic} with {@code start} and {@code end}, each {@code earliest} /
- *       {@code latest} (defaults), {@code {timestamp: MS}}, {@code {timestamps: {PARTITION: MS, ...}}} or {@code {offsets: {PARTITION: OFFSET, ...}}} (end
- *       offsets exclusive); or {@code file} (CSV or LIBSVM, as {@code produce} reads them) with optional
- *       {@code format}, {@code label}, {@code model_id}, {@code start_time}, {@code time_step_ms},
- *       {@code hashed_numeric}, and how it is replayed ({@link FileRun}: {@code passes}, {@code shuffle},
- *       {@code split}, {@code standardize}, {@code label_map}, {@code sidecar})
- *   <li>{@code configs} (prequential): a list of {@code {name: N, job: jobs/X.yaml, ...}}; each takes the training
- *       sections of a job spec file (model, optimizer, clip, schedule, batching, models, accept) and/or gives
- *       them inline; inline sections replace the file's, in the default section and in every {@code models}
- *       entry. Replaying with a job's own file reproduces that job's parameters. A {@code drift} section runs
- *       the job's drift watch and reaction around each step; points then carry {@code drift_warnings} and
- *       {@code drift_detections}.
- *   <li>{@code holdout}: {@code model_id}, then exactly one of {@code topic} (a model topic; {@code version},
- *       default the latest), {@code params_file} (JSON with {@code parameters}, optional {@code buffers}) plus
- *       {@code model}, or {@code savepoint} (a training job's savepoint or retained checkpoint directory, or a
- *       file-system URI; the model section and parameters both come from it)
- *   <li>{@code metrics}: see {@link MetricsSpec}; {@code label_delay}: see {@link LabelDelay}
- *   <li>{@code output}: {@code topic} (evaluation topic; omitted = none), {@code report} (JSON path, default
- *       target/replay/NAME/report.json), {@code charts} (directory, default target/replay/NAME)
- *   <li>{@code rank_by}: metric ranking the configurations (default log_loss, or mse for regression; their
- *       {@code test_} forms with a split); {@code parallelism} (default 2); {@code baseline} (prequential, default
- *       true: the trivial {@link io.streamtrain.core.eval.Prior} reported beside the ranking)
- * </ul>
+ * A replay spec (jobs/replay-*.yaml), validated completely before anything starts. Its keys are declared once, in
+ * {@link ReplayKeys} (the README's replay table is generated from them): {@code name}, {@code mode}
+ * ({@link Mode}), {@code source} (a topic range between two {@link Bound}s, or a file replayed as {@link FileRun}
+ * says), {@code configs} for prequential mode (each {@code {name, job: jobs/X.yaml, ...}} takes the training sections
+ * of a job spec file and/or gives them inline; inline sections replace the file's, in the default section and in
+ * every {@code models} entry, so replaying with a job's own file reproduces that job's parameters), {@code holdout}
+ * ({@code model_id}, then exactly one of {@code topic} with an optional {@code version}, {@code params_file} with
+ * {@code model}, or {@code savepoint}), {@code metrics} ({@link MetricsSpec}), {@code label_delay}
+ * ({@link LabelDelay}), {@code output}, {@code rank_by}, {@code parallelism} and {@code baseline}.
  */
 public final class ReplaySpec {
-  private final InputSpec input;
-  public static final List<String> KEYS = List.of("name", "mode", "source", "configs", "holdout", "metrics",
-      "label_delay", "output", "rank_by", "parallelism", "baseline");
-  /** Source keys that only a file source takes. */
-  static final List<String> FILE_KEYS = List.of("format", "label", "model_id", "start_time", "time_step_ms",
-      "label_map", "sidecar", "standardize", "passes", "split", "shuffle", "hashed_numeric");
-  static final List<String> TRAINING_KEYS = List.of("model", "optimizer", "clip", "schedule", "batching", "guard",
-      "models", "accept", "warm_start", "drift");
+  /** What a replay does: test-then-train several configurations, or score one fixed model. */
+  public enum Mode { PREQUENTIAL, HOLDOUT }
+
+  /** The top-level keys. */
+  public static final ConfigDef SPEC = ReplayKeys.SPEC;
+  public static final List<String> KEYS = SPEC.names();
   // A key given twice is an error naming it, not "the last one silently wins" (YAML itself forbids duplicates).
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   /**
-   * A boundary of the replayed range: earliest, latest, a timestamp for all partitions, timestamps per partition
-   * ({@code {timestamps: {0: MS, 1: MS}}}) or offsets per partition.
+   * A boundary of the replayed range: earliest, latest, a timestamp for all partitions ({@code timestamp}),
+   * epoch milliseconds per partition ({@code offsets} of a {@link Kind#TIMESTAMPS} bound) or offsets per partition.
    */
-  public record Bound(String kind, long timestamp, Map<Integer, Long> offsets) implements java.io.Serializable {
-    static Bound parse(SpecReader parent, String key, String dflt) {
-      if (!parent.has(key)) {
-        return new Bound(dflt, 0, Map.of());
-      }
-      Object v = parent.raw(key);
-      if (v instanceof String s) {
-        if (s.equals("earliest") || s.equals("latest")) {
-          return new Bound(s, 0, Map.of());
-        }
-        throw new SpecException(parent.key(key), s, "allowed: earliest, latest, {timestamp: MS}, {timestamps: {P: MS}}, {offsets: {P: O}}");
-      }
-      SpecReader r = SpecReader.asReader(parent.key(key), v);
-      r.rejectUnknown("timestamp", "timestamps", "offsets");
-      int given = (r.has("timestamp") ? 1 : 0) + (r.has("timestamps") ? 1 : 0) + (r.has("offsets") ? 1 : 0);
-      if (given != 1) {
-        throw new SpecException(parent.key(key), v, "allowed: exactly one of timestamp, timestamps or offsets");
-      }
-      if (r.has("timestamp")) {
-        long ts = r.getLong("timestamp", 0);
-        if (ts < 0) {
-          throw new SpecException(r.key("timestamp"), ts, "allowed: epoch milliseconds >= 0");
-        }
-        return new Bound("timestamp", ts, Map.of());
-      }
-      boolean perPartitionTime = r.has("timestamps");
-      Map<Integer, Long> offsets = new TreeMap<>();
-      SpecReader o = r.child(perPartitionTime ? "timestamps" : "offsets");
-      for (String p : o.map().keySet()) {
-        int partition;
-        try {
-          partition = Integer.parseInt(p.trim());
-        } catch (NumberFormatException e) {
-          throw new SpecException(o.key(p), p, "allowed: a partition number");
-        }
-        long off = o.getLong(p, 0);
-        if (partition < 0 || off < 0) {
-          throw new SpecException(o.key(p), off, perPartitionTime
-              ? "allowed: partition >= 0 and epoch milliseconds >= 0" : "allowed: partition >= 0 and offset >= 0");
-        }
-        offsets.put(partition, off);
-      }
-      // For "timestamps" the map holds epoch milliseconds per partition instead of offsets.
-      return new Bound(perPartitionTime ? "timestamps" : "offsets", 0, offsets);
+  public record Bound(Kind kind, long timestamp, Map<Integer, Long> offsets) implements java.io.Serializable {
+    /** The forms a bound takes. */
+    public enum Kind { EARLIEST, LATEST, TIMESTAMP, TIMESTAMPS, OFFSETS }
+
+    /** Whether the bound is a point in time (for all partitions or per partition). */
+    public boolean isTime() {
+      return kind == Kind.TIMESTAMP || kind == Kind.TIMESTAMPS;
     }
   }
 
-  /** Where the replayed samples come from. */
-  /**
-   * An end before its start is a mistake, not an empty replay: caught here where both bounds are the same kind of
-   * figure (timestamps with timestamps, offsets with offsets, per partition where both name it). Mixed kinds
-   * (an offset start, a timestamp end) only compare against the topic's data; the replay then reads what lies
-   * between them.
-   */
-  static void checkOrder(Bound start, Bound end) {
-    boolean startTime = start.kind().equals("timestamp") || start.kind().equals("timestamps");
-    boolean endTime = end.kind().equals("timestamp") || end.kind().equals("timestamps");
-    if (startTime && endTime) {
-      for (int p : partitionsOf(start, end)) {
-        long a = start.kind().equals("timestamp") ? start.timestamp() : start.offsets().getOrDefault(p, -1L);
-        long b = end.kind().equals("timestamp") ? end.timestamp() : end.offsets().getOrDefault(p, -1L);
-        if (a >= 0 && b >= 0 && b < a) {
-          throw new SpecException("source.end", b, "it is before source.start (" + a + ")"
-              + (p >= 0 ? " for partition " + p : "") + "; allowed: an end at or after the start");
-        }
-      }
-    } else if (start.kind().equals("offsets") && end.kind().equals("offsets")) {
-      for (Map.Entry<Integer, Long> e : start.offsets().entrySet()) {
-        Long b = end.offsets().get(e.getKey());
-        if (b != null && b < e.getValue()) {
-          throw new SpecException("source.end.offsets." + e.getKey(), b, "it is before source.start.offsets."
-              + e.getKey() + " (" + e.getValue() + "); allowed: an end offset at or after the start (end exclusive)");
-        }
-      }
-    }
-  }
-
-  /** The partitions either bound names, or just -1 when both are topic-wide. */
-  private static java.util.Set<Integer> partitionsOf(Bound start, Bound end) {
-    java.util.Set<Integer> ps = new java.util.TreeSet<>(start.offsets().keySet());
-    ps.addAll(end.offsets().keySet());
-    if (ps.isEmpty()) {
-      ps.add(-1);
-    }
-    return ps;
-  }
-
+  /** Where the replayed samples come from: a topic between two bounds, or a file and how it is replayed. */
   public record Source(String topic, Bound start, Bound end, Path file, Map<String, Object> fileOptions,
       FileRun run) {}
 
@@ -192,64 +101,6 @@ public final class ReplaySpec {
       }
       return names;
     }
-
-    static FileRun parse(SpecReader s, Path base) {
-      int passes = s.getInt("passes", 1, 1, 10_000);
-      Long shuffle = s.has("shuffle") ? s.getLong("shuffle", 0) : null;
-      double fraction = 0;
-      long seed = 0;
-      long from = 0;
-      long to = 0;
-      if (s.has("split")) {
-        SpecReader sp = s.child("split");
-        sp.rejectUnknown("test_fraction", "seed", "test_rows");
-        if (sp.has("test_fraction") == sp.has("test_rows")) {
-          throw new SpecException(s.key("split"), sp.map().keySet(),
-              "allowed: exactly one of test_fraction (with an optional seed) or test_rows: [FROM, TO]");
-        }
-        if (sp.has("test_fraction")) {
-          fraction = sp.getDouble("test_fraction", 0, 0.0, true, 1.0, true);
-          seed = sp.getLong("seed", 0);
-        } else {
-          if (sp.has("seed")) {
-            throw new SpecException(sp.key("seed"), sp.raw("seed"), "allowed only with test_fraction");
-          }
-          Object v = sp.raw("test_rows");
-          if (!(v instanceof List<?> l) || l.size() != 2 || !(l.get(0) instanceof Number a)
-              || !(l.get(1) instanceof Number b) || a.longValue() < 0 || b.longValue() <= a.longValue()) {
-            throw new SpecException(sp.key("test_rows"), v, "allowed: [FROM, TO], rows counted from 0, FROM < TO"
-                + " (TO exclusive)");
-          }
-          from = ((Number) l.get(0)).longValue();
-          to = ((Number) l.get(1)).longValue();
-        }
-      }
-      boolean standardize = s.getBoolean("standardize", false);
-      String labelMap = null;
-      if (s.has("label_map")) {
-        Object v = s.raw("label_map");
-        if (v instanceof Map<?, ?> m) {
-          StringBuilder b = new StringBuilder();
-          m.forEach((k, x) -> b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(x));
-          labelMap = b.toString();
-        } else {
-          labelMap = String.valueOf(v);
-        }
-        io.streamtrain.io.LabelMap.parse(s.key("label_map"), labelMap); // fail here, naming the key
-      }
-      Path sidecar = null;
-      if (s.has("sidecar")) {
-        sidecar = base.resolve(s.requireString("sidecar"));
-        if (!Files.isRegularFile(sidecar)) {
-          throw new SpecException(s.key("sidecar"), sidecar, "allowed: an existing sidecar file written by produce");
-        }
-        if (labelMap != null || standardize) {
-          throw new SpecException(s.key("sidecar"), sidecar, "allowed without label_map and standardize: the"
-              + " sidecar carries the label map and standardization training used");
-        }
-      }
-      return new FileRun(passes, shuffle, fraction, seed, from, to, standardize, labelMap, sidecar);
-    }
   }
 
   /** A named training setup: the job spec it routes model ids with. */
@@ -266,7 +117,8 @@ public final class ReplaySpec {
 
   private final Map<String, Object> raw;
   private final String name;
-  private final String mode;
+  private final Mode mode;
+  private final InputSpec input;
   private final Source source;
   private final List<Config> configs = new ArrayList<>();
   private final Holdout holdout;
@@ -281,150 +133,108 @@ public final class ReplaySpec {
 
   /** Parses {@code raw}; relative paths (job files, data files) resolve against {@code base}. */
   public ReplaySpec(Map<String, Object> raw, Path base) {
-    Object jobsInput = null;
     this.raw = raw;
-    SpecReader r = new SpecReader("", raw);
-    if ("fit".equals(raw.get("mode"))) {
+    if ("fit".equals(raw.get(MODE.name()))) {
       throw new SpecException("mode", "fit", "allowed here: prequential or holdout; a fit spec runs with"
           + " `streamtrain fit` (see FitSpec)");
     }
-    r.rejectUnknown(KEYS);
-    name = r.getString("name", "replay");
-    if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
-      throw new SpecException("name", name, "allowed: 1-100 of letters, digits, '.', '_', '-'");
-    }
-    mode = r.getEnum("mode", "prequential", List.of("prequential", "holdout"));
-    SpecReader s = r.child("source");
-    List<String> sourceKeys = new ArrayList<>(List.of("topic", "start", "end", "file", "input"));
-    sourceKeys.addAll(FILE_KEYS);
-    s.rejectUnknown(sourceKeys);
-    if (s.has("topic") == s.has("file")) {
-      throw new SpecException("source", s.map().keySet(), "allowed: exactly one of topic or file");
-    }
-    if (s.has("topic")) {
-      source = new Source(s.requireString("topic"), Bound.parse(s, "start", "earliest"), Bound.parse(s, "end",
-          "latest"), null, Map.of(), null);
-      checkOrder(source.start(), source.end());
-      for (String k : FILE_KEYS) {
-        if (s.has(k)) {
-          throw new SpecException(s.key(k), s.raw(k), "allowed only with source.file");
-        }
+    ConfigValues v = SPEC.parse(new SpecReader("", raw));
+    name = v.get(NAME);
+    mode = v.get(MODE);
+    ConfigValues s = v.get(SOURCE_KEY);
+    source = SourceSpecs.parse(s, base);
+    Object jobsInput = null;
+    if (mode == Mode.PREQUENTIAL) {
+      if (v.has(HOLDOUT_KEY)) {
+        throw new SpecException("holdout", v.raw(HOLDOUT_KEY), "allowed only with mode: holdout");
       }
-    } else {
-      Path f = base.resolve(s.requireString("file"));
-      if (!Files.isRegularFile(f)) {
-        throw new SpecException("source.file", f, "allowed: an existing CSV or LIBSVM file");
-      }
-      if (s.has("start") || s.has("end")) {
-        throw new SpecException("source.start", s.raw("start"), "allowed only with source.topic");
-      }
-      Map<String, Object> opts = new LinkedHashMap<>(s.map());
-      opts.remove("file");
-      source = new Source(null, null, null, f, opts, FileRun.parse(s, base));
-    }
-    if (mode.equals("prequential")) {
-      if (r.has("holdout")) {
-        throw new SpecException("holdout", r.raw("holdout"), "allowed only with mode: holdout");
-      }
-      List<SpecReader> cs = r.children("configs");
-      if (cs.isEmpty()) {
-        throw new SpecException("configs", "[]", "allowed: at least one configuration");
-      }
-      LinkedHashSet<String> names = new LinkedHashSet<>();
-      for (SpecReader c : cs) {
-        List<String> allowed = new ArrayList<>(TRAINING_KEYS);
-        allowed.add("name");
-        allowed.add("job");
-        c.rejectUnknown(allowed);
-        String cname = c.requireString("name");
-        if (!cname.matches("[A-Za-z0-9._+-]{1,100}") || !names.add(cname)) {
-          throw new SpecException(c.key("name"), cname, "allowed: a unique name of letters, digits, '.', '_', '+', '-'");
-        }
-        configs.add(new Config(cname, JobSpec.fromMap(jobMap(c, base))));
-        if (c.has("job")) {
-          Object in = JobSpecFiles.load(base.resolve(c.requireString("job"))).raw().get("input");
-          if (in != null && jobsInput == null) {
-            jobsInput = in;
-          } else if (in != null && !in.equals(jobsInput)) {
-            throw new SpecException(c.key("job"), c.raw("job"), "jobs with one input section (the configurations'"
-                + " jobs read their samples differently; give source.input)");
-          }
-        }
-      }
+      jobsInput = configs(v.reader(), base);
       holdout = null;
     } else {
-      if (r.has("configs")) {
-        throw new SpecException("configs", r.raw("configs"), "allowed only with mode: prequential");
+      if (v.has(CONFIGS)) {
+        throw new SpecException("configs", v.raw(CONFIGS), "allowed only with mode: prequential");
       }
-      SpecReader h = r.child("holdout");
-      h.rejectUnknown("model_id", "topic", "version", "params_file", "model", "savepoint");
-      int sources = (h.has("topic") ? 1 : 0) + (h.has("params_file") ? 1 : 0) + (h.has("savepoint") ? 1 : 0);
-      if (sources != 1) {
-        throw new SpecException("holdout", h.map().keySet(),
-            "allowed: exactly one of topic, params_file or savepoint");
+      if (!v.has(HOLDOUT_KEY)) {
+        throw new SpecException("holdout", "missing; it is required");
       }
-      if (h.has("version") && !h.has("topic")) {
-        throw new SpecException("holdout.version", h.raw("version"),
-            "allowed only with holdout.topic (a savepoint or a params_file holds one set of parameters)");
-      }
-      if (h.has("savepoint") && h.has("model")) {
-        throw new SpecException("holdout.model", "given", "allowed only with topic or params_file: a savepoint"
-            + " carries the model section of the configuration that trained it");
-      }
-      Long version = h.has("version") ? h.getLong("version", 0) : null;
-      Path params = h.has("params_file") ? base.resolve(h.requireString("params_file")) : null;
-      @SuppressWarnings("unchecked")
-      Map<String, Object> model = h.has("model") ? (Map<String, Object>) h.child("model").map() : null;
-      if (params != null && model == null) {
-        throw new SpecException("holdout.model", "missing", "a params_file needs the model section it belongs to");
-      }
-      holdout = new Holdout(h.requireString("model_id"), h.has("topic") ? h.requireString("topic") : null, version,
-          params, model, h.has("savepoint") ? savepointLocation(h.requireString("savepoint"), base) : null);
+      holdout = holdout(v.get(HOLDOUT_KEY), base);
     }
-    metrics = r.has("metrics") ? MetricsSpec.fromSpec(r.child("metrics")) : MetricsSpec.DEFAULT;
-    labelDelay = r.has("label_delay") ? LabelDelay.fromSpec(r.child("label_delay")) : LabelDelay.NONE;
-    SpecReader o = r.has("output") ? r.child("output") : new SpecReader("output", Map.of());
-    o.rejectUnknown("topic", "report", "charts");
-    outputTopic = o.getString("topic", null);
-    report = base.resolve(o.getString("report", "target/replay/" + name + "/report.json"));
-    charts = base.resolve(o.getString("charts", "target/replay/" + name));
-    rankBy = r.getString("rank_by", null);
-    baseline = r.getBoolean("baseline", true);
-    if (mode.equals("holdout") && r.has("baseline")) {
-      throw new SpecException("baseline", r.raw("baseline"), "allowed only with mode: prequential");
+    metrics = v.get(METRICS);
+    labelDelay = v.get(LABEL_DELAY);
+    ConfigValues o = v.get(OUTPUT_KEY);
+    outputTopic = o.get(OUTPUT_TOPIC);
+    report = base.resolve(o.get(REPORT, "target/replay/" + name + "/report.json"));
+    charts = base.resolve(o.get(CHARTS, "target/replay/" + name));
+    rankBy = v.get(RANK_BY);
+    baseline = v.get(BASELINE);
+    if (mode == Mode.HOLDOUT && v.has(BASELINE)) {
+      throw new SpecException("baseline", v.raw(BASELINE), "allowed only with mode: prequential");
     }
-    if (mode.equals("holdout") && source.run() != null && (source.run().hasSplit() || source.run().passes() > 1)) {
-      String key = source.run().hasSplit() ? "split" : "passes";
+    if (mode == Mode.HOLDOUT && source.run() != null && (source.run().hasSplit() || source.run().passes() > 1)) {
+      String key = source.run().hasSplit() ? SPLIT_KEY.name() : PASSES.name();
       throw new SpecException("source." + key, source.fileOptions().get(key), "allowed only with mode: prequential"
           + " (a holdout model is not trained; score a test file instead)");
     }
-    if (mode.equals("holdout") && source.run() != null && source.run().standardize()) {
+    if (mode == Mode.HOLDOUT && source.run() != null && source.run().standardize()) {
       throw new SpecException("source.standardize", true, "allowed only with mode: prequential: a holdout model was"
           + " trained on data standardized with its training figures; give source.sidecar (written by produce"
           + " --standardize) to apply those");
     }
-    parallelism = r.getInt("parallelism", 2, 1, 1024);
-    Object inputRaw = s.has("input") ? s.raw("input") : source.topic() != null ? jobsInput : null;
-    if (inputRaw == null) {
-      input = InputSpec.SAMPLES;
-    } else {
-      if (source.topic() == null) {
-        throw new SpecException("source.input", inputRaw, "allowed only with source.topic (files are CSV or LIBSVM)");
-      }
-      Map<String, Object> in = new LinkedHashMap<>(SpecReader.asReader("source.input", inputRaw).map());
-      if (in.get("schema") instanceof String sch && !sch.trim().startsWith("{")) {
-        in.put("schema", base.resolve(sch).toString());
-      }
-      if (in.get("labels") instanceof Map<?, ?> lm && lm.get("schema") instanceof String sch
-          && !sch.trim().startsWith("{")) {
-        Map<String, Object> labels = new LinkedHashMap<>(SpecReader.asReader("source.input.labels", lm).map());
-        labels.put("schema", base.resolve(sch).toString());
-        in.put("labels", labels);
-      }
-      int[] dense = configs.stream().flatMap(c -> c.job().configs().stream())
-          .mapToInt(t -> t.model().features().denseDim()).toArray();
-      input = InputSpec.parse(new SpecReader("source.input", in), dense);
+    parallelism = v.get(PARALLELISM);
+    int[] dense = configs.stream().flatMap(c -> c.job().configs().stream())
+        .mapToInt(t -> t.model().features().denseDim()).toArray();
+    input = SourceSpecs.input(s, source, jobsInput, dense, base);
+  }
+
+  /** Parses the prequential configurations; returns the input section their jobs share, or null. */
+  private Object configs(SpecReader r, Path base) {
+    List<SpecReader> cs = r.children(CONFIGS.name());
+    if (cs.isEmpty()) {
+      throw new SpecException("configs", "[]", "allowed: at least one configuration");
     }
+    Object jobsInput = null;
+    LinkedHashSet<String> names = new LinkedHashSet<>();
+    for (SpecReader c : cs) {
+      ConfigValues cv = CONFIG.parse(c);
+      String cname = cv.get(CONFIG_NAME);
+      if (!names.add(cname)) {
+        throw new SpecException(cv.path(CONFIG_NAME), cname, "allowed: " + CONFIG_NAME.validator().allowed());
+      }
+      configs.add(new Config(cname, JobSpec.fromMap(jobMap(c, base))));
+      if (cv.has(CONFIG_JOB)) {
+        Object in = JobSpecFiles.load(base.resolve(cv.get(CONFIG_JOB))).raw().get("input");
+        if (in != null && jobsInput == null) {
+          jobsInput = in;
+        } else if (in != null && !in.equals(jobsInput)) {
+          throw new SpecException(cv.path(CONFIG_JOB), cv.raw(CONFIG_JOB), "jobs with one input section (the"
+              + " configurations' jobs read their samples differently; give source.input)");
+        }
+      }
+    }
+    return jobsInput;
+  }
+
+  private static Holdout holdout(ConfigValues h, Path base) {
+    int sources = (h.has(HOLDOUT_TOPIC) ? 1 : 0) + (h.has(PARAMS_FILE) ? 1 : 0) + (h.has(SAVEPOINT) ? 1 : 0);
+    if (sources != 1) {
+      throw new SpecException("holdout", h.reader().map().keySet(),
+          "allowed: exactly one of topic, params_file or savepoint");
+    }
+    if (h.has(HOLDOUT_VERSION) && !h.has(HOLDOUT_TOPIC)) {
+      throw new SpecException("holdout.version", h.raw(HOLDOUT_VERSION),
+          "allowed only with holdout.topic (a savepoint or a params_file holds one set of parameters)");
+    }
+    if (h.has(SAVEPOINT) && h.has(HOLDOUT_MODEL)) {
+      throw new SpecException("holdout.model", "given", "allowed only with topic or params_file: a savepoint"
+          + " carries the model section of the configuration that trained it");
+    }
+    Path params = h.has(PARAMS_FILE) ? base.resolve(h.get(PARAMS_FILE)) : null;
+    Map<String, Object> model = h.get(HOLDOUT_MODEL);
+    if (params != null && model == null) {
+      throw new SpecException("holdout.model", "missing", "a params_file needs the model section it belongs to");
+    }
+    return new Holdout(h.get(HOLDOUT_MODEL_ID), h.get(HOLDOUT_TOPIC), h.get(HOLDOUT_VERSION), params, model,
+        h.has(SAVEPOINT) ? savepointLocation(h.get(SAVEPOINT), base) : null);
   }
 
   /** What the source topic holds: Sample records, or events and their mapping (source.input or the jobs'). */
@@ -444,13 +254,13 @@ public final class ReplaySpec {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> jobMap(SpecReader c, Path base) {
     Map<String, Object> m = new LinkedHashMap<>();
-    if (c.has("job")) {
-      JobSpec file = JobSpecFiles.load(base.resolve(c.requireString("job")));
+    if (c.has(CONFIG_JOB.name())) {
+      JobSpec file = JobSpecFiles.load(base.resolve(c.requireString(CONFIG_JOB.name())));
       if (file.parallel().enabled()) {
         org.slf4j.LoggerFactory.getLogger(ReplaySpec.class).warn("job {} trains each model with parallel.workers {}"
             + " (data-parallel rounds); this replay trains one trainer per model on the same samples, so its figures"
             + " are the single trainer's: replaying the rounds themselves is not built (docs/parallel.md)",
-            c.requireString("job"), file.parallel().workers());
+            c.requireString(CONFIG_JOB.name()), file.parallel().workers());
       }
       for (String k : TRAINING_KEYS) {
         if (file.raw().containsKey(k)) {
@@ -520,12 +330,17 @@ public final class ReplaySpec {
     return name;
   }
 
+  /** The mode as the spec writes it (prequential, holdout); see {@link #modeKind()}. */
   public String mode() {
+    return Types.name(mode);
+  }
+
+  public Mode modeKind() {
     return mode;
   }
 
   public boolean holdoutMode() {
-    return mode.equals("holdout");
+    return mode == Mode.HOLDOUT;
   }
 
   public Source source() {

@@ -16,8 +16,10 @@ import org.junit.jupiter.api.Test;
 
 /** Every shipped job spec validates, and a broken spec fails before anything starts, naming the key. */
 class JobSpecExamplesTest {
+  /** The job specs in jobs/ and the benchmarks' in scripts/bench/. */
   static Stream<Path> specs() throws IOException {
-    return Files.list(Path.of("jobs")).filter(p -> p.toString().endsWith(".yaml")).sorted();
+    return Stream.concat(Files.list(Path.of("jobs")), Files.list(Path.of("scripts/bench")))
+        .filter(p -> p.toString().endsWith(".yaml")).sorted();
   }
 
   @ParameterizedTest

@@ -55,7 +55,7 @@ class ReplaySpecTest {
     assertThat(spec.configs().get(2).route("hyperplane").hasSchedule()).isTrue();
     assertThat(spec.configs().get(0).route("other")).isNull();
     assertThat(spec.labelDelay().samples()).isEqualTo(100);
-    assertThat(spec.source().end().kind()).isEqualTo("latest");
+    assertThat(spec.source().end().kind()).isEqualTo(ReplaySpec.Bound.Kind.LATEST);
   }
 
   static Map<String, Object> base() {

@@ -2,6 +2,12 @@ package io.streamtrain.core.drift;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigTable;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import java.util.List;
 import java.util.Map;
 
@@ -16,15 +22,12 @@ import java.util.Map;
  *   reaction: {type: boost_lr, factor: 3.0, steps: 200}   # none | reset_optimizer | boost_lr | background
  * </pre>
  *
- * Detector keys and defaults (River's): adwin {@code delta} 0.002, {@code clock} 32, {@code max_buckets} 5,
- * {@code min_window_length} 5, {@code grace_period} 10, {@code direction} both (or up: report increases only); page_hinkley {@code min_instances} 30, {@code delta} 0.005,
- * {@code threshold} 50, {@code alpha} 0.9999; ddm {@code min_instances} 30, {@code warning_level} 2,
- * {@code drift_level} 3; eddm {@code min_errors} 30, {@code alpha} 0.95, {@code beta} 0.9. DDM and EDDM take the
- * error signal only. The default reaction is none (report only).
+ * Each detector's keys and defaults (River's) are declared once in {@code Spec} ({@link #keysDoc()} lists them for
+ * the docs). DDM and EDDM take the error signal only. The default reaction is none (report only).
  */
 public record DriftConfig(String detector, Map<String, Object> params, Signal signal, Reaction reaction,
     double boostFactor, long boostSteps) implements java.io.Serializable {
-  public static final List<String> KEYS = List.of("detector", "signal", "reaction");
+  public static final List<String> KEYS = Spec.DRIFT.names();
   public static final List<String> DETECTORS = List.of("adwin", "page_hinkley", "ddm", "eddm");
 
   /** What the detector is fed. */
@@ -46,47 +49,116 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
     BACKGROUND
   }
 
+  /** The section's keys, the reactions' and each detector's, with their defaults. */
+  static final class Spec {
+    private Spec() {}
+
+    static final ConfigDef DRIFT = new ConfigDef();
+    static final Key<Object> DETECTOR = DRIFT.optional("detector", Types.ANY, "");
+    static final Key<Signal> SIGNAL = DRIFT.define("signal", Types.enumOf(Signal.class), Signal.ERROR, "");
+    static final Key<Object> REACTION = DRIFT.optional("reaction", Types.ANY, "");
+
+    static final ConfigDef BOOST = new ConfigDef();
+    static final Key<Reaction> BOOST_TYPE = BOOST.define("type", Types.enumOf(Reaction.class), Reaction.NONE, "");
+    static final Key<Double> FACTOR = BOOST.define("factor", Types.DOUBLE, 3.0, Validators.range(1.0, true, 1e6,
+        false), "");
+    static final Key<Long> STEPS = BOOST.define("steps", Types.LONG, 100L, Validators.longAtLeast(1), "");
+    static final ConfigDef OTHER_REACTION = new ConfigDef();
+    static final Key<Reaction> REACTION_TYPE = OTHER_REACTION.define("type", Types.enumOf(Reaction.class),
+        Reaction.NONE, "");
+
+
+    static final ConfigDef ADWIN = ConfigDef.withType(false);
+    static final Key<Double> ADWIN_DELTA = ADWIN.define("delta", Types.DOUBLE, 0.002, Validators.range(0.0, true,
+        1.0, true), "");
+    static final Key<Integer> CLOCK = ADWIN.define("clock", Types.INT, 32, Validators.intRange(1, 1 << 20), "");
+    static final Key<Integer> MAX_BUCKETS = ADWIN.define("max_buckets", Types.INT, 5, Validators.intRange(2, 100),
+        "");
+    static final Key<Integer> MIN_WINDOW = ADWIN.define("min_window_length", Types.INT, 5,
+        Validators.intRange(1, 1 << 20), "");
+    static final Key<Integer> GRACE = ADWIN.define("grace_period", Types.INT, 10, Validators.intRange(0, 1 << 20),
+        "");
+    static final Key<String> DIRECTION = ADWIN.define("direction", Types.STRING, "both",
+        Validators.of(List.of("both", "up")::contains, "one of [both, up]"), "(or up: increases only)");
+
+    static final ConfigDef PAGE_HINKLEY = ConfigDef.withType(false);
+    static final Key<Integer> PH_MIN = count(PAGE_HINKLEY, "min_instances", 30);
+    static final Key<Double> PH_DELTA = PAGE_HINKLEY.define("delta", Types.DOUBLE, 0.005,
+        Validators.range(0.0, false, Double.MAX_VALUE, false), "");
+    static final Key<Double> PH_THRESHOLD = PAGE_HINKLEY.define("threshold", Types.DOUBLE, 50.0,
+        Validators.range(0.0, true, Double.MAX_VALUE, false), "");
+    static final Key<Double> PH_ALPHA = upTo(PAGE_HINKLEY, "alpha", 1 - 0.0001, 1.0);
+
+    /** A count of samples or errors a detector waits for, >= 1. */
+    static Key<Integer> count(ConfigDef d, String name, int dflt) {
+      return d.define(name, Types.INT, dflt, Validators.intRange(1, Integer.MAX_VALUE), "");
+    }
+
+    /** A number in (0, hi]. */
+    static Key<Double> upTo(ConfigDef d, String name, double dflt, double hi) {
+      return d.define(name, Types.DOUBLE, dflt, Validators.range(0.0, true, hi, false), "");
+    }
+
+    static final ConfigDef DDM = ConfigDef.withType(false);
+    static final Key<Integer> DDM_MIN = count(DDM, "min_instances", 30);
+    static final Key<Double> WARNING = upTo(DDM, "warning_level", 2.0, 100.0);
+    static final Key<Double> DRIFT_LEVEL = upTo(DDM, "drift_level", 3.0, 100.0);
+
+    static final ConfigDef EDDM = ConfigDef.withType(false);
+    static final Key<Integer> MIN_ERRORS = count(EDDM, "min_errors", 30);
+    static final Key<Double> EDDM_ALPHA = upTo(EDDM, "alpha", 0.95, 1.0);
+    static final Key<Double> EDDM_BETA = upTo(EDDM, "beta", 0.9, 1.0);
+
+    static final Map<String, ConfigDef> BY_DETECTOR = Map.of("adwin", ADWIN, "page_hinkley", PAGE_HINKLEY,
+        "ddm", DDM, "eddm", EDDM);
+  }
+
+  /** Each detector's keys and defaults, for the docs: {@code adwin `delta` (0.002), ...}. */
+  public static String keysDoc() {
+    List<String> out = new java.util.ArrayList<>();
+    for (String type : DETECTORS) {
+      out.add(type + " " + ConfigTable.inline(Spec.BY_DETECTOR.get(type), "type"));
+    }
+    return String.join("; ", out);
+  }
+
   /** Parses and validates a {@code drift} section (its errors name the key). */
   public static DriftConfig fromSpec(SpecReader r) {
-    r.rejectUnknown(KEYS);
+    ConfigValues v = Spec.DRIFT.parse(r);
     SpecReader d;
-    if (r.raw("detector") instanceof String name) {
-      d = new SpecReader(r.key("detector"), Map.of("type", name));
-    } else if (r.has("detector")) {
-      d = r.child("detector");
+    if (v.raw(Spec.DETECTOR) instanceof String name) {
+      d = new SpecReader(v.path(Spec.DETECTOR), Map.of("type", name));
+    } else if (v.has(Spec.DETECTOR)) {
+      d = r.child(Spec.DETECTOR.name());
     } else {
-      throw new SpecException(r.key("detector"), "missing; allowed: one of " + DETECTORS + " or {type: ...}");
+      throw new SpecException(v.path(Spec.DETECTOR), "missing; allowed: one of " + DETECTORS + " or {type: ...}");
     }
     String type = d.getEnum("type", null, DETECTORS);
     if (type == null) {
       throw new SpecException(d.key("type"), "missing; allowed: one of " + DETECTORS);
     }
-    Signal signal = Signal.valueOf(r.getEnum("signal", "error", List.of("error", "loss")).toUpperCase());
+    Signal signal = v.get(Spec.SIGNAL);
     @SuppressWarnings("unchecked")
     Map<String, Object> params = new java.util.LinkedHashMap<>((Map<String, Object>) d.map());
     params.remove("type");
     DriftConfig probe = new DriftConfig(type, params, signal, Reaction.NONE, 1.0, 0);
     DriftDetector det = probe.newDetector(d);
     if (det.binaryInput() && signal == Signal.LOSS) {
-      throw new SpecException(r.key("signal"), "loss", "allowed with " + type + ": error (it takes 0/1 errors)");
+      throw new SpecException(v.path(Spec.SIGNAL), "loss", "allowed with " + type + ": error (it takes 0/1 errors)");
     }
     Reaction reaction = Reaction.NONE;
     double factor = 1.0;
     long steps = 0;
-    if (r.has("reaction")) {
-      SpecReader re = r.raw("reaction") instanceof String name
-          ? new SpecReader(r.key("reaction"), Map.of("type", name)) : r.child("reaction");
-      String rt = re.getEnum("type", "none", List.of("none", "reset_optimizer", "boost_lr", "background"));
-      reaction = Reaction.valueOf(rt.toUpperCase());
+    if (v.has(Spec.REACTION)) {
+      SpecReader re = v.raw(Spec.REACTION) instanceof String name
+          ? new SpecReader(v.path(Spec.REACTION), Map.of("type", name)) : r.child(Spec.REACTION.name());
+      reaction = Types.enumOf(Reaction.class).parse(re.key("type"), re.has("type") ? re.raw("type") : "none");
       if (reaction == Reaction.BOOST_LR) {
-        re.rejectUnknown("type", "factor", "steps");
-        factor = re.getDouble("factor", 3.0, 1.0, true, 1e6, false);
-        steps = re.getLong("steps", 100);
-        if (steps < 1) {
-          throw new SpecException(re.key("steps"), steps, "allowed: an integer >= 1");
-        }
+        ConfigValues b = Spec.BOOST.parse(re);
+        factor = b.get(Spec.FACTOR);
+        steps = b.get(Spec.STEPS);
       } else {
-        re.rejectUnknown("type");
+        Spec.OTHER_REACTION.parse(re);
       }
       if (reaction == Reaction.BACKGROUND && !det.hasWarningZone()) {
         throw new SpecException(re.key("type"), "background", "allowed with a warning zone only (ddm, eddm): the"
@@ -122,40 +194,36 @@ public record DriftConfig(String detector, Map<String, Object> params, Signal si
   }
 
   private DriftDetector newDetector(SpecReader d) {
+    ConfigDef def = Spec.BY_DETECTOR.get(detector);
+    if (def == null) {
+      throw new SpecException("drift.detector.type", detector, "allowed: one of " + DETECTORS);
+    }
+    ConfigValues v = def.parse(d);
     switch (detector) {
       case "adwin" -> {
-        d.rejectUnknown("type", "delta", "clock", "max_buckets", "min_window_length", "grace_period", "direction");
-        return new Adwin(d.getDouble("delta", 0.002, 0.0, true, 1.0, true), d.getInt("clock", 32, 1, 1 << 20),
-            d.getInt("max_buckets", 5, 2, 100), d.getInt("min_window_length", 5, 1, 1 << 20),
-            d.getInt("grace_period", 10, 0, 1 << 20),
-            d.getEnum("direction", "both", List.of("both", "up")).equals("up"));
+        return new Adwin(v.get(Spec.ADWIN_DELTA), v.get(Spec.CLOCK), v.get(Spec.MAX_BUCKETS), v.get(Spec.MIN_WINDOW),
+            v.get(Spec.GRACE), v.get(Spec.DIRECTION).equals("up"));
       }
       case "page_hinkley" -> {
-        d.rejectUnknown("type", "min_instances", "delta", "threshold", "alpha");
-        return new PageHinkley(d.getInt("min_instances", 30, 1, Integer.MAX_VALUE),
-            d.getDouble("delta", 0.005, 0.0, false, Double.MAX_VALUE, false),
-            d.getDouble("threshold", 50.0, 0.0, true, Double.MAX_VALUE, false),
-            d.getDouble("alpha", 1 - 0.0001, 0.0, true, 1.0, false));
+        return new PageHinkley(v.get(Spec.PH_MIN), v.get(Spec.PH_DELTA), v.get(Spec.PH_THRESHOLD),
+            v.get(Spec.PH_ALPHA));
       }
       case "ddm" -> {
-        d.rejectUnknown("type", "min_instances", "warning_level", "drift_level");
-        double w = d.getDouble("warning_level", 2.0, 0.0, true, 100.0, false);
-        double dl = d.getDouble("drift_level", 3.0, 0.0, true, 100.0, false);
+        double w = v.get(Spec.WARNING);
+        double dl = v.get(Spec.DRIFT_LEVEL);
         if (dl < w) {
-          throw new SpecException(d.key("drift_level"), dl, "allowed: >= warning_level (" + w + ")");
+          throw new SpecException(v.path(Spec.DRIFT_LEVEL), dl, "allowed: >= warning_level (" + w + ")");
         }
-        return new Ddm(d.getInt("min_instances", 30, 1, Integer.MAX_VALUE), w, dl);
+        return new Ddm(v.get(Spec.DDM_MIN), w, dl);
       }
-      case "eddm" -> {
-        d.rejectUnknown("type", "min_errors", "alpha", "beta");
-        double a = d.getDouble("alpha", 0.95, 0.0, true, 1.0, false);
-        double b = d.getDouble("beta", 0.9, 0.0, true, 1.0, false);
+      default -> {
+        double a = v.get(Spec.EDDM_ALPHA);
+        double b = v.get(Spec.EDDM_BETA);
         if (a < b) {
-          throw new SpecException(d.key("beta"), b, "allowed: <= alpha (" + a + ")");
+          throw new SpecException(v.path(Spec.EDDM_BETA), b, "allowed: <= alpha (" + a + ")");
         }
-        return new Eddm(d.getInt("min_errors", 30, 1, Integer.MAX_VALUE), a, b);
+        return new Eddm(v.get(Spec.MIN_ERRORS), a, b);
       }
-      default -> throw new SpecException("drift.detector.type", detector, "allowed: one of " + DETECTORS);
     }
   }
 }

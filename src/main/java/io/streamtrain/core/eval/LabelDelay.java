@@ -1,7 +1,11 @@
 package io.streamtrain.core.eval;
 
-import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import java.util.Map;
 
 /**
@@ -25,17 +29,19 @@ public record LabelDelay(long samples, long ms) implements java.io.Serializable 
     return samples == 0 && ms == 0;
   }
 
+  /** The {@code label_delay} section's keys. */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static final Key<Long> SAMPLES = SPEC.define("samples", Types.LONG, 0L,
+      Validators.longAtLeast(0, "a number of samples >= 0"), "");
+  static final Key<Long> MS = SPEC.define("ms", Types.LONG, 0L,
+      Validators.longAtLeast(0, "milliseconds of event time >= 0"), "");
+
   public static LabelDelay fromSpec(SpecReader r) {
-    r.rejectUnknown("samples", "ms");
-    long s = r.getLong("samples", 0);
-    long ms = r.getLong("ms", 0);
-    if (s < 0) {
-      throw new SpecException(r.key("samples"), s, "allowed: a number of samples >= 0");
-    }
-    if (ms < 0) {
-      throw new SpecException(r.key("ms"), ms, "allowed: milliseconds of event time >= 0");
-    }
-    return new LabelDelay(s, ms);
+    return of(SPEC.parse(r));
+  }
+
+  public static LabelDelay of(ConfigValues v) {
+    return new LabelDelay(v.get(SAMPLES), v.get(MS));
   }
 
   public static LabelDelay fromMap(String path, Map<String, ?> map) {

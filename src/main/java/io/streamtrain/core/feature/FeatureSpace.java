@@ -2,6 +2,11 @@ package io.streamtrain.core.feature;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 
 /**
  * The input a model declares: a dense block of {@code dense} values, sparse index/value pairs with indices in
@@ -68,15 +73,28 @@ public final class FeatureSpace {
     return new FeatureSpace(dense, sparse, hashBits, target, classes);
   }
 
+  /** The {@code features} section's keys. */
+  static final class Spec {
+    private Spec() {}
+
+    static final ConfigDef FEATURES = new ConfigDef();
+    static final Key<Integer> DENSE = FEATURES.define("dense", Types.INT, 0,
+        Validators.intRange(0, Integer.MAX_VALUE - 8), "");
+    static final Key<Integer> SPARSE = FEATURES.define("sparse", Types.INT, 0,
+        Validators.intRange(0, Integer.MAX_VALUE - 8), "");
+    static final Key<Integer> HASH_BITS = FEATURES.define("hash_bits", Types.INT, 0,
+        Validators.intRange(0, MAX_HASH_BITS), "");
+  }
+
   /**
    * Parses {@code {"dense": D, "sparse": S, "hash_bits": b}} (all optional, default 0). The label kind comes
    * from the model, not from this object; it is set with {@link #withTarget}.
    */
   public static FeatureSpace fromSpec(SpecReader r) {
-    r.rejectUnknown("dense", "sparse", "hash_bits");
-    int d = r.getInt("dense", 0, 0, Integer.MAX_VALUE - 8);
-    int s = r.getInt("sparse", 0, 0, Integer.MAX_VALUE - 8);
-    int b = r.getInt("hash_bits", 0, 0, MAX_HASH_BITS);
+    ConfigValues v = Spec.FEATURES.parse(r);
+    int d = v.get(Spec.DENSE);
+    int s = v.get(Spec.SPARSE);
+    int b = v.get(Spec.HASH_BITS);
     if ((long) d + s + (b > 0 ? 1L << b : 0L) > Integer.MAX_VALUE - 8) {
       throw new SpecException(r.path(), "dense + sparse + 2^hash_bits must stay below 2^31, got dense=" + d
           + ", sparse=" + s + ", hash_bits=" + b);

@@ -2,6 +2,11 @@ package io.streamtrain.core.init;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import java.util.List;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
@@ -114,9 +119,8 @@ public final class Initializer {
 
   /**
    * Parses {@code "xavier_uniform"} or {@code {"type": "kaiming_normal", "a": 0, "mode": "fan_in",
-   * "nonlinearity": "relu"}}; {@code bias} restricts the choice to {@link #BIAS_NAMES}. Parameters: constant
-   * {@code value}; uniform {@code low, high} (default 0, 1); normal {@code mean, std} (0, 1); xavier_* and
-   * orthogonal {@code gain} (1); kaiming_* {@code a, mode, nonlinearity} (0, fan_in, leaky_relu).
+   * "nonlinearity": "relu"}}; {@code bias} restricts the choice to {@link #BIAS_NAMES}. Each type's parameters and
+   * their defaults are declared in {@code Spec}.
    */
   public static Initializer fromSpec(String key, Object spec, boolean bias) {
     List<String> allowed = bias ? BIAS_NAMES : NAMES;
@@ -132,54 +136,70 @@ public final class Initializer {
     if (!allowed.contains(type)) {
       throw new SpecException(spec instanceof String ? key : r.key("type"), type, "allowed: one of " + allowed);
     }
+    ConfigValues v = Spec.BY_TYPE.getOrDefault(type, Spec.TYPE_ONLY).parse(r);
     switch (type) {
       case "zeros":
-        r.rejectUnknown("type");
         return zeros();
       case "constant":
-        r.rejectUnknown("type", "value");
-        return constant(finite(r, "value", r.getDouble("value", 0.0)));
+        return constant(v.get(Spec.VALUE));
       case "uniform": {
-        r.rejectUnknown("type", "low", "high");
-        double lo = finite(r, "low", r.getDouble("low", 0.0));
-        double hi = finite(r, "high", r.getDouble("high", 1.0));
+        double lo = v.get(Spec.LOW);
+        double hi = v.get(Spec.HIGH);
         if (!(hi > lo)) {
-          throw new SpecException(r.key("high"), hi, "allowed: a number greater than low (" + lo + ")");
+          throw new SpecException(v.path(Spec.HIGH), hi, "allowed: a number greater than low (" + lo + ")");
         }
         return uniform(lo, hi);
       }
       case "normal":
-        r.rejectUnknown("type", "mean", "std");
-        return normal(finite(r, "mean", r.getDouble("mean", 0.0)),
-            r.getDouble("std", 1.0, 0.0, false, Double.MAX_VALUE, false));
+        return normal(v.get(Spec.MEAN), v.get(Spec.STD));
       case "xavier_uniform":
-        r.rejectUnknown("type", "gain");
-        return xavierUniform(r.getDouble("gain", 1.0, 0.0, true, Double.MAX_VALUE, false));
+        return xavierUniform(v.get(Spec.GAIN));
       case "xavier_normal":
-        r.rejectUnknown("type", "gain");
-        return xavierNormal(r.getDouble("gain", 1.0, 0.0, true, Double.MAX_VALUE, false));
+        return xavierNormal(v.get(Spec.GAIN));
       case "kaiming_uniform":
       case "kaiming_normal": {
-        r.rejectUnknown("type", "a", "mode", "nonlinearity");
-        double a = r.getDouble("a", 0.0, 0.0, false, Double.MAX_VALUE, false);
-        boolean fanOut = "fan_out".equals(r.getEnum("mode", "fan_in", List.of("fan_in", "fan_out")));
-        String nl = r.getEnum("nonlinearity", "leaky_relu", NONLINEARITIES);
+        double a = v.get(Spec.A);
+        boolean fanOut = v.get(Spec.MODE).equals("fan_out");
+        String nl = v.get(Spec.NONLINEARITY);
         return type.equals("kaiming_uniform") ? kaimingUniform(a, fanOut, nl) : kaimingNormal(a, fanOut, nl);
       }
       case "orthogonal":
-        r.rejectUnknown("type", "gain");
-        return orthogonal(r.getDouble("gain", 1.0, 0.0, true, Double.MAX_VALUE, false));
+        return orthogonal(v.get(Spec.GAIN));
       default:
-        r.rejectUnknown("type");
         return torchDefault();
     }
   }
 
-  private static double finite(SpecReader r, String name, double v) {
-    if (!Double.isFinite(v)) {
-      throw new SpecException(r.key(name), v, "allowed: a finite number");
-    }
-    return v;
+  /** Each initializer's keys with torch's defaults. */
+  static final class Spec {
+    private Spec() {}
+
+
+    static final Validators.Range NON_NEGATIVE = Validators.range(0.0, false, Double.MAX_VALUE, false);
+    static final Validators.Range POSITIVE = Validators.range(0.0, true, Double.MAX_VALUE, false);
+
+    static final ConfigDef TYPE_ONLY = ConfigDef.withType(false);
+    static final ConfigDef CONSTANT = ConfigDef.withType(false);
+    static final Key<Double> VALUE = CONSTANT.define("value", Types.DOUBLE, 0.0, Validators.finite(), "");
+    static final ConfigDef UNIFORM = ConfigDef.withType(false);
+    static final Key<Double> LOW = UNIFORM.define("low", Types.DOUBLE, 0.0, Validators.finite(), "");
+    static final Key<Double> HIGH = UNIFORM.define("high", Types.DOUBLE, 1.0, Validators.finite(), "");
+    static final ConfigDef NORMAL = ConfigDef.withType(false);
+    static final Key<Double> MEAN = NORMAL.define("mean", Types.DOUBLE, 0.0, Validators.finite(), "");
+    static final Key<Double> STD = NORMAL.define("std", Types.DOUBLE, 1.0, NON_NEGATIVE, "");
+    /** xavier_uniform, xavier_normal and orthogonal take a gain. */
+    static final ConfigDef GAINED = ConfigDef.withType(false);
+    static final Key<Double> GAIN = GAINED.define("gain", Types.DOUBLE, 1.0, POSITIVE, "");
+    static final ConfigDef KAIMING = ConfigDef.withType(false);
+    static final Key<Double> A = KAIMING.define("a", Types.DOUBLE, 0.0, NON_NEGATIVE, "");
+    static final Key<String> MODE = KAIMING.define("mode", Types.STRING, "fan_in",
+        Validators.of(List.of("fan_in", "fan_out")::contains, "one of [fan_in, fan_out]"), "");
+    static final Key<String> NONLINEARITY = KAIMING.define("nonlinearity", Types.STRING, "leaky_relu",
+        Validators.of(NONLINEARITIES::contains, "one of " + NONLINEARITIES), "");
+
+    static final java.util.Map<String, ConfigDef> BY_TYPE = java.util.Map.of("constant", CONSTANT, "uniform",
+        UNIFORM, "normal", NORMAL, "xavier_uniform", GAINED, "xavier_normal", GAINED, "orthogonal", GAINED,
+        "kaiming_uniform", KAIMING, "kaiming_normal", KAIMING);
   }
 
   /** torch.nn.init.calculate_gain. */

@@ -1,7 +1,11 @@
 package io.streamtrain.core.metric;
 
-import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import java.util.Map;
 
 /**
@@ -14,16 +18,23 @@ public record MetricsSpec(int window, double fadingAlpha, double threshold, long
     implements java.io.Serializable {
   public static final MetricsSpec DEFAULT = new MetricsSpec(1000, 0.999, 0.5, 1000);
 
+  /** The {@code metrics} section's keys. */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static final Key<Integer> WINDOW = SPEC.define("window", Types.INT, DEFAULT.window(),
+      Validators.intRange(1, 10_000_000), "");
+  static final Key<Double> FADING_ALPHA = SPEC.define("fading_alpha", Types.DOUBLE, DEFAULT.fadingAlpha(),
+      Validators.range(0.0, true, 1.0, false), "");
+  static final Key<Double> THRESHOLD = SPEC.define("threshold", Types.DOUBLE, DEFAULT.threshold(),
+      Validators.range(0.0, false, 1.0, false), "");
+  static final Key<Long> REPORT_EVERY = SPEC.define("report_every", Types.LONG, DEFAULT.reportEvery(),
+      Validators.longAtLeast(1, "a number of samples >= 1"), "");
+
   public static MetricsSpec fromSpec(SpecReader r) {
-    r.rejectUnknown("window", "fading_alpha", "threshold", "report_every");
-    int window = r.getInt("window", 1000, 1, 10_000_000);
-    double alpha = r.getDouble("fading_alpha", 0.999, 0.0, true, 1.0, false);
-    double threshold = r.getDouble("threshold", 0.5, 0.0, false, 1.0, false);
-    long every = r.getLong("report_every", 1000);
-    if (every < 1) {
-      throw new SpecException(r.key("report_every"), every, "allowed: a number of samples >= 1");
-    }
-    return new MetricsSpec(window, alpha, threshold, every);
+    return of(SPEC.parse(r));
+  }
+
+  public static MetricsSpec of(ConfigValues v) {
+    return new MetricsSpec(v.get(WINDOW), v.get(FADING_ALPHA), v.get(THRESHOLD), v.get(REPORT_EVERY));
   }
 
   public static MetricsSpec fromMap(String path, Map<String, ?> map) {

@@ -2,7 +2,11 @@ package io.streamtrain.core.model;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
-import java.util.List;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 
 /**
  * Online standardization of a model's dense features ({@code model.scaling}): per feature a running mean and
@@ -22,21 +26,28 @@ import java.util.List;
 public record InputScaling(Mode mode, long freezeAfter, double decay) implements java.io.Serializable {
   public enum Mode { RUNNING, FROZEN, DECAYING }
 
+  /** The {@code scaling} section's keys. */
+  static final class Spec {
+    private Spec() {}
+
+    static final ConfigDef SCALING = new ConfigDef();
+    static final Key<Mode> MODE = SCALING.define("mode", Types.enumOf(Mode.class), Mode.RUNNING, "");
+    static final Key<Long> FREEZE_AFTER = SCALING.define("freeze_after", Types.LONG, 10_000L,
+        Validators.longAtLeast(1), "");
+    static final Key<Double> DECAY = SCALING.define("decay", Types.DOUBLE, 0.9999,
+        Validators.range(0.0, true, 1.0, true), "");
+  }
+
   public static InputScaling fromSpec(SpecReader r) {
-    r.rejectUnknown("mode", "freeze_after", "decay");
-    Mode mode = Mode.valueOf(r.getEnum("mode", "running", List.of("running", "frozen", "decaying")).toUpperCase());
-    long freeze = r.getLong("freeze_after", 10_000);
-    if (mode == Mode.FROZEN && freeze < 1) {
-      throw new SpecException(r.key("freeze_after"), freeze, "allowed: an integer >= 1");
+    ConfigValues v = Spec.SCALING.parse(r);
+    Mode mode = v.get(Spec.MODE);
+    if (mode != Mode.FROZEN && v.has(Spec.FREEZE_AFTER)) {
+      throw new SpecException(v.path(Spec.FREEZE_AFTER), "allowed only with mode: frozen");
     }
-    if (mode != Mode.FROZEN && r.has("freeze_after")) {
-      throw new SpecException(r.key("freeze_after"), "allowed only with mode: frozen");
+    if (mode != Mode.DECAYING && v.has(Spec.DECAY)) {
+      throw new SpecException(v.path(Spec.DECAY), "allowed only with mode: decaying");
     }
-    double decay = r.getDouble("decay", 0.9999, 0.0, true, 1.0, true);
-    if (mode != Mode.DECAYING && r.has("decay")) {
-      throw new SpecException(r.key("decay"), "allowed only with mode: decaying");
-    }
-    return new InputScaling(mode, freeze, decay);
+    return new InputScaling(mode, v.get(Spec.FREEZE_AFTER), v.get(Spec.DECAY));
   }
 
   /** Buffer values of the group for d dense features. */

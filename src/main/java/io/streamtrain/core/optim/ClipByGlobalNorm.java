@@ -22,13 +22,8 @@ public record ClipByGlobalNorm(double maxNorm, double normType, int[] split) imp
   public static final double EPS = 1e-6;
 
   public ClipByGlobalNorm {
-    if (!(maxNorm > 0) || Double.isInfinite(maxNorm)) {
-      throw new IllegalArgumentException("max_norm: " + maxNorm + " is not allowed; allowed: a number in (0, inf)");
-    }
-    if (!(normType > 0)) {
-      throw new IllegalArgumentException("norm_type: " + normType + " is not allowed; allowed: a number p > 0 (1, 2,"
-          + " 3, ...) or \"inf\"");
-    }
+    Transforms.checkPositive("max_norm", maxNorm);
+    Clipping.NORM_TYPE.checkArgument("norm_type", normType);
     split = split == null ? null : split.clone();
     if (split != null) {
       for (int s : split) {

@@ -9,9 +9,7 @@ import java.io.DataOutput;
  */
 public record ClipByValue(double clipValue) implements GradientTransform {
   public ClipByValue {
-    if (!(clipValue > 0) || Double.isInfinite(clipValue)) {
-      throw new IllegalArgumentException("clip_value: " + clipValue + " is not allowed; allowed: a number in (0, inf)");
-    }
+    Transforms.checkPositive("clip_value", clipValue);
   }
 
   /** Clamping zero gives zero: exact. */

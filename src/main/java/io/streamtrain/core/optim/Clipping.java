@@ -2,73 +2,99 @@ package io.streamtrain.core.optim;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
-import java.util.List;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Type;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validator;
+import io.streamtrain.core.config.Validators;
 
 /**
- * A gradient clipping spec, parsed from {@code {"type": "norm", "max_norm": 1.0, "norm_type": p | "inf"}}
- * (torch.nn.utils.clip_grad_norm_) or {@code {"type": "value", "clip_value": 0.5}} (clip_grad_value_). It
- * becomes a transform once the parameter split is known ({@link #transform(int[])}), because the global norm
- * is the norm of the per-tensor norms.
- *
- * @param type "norm" or "value"
- * @param maxNorm for "norm": the threshold, > 0 (NaN for "value")
- * @param normType for "norm": any p > 0 (1, 2, 3, ...) or {@code Double.POSITIVE_INFINITY}
- * @param clipValue for "value": the bound, > 0 (NaN for "norm")
+ * A gradient clipping spec: {@link Norm} from {@code {type: norm, max_norm: 1.0, norm_type: p | inf}}
+ * (torch.nn.utils.clip_grad_norm_) or {@link Value} from {@code {type: value, clip_value: 0.5}}
+ * (clip_grad_value_). It becomes a transform once the parameter split is known ({@link #transform(int[])}),
+ * because the global norm is the norm of the per-tensor norms.
  */
-public record Clipping(String type, double maxNorm, double normType, double clipValue) {
-  public static final List<String> TYPES = List.of("norm", "value");
+public sealed interface Clipping {
+  /** torch's norm_type: any p > 0 (1, 2, 3, 1.5, ...) or infinity. */
+  Validator<Double> NORM_TYPE = Validators.of(p -> p > 0, "a number p > 0 (1, 2, 3, ...) or \"inf\"");
 
-  public static Clipping norm(double maxNorm, double normType) {
-    new ClipByGlobalNorm(maxNorm, normType); // validates
-    return new Clipping("norm", maxNorm, normType, Double.NaN);
-  }
+  /**
+   * Clipping by the global p-norm.
+   *
+   * @param maxNorm the threshold, > 0
+   * @param normType any p > 0 (1, 2, 3, ...) or {@code Double.POSITIVE_INFINITY}
+   */
+  record Norm(double maxNorm, double normType) implements Clipping {
+    public Norm {
+      new ClipByGlobalNorm(maxNorm, normType, null); // validates
+    }
 
-  public static Clipping value(double clipValue) {
-    new ClipByValue(clipValue); // validates
-    return new Clipping("value", Double.NaN, Double.NaN, clipValue);
-  }
-
-  /** Parses a clipping spec; errors name the key, the value and what is allowed. */
-  public static Clipping fromSpec(SpecReader r) {
-    String type = r.requireString("type");
-    switch (type) {
-      case "norm" -> {
-        r.rejectUnknown("type", "max_norm", "norm_type");
-        double maxNorm = r.requireDouble("max_norm");
-        SpecReader.checkRange(r.key("max_norm"), maxNorm, 0, true, Double.POSITIVE_INFINITY, true);
-        return norm(maxNorm, parseNormType(r));
-      }
-      case "value" -> {
-        r.rejectUnknown("type", "clip_value");
-        double c = r.requireDouble("clip_value");
-        SpecReader.checkRange(r.key("clip_value"), c, 0, true, Double.POSITIVE_INFINITY, true);
-        return value(c);
-      }
-      default -> throw new SpecException(r.key("type"), type, "allowed: one of " + TYPES);
+    @Override
+    public GradientTransform transform(int[] split) {
+      return new ClipByGlobalNorm(maxNorm, normType, split);
     }
   }
 
-  private static double parseNormType(SpecReader r) {
-    if (!r.has("norm_type")) {
-      return 2.0;
+  /** Clipping of every element into {@code [-clipValue, clipValue]}, {@code clipValue} > 0. */
+  record Value(double clipValue) implements Clipping {
+    public Value {
+      new ClipByValue(clipValue); // validates
     }
-    Object v = r.raw("norm_type");
-    double d;
-    if (v instanceof Number num) {
-      d = num.doubleValue();
-    } else if ("inf".equals(v) || "Infinity".equals(v)) {
-      d = Double.POSITIVE_INFINITY;
-    } else {
-      d = Double.NaN;
+
+    @Override
+    public GradientTransform transform(int[] split) {
+      return new ClipByValue(clipValue);
     }
-    if (!(d > 0)) {
-      throw new SpecException(r.key("norm_type"), v, "allowed: a number p > 0 (1, 2, 3, ...) or \"inf\"");
-    }
-    return d;
+  }
+
+  /** The kinds, as {@code type} names them. */
+  enum Kind { NORM, VALUE }
+
+  static Clipping norm(double maxNorm, double normType) {
+    return new Norm(maxNorm, normType);
+  }
+
+  static Clipping value(double clipValue) {
+    return new Value(clipValue);
   }
 
   /** The transform for a vector split into tensors of the given sizes (null: one tensor). */
-  public GradientTransform transform(int[] split) {
-    return "norm".equals(type) ? new ClipByGlobalNorm(maxNorm, normType, split) : new ClipByValue(clipValue);
+  GradientTransform transform(int[] split);
+
+  /** Parses a clipping spec; errors name the key, the value and what is allowed. */
+  static Clipping fromSpec(SpecReader r) {
+    Kind kind = Spec.KIND.parse(r.key("type"), r.require("type"));
+    if (kind == Kind.NORM) {
+      ConfigValues v = Spec.NORM.parse(r);
+      return norm(v.get(Spec.MAX_NORM), v.get(Spec.P));
+    }
+    return value(Spec.VALUE.parse(r).get(Spec.CLIP_VALUE));
+  }
+
+  /** The declarations of both kinds' keys. */
+  final class Spec {
+    private Spec() {}
+
+    static final Type<Kind> KIND = Types.enumOf(Kind.class);
+    /** A number or "inf"; anything else is reported against norm_type's allowed values. */
+    private static final Type<Double> P_TYPE = (key, raw) -> {
+      double p = raw instanceof Number n ? n.doubleValue()
+          : "inf".equals(raw) || "Infinity".equals(raw) ? Double.POSITIVE_INFINITY : Double.NaN;
+      if (!NORM_TYPE.accepts(p)) {
+        throw new SpecException(key, raw, "allowed: " + NORM_TYPE.allowed()); // the value as written
+      }
+      return p;
+    };
+
+    public static final ConfigDef NORM = new ConfigDef();
+    static final Key<Kind> NORM_KIND = NORM.required("type", KIND, "norm");
+    static final Key<Double> MAX_NORM = NORM.required("max_norm", Types.DOUBLE, Validators.above(0), "");
+    static final Key<Double> P = NORM.define("norm_type", P_TYPE, 2.0, NORM_TYPE, "");
+
+    public static final ConfigDef VALUE = new ConfigDef();
+    static final Key<Kind> VALUE_KIND = VALUE.required("type", KIND, "value");
+    static final Key<Double> CLIP_VALUE = VALUE.required("clip_value", Types.DOUBLE, Validators.above(0), "");
   }
 }

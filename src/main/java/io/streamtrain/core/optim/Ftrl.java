@@ -22,9 +22,7 @@ import java.io.IOException;
  */
 public record Ftrl(double alpha, double beta, double l1, double l2) implements GradientTransform {
   public Ftrl {
-    if (!(alpha > 0) || Double.isInfinite(alpha)) {
-      throw new IllegalArgumentException("lr: " + alpha + " is not allowed; allowed: a number in (0, inf)");
-    }
+    Transforms.checkPositive("lr", alpha);
     Transforms.checkNonNegative("beta", beta);
     Transforms.checkNonNegative("l1", l1);
     Transforms.checkNonNegative("l2", l2);

@@ -11,18 +11,23 @@ import static io.streamtrain.core.optim.Transforms.traceMomentum;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigTable;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The torch.optim presets as transform chains, and their parsing from specs with torch's names and defaults
- * (torch 1.13): {@code sgd} (lr required, as torch 1.13 requires it; momentum 0, dampening 0, nesterov false,
- * weight_decay 0), {@code adagrad} (lr 1e-2, lr_decay 0, weight_decay 0, initial_accumulator_value 0, eps
- * 1e-10), {@code rmsprop} (lr 1e-2, alpha 0.99, eps 1e-8, weight_decay 0, momentum 0, centered false), {@code
- * adam} (lr 1e-3, betas [0.9, 0.999], eps 1e-8, weight_decay 0 as coupled L2, amsgrad false) and {@code adamw}
- * (the same with decoupled weight_decay 1e-2); and for sparse models {@code sparse_adam} (torch.optim.SparseAdam:
- * lr 1e-3, betas [0.9, 0.999], eps 1e-8) and {@code ftrl} (FTRL-Proximal: lr = alpha 0.1, beta 1, l1 0, l2 0). Validation follows torch's constructors (lr, eps, weight_decay,
- * momentum >= 0; 0 <= betas < 1; nesterov needs momentum > 0 and dampening 0) and also rejects non-finite
- * values and unknown keys.
+ * (torch 1.13), each type's keys declared once in {@code Spec}: {@code sgd} (lr required, as torch 1.13 requires
+ * it), {@code adagrad}, {@code rmsprop}, {@code adam} (weight_decay as coupled L2) and {@code adamw} (decoupled
+ * weight_decay); and for sparse models {@code sparse_adam} (torch.optim.SparseAdam) and {@code ftrl}
+ * (FTRL-Proximal, lr = alpha). Validation follows torch's constructors (lr, eps, weight_decay, momentum >= 0;
+ * 0 <= betas < 1; nesterov needs momentum > 0 and dampening 0) and also rejects non-finite values and unknown keys.
  */
 public final class Optimizers {
   public static final List<String> TYPES = List.of("sgd", "adagrad", "rmsprop", "adam", "adamw", "sparse_adam", "ftrl");
@@ -98,69 +103,132 @@ public final class Optimizers {
     return new OptimizerSpec("ftrl", chain(new Ftrl(lr, beta, l1, l2)), null);
   }
 
+  /** The keys of each optimizer type, with torch's defaults. */
+  static final class Spec {
+    private Spec() {}
+
+    static final Validators.Range NON_NEGATIVE = Validators.atLeast(0);
+
+
+    static Key<Double> number(ConfigDef d, String name, double dflt) {
+      return d.define(name, Types.DOUBLE, dflt, NON_NEGATIVE, "");
+    }
+
+    static Key<double[]> betas(ConfigDef d) {
+      return d.define("betas", Types.DOUBLES, new double[] {0.9, 0.999}, "[0.9, 0.999]", Validators.any(), "");
+    }
+
+    static final ConfigDef SGD = ConfigDef.withType(true);
+    static final Key<Double> SGD_LR = SGD.required("lr", Types.DOUBLE, NON_NEGATIVE, "");
+    static final Key<Double> SGD_MOMENTUM = number(SGD, "momentum", 0);
+    static final Key<Double> DAMPENING = SGD.define("dampening", Types.DOUBLE, 0.0, Validators.finite(), "");
+    static final Key<Boolean> NESTEROV = SGD.define("nesterov", Types.BOOLEAN, false, "");
+    static final Key<Double> SGD_WD = number(SGD, "weight_decay", 0);
+
+    static final ConfigDef ADAGRAD = ConfigDef.withType(true);
+    static final Key<Double> ADAGRAD_LR = number(ADAGRAD, "lr", 1e-2);
+    static final Key<Double> LR_DECAY = number(ADAGRAD, "lr_decay", 0);
+    static final Key<Double> ADAGRAD_WD = number(ADAGRAD, "weight_decay", 0);
+    static final Key<Double> INITIAL_ACC = number(ADAGRAD, "initial_accumulator_value", 0);
+    static final Key<Double> ADAGRAD_EPS = number(ADAGRAD, "eps", 1e-10);
+
+    static final ConfigDef RMSPROP = ConfigDef.withType(true);
+    static final Key<Double> RMS_LR = number(RMSPROP, "lr", 1e-2);
+    static final Key<Double> ALPHA = number(RMSPROP, "alpha", 0.99);
+    static final Key<Double> RMS_EPS = number(RMSPROP, "eps", 1e-8);
+    static final Key<Double> RMS_WD = number(RMSPROP, "weight_decay", 0);
+    static final Key<Double> RMS_MOMENTUM = number(RMSPROP, "momentum", 0);
+    static final Key<Boolean> CENTERED = RMSPROP.define("centered", Types.BOOLEAN, false, "");
+
+    /** Adam's and AdamW's keys: the same names and defaults but weight_decay's. */
+    record AdamKeys(ConfigDef def, Key<Double> lr, Key<double[]> betas, Key<Double> eps, Key<Double> weightDecay,
+        Key<Boolean> amsgrad) {
+      static AdamKeys of(double weightDecay) {
+        ConfigDef d = ConfigDef.withType(true);
+        return new AdamKeys(d, number(d, "lr", 1e-3), Spec.betas(d), number(d, "eps", 1e-8),
+            number(d, "weight_decay", weightDecay), d.define("amsgrad", Types.BOOLEAN, false, ""));
+      }
+    }
+
+    static final AdamKeys ADAM = AdamKeys.of(0);
+    static final AdamKeys ADAMW = AdamKeys.of(1e-2);
+
+    static final ConfigDef SPARSE_ADAM = ConfigDef.withType(true);
+    static final Key<Double> SPARSE_LR = number(SPARSE_ADAM, "lr", 1e-3);
+    static final Key<double[]> SPARSE_BETAS = betas(SPARSE_ADAM);
+    static final Key<Double> SPARSE_EPS = number(SPARSE_ADAM, "eps", 1e-8);
+
+    static final ConfigDef FTRL = ConfigDef.withType(true);
+    static final Key<Double> FTRL_LR = FTRL.define("lr", Types.DOUBLE, 0.1, Validators.above(0), "");
+    static final Key<Double> FTRL_BETA = number(FTRL, "beta", 1.0);
+    static final Key<Double> L1 = number(FTRL, "l1", 0);
+    static final Key<Double> L2 = number(FTRL, "l2", 0);
+
+    static final Map<String, ConfigDef> BY_TYPE = Map.of("sgd", SGD, "adagrad", ADAGRAD, "rmsprop", RMSPROP,
+        "adam", ADAM.def(), "adamw", ADAMW.def(), "sparse_adam", SPARSE_ADAM, "ftrl", FTRL);
+  }
+
+  /** Each type's keys and defaults, for the docs: {@code `sgd`: `lr` (required), `momentum` (0), ...}. */
+  public static String keysDoc() {
+    List<String> types = new ArrayList<>();
+    for (String type : TYPES) {
+      types.add("`" + type + "`: " + ConfigTable.inline(Spec.BY_TYPE.get(type), "type"));
+    }
+    return String.join("; ", types);
+  }
+
   /** Parses {@code {"type": "adam", "lr": ..., ...}}; see the class comment for names and defaults. */
   public static OptimizerSpec fromSpec(SpecReader r) {
     String type = r.requireString("type");
     switch (type) {
       case "sgd" -> {
-        r.rejectUnknown("type", "lr", "momentum", "dampening", "nesterov", "weight_decay");
-        if (!r.has("lr")) {
+        if (!r.has(Spec.SGD_LR.name())) {
+          r.rejectUnknown(Spec.SGD.names());
           throw new SpecException(
               r.key("lr"), "missing; it is required for sgd (torch 1.13's SGD has no default lr)");
         }
-        double lr = nonNegative(r, "lr", 0);
-        double momentum = nonNegative(r, "momentum", 0);
-        double dampening = r.getDouble("dampening", 0, Double.NEGATIVE_INFINITY, true, Double.POSITIVE_INFINITY, true);
-        boolean nesterov = r.getBoolean("nesterov", false);
-        double wd = nonNegative(r, "weight_decay", 0);
+        ConfigValues v = Spec.SGD.parse(r);
+        double momentum = v.get(Spec.SGD_MOMENTUM);
+        double dampening = v.get(Spec.DAMPENING);
+        boolean nesterov = v.get(Spec.NESTEROV);
         if (nesterov && (momentum <= 0 || dampening != 0)) {
           throw new SpecException(
-              r.key("nesterov"),
+              v.path(Spec.NESTEROV),
               true,
               "allowed only with momentum > 0 and dampening 0 (got momentum " + momentum + ", dampening "
                   + dampening + ")");
         }
-        return sgd(lr, momentum, dampening, nesterov, wd);
+        return sgd(v.get(Spec.SGD_LR), momentum, dampening, nesterov, v.get(Spec.SGD_WD));
       }
       case "adagrad" -> {
-        r.rejectUnknown("type", "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps");
-        return adagrad(
-            nonNegative(r, "lr", 1e-2),
-            nonNegative(r, "lr_decay", 0),
-            nonNegative(r, "weight_decay", 0),
-            nonNegative(r, "initial_accumulator_value", 0),
-            nonNegative(r, "eps", 1e-10));
+        ConfigValues v = Spec.ADAGRAD.parse(r);
+        return adagrad(v.get(Spec.ADAGRAD_LR), v.get(Spec.LR_DECAY), v.get(Spec.ADAGRAD_WD),
+            v.get(Spec.INITIAL_ACC), v.get(Spec.ADAGRAD_EPS));
       }
       case "rmsprop" -> {
-        r.rejectUnknown("type", "lr", "alpha", "eps", "weight_decay", "momentum", "centered");
-        return rmsprop(
-            nonNegative(r, "lr", 1e-2),
-            nonNegative(r, "alpha", 0.99),
-            nonNegative(r, "eps", 1e-8),
-            nonNegative(r, "weight_decay", 0),
-            nonNegative(r, "momentum", 0),
-            r.getBoolean("centered", false));
+        ConfigValues v = Spec.RMSPROP.parse(r);
+        return rmsprop(v.get(Spec.RMS_LR), v.get(Spec.ALPHA), v.get(Spec.RMS_EPS), v.get(Spec.RMS_WD),
+            v.get(Spec.RMS_MOMENTUM), v.get(Spec.CENTERED));
       }
       case "adam", "adamw" -> {
-        r.rejectUnknown("type", "lr", "betas", "eps", "weight_decay", "amsgrad");
-        double lr = nonNegative(r, "lr", 1e-3);
-        double[] betas = betas(r);
-        double eps = nonNegative(r, "eps", 1e-8);
-        double wd = nonNegative(r, "weight_decay", "adam".equals(type) ? 0 : 1e-2);
-        boolean amsgrad = r.getBoolean("amsgrad", false);
-        return "adam".equals(type)
-            ? adam(lr, betas[0], betas[1], eps, wd, amsgrad)
+        Spec.AdamKeys k = type.equals("adam") ? Spec.ADAM : Spec.ADAMW;
+        ConfigValues v = k.def().parse(r);
+        double[] betas = betas(v, k.betas());
+        double lr = v.get(k.lr());
+        double eps = v.get(k.eps());
+        double wd = v.get(k.weightDecay());
+        boolean amsgrad = v.get(k.amsgrad());
+        return type.equals("adam") ? adam(lr, betas[0], betas[1], eps, wd, amsgrad)
             : adamw(lr, betas[0], betas[1], eps, wd, amsgrad);
       }
       case "sparse_adam" -> {
-        r.rejectUnknown("type", "lr", "betas", "eps");
-        double[] betas = betas(r);
-        return sparseAdam(nonNegative(r, "lr", 1e-3), betas[0], betas[1], nonNegative(r, "eps", 1e-8));
+        ConfigValues v = Spec.SPARSE_ADAM.parse(r);
+        double[] betas = betas(v, Spec.SPARSE_BETAS);
+        return sparseAdam(v.get(Spec.SPARSE_LR), betas[0], betas[1], v.get(Spec.SPARSE_EPS));
       }
       case "ftrl" -> {
-        r.rejectUnknown("type", "lr", "beta", "l1", "l2");
-        double lr = r.getDouble("lr", 0.1, 0, true, Double.POSITIVE_INFINITY, true);
-        return ftrl(lr, nonNegative(r, "beta", 1.0), nonNegative(r, "l1", 0), nonNegative(r, "l2", 0));
+        ConfigValues v = Spec.FTRL.parse(r);
+        return ftrl(v.get(Spec.FTRL_LR), v.get(Spec.FTRL_BETA), v.get(Spec.L1), v.get(Spec.L2));
       }
       default -> throw new SpecException(r.key("type"), type, "allowed: one of " + TYPES);
     }
@@ -171,18 +239,14 @@ public final class Optimizers {
     return fromSpec(r).create(n);
   }
 
-  private static double[] betas(SpecReader r) {
-    double[] betas = r.getDoubleArray("betas", new double[] {0.9, 0.999});
+  private static double[] betas(ConfigValues v, Key<double[]> key) {
+    double[] betas = v.get(key);
     if (betas.length != 2) {
-      throw new SpecException(r.key("betas"), r.raw("betas"), "allowed: two numbers [beta1, beta2] in [0, 1)");
+      throw new SpecException(v.path(key), v.raw(key), "allowed: two numbers [beta1, beta2] in [0, 1)");
     }
     for (int i = 0; i < 2; i++) {
-      SpecReader.checkRange(r.key("betas") + "[" + i + "]", betas[i], 0, false, 1, true);
+      SpecReader.checkRange(v.path(key) + "[" + i + "]", betas[i], 0, false, 1, true);
     }
     return betas;
-  }
-
-  private static double nonNegative(SpecReader r, String key, double dflt) {
-    return r.getDouble(key, dflt, 0, false, Double.POSITIVE_INFINITY, true);
   }
 }

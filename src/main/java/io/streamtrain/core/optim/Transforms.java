@@ -1,5 +1,6 @@
 package io.streamtrain.core.optim;
 
+import io.streamtrain.core.config.Validators;
 import java.util.List;
 
 /**
@@ -50,21 +51,33 @@ public final class Transforms {
     return new ScaleByLearningRate(lr);
   }
 
+  // Built once: some checks run on every step (a schedule setting lr or momentum), which allocates nothing.
+  private static final Validators.Range FINITE = Validators.finite();
+  private static final Validators.Range NON_NEGATIVE = Validators.atLeast(0);
+  private static final Validators.Range POSITIVE = Validators.above(0);
+  private static final Validators.Range BETA = Validators.range(0, false, 1, true);
+
   static void checkFinite(String name, double v) {
-    if (!Double.isFinite(v)) {
-      throw new IllegalArgumentException(name + ": " + v + " is not allowed; allowed: a finite number");
+    if (!FINITE.test(v)) {
+      FINITE.checkArgument(name, v);
     }
   }
 
   static void checkNonNegative(String name, double v) {
-    if (!(v >= 0) || Double.isInfinite(v)) {
-      throw new IllegalArgumentException(name + ": " + v + " is not allowed; allowed: a number in [0, inf)");
+    if (!NON_NEGATIVE.test(v)) {
+      NON_NEGATIVE.checkArgument(name, v);
+    }
+  }
+
+  static void checkPositive(String name, double v) {
+    if (!POSITIVE.test(v)) {
+      POSITIVE.checkArgument(name, v);
     }
   }
 
   static void checkBeta(String name, double v) {
-    if (!(v >= 0 && v < 1)) {
-      throw new IllegalArgumentException(name + ": " + v + " is not allowed; allowed: a number in [0, 1)");
+    if (!BETA.test(v)) {
+      BETA.checkArgument(name, v);
     }
   }
 }

@@ -1,9 +1,12 @@
 package io.streamtrain.core.parallel;
 
-import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import java.io.Serializable;
-import java.util.List;
 
 /**
  * Data-parallel training of one model (the job spec's {@code parallel} section): {@code workers} trainers of the
@@ -69,18 +72,25 @@ public record ParallelConfig(int workers, long roundSamples, int staleness, Merg
     return Math.max(1, (int) ((params + (long) shardParameters - 1) / shardParameters));
   }
 
+  /** The {@code parallel} section's keys. */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static final Key<Integer> WORKERS = SPEC.define("workers", Types.INT, SINGLE.workers(),
+      Validators.intRange(1, 1024), "");
+  static final Key<Long> ROUND_SAMPLES = SPEC.define("round_samples", Types.LONG, SINGLE.roundSamples(),
+      Validators.longAtLeast(1, "at least 1 (samples per partition)"), "");
+  static final Key<Integer> STALENESS = SPEC.define("staleness", Types.INT, SINGLE.staleness(),
+      Validators.intRange(0, MAX_STALENESS), "");
+  static final Key<Merge> MERGE = SPEC.define("merge", Types.enumOf(Merge.class), SINGLE.merge(),
+      "average \\| delta_sum");
+  static final Key<Integer> SHARD = SPEC.define("shard_parameters", Types.INT, SINGLE.shardParameters(),
+      Validators.intRange(1, 1 << 20), "");
+
   /** Reads the spec's {@code parallel} section (absent: {@link #SINGLE}). */
   public static ParallelConfig fromSpec(SpecReader r) {
-    r.rejectUnknown("workers", "round_samples", "staleness", "merge", "shard_parameters");
-    int workers = r.getInt("workers", 1, 1, 1024);
-    long round = r.getLong("round_samples", SINGLE.roundSamples());
-    if (round < 1) {
-      throw new SpecException(r.key("round_samples"), round, "allowed: at least 1 (samples per partition)");
-    }
-    int staleness = r.getInt("staleness", 0, 0, MAX_STALENESS);
-    Merge merge = Merge.valueOf(
-        r.getEnum("merge", "average", List.of("average", "delta_sum")).toUpperCase(java.util.Locale.ROOT));
-    int shard = r.getInt("shard_parameters", SINGLE.shardParameters(), 1, 1 << 20);
-    return new ParallelConfig(workers, round, staleness, merge, shard);
+    return of(SPEC.parse(r));
+  }
+
+  public static ParallelConfig of(ConfigValues v) {
+    return new ParallelConfig(v.get(WORKERS), v.get(ROUND_SAMPLES), v.get(STALENESS), v.get(MERGE), v.get(SHARD));
   }
 }

@@ -1,40 +1,36 @@
 package io.streamtrain.core.schedule;
 
 import io.streamtrain.core.SpecException;
-import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.Validators;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
 /**
- * Argument checks and state-header helpers shared by the schedules. Checks throw {@link SpecException} keyed by
- * the torch parameter name (e.g. {@code T_max}); {@link Schedules#fromSpec} re-keys them with the spec path, so
- * one check serves both the Java constructors and the spec files.
+ * Argument checks (the shared {@link Validators}) and state-header helpers of the schedules. Checks throw
+ * {@link SpecException} keyed by the torch parameter name (e.g. {@code T_max}); {@link Schedules#fromSpec} re-keys
+ * them with the spec path, so one check serves both the Java constructors and the spec files.
  */
 final class Args {
   private Args() {}
 
   /** A finite number in the given interval (NaN and infinities rejected unless the interval is closed there). */
   static double range(String key, double v, double lo, boolean loOpen, double hi, boolean hiOpen) {
-    SpecReader.checkRange(key, v, lo, loOpen, hi, hiOpen);
-    return v;
+    return Validators.range(lo, loOpen, hi, hiOpen).check(key, v);
   }
 
   /** A finite number {@code >= lo}. */
   static double finiteAtLeast(String key, double v, double lo) {
-    return range(key, v, lo, false, Double.POSITIVE_INFINITY, true);
+    return Validators.atLeast(lo).check(key, v);
   }
 
   /** A finite number {@code > lo}. */
   static double finiteAbove(String key, double v, double lo) {
-    return range(key, v, lo, true, Double.POSITIVE_INFINITY, true);
+    return Validators.above(lo).check(key, v);
   }
 
   static long atLeast(String key, long v, long lo) {
-    if (v < lo) {
-      throw new SpecException(key, v, "allowed: an integer >= " + lo);
-    }
-    return v;
+    return Validators.longAtLeast(lo).check(key, v);
   }
 
   static void writeHeader(DataOutput out, String type) throws IOException {

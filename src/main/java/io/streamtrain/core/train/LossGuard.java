@@ -1,6 +1,11 @@
 package io.streamtrain.core.train;
 
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 
 /**
  * The loss-spike guard of a training configuration (its {@code guard} section): a batch whose loss exceeds
@@ -41,15 +46,25 @@ public record LossGuard(double spikeFactor, double minExcess, double lrCut, int 
     }
   }
 
+  /** The {@code guard} section's keys. */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static final Key<Double> FACTOR = SPEC.required("loss_spike_factor", Types.DOUBLE,
+      Validators.range(1.0, true, 1e300, false), "({default}, > 1)");
+  static final Key<Double> MIN_EXCESS = SPEC.define("min_excess", Types.DOUBLE, 0.0,
+      Validators.range(0.0, false, 1e300, false), "");
+  static final Key<Double> LR_CUT = SPEC.define("lr_cut", Types.DOUBLE, 0.5, Validators.range(0.0, true, 1.0, false),
+      "");
+  static final Key<Integer> WARMUP = SPEC.define("warmup_steps", Types.INT, DEFAULT_WARMUP,
+      Validators.intRange(1, Integer.MAX_VALUE), "");
+  static final Key<Integer> GOOD_EVERY = SPEC.define("good_state_every", Types.INT, DEFAULT_GOOD_EVERY,
+      Validators.intRange(1, Integer.MAX_VALUE), "");
+
   public static LossGuard fromSpec(SpecReader r) {
-    r.rejectUnknown("loss_spike_factor", "min_excess", "lr_cut", "warmup_steps", "good_state_every");
-    r.require("loss_spike_factor");
-    double factor = r.getDouble("loss_spike_factor", Double.NaN, 1.0, true, 1e300, false);
-    double excess = r.getDouble("min_excess", 0.0, 0.0, false, 1e300, false);
-    double cut = r.getDouble("lr_cut", 0.5, 0.0, true, 1.0, false);
-    int warmup = r.getInt("warmup_steps", DEFAULT_WARMUP, 1, Integer.MAX_VALUE);
-    int every = r.getInt("good_state_every", DEFAULT_GOOD_EVERY, 1, Integer.MAX_VALUE);
-    return new LossGuard(factor, excess, cut, warmup, every);
+    return of(SPEC.parse(r));
+  }
+
+  static LossGuard of(ConfigValues v) {
+    return new LossGuard(v.get(FACTOR), v.get(MIN_EXCESS), v.get(LR_CUT), v.get(WARMUP), v.get(GOOD_EVERY));
   }
 
   /** True when a batch loss is a spike against the smoothed loss. */

@@ -2,6 +2,10 @@ package io.streamtrain.core.train;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
 import io.streamtrain.core.model.ModelSpec;
 import io.streamtrain.core.model.ModelSpecs;
 import io.streamtrain.core.optim.Clipping;
@@ -21,8 +25,38 @@ import java.util.Map;
  * travel with the state it produced (a checkpoint restores exactly what was running).
  */
 public final class TrainingConfig {
-  public static final List<String> KEYS =
-      List.of("model", "optimizer", "clip", "schedule", "batching", "guard", "training_path");
+  /** The training sections' keys (a job spec's top level and each {@code models} entry take them). */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static final Key<ModelSpec> MODEL = SPEC.reader("model", ModelSpecs::fromSpec, "`type` linear / logistic /"
+      + " softmax / mlp; `features` {dense, sparse, hash_bits}; `layers`, `activation`, `head`, `batch_norm`,"
+      + " `dropout`; `loss`, `delta`; `l1`, `l2`; `init` (zeros, uniform, normal, xavier_*, kaiming_*, orthogonal,"
+      + " torch_default); `seed`; `scaling` {mode: running \\| frozen \\| decaying}: online standardization of the"
+      + " dense features ([docs/scaling.md](docs/scaling.md)); `classes`: softmax only, required: the number of"
+      + " classes K >= 2; labels are class indices 0..K-1 (`produce --label-type class`, or words through"
+      + " `--label-map`)");
+  static final Key<OptimizerSpec> OPTIMIZER = SPEC.reader("optimizer", Optimizers::fromSpec, "torch.optim names and"
+      + " defaults (torch 1.13), by `type`: " + Optimizers.keysDoc() + "; `sparse_adam` is torch.optim.SparseAdam"
+      + " and `ftrl` FTRL-Proximal (McMahan et al. 2013, `lr` is its alpha), both for sparse models");
+  static final Key<TrainingPath.Request> TRAINING_PATH = SPEC.define("training_path",
+      Types.enumOf(TrainingPath.Request.class), TrainingPath.Request.AUTO, "`auto` ({default}), `sparse` or `dense`:"
+      + " which kernel trains the model (see \"The sparse path\" below); `sparse` fails before the job starts where"
+      + " the sparse path would not be exact, naming why");
+  static final Key<Clipping> CLIP = SPEC.reader("clip", Clipping::fromSpec, "`{type: norm, max_norm, norm_type:"
+      + " p\\|inf}` (torch's clip_grad_norm_ over all parameters, any p > 0: 1, 2 (default), 3, ...) or"
+      + " `{type: value, clip_value}`");
+  static final Key<Object> SCHEDULE = SPEC.optional("schedule", Types.ANY, "a torch lr scheduler by class name"
+      + " (`type`), with torch's keys and defaults, or InverseTimeDecay: " + Schedules.keysDoc()
+      + "; SequentialLR's `schedulers` are schedules themselves");
+  static final Key<Batching> BATCHING = SPEC.section("batching", Batching.SPEC, Batching::of, "{keys}");
+  static final Key<LossGuard> GUARD = SPEC.optionalSection("guard", LossGuard.SPEC, LossGuard::of,
+      "loss-spike rollback (off without"
+      + " this section; a batch with a non-finite loss or gradient is always skipped): {keys}. A batch whose loss"
+      + " exceeds factor x the smoothed loss (and the smoothed loss by `min_excess`) is not applied: parameters,"
+      + " buffers, optimizer and schedule return to the last good copy, the learning rate is multiplied by `lr_cut`"
+      + " from then on, a `loss_spike_rollback` event goes into the next report, and checks pause for"
+      + " `warmup_steps` so a lasting change of regime is followed, not fought");
+  /** The keys' names. */
+  public static final List<String> KEYS = SPEC.names();
 
   private final Map<String, ?> raw;
   private final String path;
@@ -43,20 +77,17 @@ public final class TrainingConfig {
   }
 
   public static TrainingConfig fromSpec(SpecReader r) {
-    r.rejectUnknown(KEYS);
-    ModelSpec model = ModelSpecs.fromSpec(r.child("model"));
-    OptimizerSpec opt = Optimizers.fromSpec(r.child("optimizer"));
-    if (r.has("clip")) {
-      opt = opt.withClipping(Clipping.fromSpec(r.child("clip")));
+    r.require(MODEL.name());
+    r.require(OPTIMIZER.name());
+    ConfigValues v = SPEC.parse(r);
+    OptimizerSpec opt = v.get(OPTIMIZER);
+    if (v.has(CLIP)) {
+      opt = opt.withClipping(v.get(CLIP));
     }
-    Batching batching = r.has("batching") ? Batching.fromSpec(r.child("batching")) : Batching.fromSpec(
-        new SpecReader(r.key("batching"), Map.of()));
-    LossGuard guard = r.has("guard") ? LossGuard.fromSpec(r.child("guard")) : null;
-    TrainingConfig cfg = new TrainingConfig(r.path(), r.map(), model, opt, batching, guard);
+    TrainingConfig cfg = new TrainingConfig(r.path(), r.map(), v.get(MODEL), opt, v.get(BATCHING), v.get(GUARD));
     // Build a scheduler once so a bad schedule fails here, before any job starts.
     LrScheduler sched = cfg.newScheduler(opt.create(1));
-    String requested = r.getEnum("training_path", "auto", TrainingPath.NAMES);
-    cfg.trainingPath = TrainingPath.resolve(requested, r.key("training_path"), model, opt, sched);
+    cfg.trainingPath = TrainingPath.resolve(v.get(TRAINING_PATH), v.path(TRAINING_PATH), cfg.model, opt, sched);
     return cfg;
   }
 
@@ -87,7 +118,7 @@ public final class TrainingConfig {
   }
 
   public boolean hasSchedule() {
-    return raw.get("schedule") != null;
+    return raw.get(SCHEDULE.name()) != null;
   }
 
   /**
@@ -98,11 +129,11 @@ public final class TrainingConfig {
     if (!hasSchedule()) {
       return null;
     }
-    SpecReader r = SpecReader.asReader(key("schedule"), raw.get("schedule"));
+    SpecReader r = SpecReader.asReader(key(SCHEDULE.name()), raw.get(SCHEDULE.name()));
     try {
       return Schedules.fromSpec(r, opt.lr(), opt.hasMomentum());
     } catch (IllegalArgumentException | IllegalStateException e) {
-      throw new SpecException(key("schedule"), e.getMessage());
+      throw new SpecException(key(SCHEDULE.name()), e.getMessage());
     }
   }
 

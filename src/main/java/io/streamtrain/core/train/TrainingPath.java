@@ -5,7 +5,6 @@ import io.streamtrain.core.model.ModelSpec;
 import io.streamtrain.core.model.SparseLinear;
 import io.streamtrain.core.optim.OptimizerSpec;
 import io.streamtrain.core.schedule.LrScheduler;
-import java.util.List;
 
 /**
  * Which kernel trains a configuration, and why. The sparse path ({@link SparseLinear} and the optimizer's
@@ -19,7 +18,8 @@ import java.util.List;
  * demand the sparse one (then a configuration that cannot take it fails before the job starts, naming why).
  */
 public record TrainingPath(boolean sparse, String reason) {
-  public static final List<String> NAMES = List.of("auto", "sparse", "dense");
+  /** What the spec's {@code training_path} asks for. */
+  public enum Request { AUTO, SPARSE, DENSE }
 
   /** "sparse" or "dense". */
   public String name() {
@@ -31,8 +31,8 @@ public record TrainingPath(boolean sparse, String reason) {
     return name() + " (" + reason + ")";
   }
 
-  static TrainingPath resolve(String requested, String key, ModelSpec model, OptimizerSpec opt, LrScheduler sched) {
-    if ("dense".equals(requested)) {
+  static TrainingPath resolve(Request requested, String key, ModelSpec model, OptimizerSpec opt, LrScheduler sched) {
+    if (requested == Request.DENSE) {
       return new TrainingPath(false, "training_path: dense");
     }
     String why = SparseLinear.unsupportedReason(model);
@@ -44,12 +44,12 @@ public record TrainingPath(boolean sparse, String reason) {
       why = "the schedule sets momentum";
     }
     boolean sparseInput = model.features().hasSparsePart();
-    if (why == null && !sparseInput && "auto".equals(requested)) {
+    if (why == null && !sparseInput && requested == Request.AUTO) {
       why = "dense features only: every step touches every weight anyway";
     }
     if (why != null) {
-      if ("sparse".equals(requested)) {
-        throw new SpecException(key, requested, "allowed only where the sparse path is exact; here " + why);
+      if (requested == Request.SPARSE) {
+        throw new SpecException(key, "sparse", "allowed only where the sparse path is exact; here " + why);
       }
       return new TrainingPath(false, why);
     }

@@ -91,10 +91,10 @@ public final class KafkaTrainingIo {
         .setGroupId("streamtrain-" + spec.name())
         .setDeserializer(deserializer);
     b.setProperty("commit.offsets.on.checkpoint", "true");
-    switch (spec.startFrom()) {
-      case "latest" -> b.setStartingOffsets(OffsetsInitializer.latest());
-      case "committed" -> b.setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
-      default -> b.setStartingOffsets(OffsetsInitializer.earliest());
+    switch (spec.start()) {
+      case LATEST -> b.setStartingOffsets(OffsetsInitializer.latest());
+      case COMMITTED -> b.setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
+      case EARLIEST -> b.setStartingOffsets(OffsetsInitializer.earliest());
     }
     if (spec.bounded()) {
       b.setBounded(OffsetsInitializer.latest());

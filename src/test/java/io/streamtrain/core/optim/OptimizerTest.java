@@ -119,8 +119,8 @@ class OptimizerTest {
   void clippingSpecs() {
     assertThat(Clipping.fromSpec(new SpecReader("clip", spec("type", "norm", "max_norm", 1.0))))
         .isEqualTo(Clipping.norm(1.0, 2.0));
-    assertThat(Clipping.fromSpec(new SpecReader("clip", spec("type", "norm", "max_norm", 1, "norm_type", "inf")))
-        .normType()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(Clipping.fromSpec(new SpecReader("clip", spec("type", "norm", "max_norm", 1, "norm_type", "inf"))))
+        .isEqualTo(new Clipping.Norm(1, Double.POSITIVE_INFINITY));
     assertThat(Clipping.fromSpec(new SpecReader("clip", spec("type", "value", "clip_value", 0.5))))
         .isEqualTo(Clipping.value(0.5));
     // Any p > 0, as torch's clip_grad_norm_ takes it.

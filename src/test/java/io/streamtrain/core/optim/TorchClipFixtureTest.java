@@ -36,7 +36,7 @@ class TorchClipFixtureTest {
       assertThat(Chain.update(g, st, null)).isTrue();
       Fixtures.assertClose(g, expected[i], c.get("name") + " vector " + i);
       double norm =
-          "norm".equals(clipping.type())
+          clipping instanceof Clipping.Norm
               ? st.find(ClipByGlobalNorm.State.class).totalNorm()
               : ClipByGlobalNorm.totalNorm(grads[i], split, 2.0);
       assertThat(Fixtures.close(norm, norms[i])).as("total norm %s vs torch %s", norm, norms[i]).isTrue();
