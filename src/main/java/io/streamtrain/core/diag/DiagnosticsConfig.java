@@ -1,13 +1,18 @@
 package io.streamtrain.core.diag;
 
-import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Settings of the training diagnostics (the {@code diagnostics:} section of a job spec), parsed and validated once
- * from a plain map; every key has a documented default, so an empty map is a sensible configuration:
+ * Settings of the training diagnostics (the {@code diagnostics:} section of a job spec), declared once ({@link #SPEC}:
+ * each key's type, default and allowed values) and parsed from a plain map; every key has a default, so an empty map
+ * is a sensible configuration:
  * <ul>
  *   <li>{@code enabled} (true): per-batch statistics and the training-state classification
  *   <li>{@code probe_every} (50): a curvature probe (Lanczos on Hessian-vector products) every P applied batches;
@@ -89,10 +94,66 @@ public record DiagnosticsConfig(
     int escapePatience,
     double escapePerturbation) {
 
-  public static final List<String> KEYS = List.of("enabled", "probe_every", "probe_warmup", "probe_max_params", "reservoir",
-      "lanczos_steps", "eigenpairs", "budget_share", "noise_every", "seed", "ema_beta", "loss_window",
-      "plateau_tolerance", "noise_snr", "small_gradient", "small_gradient_relative", "negative_curvature", "stability",
-      "condition", "oscillation", "explode_factor", "explode_norm", "warmup", "vanish_ratio", "saddle_escape");
+  /** The {@code saddle_escape} subsection's keys (given at all, it is enabled unless it says otherwise). */
+  private static final Validators.Range POSITIVE =
+      new Validators.Range(0.0, true, Double.POSITIVE_INFINITY, true, "a finite number > 0");
+  static final ConfigDef ESCAPE = new ConfigDef();
+  static final Key<Boolean> ESCAPE_ENABLED = ESCAPE.define("enabled", Types.BOOLEAN, true, "");
+  static final Key<Integer> AFTER_CHECKS = ESCAPE.define("after_checks", Types.INT, 3,
+      Validators.intRange(1, 1_000_000), "");
+  static final Key<Double> STEP = ESCAPE.define("step", Types.DOUBLE, 0.1, POSITIVE, "");
+  static final Key<Integer> PATIENCE = ESCAPE.define("patience", Types.INT, 50,
+      Validators.intRange(1, Integer.MAX_VALUE), "");
+  static final Key<Double> PERTURBATION = ESCAPE.define("perturbation", Types.DOUBLE, 0.2, POSITIVE, "");
+
+  /** The {@code diagnostics} section's keys, each declared once with its default and its allowed values. */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static final Key<Boolean> ENABLED = SPEC.define("enabled", Types.BOOLEAN, true, "");
+  static final Key<Integer> PROBE_EVERY = SPEC.define("probe_every", Types.INT, 1,
+      Validators.intRange(0, Integer.MAX_VALUE), "");
+  static final Key<Integer> PROBE_WARMUP = SPEC.define("probe_warmup", Types.INT, 200,
+      Validators.intRange(0, Integer.MAX_VALUE), "");
+  static final Key<Integer> PROBE_MAX_PARAMS = SPEC.define("probe_max_params", Types.INT, 100_000,
+      Validators.intRange(1, Integer.MAX_VALUE), "");
+  static final Key<Integer> RESERVOIR = SPEC.define("reservoir", Types.INT, 256, Validators.intRange(1, 1_000_000),
+      "");
+  static final Key<Integer> LANCZOS_STEPS = SPEC.define("lanczos_steps", Types.INT, 20,
+      Validators.intRange(1, 10_000), "");
+  static final Key<Integer> EIGENPAIRS = SPEC.define("eigenpairs", Types.INT, 2, Validators.intRange(1, 100), "");
+  static final Key<Double> BUDGET_SHARE = SPEC.define("budget_share", Types.DOUBLE, 0.20,
+      Validators.range(0.0, true, 1.0, false), "");
+  static final Key<Integer> NOISE_EVERY = SPEC.define("noise_every", Types.INT, 10,
+      Validators.intRange(0, Integer.MAX_VALUE), "");
+  static final Key<Long> SEED = SPEC.define("seed", Types.LONG, 0L, "");
+  static final Key<Double> EMA_BETA = SPEC.define("ema_beta", Types.DOUBLE, 0.9,
+      Validators.range(0.0, false, 1.0, true), "");
+  static final Key<Integer> LOSS_WINDOW = SPEC.define("loss_window", Types.INT, 20, Validators.intRange(3, 100_000),
+      "");
+  static final Key<Double> PLATEAU_TOLERANCE = positive("plateau_tolerance", 0.01);
+  static final Key<Double> NOISE_SNR = positive("noise_snr", 0.5);
+  static final Key<Double> SMALL_GRADIENT = positive("small_gradient", 1e-3);
+  static final Key<Double> SMALL_GRADIENT_RELATIVE = positive("small_gradient_relative", 1e-2);
+  static final Key<Double> NEGATIVE_CURVATURE = positive("negative_curvature", 1e-3);
+  static final Key<Double> STABILITY = positive("stability", 1.8);
+  static final Key<Double> CONDITION = SPEC.define("condition", Types.DOUBLE, 1000.0,
+      Validators.range(1.0, false, Double.MAX_VALUE, false), "");
+  static final Key<Double> OSCILLATION = SPEC.define("oscillation", Types.DOUBLE, -0.3,
+      Validators.range(-1.0, false, 1.0, false), "");
+  static final Key<Double> EXPLODE_FACTOR = SPEC.define("explode_factor", Types.DOUBLE, 50.0,
+      Validators.range(1.0, true, Double.MAX_VALUE, false), "");
+  static final Key<Double> EXPLODE_NORM = positive("explode_norm", 1e6);
+  static final Key<Integer> WARMUP = SPEC.define("warmup", Types.INT, 10, Validators.intRange(1, Integer.MAX_VALUE),
+      "");
+  static final Key<Double> VANISH_RATIO = SPEC.define("vanish_ratio", Types.DOUBLE, 1e-3,
+      Validators.range(0.0, true, 1.0, true), "");
+  static final Key<ConfigValues> SADDLE_ESCAPE = SPEC.optionalSection("saddle_escape", ESCAPE, v -> v, "");
+
+  /** The section's key names, in declaration order. */
+  public static final List<String> KEYS = SPEC.names();
+
+  private static Key<Double> positive(String name, double dflt) {
+    return SPEC.define(name, Types.DOUBLE, dflt, POSITIVE, "");
+  }
 
   /** All defaults. */
   public static DiagnosticsConfig defaults() {
@@ -100,58 +161,22 @@ public record DiagnosticsConfig(
   }
 
   public static DiagnosticsConfig fromSpec(SpecReader r) {
-    r.rejectUnknown(KEYS);
-    boolean enabled = r.getBoolean("enabled", true);
-    boolean explicit = r.has("probe_every");
-    int probeEvery = r.getInt("probe_every", 1, 0, Integer.MAX_VALUE);
-    int probeWarmup = r.getInt("probe_warmup", 200, 0, Integer.MAX_VALUE);
-    int probeMax = r.getInt("probe_max_params", 100_000, 1, Integer.MAX_VALUE);
-    int reservoir = r.getInt("reservoir", 256, 1, 1_000_000);
-    int steps = r.getInt("lanczos_steps", 20, 1, 10_000);
-    int pairs = r.getInt("eigenpairs", 2, 1, 100);
-    double share = r.getDouble("budget_share", 0.20, 0.0, true, 1.0, false);
-    int noiseEvery = r.getInt("noise_every", 10, 0, Integer.MAX_VALUE);
-    long seed = r.getLong("seed", 0L);
-    double beta = r.getDouble("ema_beta", 0.9, 0.0, false, 1.0, true);
-    int window = r.getInt("loss_window", 20, 3, 100_000);
-    double plateau = positive(r, "plateau_tolerance", 0.01);
-    double snr = positive(r, "noise_snr", 0.5);
-    double small = positive(r, "small_gradient", 1e-3);
-    double smallRel = positive(r, "small_gradient_relative", 1e-2);
-    double neg = positive(r, "negative_curvature", 1e-3);
-    double stability = positive(r, "stability", 1.8);
-    double condition = r.getDouble("condition", 1000.0, 1.0, false, Double.MAX_VALUE, false);
-    double oscillation = r.getDouble("oscillation", -0.3, -1.0, false, 1.0, false);
-    double explodeFactor = r.getDouble("explode_factor", 50.0, 1.0, true, Double.MAX_VALUE, false);
-    double explodeNorm = positive(r, "explode_norm", 1e6);
-    int warmup = r.getInt("warmup", 10, 1, Integer.MAX_VALUE);
-    double vanish = r.getDouble("vanish_ratio", 1e-3, 0.0, true, 1.0, true);
-    boolean escape = false;
-    int after = 3;
-    double step = 0.1;
-    int patience = 50;
-    double perturbation = 0.2;
-    if (r.has("saddle_escape")) {
-      SpecReader e = r.child("saddle_escape");
-      e.rejectUnknown("enabled", "after_checks", "step", "patience", "perturbation");
-      escape = e.getBoolean("enabled", true);
-      after = e.getInt("after_checks", 3, 1, 1_000_000);
-      step = positive(e, "step", 0.1);
-      patience = e.getInt("patience", 50, 1, Integer.MAX_VALUE);
-      perturbation = positive(e, "perturbation", 0.2);
-    }
-    return new DiagnosticsConfig(enabled, probeEvery, explicit, probeWarmup, probeMax, reservoir, steps, pairs,
-        share, noiseEvery, seed, beta, window, plateau, snr, small, smallRel, neg, stability, condition, oscillation,
-        explodeFactor, explodeNorm, warmup, vanish, escape, after, step, patience, perturbation);
+    ConfigValues v = SPEC.parse(r);
+    ConfigValues e = v.get(SADDLE_ESCAPE);
+    boolean escape = e != null && e.get(ESCAPE_ENABLED);
+    return new DiagnosticsConfig(v.get(ENABLED), v.get(PROBE_EVERY), v.has(PROBE_EVERY), v.get(PROBE_WARMUP),
+        v.get(PROBE_MAX_PARAMS), v.get(RESERVOIR), v.get(LANCZOS_STEPS), v.get(EIGENPAIRS), v.get(BUDGET_SHARE),
+        v.get(NOISE_EVERY), v.get(SEED), v.get(EMA_BETA), v.get(LOSS_WINDOW), v.get(PLATEAU_TOLERANCE),
+        v.get(NOISE_SNR), v.get(SMALL_GRADIENT), v.get(SMALL_GRADIENT_RELATIVE), v.get(NEGATIVE_CURVATURE),
+        v.get(STABILITY), v.get(CONDITION), v.get(OSCILLATION), v.get(EXPLODE_FACTOR), v.get(EXPLODE_NORM),
+        v.get(WARMUP), v.get(VANISH_RATIO), escape,
+        e == null ? ESCAPE_DEFAULTS.get(AFTER_CHECKS) : e.get(AFTER_CHECKS),
+        e == null ? ESCAPE_DEFAULTS.get(STEP) : e.get(STEP),
+        e == null ? ESCAPE_DEFAULTS.get(PATIENCE) : e.get(PATIENCE),
+        e == null ? ESCAPE_DEFAULTS.get(PERTURBATION) : e.get(PERTURBATION));
   }
 
-  private static double positive(SpecReader r, String key, double dflt) {
-    double v = r.getDouble(key, dflt);
-    if (!(v > 0) || Double.isInfinite(v)) {
-      throw new SpecException(r.key(key), v, "allowed: a finite number > 0");
-    }
-    return v;
-  }
+  private static final ConfigValues ESCAPE_DEFAULTS = ESCAPE.parse(new SpecReader("saddle_escape", Map.of()));
 
   /** The probe period for a model of {@code numParams} parameters: 0 (off) above the size limit unless explicit. */
   public int probeEveryFor(int numParams) {
