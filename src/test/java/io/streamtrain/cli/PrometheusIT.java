@@ -110,15 +110,15 @@ class PrometheusIT {
         TrainingMetrics last = reports.stream().filter(r -> r.getModelId().equals(id)).reduce((a, b) -> b)
             .orElseThrow();
         assertThat(last.getStep()).isEqualTo(steps(text, id));
-        assertThat(gauge(text, "lossSmoothed", id)).as(id).isEqualTo(last.getLossSmoothed());
+        assertThat(gauge(text, "loss_smoothed", id)).as(id).isEqualTo(last.getLossSmoothed());
         assertThat(gauge(text, "loss", id)).isEqualTo(last.getLossBatch());
-        assertThat(gauge(text, "learningRate", id)).isEqualTo(last.getLearningRate());
-        assertThat(gauge(text, "gradNorm", id)).isEqualTo(last.getGradNorm());
-        assertThat(gauge(text, "samplesTrained", id)).isEqualTo((double) last.getSamplesSeen());
-        assertThat(gauge(text, "rejectedSamples", id)).isEqualTo((double) last.getRejectedSamples());
+        assertThat(gauge(text, "learning_rate", id)).isEqualTo(last.getLearningRate());
+        assertThat(gauge(text, "grad_norm", id)).isEqualTo(last.getGradNorm());
+        assertThat(gauge(text, "samples_trained_total", id)).isEqualTo((double) last.getSamplesSeen());
+        assertThat(gauge(text, "rejected_samples_total", id)).isEqualTo((double) last.getRejectedSamples());
       }
-      for (String name : List.of("loss", "lossSmoothed", "learningRate", "consumerLag", "rejectedSamples",
-          "lossSpikeRollbacks", "trainingStateCode")) {
+      for (String name : List.of("loss", "loss_smoothed", "learning_rate", "consumer_lag_records", "rejected_samples_total",
+          "loss_spike_rollbacks_total", "training_state_code")) {
         assertThat(text).contains(PREFIX + name + "{");
       }
     } finally {
@@ -135,7 +135,7 @@ class PrometheusIT {
 
   /** The steps gauge of {@code model}, or -1. */
   static long steps(String text, String model) {
-    double v = gauge(text, "steps", model);
+    double v = gauge(text, "steps_total", model);
     return Double.isNaN(v) ? -1 : (long) v;
   }
 

@@ -30,8 +30,8 @@ public final class ReplayFanOut extends RichFlatMapFunction<SampleRecord, Sample
   public void open(OpenContext ctx) {
     routes = new HashMap<>();
     var g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
-    undecodable = g.counter("replayUndecodable");
-    unrouted = g.counter("replayUnrouted");
+    undecodable = g.counter("replay_undecodable_total");
+    unrouted = g.counter("replay_unrouted_total");
   }
 
   @Override

@@ -48,10 +48,10 @@ public final class LabelJoinFunction extends KeyedCoProcessFunction<String, Join
     out = new JoinRecord();
     late = new SampleRecord();
     var g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
-    labelled = g.counter("joinLabelled");
-    timedOut = g.counter("joinTimedOut");
-    unmatchedLabels = g.counter("joinUnmatchedLabels");
-    lateEvents = g.counter("joinLateEvents");
+    labelled = g.counter("join_labelled_total");
+    timedOut = g.counter("join_timed_out_total");
+    unmatchedLabels = g.counter("join_unmatched_labels_total");
+    lateEvents = g.counter("join_late_events_total");
     decided = (sample, seq, isLabelled) -> {
       (isLabelled ? labelled : timedOut).inc();
       out.kind = JoinRecord.FEATURE;

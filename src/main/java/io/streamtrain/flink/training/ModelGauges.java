@@ -62,35 +62,24 @@ final class ModelGauges {
 
   private static void register(MetricGroup g, Figures last) {
     g.gauge("loss", (Gauge<Double>) () -> last.loss);
-    g.gauge("lossSmoothed", (Gauge<Double>) () -> last.smoothedLoss);
-    g.gauge("gradNorm", (Gauge<Double>) () -> last.gradNorm);
-    g.gauge("learningRate", (Gauge<Double>) () -> last.lr);
-    g.gauge("updateParamRatio", (Gauge<Double>) () -> last.updateRatio);
-    g.gauge("steps", (Gauge<Long>) () -> last.steps);
-    g.gauge("samplesTrained", (Gauge<Long>) () -> last.samples);
-    g.gauge("skippedBatches", (Gauge<Long>) () -> last.skipped);
-    g.gauge("rejectedSamples", (Gauge<Long>) () -> last.rejected);
-    g.gauge("lossSpikeRollbacks", (Gauge<Long>) () -> last.rollbacks);
-    g.gauge("learningRateScale", (Gauge<Double>) () -> last.lrScale);
-    g.gauge("consumerLag", (Gauge<Long>) () -> last.consumerLag);
-    g.gauge("trainingState", (Gauge<String>) () -> last.trainingState);
-    g.gauge("trainingStateCode", (Gauge<Integer>) () -> last.trainingStateCode);
-    g.gauge("driftWarnings", (Gauge<Long>) () -> last.driftWarnings);
-    g.gauge("driftDetections", (Gauge<Long>) () -> last.driftDetections);
-    g.gauge("driftInWarning", (Gauge<Integer>) () -> last.driftInWarning);
+    g.gauge("loss_smoothed", (Gauge<Double>) () -> last.smoothedLoss);
+    g.gauge("grad_norm", (Gauge<Double>) () -> last.gradNorm);
+    g.gauge("learning_rate", (Gauge<Double>) () -> last.lr);
+    g.gauge("update_param_ratio", (Gauge<Double>) () -> last.updateRatio);
+    g.gauge("steps_total", (Gauge<Long>) () -> last.steps);
+    g.gauge("samples_trained_total", (Gauge<Long>) () -> last.samples);
+    g.gauge("skipped_batches_total", (Gauge<Long>) () -> last.skipped);
+    g.gauge("rejected_samples_total", (Gauge<Long>) () -> last.rejected);
+    g.gauge("loss_spike_rollbacks_total", (Gauge<Long>) () -> last.rollbacks);
+    g.gauge("learning_rate_scale", (Gauge<Double>) () -> last.lrScale);
+    g.gauge("consumer_lag_records", (Gauge<Long>) () -> last.consumerLag);
+    g.gauge("training_state", (Gauge<String>) () -> last.trainingState);
+    g.gauge("training_state_code", (Gauge<Integer>) () -> last.trainingStateCode);
+    g.gauge("drift_warnings_total", (Gauge<Long>) () -> last.driftWarnings);
+    g.gauge("drift_detections_total", (Gauge<Long>) () -> last.driftDetections);
+    g.gauge("drift_in_warning", (Gauge<Integer>) () -> last.driftInWarning);
     for (String name : new DiagState().figures().keySet()) {
-      g.gauge(camel(name), (Gauge<Double>) () -> last.diag.getOrDefault(name, Double.NaN));
+      g.gauge("diag_" + name, (Gauge<Double>) () -> last.diag.getOrDefault(name, Double.NaN));
     }
-  }
-
-  /** grad_norm_mean -> diagGradNormMean (Flink metric names in the usual camel case). */
-  static String camel(String snake) {
-    StringBuilder b = new StringBuilder("diag");
-    for (String part : snake.split("_")) {
-      if (!part.isEmpty()) {
-        b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
-      }
-    }
-    return b.toString();
   }
 }

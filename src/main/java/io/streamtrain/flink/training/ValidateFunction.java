@@ -54,9 +54,9 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
   public void open(OpenContext ctx) {
     validator = new SampleValidator(JobSpec.fromMap(specMap), endOffsets != null);
     var g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
-    undecodable = g.counter("rejectedUndecodable");
-    unknownModel = g.counter("rejectedUnknownModel");
-    invalid = g.counter("rejectedInvalid");
+    undecodable = g.counter("rejected_undecodable_total");
+    unknownModel = g.counter("rejected_unknown_model_total");
+    invalid = g.counter("rejected_invalid_total");
     if (endOffsets != null) {
       subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
       lagTopic = endOffsets.topic();

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class MonitoringConfigTest {
   static final String PREFIX = "flink_taskmanager_job_task_operator_streamtrain_model_id_";
-  static final Pattern SERIES = Pattern.compile(PREFIX + "([A-Za-z]+)");
+  static final Pattern SERIES = Pattern.compile(PREFIX + "([A-Za-z_]+)");
 
   /** The gauge names one model's figures register. */
   static Set<String> gauges() {
@@ -62,7 +62,7 @@ class MonitoringConfigTest {
   @Test
   void alertsAndDashboardNameRegisteredGauges() throws Exception {
     Set<String> gauges = gauges();
-    assertThat(gauges).contains("loss", "lossSmoothed", "steps", "consumerLag", "trainingStateCode");
+    assertThat(gauges).contains("loss", "loss_smoothed", "steps_total", "consumer_lag_records", "training_state_code");
     String alerts = Files.readString(Path.of("conf/prometheus/alerts.yml"));
     JsonNode rules = new ObjectMapper(new YAMLFactory()).readTree(alerts).at("/groups/0/rules");
     assertThat(rules.size()).isGreaterThanOrEqualTo(6);
@@ -76,9 +76,9 @@ class MonitoringConfigTest {
   @Test
   void stateCodesInTheAlertsAreTheEnumOrdinals() throws Exception {
     String alerts = Files.readString(Path.of("conf/prometheus/alerts.yml"));
-    assertThat(alerts).contains("trainingStateCode == " + TrainingState.EXPLODING.ordinal())
-        .contains("trainingStateCode == " + TrainingState.DIVERGED.ordinal())
-        .contains("trainingStateCode == " + TrainingState.UNSTABLE.ordinal());
+    assertThat(alerts).contains("training_state_code == " + TrainingState.EXPLODING.ordinal())
+        .contains("training_state_code == " + TrainingState.DIVERGED.ordinal())
+        .contains("training_state_code == " + TrainingState.UNSTABLE.ordinal());
     for (TrainingState s : TrainingState.values()) {
       assertThat(alerts).contains(s.name() + " " + s.ordinal());
     }

@@ -72,10 +72,10 @@ class TrainerFunctionDiagnosticsTest {
         b.append(Example.dense(new double[] {-1}, -1).setModelId("m").setEventTime(10L * i + 1));
         h.processElement(b, 10L * i);
       }
-      assertThat(((Gauge<?>) op.get("trainingState")).getValue()).isEqualTo("SADDLE");
-      assertThat((Double) ((Gauge<?>) op.get("diagHessianMinEigenvalue")).getValue()).isCloseTo(-2.0, within(1e-9));
-      assertThat((Double) ((Gauge<?>) op.get("diagHessianMaxEigenvalue")).getValue()).isCloseTo(2.0, within(1e-9));
-      assertThat((Double) ((Gauge<?>) op.get("diagProbes")).getValue()).isEqualTo(2.0);
+      assertThat(((Gauge<?>) op.get("training_state")).getValue()).isEqualTo("SADDLE");
+      assertThat((Double) ((Gauge<?>) op.get("diag_hessian_min_eigenvalue")).getValue()).isCloseTo(-2.0, within(1e-9));
+      assertThat((Double) ((Gauge<?>) op.get("diag_hessian_max_eigenvalue")).getValue()).isCloseTo(2.0, within(1e-9));
+      assertThat((Double) ((Gauge<?>) op.get("diag_probes")).getValue()).isEqualTo(2.0);
       List<TrainingMetrics> out = h.extractOutputValues();
       assertThat(out).hasSize(4);
       assertThat(out.get(3).getDiagnostics().getTrainingState()).isEqualTo("SADDLE");

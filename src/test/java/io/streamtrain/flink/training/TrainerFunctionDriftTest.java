@@ -261,11 +261,11 @@ class TrainerFunctionDriftTest {
       }
       reports.addAll(TrainerFunctionTest.outputs(h).metrics());
       TrainingMetrics last = reports.get(reports.size() - 1);
-      assertThat(((org.apache.flink.metrics.Gauge<?>) op.get("driftDetections")).getValue())
+      assertThat(((org.apache.flink.metrics.Gauge<?>) op.get("drift_detections_total")).getValue())
           .isEqualTo(last.getDrift().getDetectionsTotal()).isNotEqualTo(0L);
-      assertThat(((org.apache.flink.metrics.Gauge<?>) op.get("driftWarnings")).getValue())
+      assertThat(((org.apache.flink.metrics.Gauge<?>) op.get("drift_warnings_total")).getValue())
           .isEqualTo(last.getDrift().getWarningsTotal());
-      assertThat(((org.apache.flink.metrics.Gauge<?>) op.get("driftInWarning")).getValue())
+      assertThat(((org.apache.flink.metrics.Gauge<?>) op.get("drift_in_warning")).getValue())
           .isEqualTo(last.getDrift().getDriftWarning() ? 1 : 0);
     }
   }
