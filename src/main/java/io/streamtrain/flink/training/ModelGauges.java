@@ -27,6 +27,7 @@ final class ModelGauges {
     volatile double lr = Double.NaN;
     volatile double updateRatio = Double.NaN;
     volatile long steps;
+    volatile long version;
     volatile long samples;
     volatile long skipped;
     volatile long rejected;
@@ -67,6 +68,7 @@ final class ModelGauges {
     g.gauge("learning_rate", (Gauge<Double>) () -> last.lr);
     g.gauge("update_param_ratio", (Gauge<Double>) () -> last.updateRatio);
     g.gauge("steps_total", (Gauge<Long>) () -> last.steps);
+    g.gauge("model_version", (Gauge<Long>) () -> last.version);
     g.gauge("samples_trained_total", (Gauge<Long>) () -> last.samples);
     g.gauge("skipped_batches_total", (Gauge<Long>) () -> last.skipped);
     g.gauge("rejected_samples_total", (Gauge<Long>) () -> last.rejected);

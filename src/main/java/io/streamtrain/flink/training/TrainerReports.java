@@ -40,6 +40,7 @@ final class TrainerReports {
     last.lr = r.lr;
     last.updateRatio = r.updateRatio;
     last.steps = s.step;
+    last.version = s.version;
     last.samples = s.samplesSeen;
     last.skipped = s.skippedBatches;
     last.rejected = s.rejectedSamples;
