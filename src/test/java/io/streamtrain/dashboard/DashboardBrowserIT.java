@@ -90,6 +90,8 @@ class DashboardBrowserIT {
           .isEqualTo(last.getLossSmoothed());
     }
     assertThat(seen).containsExactlyInAnyOrder("m1", "m2");
+    // The diagnostics' figures (a list of name/value records in the report) reach each card's table.
+    assertThat(dom.split("<td>probe_work_share</td>", -1)).as("a figures table per model").hasSize(3);
   }
 
   private static String field(String card, String regex) {
