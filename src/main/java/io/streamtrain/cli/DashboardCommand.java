@@ -23,6 +23,10 @@ public final class DashboardCommand implements Callable<Integer> {
       description = "The metrics topic (TrainingMetrics records).")
   String topic;
 
+  @Option(names = "--rejected", paramLabel = "TOPIC",
+      description = "Also follow the rejected-samples topic: each model's rejected samples by reason.")
+  String rejectedTopic;
+
   @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default ${DEFAULT-VALUE}; 0: any free).")
   int port;
 
@@ -83,6 +87,9 @@ public final class DashboardCommand implements Callable<Integer> {
     PrintWriter out = command.commandLine().getOut();
     CountDownLatch stop = new CountDownLatch(1);
     try (Dashboard d = Dashboard.start(kafkaOptions.settings(), topic, bind, port, token, tls)) {
+      if (rejectedTopic != null) {
+        d.followRejected(kafkaOptions.settings(), rejectedTopic);
+      }
       out.printf("streamtrain dashboard of topic '%s': %s://%s:%d/%s%n", topic, tls == null ? "http" : "https",
           bind.contains(":") ? "[" + bind + "]" : bind, d.port(), token == null ? "" : "?token=<the token>");
       out.println("(Ctrl-C stops it)");

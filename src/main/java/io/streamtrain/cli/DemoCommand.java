@@ -80,7 +80,8 @@ public final class DemoCommand implements Callable<Integer> {
       Thread server = new Thread(serving, "demo-serving");
       server.setDaemon(true);
       server.start();
-      Dashboard dashboard = Dashboard.start(kafka, spec.topics().metrics(), "127.0.0.1", dashboardPort, null);
+      Dashboard dashboard = Dashboard.start(kafka, spec.topics().metrics(), "127.0.0.1", dashboardPort, null)
+          .followRejected(kafka, spec.topics().rejected());
       o.printf("live dashboard: http://127.0.0.1:%d/%s%n%n", dashboard.port(), keep ? "" : " (up while the demo runs;"
           + " --keep keeps it after)");
       DemoLiveView live = new DemoLiveView(bootstrap, spec.topics().metrics(), o);

@@ -59,6 +59,7 @@ public final class Dashboard implements AutoCloseable {
   private final List<LinkedBlockingQueue<String>> clients = new CopyOnWriteArrayList<>();
   private volatile boolean running = true;
   private volatile long reports;
+  private volatile RejectedCounts rejected;
 
   private Dashboard(KafkaSettings kafka, String topic, String bind, int port, String token,
       javax.net.ssl.SSLContext tls) throws IOException {
@@ -77,6 +78,7 @@ public final class Dashboard implements AutoCloseable {
     server.createContext("/", this::page);
     server.createContext("/events", this::events);
     server.createContext("/api/models", this::models);
+    server.createContext("/api/rejected", this::rejectedCounts);
     this.feed = new Thread(this::follow, "dashboard-feed");
     feed.setDaemon(true);
   }
@@ -124,6 +126,31 @@ public final class Dashboard implements AutoCloseable {
     }
   }
 
+  /**
+   * Also follows the rejected-samples topic {@code topic} from its start: the page shows each model's rejected
+   * samples by reason, and {@code /api/rejected} is {model: {reason: count}}.
+   */
+  public Dashboard followRejected(KafkaSettings kafka, String topic) {
+    if (rejected != null) {
+      throw new IllegalStateException("already following a rejected topic");
+    }
+    rejected = new RejectedCounts(kafka, topic, history, this::broadcast);
+    return this;
+  }
+
+  /** Rejected records counted so far (0 without {@link #followRejected}). */
+  public long rejectedRecords() {
+    RejectedCounts r = rejected;
+    return r == null ? 0 : r.records();
+  }
+
+  /** Sends a line to every connected page; call holding the history lock. */
+  private void broadcast(String line) {
+    for (LinkedBlockingQueue<String> c : clients) {
+      c.offer(line);
+    }
+  }
+
   /** Whether it serves HTTPS. */
   public boolean isTls() {
     return server instanceof com.sun.net.httpserver.HttpsServer;
@@ -167,9 +194,7 @@ public final class Dashboard implements AutoCloseable {
       h.addLast(line);
       latest.put(id, j);
       reports++;
-      for (LinkedBlockingQueue<String> c : clients) {
-        c.offer(line);
-      }
+      broadcast(line);
     }
   }
 
@@ -223,6 +248,17 @@ public final class Dashboard implements AutoCloseable {
     send(ex, 200, "application/json", o.toString());
   }
 
+  private void rejectedCounts(HttpExchange ex) throws IOException {
+    if (!authorized(ex)) {
+      return;
+    }
+    String body;
+    synchronized (history) {
+      body = rejected == null ? "{}" : rejected.json().toString();
+    }
+    send(ex, 200, "application/json", body);
+  }
+
   /** Server-sent events: the history of every model, then each new report, one {@code data:} line a report. */
   private void events(HttpExchange ex) throws IOException {
     if (!authorized(ex)) {
@@ -232,6 +268,9 @@ public final class Dashboard implements AutoCloseable {
     List<String> backlog = new ArrayList<>();
     synchronized (history) {
       history.values().forEach(backlog::addAll);
+      if (rejected != null) {
+        backlog.addAll(rejected.lines());
+      }
       clients.add(q);
     }
     ex.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
@@ -273,6 +312,9 @@ public final class Dashboard implements AutoCloseable {
   public void close() throws InterruptedException {
     running = false;
     consumer.wakeup();
+    if (rejected != null) {
+      rejected.close();
+    }
     server.stop(0);
     executor.shutdownNow();
     feed.join(10_000);

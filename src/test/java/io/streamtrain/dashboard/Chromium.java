@@ -153,6 +153,20 @@ final class Chromium implements AutoCloseable {
     throw new AssertionError("the page's status never said '" + text + "'; last: '" + status + "'");
   }
 
+  /** The page's DOM once it contains {@code text} (waits up to 60 s). */
+  String domWhenContains(String text) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String dom = "";
+    while (System.nanoTime() < deadline) {
+      dom = eval("document.documentElement.outerHTML");
+      if (dom.contains(text)) {
+        return dom;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the page never showed '" + text + "'");
+  }
+
   /** A PNG of the page as it is displayed. */
   byte[] screenshot() throws Exception {
     return Base64.getDecoder().decode(call("Page.captureScreenshot", Map.of("format", "png"))

@@ -44,12 +44,19 @@ class DashboardBrowserIT {
     try (KafkaBroker broker = KafkaBroker.builder().build().start()) {
       String bs = broker.bootstrapServers();
       createTopics(bs, 1, "br-samples", "br-metrics", "br-models", "br-rejected");
-      try (Dashboard d = Dashboard.start(KafkaSettings.ofBootstrap(bs), "br-metrics", "127.0.0.1", 0, "t0ken");
+      try (Dashboard d = Dashboard.start(KafkaSettings.ofBootstrap(bs), "br-metrics", "127.0.0.1", 0, "t0ken")
+              .followRejected(KafkaSettings.ofBootstrap(bs), "br-rejected");
           Chromium browser = Chromium.start(chromium)) {
         browser.open("http://127.0.0.1:" + d.port() + "/?token=t0ken");
+        // Two samples of m2 with a dense width its model does not have: rejected, shown by reason on its card.
+        io.streamtrain.testing.KafkaTestSupport.produce(bs, "br-samples", "m2",
+            io.streamtrain.io.gen.Generators.create("hyperplane", java.util.Map.of("dims", 3), 9), 2);
         DashboardIT.produceAndTrain(bs, "br", 1500, 600, 1);
         List<TrainingMetrics> first = waitForAll(bs, d);
-        assertShowsLatest(browser.domWhenStatusHas(first.size() + " reports, 2 model(s); live"), first);
+        String dom = browser.domWhenStatusHas(first.size() + " reports, 2 model(s); live");
+        assertShowsLatest(dom, first);
+        // The rejected counts come from their own topic, on their own schedule.
+        browser.domWhenContains("<div class=\"rejected\">rejected by reason: DENSE_LENGTH_MISMATCH 2</div>");
         Path shot = Path.of("target", "dashboard.png").toAbsolutePath();
         Files.write(shot, browser.screenshot());
         assertThat(Files.size(shot)).as("a PNG screenshot of the page").isGreaterThan(10_000);

@@ -56,7 +56,8 @@ class DashboardIT {
     String bs = broker.bootstrapServers();
     HttpClient http = HttpClient.newHttpClient();
     ObjectMapper json = new ObjectMapper();
-    try (Dashboard d = Dashboard.start(KafkaSettings.ofBootstrap(bs), "db-metrics", "127.0.0.1", 0, "s3cret")) {
+    try (Dashboard d = Dashboard.start(KafkaSettings.ofBootstrap(bs), "db-metrics", "127.0.0.1", 0, "s3cret")
+        .followRejected(KafkaSettings.ofBootstrap(bs), "db-rejected")) {
       String base = "http://127.0.0.1:" + d.port();
       assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),
           HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
@@ -66,6 +67,8 @@ class DashboardIT {
       assertThat(page.body()).contains("new EventSource(").contains("db-metrics").doesNotContain(bs);
 
       createTopics(bs, 1, "db-samples", "db-metrics", "db-models", "db-rejected");
+      // Three samples of m1 with a dense width its model does not have: rejected as DENSE_LENGTH_MISMATCH.
+      produce(bs, "db-samples", "m1", Generators.create("hyperplane", Map.of("dims", 3), 9), 3);
       produceAndTrain(bs, "db", 2000, 800, 1);
 
       List<TrainingMetrics> topic = decodeAll(readAll(bs, "db-metrics"), TrainingMetrics.class);
@@ -75,6 +78,17 @@ class DashboardIT {
         Thread.sleep(50);
       }
       assertThat(d.reports()).isEqualTo(topic.size());
+
+      List<io.streamtrain.avro.RejectedSample> rejects =
+          decodeAll(readAll(bs, "db-rejected"), io.streamtrain.avro.RejectedSample.class);
+      assertThat(rejects).hasSize(3);
+      while (d.rejectedRecords() < rejects.size() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      JsonNode byReason = json.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/rejected"))
+          .header("Authorization", "Bearer s3cret").build(), HttpResponse.BodyHandlers.ofString()).body());
+      assertThat(byReason.path("m1").path("DENSE_LENGTH_MISMATCH").asLong()).isEqualTo(3);
+      assertThat(byReason.size()).as("only m1 had rejects").isEqualTo(1);
 
       JsonNode latest = json.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/models"))
           .header("Authorization", "Bearer s3cret").build(), HttpResponse.BodyHandlers.ofString()).body());
@@ -98,6 +112,10 @@ class DashboardIT {
           }
         }
       }
+      assertThat(history.stream().filter(h -> h.path("kind").asText().equals("rejected")).toList())
+          .as("the rejected counts follow the reports' history").hasSize(1)
+          .allMatch(h -> h.path("by_reason").path("DENSE_LENGTH_MISMATCH").asLong() == 3);
+      history.removeIf(h -> h.path("kind").asText().equals("rejected"));
       assertThat(history).hasSize(topic.size());
       assertThat(history.stream().filter(h -> h.path("model_id").asText().equals("m2")).map(h -> h.path("step")
           .asLong())).isSorted().isNotEmpty();
