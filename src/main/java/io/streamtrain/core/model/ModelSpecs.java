@@ -2,6 +2,12 @@ package io.streamtrain.core.model;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validator;
+import io.streamtrain.core.config.Validators;
 import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.Target;
 import io.streamtrain.core.init.InitSpec;
@@ -9,7 +15,8 @@ import io.streamtrain.core.loss.RegressionLoss;
 import java.util.List;
 
 /**
- * Parses model specs from plain maps, validating everything once at the edge. Keys:
+ * Parses model specs from plain maps, validating everything once at the edge; the keys are declared once in
+ * {@link #SPEC}. Keys:
  * <ul>
  *   <li>{@code type}: linear | logistic | softmax | mlp (required)
  *   <li>{@code features}: {@code {"dense": D, "sparse": S, "hash_bits": b}} (see {@link FeatureSpace}); for an
@@ -28,9 +35,36 @@ import java.util.List;
  */
 public final class ModelSpecs {
   public static final List<String> TYPES = List.of("linear", "logistic", "softmax", "mlp");
-  public static final List<String> KEYS =
-      List.of("type", "features", "loss", "delta", "classes", "layers", "activation", "head", "batch_norm",
-          "dropout", "l1", "l2", "init", "seed", "scaling");
+
+  /**
+   * The {@code model} section's keys, each declared once (type, default, allowed values); which keys a model type
+   * takes, and what they must agree on, is checked after parsing ({@link #fromSpec(SpecReader, int)}).
+   */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static final Key<String> TYPE = SPEC.define("type", Types.STRING, null, oneOf(TYPES), "");
+  static final Key<Object> FEATURES = SPEC.optional("features", Types.ANY, "");
+  static final Key<String> LOSS = SPEC.define("loss", Types.STRING, "squared", oneOf(RegressionLoss.NAMES), "");
+  static final Key<Double> DELTA = SPEC.define("delta", Types.DOUBLE, 1.0,
+      Validators.range(0.0, true, Double.MAX_VALUE, false), "");
+  static final Key<Integer> CLASSES = SPEC.optional("classes", Types.INT, "");
+  static final Key<Object> LAYERS = SPEC.optional("layers", Types.ANY, "");
+  static final Key<String> ACTIVATION = SPEC.define("activation", Types.STRING, "relu", oneOf(Activation.NAMES), "");
+  static final Key<String> HEAD = SPEC.define("head", Types.STRING, null, oneOf(Head.NAMES), "");
+  static final Key<Boolean> BATCH_NORM = SPEC.define("batch_norm", Types.BOOLEAN, false, "");
+  static final Key<Double> DROPOUT = SPEC.define("dropout", Types.DOUBLE, 0.0, Validators.range(0.0, false, 1.0, true),
+      "");
+  static final Key<Double> L1 = SPEC.define("l1", Types.DOUBLE, 0.0,
+      Validators.range(0.0, false, Double.MAX_VALUE, false), "");
+  static final Key<Double> L2 = SPEC.define("l2", Types.DOUBLE, 0.0,
+      Validators.range(0.0, false, Double.MAX_VALUE, false), "");
+  static final Key<Object> INIT = SPEC.optional("init", Types.ANY, "");
+  static final Key<Long> SEED = SPEC.define("seed", Types.LONG, 0L, "");
+  static final Key<Object> SCALING = SPEC.optional("scaling", Types.ANY, "");
+  public static final List<String> KEYS = SPEC.names();
+
+  private static Validator<String> oneOf(List<String> allowed) {
+    return Validators.of(v -> v == null || allowed.contains(v), "one of " + allowed);
+  }
 
   private ModelSpecs() {}
 
@@ -43,15 +77,15 @@ public final class ModelSpecs {
    * {@code inferredDense} dense values.
    */
   public static ModelSpec fromSpec(SpecReader r, int inferredDense) {
-    r.rejectUnknown(KEYS);
-    String typeName = r.getEnum("type", null, TYPES);
+    ConfigValues v = SPEC.parse(r);
+    String typeName = v.get(TYPE);
     if (typeName == null) {
       throw new SpecException(r.key("type"), "missing; allowed: one of " + TYPES);
     }
     ModelSpec.ModelType type = ModelSpec.ModelType.valueOf(typeName.toUpperCase(java.util.Locale.ROOT));
-    double l1 = r.getDouble("l1", 0.0, 0.0, false, Double.MAX_VALUE, false);
-    double l2 = r.getDouble("l2", 0.0, 0.0, false, Double.MAX_VALUE, false);
-    long seed = r.getLong("seed", 0L);
+    double l1 = v.get(L1);
+    double l2 = v.get(L2);
+    long seed = v.get(SEED);
 
     if (type == ModelSpec.ModelType.MLP) {
       for (String k : List.of("classes")) {
@@ -70,8 +104,8 @@ public final class ModelSpecs {
           throw new SpecException(r.key("layers") + "[" + i + "]", layers[i], "allowed: an integer >= 1");
         }
       }
-      Activation act = Activation.of(r.getEnum("activation", "relu", Activation.NAMES));
-      String headName = r.getEnum("head", null, Head.NAMES);
+      Activation act = Activation.of(v.get(ACTIVATION));
+      String headName = v.get(HEAD);
       if (headName == null) {
         throw new SpecException(r.key("head"), "missing; allowed: one of " + Head.NAMES);
       }
@@ -89,10 +123,10 @@ public final class ModelSpecs {
         notFor(r, "loss", "a " + headName + " head");
         notFor(r, "delta", "a " + headName + " head");
       }
-      RegressionLoss loss = RegressionLoss.of(r.getEnum("loss", "squared", RegressionLoss.NAMES));
-      double delta = parseDelta(r, loss);
-      boolean bn = r.getBoolean("batch_norm", false);
-      double dropout = r.getDouble("dropout", 0.0, 0.0, false, 1.0, true);
+      RegressionLoss loss = RegressionLoss.of(v.get(LOSS));
+      double delta = parseDelta(r, v, loss);
+      boolean bn = v.get(BATCH_NORM);
+      double dropout = v.get(DROPOUT);
       FeatureSpace fs = r.has("features") ? FeatureSpace.fromSpec(r.child("features")) : FeatureSpace.dense(layers[0]);
       if (fs.inputDim() != layers[0]) {
         throw new SpecException(r.key("layers") + "[0]", layers[0],
@@ -123,8 +157,8 @@ public final class ModelSpecs {
       case LINEAR:
         notFor(r, "classes", "a linear model");
         head = Head.LINEAR;
-        loss = RegressionLoss.of(r.getEnum("loss", "squared", RegressionLoss.NAMES));
-        delta = parseDelta(r, loss);
+        loss = RegressionLoss.of(v.get(LOSS));
+        delta = parseDelta(r, v, loss);
         break;
       case LOGISTIC:
         notFor(r, "classes", "a logistic model (binary; use softmax for K classes)");
@@ -139,7 +173,7 @@ public final class ModelSpecs {
         if (!r.has("classes")) {
           throw new SpecException(r.key("classes"), "missing; required for softmax: the number of classes K >= 2");
         }
-        out = r.getInt("classes", 0, 2, 1 << 20);
+        out = Validators.intRange(2, 1 << 20).check(r.key("classes"), v.get(CLASSES));
         break;
     }
     fs = withTarget(fs, head, out);
@@ -159,12 +193,12 @@ public final class ModelSpecs {
     return InputScaling.fromSpec(r.child("scaling"));
   }
 
-  private static double parseDelta(SpecReader r, RegressionLoss loss) {
+  private static double parseDelta(SpecReader r, ConfigValues v, RegressionLoss loss) {
     if (loss != RegressionLoss.HUBER) {
       notFor(r, "delta", "the squared loss (only for huber)");
       return 1.0;
     }
-    return r.getDouble("delta", 1.0, 0.0, true, Double.MAX_VALUE, false);
+    return v.get(DELTA);
   }
 
   private static FeatureSpace withTarget(FeatureSpace fs, Head head, int out) {
