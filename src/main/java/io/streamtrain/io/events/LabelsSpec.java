@@ -2,6 +2,11 @@ package io.streamtrain.io.events;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import io.streamtrain.io.MutableSample;
 import java.io.Serializable;
 import java.util.List;
@@ -44,24 +49,43 @@ public final class LabelsSpec implements Serializable {
   private final long outOfOrdernessMs;
   private final long idleTimeoutMs;
 
+  /**
+   * The {@code input.labels} section's keys, declared once; {@code key}, {@code event_time} and {@code label} are
+   * paths or small sections read by the event mapping's rules, and the cross-key rules run after parsing.
+   */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static final Key<String> TOPIC = SPEC.required("topic", Types.STRING, "");
+  static final Key<String> FORMAT = SPEC.optional("format", Types.STRING, "");
+  static final Key<Object> SCHEMA = SPEC.optional("schema", Types.ANY, "");
+  static final Key<Object> KEY = SPEC.optional("key", Types.ANY, "");
+  static final Key<Object> EVENT_TIME = SPEC.optional("event_time", Types.ANY, "");
+  static final Key<Object> LABEL = SPEC.optional("label", Types.ANY, "");
+  static final Key<Long> WINDOW_MS = SPEC.optional("window_ms", Types.LONG, "");
+  static final Key<String> ON_TIMEOUT = SPEC.define("on_timeout", Types.STRING, "negative",
+      Validators.<String>of(v -> v.equals("negative") || v.equals("drop"), "one of [negative, drop]"), "");
+  static final Key<Double> NEGATIVE_LABEL = SPEC.define("negative_label", Types.DOUBLE, 0.0, "");
+  static final Key<Long> OUT_OF_ORDERNESS_MS = SPEC.define("out_of_orderness_ms", Types.LONG, 0L,
+      Validators.longAtLeast(0, "an integer >= 0 (milliseconds)"), "");
+  static final Key<Long> IDLE_TIMEOUT_MS = SPEC.optional("idle_timeout_ms", Types.LONG, "");
+  private static final List<String> FORMATS = List.of("json", "avro", "avro_registry");
+
   private LabelsSpec(SpecReader l, String inputFormat) {
-    l.rejectUnknown("topic", "format", "schema", "key", "event_time", "label", "window_ms", "on_timeout",
-        "negative_label", "out_of_orderness_ms", "idle_timeout_ms");
-    topic = l.requireString("topic");
-    format = l.getEnum("format", inputFormat, List.of("json", "avro", "avro_registry"));
+    ConfigValues v = SPEC.parse(l);
+    topic = v.get(TOPIC);
+    format = Validators.<String>of(FORMATS::contains, "one of " + FORMATS).check(l.key("format"),
+        v.get(FORMAT, inputFormat));
     if (format.equals("avro")) {
       schemaJson = InputSpec.schemaText(l);
-    } else if (l.has("schema")) {
+    } else if (v.has(SCHEMA)) {
       throw new SpecException(l.key("schema"), "only with format: avro (the labels topic's writer schema)");
     } else {
       schemaJson = null;
     }
-    if (!l.has("key")) {
+    if (!v.has(KEY)) {
       throw new SpecException(l.key("key"), "missing; the join key's path, e.g. impression_id or "
           + "{features: id, labels: impression.id}");
     }
-    Object k = l.raw("key");
-    if (k instanceof String) {
+    if (v.get(KEY) instanceof String) {
       featureKey = EventMapping.field(l, "key");
       labelKey = featureKey;
     } else {
@@ -70,7 +94,7 @@ public final class LabelsSpec implements Serializable {
       featureKey = EventMapping.field(kr, "features");
       labelKey = EventMapping.field(kr, "labels");
     }
-    if (l.has("event_time")) {
+    if (v.has(EVENT_TIME)) {
       SpecReader t = l.child("event_time");
       t.rejectUnknown("field", "unit");
       eventTime = EventMapping.field(t, "field");
@@ -79,30 +103,22 @@ public final class LabelsSpec implements Serializable {
       eventTime = null;
       eventTimeSeconds = false;
     }
-    label = l.has("label") ? LabelRule.parse(l.child("label"), true)
+    label = v.has(LABEL) ? LabelRule.parse(l.child("label"), true)
         : LabelRule.parse(new SpecReader(l.key("label"), java.util.Map.of("value", 1)), true);
-    if (!l.has("window_ms")) {
+    if (!v.has(WINDOW_MS)) {
       throw new SpecException(l.key("window_ms"), "missing; how long after a feature its label may come, in "
           + "milliseconds of event time (e.g. 3600000 for an hour)");
     }
-    windowMs = l.getLong("window_ms", 0);
-    if (windowMs <= 0) {
-      throw new SpecException(l.key("window_ms"), windowMs, "allowed: an integer > 0 (milliseconds)");
-    }
-    emitNegatives = l.getEnum("on_timeout", "negative", List.of("negative", "drop")).equals("negative");
-    if (l.has("negative_label") && !emitNegatives) {
+    windowMs = Validators.longAtLeast(1, "an integer > 0 (milliseconds)").check(l.key("window_ms"), v.get(WINDOW_MS));
+    emitNegatives = v.get(ON_TIMEOUT).equals("negative");
+    if (v.has(NEGATIVE_LABEL) && !emitNegatives) {
       throw new SpecException(l.key("negative_label"), "only with on_timeout: negative");
     }
-    negativeLabel = l.getDouble("negative_label", 0);
-    outOfOrdernessMs = l.getLong("out_of_orderness_ms", 0);
-    if (outOfOrdernessMs < 0) {
-      throw new SpecException(l.key("out_of_orderness_ms"), outOfOrdernessMs, "allowed: an integer >= 0 (milliseconds)");
-    }
-    idleTimeoutMs = l.getLong("idle_timeout_ms", 0);
-    if (l.has("idle_timeout_ms") && idleTimeoutMs <= 0) {
-      throw new SpecException(l.key("idle_timeout_ms"), idleTimeoutMs, "allowed: an integer > 0 (milliseconds of "
-          + "wall-clock time), or leave it out: no partition is ever taken for idle");
-    }
+    negativeLabel = v.get(NEGATIVE_LABEL);
+    outOfOrdernessMs = v.get(OUT_OF_ORDERNESS_MS);
+    idleTimeoutMs = v.has(IDLE_TIMEOUT_MS) ? Validators.longAtLeast(1, "an integer > 0 (milliseconds of wall-clock "
+        + "time), or leave it out: no partition is ever taken for idle").check(l.key("idle_timeout_ms"),
+        v.get(IDLE_TIMEOUT_MS)) : 0;
   }
 
   /** Parses {@code input.labels}; {@code inputFormat} is the features' format (the default). */
