@@ -2,6 +2,11 @@ package io.streamtrain.io.events;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import io.streamtrain.io.KafkaSettings;
 import java.io.Serializable;
 import java.util.List;
@@ -26,6 +31,22 @@ public record InputSpec(String format, EventMapping mapping, String schemaJson, 
     return out;
   }
 
+  /** The {@code input} section's keys, declared once; the rules between them run after parsing. */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static final Key<String> FORMAT = SPEC.define("format", Types.STRING, "sample",
+      Validators.<String>of(List.of("sample", "json", "avro", "avro_registry")::contains,
+          "one of [sample, json, avro, avro_registry]"), "");
+  static final Key<Object> MAPPING = SPEC.optional("mapping", Types.ANY, "");
+  static final Key<Object> SCHEMA = SPEC.optional("schema", Types.ANY, "");
+  static final Key<Object> REGISTRY_KEY = SPEC.optional("registry", Types.ANY, "");
+  static final Key<Object> LABELS = SPEC.optional("labels", Types.ANY, "");
+
+  /** The {@code input.registry} section's keys ({@code ${env:NAME}} placeholders resolved after parsing). */
+  public static final ConfigDef REGISTRY = new ConfigDef();
+  static final Key<String> URL = REGISTRY.required("url", Types.STRING, "");
+  static final Key<String> USERNAME = REGISTRY.optional("username", Types.STRING, "");
+  static final Key<String> PASSWORD = REGISTRY.optional("password", Types.STRING, "");
+
   /** Sample records: no mapping. */
   public static final InputSpec SAMPLES = new InputSpec("sample", null, null, null, null, null, null);
 
@@ -34,8 +55,8 @@ public record InputSpec(String format, EventMapping mapping, String schemaJson, 
    * mapping's dense fields must number each of {@code denseWidths} (the models' {@code features.dense}).
    */
   public static InputSpec parse(SpecReader in, int[] denseWidths) {
-    in.rejectUnknown("format", "mapping", "schema", "registry", "labels");
-    String format = in.getEnum("format", "sample", List.of("sample", "json", "avro", "avro_registry"));
+    ConfigValues v = SPEC.parse(in);
+    String format = v.get(FORMAT);
     if (format.equals("sample")) {
       for (String k : List.of("mapping", "schema", "registry", "labels")) {
         if (in.has(k)) {
@@ -73,15 +94,14 @@ public record InputSpec(String format, EventMapping mapping, String schemaJson, 
             + (format.equals("avro_registry") ? "" : " (the labels topic's format)"));
       }
       SpecReader reg = in.child("registry");
-      reg.rejectUnknown("url", "username", "password");
-      url = KafkaSettings.resolve(reg.key("url"), reg.requireString("url"), System::getenv);
+      ConfigValues rv = REGISTRY.parse(reg);
+      url = KafkaSettings.resolve(reg.key("url"), rv.get(URL), System::getenv);
       if (!url.startsWith("http://") && !url.startsWith("https://")) {
         throw new SpecException(reg.key("url"), url, "an http:// or https:// URL of the schema registry");
       }
-      user = reg.has("username") ? KafkaSettings.resolve(reg.key("username"), reg.requireString("username"),
-          System::getenv) : null;
-      password = reg.has("password") ? KafkaSettings.resolve(reg.key("password"), reg.requireString("password"),
-          System::getenv) : null;
+      user = rv.has(USERNAME) ? KafkaSettings.resolve(reg.key("username"), rv.get(USERNAME), System::getenv) : null;
+      password = rv.has(PASSWORD) ? KafkaSettings.resolve(reg.key("password"), rv.get(PASSWORD), System::getenv)
+          : null;
     } else if (in.has("registry")) {
       throw new SpecException(in.key("registry"), "only with format: avro_registry");
     }
