@@ -141,30 +141,27 @@ final class Chromium implements AutoCloseable {
 
   /** The page's DOM once {@code #status} contains {@code text} (waits up to 60 s). */
   String domWhenStatusHas(String text) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    String status = "";
-    while (System.nanoTime() < deadline) {
-      status = eval("(document.getElementById('status') || {textContent: ''}).textContent");
-      if (status.contains(text)) {
-        return eval("document.documentElement.outerHTML");
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the page's status never said '" + text + "'; last: '" + status + "'");
+    return domWhen("(document.getElementById('status') || {textContent: ''}).textContent", text);
   }
 
   /** The page's DOM once it contains {@code text} (waits up to 60 s). */
   String domWhenContains(String text) throws Exception {
+    return domWhen("document.documentElement.outerHTML", text);
+  }
+
+  /** The page's DOM once the value of {@code expression} contains {@code text} (waits up to 60 s). */
+  private String domWhen(String expression, String text) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    String dom = "";
+    String last = "";
     while (System.nanoTime() < deadline) {
-      dom = eval("document.documentElement.outerHTML");
-      if (dom.contains(text)) {
-        return dom;
+      last = eval(expression);
+      if (last.contains(text)) {
+        return eval("document.documentElement.outerHTML");
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("the page never showed '" + text + "'");
+    throw new AssertionError("the page never showed '" + text + "' in " + expression + "; last: '"
+        + (last.length() > 300 ? last.substring(0, 300) + "..." : last) + "'");
   }
 
   /** A PNG of the page as it is displayed. */
