@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.avro.generic.GenericRecord;
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import io.streamtrain.io.MutableSample;
 import java.io.Serializable;
 import java.time.Instant;
@@ -40,8 +45,42 @@ import java.util.Map;
  */
 public final class EventMapping implements Serializable {
   private static final long serialVersionUID = 1L;
-  public static final List<String> KEYS =
-      List.of("model_id", "label", "weight", "event_time", "dense", "categorical", "numeric");
+  /** The {@code input.mapping} section's keys (values are paths, or small sections declared below). */
+  public static final ConfigDef SPEC = new ConfigDef();
+  static {
+    for (String k : List.of("model_id", "label", "weight", "event_time", "dense", "categorical", "numeric")) {
+      SPEC.optional(k, Types.ANY, "");
+    }
+  }
+  public static final List<String> KEYS = SPEC.names();
+  /** {@code weight: {field: PATH}}. */
+  static final ConfigDef WEIGHT = new ConfigDef();
+  static final Key<String> WEIGHT_FIELD = WEIGHT.required("field", Types.STRING, "");
+  /** {@code event_time: {field: PATH, unit: ms|s}} (also the labels topic's). */
+  static final ConfigDef EVENT_TIME = new ConfigDef();
+  static final Key<String> TIME_FIELD = EVENT_TIME.required("field", Types.STRING, "");
+  static final Key<String> TIME_UNIT = EVENT_TIME.define("unit", Types.STRING, "ms",
+      Validators.<String>of(List.of("ms", "s")::contains, "one of [ms, s]"), "");
+  /** A dense column: {@code {field: PATH, transform: T, default: X}}. */
+  static final ConfigDef DENSE_FIELD = new ConfigDef();
+  /** A categorical or numeric field: {@code {field: PATH, name: N, transform: T}}. */
+  static final ConfigDef NAMED_FIELD = new ConfigDef();
+  static {
+    for (ConfigDef d : List.of(DENSE_FIELD, NAMED_FIELD)) {
+      d.required("field", Types.STRING, "");
+      if (d == NAMED_FIELD) {
+        d.optional("name", Types.STRING, "");
+      }
+      d.optional("transform", Types.ANY, "");
+      if (d == DENSE_FIELD) {
+        d.optional("default", Types.DOUBLE, "");
+      }
+    }
+  }
+  /** A transform with arguments: {@code {clip: [LO, HI]}} or {@code {bucketize: [B1, ...]}}. */
+  static final ConfigDef TRANSFORM = new ConfigDef();
+  static final Key<double[]> CLIP = TRANSFORM.optional("clip", Types.DOUBLES, "");
+  static final Key<double[]> BUCKETIZE = TRANSFORM.optional("bucketize", Types.DOUBLES, "");
 
   /** How a field's value is changed before use. */
   enum Transform { NONE, LOG1P, LOWER, CLIP, BUCKETIZE, HOUR_OF_DAY, WEEKDAY }
@@ -62,7 +101,7 @@ public final class EventMapping implements Serializable {
   private final Field[] numeric;
 
   private EventMapping(SpecReader r, boolean joinedLabels) {
-    r.rejectUnknown(KEYS);
+    SPEC.parse(r);
     Object mid = r.raw("model_id");
     if (mid == null || mid instanceof String) {
       modelIdConst = mid == null ? "default" : (String) mid;
@@ -83,16 +122,15 @@ public final class EventMapping implements Serializable {
     }
     if (r.has("weight")) {
       SpecReader w = r.child("weight");
-      w.rejectUnknown("field");
+      WEIGHT.parse(w);
       weight = field(w, "field");
     } else {
       weight = null;
     }
     if (r.has("event_time")) {
       SpecReader t = r.child("event_time");
-      t.rejectUnknown("field", "unit");
       eventTime = field(t, "field");
-      eventTimeSeconds = "s".equals(t.getEnum("unit", "ms", List.of("ms", "s")));
+      eventTimeSeconds = "s".equals(EVENT_TIME.parse(t).get(TIME_UNIT));
     } else {
       eventTime = null;
       eventTimeSeconds = false;
@@ -153,9 +191,9 @@ public final class EventMapping implements Serializable {
         continue;
       }
       SpecReader f = SpecReader.asReader(k, o);
-      f.rejectUnknown(isDense ? List.of("field", "transform", "default") : List.of("field", "name", "transform"));
+      (isDense ? DENSE_FIELD : NAMED_FIELD).parse(f);
       String path = f.requireString("field");
-      String name = f.getString("name", path);
+      String name = isDense ? path : f.getString("name", path);
       Transform t = Transform.NONE;
       double[] args = null;
       if (f.has("transform")) {
@@ -171,16 +209,16 @@ public final class EventMapping implements Serializable {
           };
         } else {
           SpecReader tm = SpecReader.asReader(f.key("transform"), tr);
-          tm.rejectUnknown("clip", "bucketize");
-          if (tm.has("clip")) {
+          ConfigValues tv = TRANSFORM.parse(tm);
+          if (tv.has(CLIP)) {
             t = Transform.CLIP;
-            args = tm.requireDoubleArray("clip");
+            args = tv.get(CLIP);
             if (args.length != 2 || !(args[0] <= args[1])) {
               throw new SpecException(tm.key("clip"), Arrays.toString(args), "[LO, HI] with LO <= HI");
             }
-          } else if (tm.has("bucketize")) {
+          } else if (tv.has(BUCKETIZE)) {
             t = Transform.BUCKETIZE;
-            args = tm.requireDoubleArray("bucketize");
+            args = tv.get(BUCKETIZE);
             for (int j = 1; j < args.length; j++) {
               if (!(args[j - 1] < args[j])) {
                 throw new SpecException(tm.key("bucketize"), Arrays.toString(args), "increasing boundaries");

@@ -2,6 +2,9 @@ package io.streamtrain.io.events;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.Types;
+import java.util.List;
 import io.streamtrain.io.MutableSample;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
@@ -26,10 +29,23 @@ final class LabelRule implements Serializable {
     this.constant = constant;
   }
 
+  /** A mapping's {@code label}: {@code {field: PATH}} with {@code map} or {@code threshold}. */
+  static final ConfigDef FIELD_LABEL = new ConfigDef();
+  /** A labels topic's {@code label}: as a mapping's, or {@code {value: X}} (a constant). */
+  static final ConfigDef TOPIC_LABEL = new ConfigDef();
+  static {
+    for (ConfigDef d : List.of(FIELD_LABEL, TOPIC_LABEL)) {
+      d.optional("field", Types.STRING, "");
+      d.optional("map", Types.MAP, "");
+      d.optional("threshold", Types.DOUBLE, "");
+    }
+    TOPIC_LABEL.optional("value", Types.DOUBLE, "");
+  }
+
   /** Parses a {@code label} section; {@code allowConstant}: {@code value} is allowed instead of a field. */
   static LabelRule parse(SpecReader l, boolean allowConstant) {
+    (allowConstant ? TOPIC_LABEL : FIELD_LABEL).parse(l);
     if (allowConstant) {
-      l.rejectUnknown("field", "map", "threshold", "value");
       if (l.has("value")) {
         for (String k : new String[] {"field", "map", "threshold"}) {
           if (l.has(k)) {
@@ -38,8 +54,6 @@ final class LabelRule implements Serializable {
         }
         return new LabelRule(null, null, null, l.requireDouble("value"));
       }
-    } else {
-      l.rejectUnknown("field", "map", "threshold");
     }
     EventMapping.Field f = EventMapping.field(l, "field");
     if (l.has("map") && l.has("threshold")) {

@@ -96,9 +96,8 @@ public final class LabelsSpec implements Serializable {
     }
     if (v.has(EVENT_TIME)) {
       SpecReader t = l.child("event_time");
-      t.rejectUnknown("field", "unit");
       eventTime = EventMapping.field(t, "field");
-      eventTimeSeconds = "s".equals(t.getEnum("unit", "ms", List.of("ms", "s")));
+      eventTimeSeconds = "s".equals(EventMapping.EVENT_TIME.parse(t).get(EventMapping.TIME_UNIT));
     } else {
       eventTime = null;
       eventTimeSeconds = false;
