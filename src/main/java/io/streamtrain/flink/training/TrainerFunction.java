@@ -94,7 +94,7 @@ public final class TrainerFunction extends KeyedProcessFunction<String, MiniBatc
       StepResult r = trainer.train(s, examples);
       TrainerEvent.ofStep(r, s, spec.configs().get(cfg).guard(), events.core);
       events.flush(s);
-      reports.record(s, r);
+      reports.record(s);
       if (watch != null) {
         drift.after(watch, trainer, r, s, events.state()); // last reader of r: a background model's step reuses it
         reports.noteDrift(modelId, watch.monitor);

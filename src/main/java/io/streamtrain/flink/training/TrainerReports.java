@@ -5,7 +5,6 @@ import io.streamtrain.avro.Diagnostics;
 import io.streamtrain.avro.TrainingEvent;
 import io.streamtrain.avro.TrainingMetrics;
 import io.streamtrain.core.diag.Classification;
-import io.streamtrain.core.train.ModelTrainer.StepResult;
 import io.streamtrain.core.train.TrainerState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,13 +31,14 @@ final class TrainerReports {
   }
 
   /** A step's figures into the model's gauges (the diagnostics map once per report interval). */
-  void record(TrainerState s, StepResult r) {
+  void record(TrainerState s) {
     ModelGauges.Figures last = gauges.of(s.modelId);
-    last.loss = r.loss;
+    // The figures of the last applied step, as the model's reports give them (a skipped batch changes none).
+    last.loss = s.lastLoss;
     last.smoothedLoss = s.smoothedLoss();
-    last.gradNorm = r.gradNorm;
-    last.lr = r.lr;
-    last.updateRatio = r.updateRatio;
+    last.gradNorm = s.lastGradNorm;
+    last.lr = Double.isNaN(s.lastLr) ? s.optimizer.lr() : s.lastLr;
+    last.updateRatio = s.lastUpdateRatio;
     last.steps = s.step;
     last.version = s.version;
     last.samples = s.samplesSeen;
