@@ -106,6 +106,13 @@ class PrometheusIT {
         Thread.sleep(500);
         reports = decodeAll(readAll(bs, "pm-metrics"), TrainingMetrics.class);
       }
+      // The scrape and the topic are read at different moments: scrape again until they agree (or the deadline).
+      until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!agrees(text, reports) && System.nanoTime() < until) {
+        Thread.sleep(500);
+        text = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+      }
       for (String id : List.of("m1", "m2")) {
         TrainingMetrics last = reports.stream().filter(r -> r.getModelId().equals(id)).reduce((a, b) -> b)
             .orElseThrow();
@@ -127,6 +134,20 @@ class PrometheusIT {
   }
 
   static final String PREFIX = "flink_taskmanager_job_task_operator_streamtrain_model_id_";
+
+  /** Whether the scrape shows each model's latest report's figures. */
+  static boolean agrees(String text, List<TrainingMetrics> reports) {
+    for (String id : List.of("m1", "m2")) {
+      TrainingMetrics last = reports.stream().filter(r -> r.getModelId().equals(id)).reduce((a, b) -> b)
+          .orElseThrow();
+      if (last.getStep() != steps(text, id) || gauge(text, "loss_smoothed", id) != last.getLossSmoothed()
+          || gauge(text, "learning_rate", id) != last.getLearningRate()
+          || gauge(text, "grad_norm", id) != last.getGradNorm()) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   static long lastStep(List<TrainingMetrics> reports, String model) {
     return reports.stream().filter(r -> r.getModelId().equals(model)).mapToLong(TrainingMetrics::getStep).max()
