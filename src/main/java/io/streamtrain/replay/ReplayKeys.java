@@ -80,7 +80,7 @@ final class ReplayKeys {
 
   static {
     CONFIG.include(TrainingConfig.SPEC);
-    for (String k : List.of("models", "accept", "warm_start", "drift")) {
+    for (String k : List.of("models", "accept", "warm_start", "drift", "parallel")) {
       CONFIG.optional(k, Types.ANY, "");
     }
   }
