@@ -92,6 +92,15 @@ class ReplaySpecTest {
     fails(m, "parallel.workers", "FTRL");
   }
 
+  @Test
+  void categoricalColumnsOfAFileAreAListOrNamesSeparatedByCommas() {
+    assertThat(ReplaySources.categorical("a, b,c")).containsExactly("a", "b", "c");
+    assertThat(ReplaySources.categorical(List.of("x", "y"))).containsExactly("x", "y");
+    assertThat(ReplaySources.categorical(null)).isEmpty();
+    assertThatThrownBy(() -> ReplaySources.categorical(List.of("x", 3))).isInstanceOf(SpecException.class)
+        .hasMessageContainingAll("source.categorical", "column names");
+  }
+
   static void fails(Map<String, Object> m, String... fragments) {
     assertThatThrownBy(() -> new ReplaySpec(m, Path.of("."))).isInstanceOf(SpecException.class)
         .hasMessageContainingAll(fragments);
