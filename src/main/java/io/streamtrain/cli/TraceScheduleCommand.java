@@ -42,7 +42,7 @@ public final class TraceScheduleCommand extends JsonTraceCommand {
   static final Key<double[]> METRICS = SPEC.optional("metrics", Types.DOUBLES,
       "ReduceLROnPlateau only: the metric observed after each step, one per step");
   static final Key<String> OPTIMIZER = SPEC.define("optimizer", Types.STRING, "sgd",
-      Validators.of(OPTIMIZERS::contains, "one of " + OPTIMIZERS),
+      Validators.oneOf(OPTIMIZERS),
       "OneCycleLR only: which momentum (or beta1) it cycles; adagrad has none");
 
   @Override

@@ -60,7 +60,7 @@ public final class EventMapping implements Serializable {
   static final ConfigDef EVENT_TIME = new ConfigDef();
   static final Key<String> TIME_FIELD = EVENT_TIME.required("field", Types.STRING, "");
   static final Key<String> TIME_UNIT = EVENT_TIME.define("unit", Types.STRING, "ms",
-      Validators.<String>of(List.of("ms", "s")::contains, "one of [ms, s]"), "");
+      Validators.oneOf(List.of("ms", "s")), "");
   /** A transform with arguments: {@code {clip: [LO, HI]}} or {@code {bucketize: [B1, ...]}}. */
   static final ConfigDef TRANSFORM = new ConfigDef();
   static final Key<double[]> CLIP = TRANSFORM.optional("clip", Types.DOUBLES, "");
