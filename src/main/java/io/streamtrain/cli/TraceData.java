@@ -36,6 +36,15 @@ record TraceData(double[][] x, double[] y, double[] w, ModelSpec spec) {
   static final Key<ConfigValues> DATA = new ConfigDef().requiredSection("data", DATA_SPEC, v -> v,
       "`{X, y, weights}`");
 
+  /** A model trace's spec, starting with {@code model}, {@code initial} and {@code data}. */
+  static ConfigDef modelTraceSpec() {
+    ConfigDef d = new ConfigDef();
+    d.declare(MODEL);
+    d.declare(INITIAL);
+    d.declare(DATA);
+    return d;
+  }
+
   /** Parses {@code data} and {@code model} (without {@code features}, the dense width is taken from the data). */
   static TraceData parse(ConfigValues v, String command) {
     ConfigValues data = v.get(DATA);

@@ -31,10 +31,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Trace a batch method (newton_cg, lbfgs, cg) on a model over given rows: every iteration, as JSON.")
 public final class TraceFitCommand extends JsonTraceCommand {
-  static final ConfigDef SPEC = new ConfigDef();
-  static final Key<SpecReader> MODEL = SPEC.declare(TraceData.MODEL);
-  static final Key<SpecReader> INITIAL = SPEC.declare(TraceData.INITIAL);
-  static final Key<ConfigValues> DATA = SPEC.declare(TraceData.DATA);
+  static final ConfigDef SPEC = TraceData.modelTraceSpec();
   static final Key<Minimizer> METHOD = SPEC.required("method", Types.reader(Minimizers::fromSpec),
       "as a fit spec's: `{type: newton_cg | lbfgs | cg, ...}`");
 

@@ -34,10 +34,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Trace torch.optim.LBFGS on a model over one batch: per step loss, parameters and counters, as JSON.")
 public final class TraceLbfgsCommand extends JsonTraceCommand {
-  static final ConfigDef SPEC = new ConfigDef();
-  static final Key<SpecReader> MODEL = SPEC.declare(TraceData.MODEL);
-  static final Key<SpecReader> INITIAL = SPEC.declare(TraceData.INITIAL);
-  static final Key<ConfigValues> DATA = SPEC.declare(TraceData.DATA);
+  static final ConfigDef SPEC = TraceData.modelTraceSpec();
   static final Key<LbfgsConfig> LBFGS = SPEC.optional("lbfgs", Types.reader(LbfgsConfig::fromSpec),
       "torch.optim.LBFGS's names and defaults");
   static final Key<Integer> STEPS = SPEC.define("steps", Types.INT, 1, Validators.intRange(1, 1_000_000),

@@ -61,14 +61,10 @@ public final class EventMapping implements Serializable {
   static final Key<String> TIME_FIELD = EVENT_TIME.required("field", Types.STRING, "");
   static final Key<String> TIME_UNIT = EVENT_TIME.define("unit", Types.STRING, "ms",
       Validators.oneOf(List.of("ms", "s")), "");
-  /** A transform with arguments: {@code {clip: [LO, HI]}} or {@code {bucketize: [B1, ...]}}. */
-  static final ConfigDef TRANSFORM = new ConfigDef();
-  static final Key<double[]> CLIP = TRANSFORM.optional("clip", Types.DOUBLES, "");
-  static final Key<double[]> BUCKETIZE = TRANSFORM.optional("bucketize", Types.DOUBLES, "");
   /** A field entry's path and transform, shared by both kinds of entry below. */
   static final Key<String> ENTRY_FIELD = new ConfigDef().required("field", Types.STRING, "");
-  static final Key<Transformation> ENTRY_TRANSFORM = new ConfigDef().optional("transform",
-      EventMapping::transformation, "");
+  static final Key<Transformation> ENTRY_TRANSFORM = new ConfigDef().optional("transform", Transformation::parse,
+      "");
   /** A dense column: {@code {field: PATH, transform: T, default: X}}. */
   static final ConfigDef DENSE_FIELD = new ConfigDef();
   static final Key<Double> DENSE_DEFAULT;
@@ -83,9 +79,6 @@ public final class EventMapping implements Serializable {
     NAMED_NAME = NAMED_FIELD.optional("name", Types.STRING, "");
     NAMED_FIELD.declare(ENTRY_TRANSFORM);
   }
-
-  /** A parsed {@code transform}: which one, and its arguments (null for those without). */
-  record Transformation(Transform transform, double[] args) {}
 
   /** How a field's value is changed before use. */
   enum Transform { NONE, LOG1P, LOWER, CLIP, BUCKETIZE, HOUR_OF_DAY, WEEKDAY }
@@ -198,7 +191,7 @@ public final class EventMapping implements Serializable {
       ConfigValues f = (isDense ? DENSE_FIELD : NAMED_FIELD).parse(SpecReader.asReader(k, o));
       String path = f.get(ENTRY_FIELD);
       String name = isDense ? path : f.get(NAMED_NAME, path);
-      Transformation tr = f.has(ENTRY_TRANSFORM) ? f.get(ENTRY_TRANSFORM) : new Transformation(Transform.NONE, null);
+      Transformation tr = f.has(ENTRY_TRANSFORM) ? f.get(ENTRY_TRANSFORM) : Transformation.NONE;
       if (isDense && (tr.transform() == Transform.LOWER || tr.transform() == Transform.BUCKETIZE)) {
         throw new SpecException(f.path(ENTRY_TRANSFORM), "makes text; a dense column needs a number");
       }
@@ -206,39 +199,6 @@ public final class EventMapping implements Serializable {
       out.add(new Field(path, steps(f.path(ENTRY_FIELD), path), name, tr.transform(), tr.args(), dflt));
     }
     return out.toArray(new Field[0]);
-  }
-
-  /** The {@code transform} of a field entry: a name, or {@code {clip: [LO, HI]}} or {@code {bucketize: [...]}}. */
-  private static Transformation transformation(String key, Object raw) {
-    if (raw instanceof String s) {
-      Transform t = switch (s) {
-        case "log1p" -> Transform.LOG1P;
-        case "lower" -> Transform.LOWER;
-        case "hour_of_day" -> Transform.HOUR_OF_DAY;
-        case "weekday" -> Transform.WEEKDAY;
-        default -> throw new SpecException(key, s,
-            "allowed: log1p, lower, hour_of_day, weekday, {clip: [LO, HI]}, {bucketize: [B1, B2, ...]}");
-      };
-      return new Transformation(t, null);
-    }
-    ConfigValues tv = TRANSFORM.parse(SpecReader.asReader(key, raw));
-    if (tv.has(CLIP)) {
-      double[] args = tv.get(CLIP);
-      if (args.length != 2 || !(args[0] <= args[1])) {
-        throw new SpecException(tv.path(CLIP), Arrays.toString(args), "[LO, HI] with LO <= HI");
-      }
-      return new Transformation(Transform.CLIP, args);
-    }
-    if (tv.has(BUCKETIZE)) {
-      double[] args = tv.get(BUCKETIZE);
-      for (int j = 1; j < args.length; j++) {
-        if (!(args[j - 1] < args[j])) {
-          throw new SpecException(tv.path(BUCKETIZE), Arrays.toString(args), "increasing boundaries");
-        }
-      }
-      return new Transformation(Transform.BUCKETIZE, args);
-    }
-    throw new SpecException(key, "give one of log1p, lower, hour_of_day, weekday, clip, bucketize");
   }
 
   /** Every field this mapping reads (model id, label, weight, event time, dense, categorical, numeric). */
