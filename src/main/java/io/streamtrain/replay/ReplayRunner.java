@@ -19,6 +19,7 @@ import java.util.function.Consumer;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -97,6 +98,7 @@ public final class ReplayRunner {
     env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     ReplayJob.configure(env);
     DataStream<SampleRecord> samples;
+    FileRows rows = null;
     if (spec.source().topic() != null && spec.input().labels() != null) {
       // Delayed labels: the join orders each model's samples by event time, whatever the readers' interleaving.
       samples = ReplaySources.joined(spec, kafka).build(env);
@@ -108,9 +110,17 @@ public final class ReplayRunner {
           .setParallelism(1)
           .uid("replay-source");
     } else {
-      samples = env.fromData(file.records(), SampleRecord.TYPE).setParallelism(1)
-          .assignTimestampsAndWatermarks(ReplayJob.watermarks()).setParallelism(1);
+      rows = new FileRows(file.records());
+      samples = env.fromSource(new DataGeneratorSource<>(rows, file.records().size(), SampleRecord.TYPE),
+          ReplayJob.watermarks(), "replay-file").setParallelism(1);
     }
+    try (FileRows release = rows) {
+      return execute(spec, kafka, plan, samples);
+    }
+  }
+
+  private static ReplayOutcome execute(ReplaySpec spec, KafkaSettings kafka, ReplayPlan plan,
+      DataStream<SampleRecord> samples) throws Exception {
     ReplayJob.Outputs outputs = new ReplayJob(plan).build(samples);
     if (spec.outputTopic() != null) {
       outputs.results().sinkTo(evaluationSink(spec, kafka)).name("evaluation-sink").uid("evaluation-sink");

@@ -295,7 +295,14 @@ public final class ReplaySources {
             .withLabelMap(labels).withHashedNumeric(o.getBoolean("hashed_numeric", false))
             .withCategorical(categorical(s.fileOptions().get("categorical"))), opts, listener)
         : new LibsvmSampleReader(f, false, opts, listener)) {
+      // The rows stay in memory for the replay: each distinct categorical name and value is kept once (20 columns
+      // of 1M rows hold a few hundred thousand distinct values, not 20M strings).
+      Map<String, String> strings = new HashMap<>();
       while (r.next(m)) {
+        for (int i = 0; i < m.categoricalSize; i++) {
+          m.categoricalNames[i] = strings.computeIfAbsent(m.categoricalNames[i], x -> x);
+          m.categoricalValues[i] = strings.computeIfAbsent(m.categoricalValues[i], x -> x);
+        }
         SampleRecord rec = new SampleRecord();
         SampleDeserializer.toExample(m, rec.example);
         rec.timestamp = rec.example.eventTime();

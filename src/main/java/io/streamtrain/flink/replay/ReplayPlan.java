@@ -136,7 +136,7 @@ public final class ReplayPlan implements Serializable {
 
   /** Configuration {@code c}'s data-parallel rounds (workers 1: the single trainer). */
   public io.streamtrain.core.parallel.ParallelConfig parallel(int c) {
-    return c < size() ? job(c).parallel() : io.streamtrain.core.parallel.ParallelConfig.SINGLE;
+    return !isHoldout() && c < size() ? job(c).parallel() : io.streamtrain.core.parallel.ParallelConfig.SINGLE;
   }
 
   /** The most workers any configuration trains a model with (1: every one is a single trainer). */
