@@ -24,6 +24,11 @@ public final class OrtRunner implements AutoCloseable {
     return List.copyOf(session.getOutputNames());
   }
 
+  /** The model's metadata_props. */
+  public Map<String, String> metadata() throws OrtException {
+    return session.getMetadata().getCustomMetadata();
+  }
+
   /** Runs a float64 graph. */
   public double[][] run(double[][] x) throws OrtException {
     try (OnnxTensor t = OnnxTensor.createTensor(env, x);
