@@ -33,12 +33,15 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "export",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {"Write a model version from the model topic as an ONNX file (input 'features', output 'value',"
         + " 'probability' or 'probabilities'; see the README's ONNX section).",
         "The model topic is compacted: after compaction only each model's latest version can be read."})
 public final class ExportCommand implements Callable<Integer> {
+
+  // --version names the model version here, so the standard -V/--version (the streamtrain version) is left out.
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
 
   @Mixin KafkaOptions kafkaOptions;
 
