@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -111,7 +112,7 @@ class ExportCommandIT {
         double tol = precision.equals("float64") ? 1e-12 : 1e-6;
         double spread = 0;
         for (int i = 0; i < 200; i++) {
-          assertThat(got[i][0]).as(precision + " row " + i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(tol));
+          assertThat(got[i][0]).as(precision + " row " + i).isCloseTo(want[i], Offset.offset(tol));
           spread = Math.max(spread, Math.abs(want[i] - want[0]));
         }
         assertThat(spread).as("the trained model's predictions differ across rows").isGreaterThan(0.1);

@@ -12,7 +12,6 @@ import io.streamtrain.core.train.ModelTrainer;
 import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.core.train.TrainingConfig;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -43,39 +42,33 @@ class OnnxExporterTest {
     }
   }
 
-  static Map<String, Object> map(Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put((String) kv[i], kv[i + 1]);
-    }
-    return m;
-  }
-
   static Stream<Arguments> cases() {
-    Map<String, Object> dense = map("dense", DENSE);
+    Map<String, Object> dense = Map.of("dense", DENSE);
     return Stream.of(
-        new Case("linear", map("type", "linear", "features", dense), map("type", "sgd", "lr", 0.05), Label.REAL,
+        new Case("linear", Map.of("type", "linear", "features", dense), Map.of("type", "sgd", "lr", 0.05), Label.REAL,
             false, false, "value"),
-        new Case("logistic", map("type", "logistic", "features", dense, "l2", 0.01), map("type", "adam", "lr", 0.05),
+        new Case("logistic", Map.of("type", "logistic", "features", dense, "l2", 0.01),
+            Map.of("type", "adam", "lr", 0.05),
             Label.BINARY, false, false, "probability"),
-        new Case("softmax", map("type", "softmax", "features", dense, "classes", 3), map("type", "adam", "lr", 0.05),
+        new Case("softmax", Map.of("type", "softmax", "features", dense, "classes", 3),
+            Map.of("type", "adam", "lr", 0.05),
             Label.CLASSES, false, false, "probabilities"),
-        new Case("mlp tanh batch-norm softmax", map("type", "mlp", "layers", List.of(DENSE, 8, 5, 3), "activation",
-            "tanh", "batch_norm", true, "head", "softmax"), map("type", "adam", "lr", 0.02), Label.CLASSES, false,
+        new Case("mlp tanh batch-norm softmax", Map.of("type", "mlp", "layers", List.of(DENSE, 8, 5, 3), "activation",
+            "tanh", "batch_norm", true, "head", "softmax"), Map.of("type", "adam", "lr", 0.02), Label.CLASSES, false,
             false, "probabilities"),
-        new Case("mlp relu batch-norm linear", map("type", "mlp", "layers", List.of(DENSE, 10, 1), "activation",
-            "relu", "batch_norm", true, "head", "linear"), map("type", "adam", "lr", 0.02), Label.REAL, false, false,
+        new Case("mlp relu batch-norm linear", Map.of("type", "mlp", "layers", List.of(DENSE, 10, 1), "activation",
+            "relu", "batch_norm", true, "head", "linear"), Map.of("type", "adam", "lr", 0.02), Label.REAL, false, false,
             "value"),
-        new Case("mlp sigmoid dropout logistic", map("type", "mlp", "layers", List.of(DENSE, 7, 1), "activation",
-            "sigmoid", "dropout", 0.2, "head", "logistic"), map("type", "adam", "lr", 0.05), Label.BINARY, false,
+        new Case("mlp sigmoid dropout logistic", Map.of("type", "mlp", "layers", List.of(DENSE, 7, 1), "activation",
+            "sigmoid", "dropout", 0.2, "head", "logistic"), Map.of("type", "adam", "lr", 0.05), Label.BINARY, false,
             false, "probability"),
-        new Case("hashed logistic", map("type", "logistic", "features", map("dense", 2, "hash_bits", 10)),
-            map("type", "adagrad", "lr", 0.2), Label.BINARY, true, false, "probability"),
-        new Case("logistic with input scaling", map("type", "logistic", "features", dense, "scaling",
-            map("mode", "running")), map("type", "sgd", "lr", 0.5), Label.BINARY, false, true, "probability"),
-        new Case("mlp with input scaling and batch norm", map("type", "mlp", "layers", List.of(DENSE, 8, 1),
-            "activation", "relu", "batch_norm", true, "head", "linear", "scaling", map("mode", "decaying", "decay",
-            0.999)), map("type", "adam", "lr", 0.02), Label.REAL, false, true, "value"))
+        new Case("hashed logistic", Map.of("type", "logistic", "features", Map.of("dense", 2, "hash_bits", 10)),
+            Map.of("type", "adagrad", "lr", 0.2), Label.BINARY, true, false, "probability"),
+        new Case("logistic with input scaling", Map.of("type", "logistic", "features", dense, "scaling",
+            Map.of("mode", "running")), Map.of("type", "sgd", "lr", 0.5), Label.BINARY, false, true, "probability"),
+        new Case("mlp with input scaling and batch norm", Map.of("type", "mlp", "layers", List.of(DENSE, 8, 1),
+            "activation", "relu", "batch_norm", true, "head", "linear", "scaling", Map.of("mode", "decaying", "decay",
+            0.999)), Map.of("type", "adam", "lr", 0.02), Label.REAL, false, true, "value"))
         .map(Arguments::of);
   }
 
