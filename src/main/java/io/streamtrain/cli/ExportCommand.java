@@ -10,6 +10,7 @@ import io.streamtrain.export.Precision;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.ModelSnapshots;
 import io.streamtrain.io.SnapshotAssembler;
+import io.streamtrain.io.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,6 +90,14 @@ public final class ExportCommand implements Callable<Integer> {
     }
     KafkaSettings settings = kafkaOptions.settings();
     BrokerCheck.require(settings);
+    // Asked first through the admin client: a consumer's metadata request would create a missing topic on a broker
+    // that auto-creates topics.
+    try (Admin admin = Admin.create(settings.toProperties(Map.of()))) {
+      if (Topics.describe(admin, topic).isEmpty()) {
+        throw new CliException("topic " + topic + " does not exist on " + settings.bootstrapServers()
+            + " (--topic names the training job's topics.models)");
+      }
+    }
     SnapshotAssembler.Assembled a = find(settings);
     ModelSnapshot head = a.head();
     ModelSpec model = ModelSpecs.fromSpec(new SpecReader("model_json", ModelSnapshots.modelSpec(head, "model_json")));

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code streamtrain export} against a real broker and the snapshots of a real training run (an MLP with input
  * scaling and batch norm, so the snapshot carries both kinds of statistics): the command writes files ONNX Runtime
  * loads, whose predictions equal the core's with the published version's parameters and buffers (1e-12 float64,
- * 1e-6 float32), and a missing model, a missing version and a wrong format are one-line errors.
+ * 1e-6 float32), and a missing topic (never created), model or version and a wrong format are one-line errors.
  */
 class ExportCommandIT {
   static KafkaBroker broker;
@@ -128,6 +128,13 @@ class ExportCommandIT {
     assertThat(noVersion.exit()).isEqualTo(1);
     assertThat(noVersion.err()).contains("model 'm' has no version " + (last.version() + 5)
         + " on topic ex-models; its latest version is " + last.version());
+    CliRun noTopic = CliRun.run("export", "--bootstrap", bs, "--topic", "ex-typo", "--model-id", "m", "--format",
+        "onnx", dir.resolve("x.onnx").toString());
+    assertThat(noTopic.exit()).isEqualTo(1);
+    assertThat(noTopic.err()).contains("topic ex-typo does not exist on " + bs);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bs))) {
+      assertThat(Topics.describe(admin, "ex-typo")).as("export never creates a topic").isEmpty();
+    }
     CliRun format = CliRun.run("export", "--bootstrap", bs, "--topic", "ex-models", "--model-id", "m", "--format",
         "pmml", dir.resolve("x.onnx").toString());
     assertThat(format.exit()).isEqualTo(2);
