@@ -27,7 +27,8 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       DemoCommand.class,
       WatchCommand.class,
-      DashboardCommand.class
+      DashboardCommand.class,
+      ExportCommand.class
     })
 public final class Main implements Runnable {
 

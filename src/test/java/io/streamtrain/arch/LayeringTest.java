@@ -23,7 +23,7 @@ class LayeringTest {
         .dependOnClassesThat()
         .resideInAnyPackage(
             "org.apache.flink..", "org.apache.kafka..", "org.apache.avro..", "io.streamtrain.avro..",
-            "kafka..", "com.fasterxml.jackson..", "picocli..")
+            "kafka..", "com.fasterxml.jackson..", "picocli..", "com.google.protobuf..")
         .allowEmptyShould(true)
         .check(CLASSES);
   }
@@ -51,6 +51,20 @@ class LayeringTest {
         .dependOnClassesThat()
         .resideInAnyPackage("org.apache.flink..", "io.streamtrain.flink..", "io.streamtrain.cli..",
             "io.streamtrain.local..", "io.streamtrain.replay..", "picocli..")
+        .check(CLASSES);
+  }
+
+  /** The ONNX exporter is the core plus the protobuf runtime: no Flink, Kafka or Avro, usable from any service. */
+  @Test
+  void exporterHasNoFlinkKafkaOrAvroDependency() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.streamtrain.export..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.apache.flink..", "org.apache.kafka..", "org.apache.avro..", "kafka..",
+            "io.streamtrain.avro..", "io.streamtrain.io..", "io.streamtrain.flink..", "io.streamtrain.cli..",
+            "io.streamtrain.local..", "io.streamtrain.client..", "io.streamtrain.replay..", "picocli..")
         .check(CLASSES);
   }
 

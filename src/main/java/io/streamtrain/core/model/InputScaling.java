@@ -78,14 +78,24 @@ public record InputScaling(Mode mode, long freezeAfter, double decay) implements
 
   /** (x - mean) / sqrt(var) of the n rows of {@code x} into {@code out}, with the statistics at {@code off}. */
   public static void apply(double[] x, int n, int d, double[] buffers, int off, double[] out) {
-    double count = buffers[off];
     for (int j = 0; j < d; j++) {
-      double mean = count > 0 ? buffers[off + 1 + j] : 0.0;
-      double var = count > 0 ? buffers[off + 1 + d + j] / count : 0.0;
-      double inv = var > 0 ? 1.0 / Math.sqrt(var) : 1.0;
+      double mean = mean(buffers, off, d, j);
+      double inv = inverseDeviation(buffers, off, d, j);
       for (int i = 0; i < n; i++) {
         out[i * d + j] = (x[i * d + j] - mean) * inv;
       }
     }
+  }
+
+  /** The mean feature {@code j} is shifted by (0 before any sample), from the statistics at {@code off}. */
+  public static double mean(double[] buffers, int off, int d, int j) {
+    return buffers[off] > 0 ? buffers[off + 1 + j] : 0.0;
+  }
+
+  /** The factor 1 / sqrt(var) feature {@code j} is scaled by after the shift (1 while var is 0 or unknown). */
+  public static double inverseDeviation(double[] buffers, int off, int d, int j) {
+    double count = buffers[off];
+    double var = count > 0 ? buffers[off + 1 + d + j] / count : 0.0;
+    return var > 0 ? 1.0 / Math.sqrt(var) : 1.0;
   }
 }
