@@ -39,6 +39,10 @@ public final class TraceOptimizerCommand extends JsonTraceCommand {
   public static Map<String, Object> trace(SpecReader r) {
     r.rejectUnknown(KEYS);
     OptimizerSpec os = Optimizers.fromSpec(r.child("optimizer"));
+    if (os.chain().transforms().stream().anyMatch(t -> t instanceof io.streamtrain.core.optim.Nag)) {
+      throw new SpecException(r.key("optimizer") + ".type", "nag", "not traceable on gradients alone: nag steps"
+          + " by the inputs' scales, which a gradient trace has not got (train a linear model with it instead)");
+    }
     double[] p = r.requireDoubleArray("params");
     double[][] grads = r.requireDoubleMatrix("gradients");
     for (int i = 0; i < grads.length; i++) {

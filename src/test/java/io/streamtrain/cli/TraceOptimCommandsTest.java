@@ -139,7 +139,7 @@ class TraceOptimCommandsTest {
       {"{\"optimizer\": {\"type\": \"adam\", \"betas\": [0.9, 1.5]}, \"params\": [1], \"gradients\": [[1]]}",
        "error: optimizer.betas[1]: 1.5 is not allowed; allowed: a number in [0, 1)"},
       {"{\"optimizer\": {\"type\": \"nadam\"}, \"params\": [1], \"gradients\": [[1]]}",
-       "error: optimizer.type: \"nadam\" is not allowed; allowed: one of [sgd, adagrad, rmsprop, adam, adamw, sparse_adam, ftrl]"},
+       "error: optimizer.type: \"nadam\" is not allowed; allowed: one of [sgd, adagrad, rmsprop, adam, adamw, sparse_adam, ftrl, nag]"},
       {"{\"optimizer\": {\"type\": \"adam\"}, \"params\": [1, 2], \"gradients\": [[1]]}", "error: gradients[0]"},
       {"{\"optimizer\": {\"type\": \"adam\"}, \"params\": [1], \"gradients\": [[1]], \"lr_schedule\": [1, 2]}",
        "error: lr_schedule: has 2 values; allowed: one per gradient step (1)"},
