@@ -26,6 +26,8 @@ import java.io.IOException;
  * the step uses the gradient of the batch's mean weighted loss at the rescaled weights; with n = 1 and u = 1 it is
  * the paper's algorithm exactly. The observing half ({@link State#observe}) runs before the gradient is computed
  * (the trainer calls {@link Optimizer#observeInputs}); the step half is this transform's element-wise stage.
+ * A batch the trainer then skips (non-finite loss) keeps what its observation did, as input scaling keeps its
+ * statistics; a loss-guard rollback restores the earlier optimizer state with the earlier weights.
  * A coordinate whose gradient is zero keeps its weight and G (sparse steps are exact). Per coordinate the state is
  * s_i (the same for the K weights of an input column; kept per weight, as the bias needs its own) and G_i.
  */

@@ -89,8 +89,9 @@ public final class TrainingConfig {
     ModelSpec model = v.get(MODEL);
     if (opt.type().equals("nag")) {
       if (model.type() == ModelSpec.ModelType.MLP) {
-        throw new SpecException(v.path(OPTIMIZER) + ".type", "nag", "allowed only for linear, logistic and softmax"
-            + " models (its per-input scales apply to weights that multiply the inputs directly); this model is an mlp");
+        throw new SpecException(v.path(OPTIMIZER) + ".type", "nag", "allowed only for linear, logistic and"
+            + " softmax models (its per-input scales apply to weights that multiply the inputs directly); this model"
+            + " is an mlp");
       }
       if (model.scaling() != null) {
         throw new SpecException(v.path(OPTIMIZER) + ".type", "nag", "not with model.scaling: nag is itself invariant to"
