@@ -141,6 +141,8 @@ class TraceOptimCommandsTest {
       {"{\"optimizer\": {\"type\": \"nadam\"}, \"params\": [1], \"gradients\": [[1]]}",
        "error: optimizer.type: \"nadam\" is not allowed; allowed: one of [sgd, adagrad, rmsprop, adam, adamw, sparse_adam, ftrl, nag]"},
       {"{\"optimizer\": {\"type\": \"adam\"}, \"params\": [1, 2], \"gradients\": [[1]]}", "error: gradients[0]"},
+      {"{\"optimizer\": {\"type\": \"nag\"}, \"params\": [1], \"gradients\": [[1]]}",
+       "error: optimizer.type: \"nag\" is not allowed; not traceable on gradients alone"},
       {"{\"optimizer\": {\"type\": \"adam\"}, \"params\": [1], \"gradients\": [[1]], \"lr_schedule\": [1, 2]}",
        "error: lr_schedule: has 2 values; allowed: one per gradient step (1)"},
       {"{\"optimizer\": {\"type\": \"adagrad\"}, \"params\": [1], \"gradients\": [[1]], \"momentum_schedule\": [1]}",
