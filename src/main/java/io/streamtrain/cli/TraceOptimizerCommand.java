@@ -64,6 +64,10 @@ public final class TraceOptimizerCommand extends JsonTraceCommand {
   public static Map<String, Object> trace(SpecReader r) {
     ConfigValues v = SPEC.parse(r);
     OptimizerSpec os = v.get(OPTIMIZER);
+    if (os.type().equals("nag")) {
+      throw new SpecException(v.path(OPTIMIZER) + ".type", "nag", "not traceable on gradients alone: nag steps"
+          + " by the inputs' scales, which a gradient trace has not got (trace train takes it)");
+    }
     double[] p = v.get(PARAMS);
     double[][] grads = v.get(GRADIENTS);
     for (int i = 0; i < grads.length; i++) {

@@ -77,6 +77,7 @@ public final class TraceTrainCommand extends JsonTraceCommand {
       for (int start = 0; start < x.length; start += batchSize) {
         td.fill(batch, start, Math.min(x.length, start + batchSize));
         model.setDropoutStep(step++);
+        opt.observeInputs(batch, params); // nag: the batch's input scales first, as the trainer does
         double loss = model.lossAndGradient(params, batch, grad);
         model.updateBuffers(params, batch, buffers);
         opt.step(params, grad);

@@ -169,6 +169,11 @@ public final class JobSpec {
             + " per-coordinate z and n, which data-parallel rounds do not merge: use workers 1 with ftrl, or sgd,"
             + " adagrad, adam or another optimizer whose state is the parameters plus local statistics");
       }
+      if (opt.equals("nag")) {
+        throw new SpecException("parallel.workers", parallel.workers(), "nag rescales weights as each input's"
+            + " scale grows and keeps global input norms, which data-parallel rounds do not merge: use workers 1"
+            + " with nag");
+      }
     }
     if (warmStart != null) {
       throw new SpecException("parallel.workers", parallel.workers(), "a data-parallel job does not take"

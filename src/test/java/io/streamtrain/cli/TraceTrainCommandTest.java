@@ -97,6 +97,43 @@ class TraceTrainCommandTest {
     }
   }
 
+  /** nag through trace train: columns multiplied by 1e3 and 1e-3 give the same losses and weights divided by them. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void nagTracesTheSameLossesOnRescaledColumns() {
+    double[][] x = {{0.5, -1.0}, {1.5, 0.3}, {-0.7, 2.0}, {0.2, -0.4}, {2.5, 1.1}, {-1.2, -0.8}};
+    List<Integer> y = List.of(1, 1, 0, 1, 1, 0);
+    double[] f = {1e3, 1e-3};
+    Map<String, Object>[] res = new Map[2];
+    for (int k = 0; k < 2; k++) {
+      List<List<Double>> rows = new ArrayList<>();
+      for (double[] r : x) {
+        rows.add(List.of(r[0] * (k == 0 ? 1 : f[0]), r[1] * (k == 0 ? 1 : f[1])));
+      }
+      Map<String, Object> spec = new LinkedHashMap<>();
+      spec.put("model", Map.of("type", "logistic"));
+      spec.put("initial", Map.of("weight", List.of(0.0, 0.0), "bias", 0.0));
+      spec.put("optimizer", Map.of("type", "nag", "lr", 0.5));
+      spec.put("data", Map.of("X", rows, "y", y));
+      spec.put("batch_size", 2);
+      spec.put("epochs", 3);
+      res[k] = TraceTrainCommand.trace(new SpecReader("", spec));
+    }
+    List<List<Double>> a = (List<List<Double>>) res[0].get("batch_losses");
+    List<List<Double>> b = (List<List<Double>>) res[1].get("batch_losses");
+    for (int e = 0; e < a.size(); e++) {
+      for (int i = 0; i < a.get(e).size(); i++) {
+        assertThat(b.get(e).get(i)).isCloseTo(a.get(e).get(i), within(1e-12));
+      }
+    }
+    assertThat(a.get(2).get(2)).isLessThan(Math.log(2)); // it learned
+    List<Double> wa = (List<Double>) ((Map<String, Object>) res[0].get("final")).get("weight");
+    List<Double> wb = (List<Double>) ((Map<String, Object>) res[1].get("final")).get("weight");
+    for (int j = 0; j < 2; j++) {
+      assertThat(wb.get(j) * f[j]).isCloseTo(wa.get(j), within(1e-12 * Math.abs(wa.get(j))));
+    }
+  }
+
   @Test
   void cliPrintsJsonAndRejectsBadLabelsWithExit2(@TempDir Path dir) throws Exception {
     ObjectMapper om = new ObjectMapper();

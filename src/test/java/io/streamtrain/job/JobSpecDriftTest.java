@@ -63,7 +63,7 @@ class JobSpecDriftTest {
   }
 
   @Test
-  void dataParallelJobsRefuseDriftAndScaling() {
+  void dataParallelJobsRefuseDriftScalingAndNag() {
     Map<String, Object> m = spec();
     m.put("parallel", Map.of("workers", 2));
     assertThatThrownBy(() -> JobSpec.fromMap(m)).isInstanceOf(SpecException.class)
@@ -73,5 +73,11 @@ class JobSpecDriftTest {
     scaled.put("optimizer", Map.of("type", "sgd", "lr", 0.1));
     scaled.put("parallel", Map.of("workers", 2));
     assertThatThrownBy(() -> JobSpec.fromMap(scaled)).hasMessageContaining("model.scaling");
+    Map<String, Object> nag = new LinkedHashMap<>();
+    nag.put("model", Map.of("type", "logistic", "features", Map.of("dense", 3)));
+    nag.put("optimizer", Map.of("type", "nag"));
+    nag.put("parallel", Map.of("workers", 2));
+    assertThatThrownBy(() -> JobSpec.fromMap(nag)).isInstanceOf(SpecException.class)
+        .hasMessageContaining("parallel.workers").hasMessageContaining("use workers 1 with nag");
   }
 }

@@ -1,5 +1,6 @@
 package io.streamtrain.core.optim;
 
+import io.streamtrain.core.data.Batch;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -25,6 +26,7 @@ public final class Optimizer {
   private HasLearningRate[] lrs;
   private HasMomentum mom;
   private ClipByGlobalNorm.State clip;
+  private Nag.State inputs;
   private long stepCount;
   private boolean skipped;
 
@@ -39,6 +41,7 @@ public final class Optimizer {
     List<HasLearningRate> l = new ArrayList<>();
     HasMomentum m = null;
     ClipByGlobalNorm.State c = null;
+    Nag.State nag = null;
     for (TransformState t : s.states()) {
       if (t instanceof HasLearningRate h) {
         l.add(h);
@@ -49,10 +52,14 @@ public final class Optimizer {
       if (c == null && t instanceof ClipByGlobalNorm.State cs) {
         c = cs;
       }
+      if (nag == null && t instanceof Nag.State ns) {
+        nag = ns;
+      }
     }
     this.lrs = l.toArray(new HasLearningRate[0]);
     this.mom = m;
     this.clip = c;
+    this.inputs = nag;
   }
 
   /** The torch name of the preset: sgd, adagrad, rmsprop, adam or adamw. */
@@ -71,6 +78,21 @@ public final class Optimizer {
 
   public int size() {
     return state.size();
+  }
+
+  /** True for optimizers that see each batch's inputs before its gradient ({@link #observeInputs}): nag. */
+  public boolean observesInputs() {
+    return inputs != null;
+  }
+
+  /**
+   * For an optimizer that {@link #observesInputs()}: the batch's inputs, before its gradient is computed at
+   * {@code params} (nag rescales the weights of columns whose scale grows, see {@link Nag}); a no-op otherwise.
+   */
+  public void observeInputs(Batch b, double[] params) {
+    if (inputs != null) {
+      inputs.observe(b, params);
+    }
   }
 
   /**

@@ -26,11 +26,13 @@ import java.util.Map;
  * (torch 1.13), each type's keys declared once in {@code Spec}: {@code sgd} (lr required, as torch 1.13 requires
  * it), {@code adagrad}, {@code rmsprop}, {@code adam} (weight_decay as coupled L2) and {@code adamw} (decoupled
  * weight_decay); and for sparse models {@code sparse_adam} (torch.optim.SparseAdam) and {@code ftrl}
- * (FTRL-Proximal, lr = alpha). Validation follows torch's constructors (lr, eps, weight_decay, momentum >= 0;
+ * (FTRL-Proximal, lr = alpha); for linear models {@code nag} (normalized adaptive updates, {@link Nag}).
+ * Validation follows torch's constructors (lr, eps, weight_decay, momentum >= 0;
  * 0 <= betas < 1; nesterov needs momentum > 0 and dampening 0) and also rejects non-finite values and unknown keys.
  */
 public final class Optimizers {
-  public static final List<String> TYPES = List.of("sgd", "adagrad", "rmsprop", "adam", "adamw", "sparse_adam", "ftrl");
+  public static final List<String> TYPES = List.of("sgd", "adagrad", "rmsprop", "adam", "adamw", "sparse_adam", "ftrl",
+      "nag");
 
   private Optimizers() {}
 
@@ -103,6 +105,14 @@ public final class Optimizers {
     return new OptimizerSpec("ftrl", chain(new Ftrl(lr, beta, l1, l2)), null);
   }
 
+  /**
+   * Normalized adaptive gradient descent (Ross, Mineiro and Langford 2013) for linear, logistic and softmax
+   * models: per-coordinate steps invariant to the scale of each input; see {@link Nag}.
+   */
+  public static OptimizerSpec nag(double lr) {
+    return new OptimizerSpec("nag", chain(new Nag(lr)), null);
+  }
+
   /** The keys of each optimizer type, with torch's defaults. */
   static final class Spec {
     private Spec() {}
@@ -164,8 +174,11 @@ public final class Optimizers {
     static final Key<Double> L1 = number(FTRL, "l1", 0);
     static final Key<Double> L2 = number(FTRL, "l2", 0);
 
+    static final ConfigDef NAG = ConfigDef.withType(true);
+    static final Key<Double> NAG_LR = NAG.define("lr", Types.DOUBLE, 0.5, Validators.above(0), "");
+
     static final Map<String, ConfigDef> BY_TYPE = Map.of("sgd", SGD, "adagrad", ADAGRAD, "rmsprop", RMSPROP,
-        "adam", ADAM.def(), "adamw", ADAMW.def(), "sparse_adam", SPARSE_ADAM, "ftrl", FTRL);
+        "adam", ADAM.def(), "adamw", ADAMW.def(), "sparse_adam", SPARSE_ADAM, "ftrl", FTRL, "nag", NAG);
   }
 
   /** Each type's keys and defaults, for the docs: {@code `sgd`: `lr` (required), `momentum` (0), ...}. */
@@ -229,6 +242,10 @@ public final class Optimizers {
       case "ftrl" -> {
         ConfigValues v = Spec.FTRL.parse(r);
         return ftrl(v.get(Spec.FTRL_LR), v.get(Spec.FTRL_BETA), v.get(Spec.L1), v.get(Spec.L2));
+      }
+      case "nag" -> {
+        ConfigValues v = Spec.NAG.parse(r);
+        return nag(v.get(Spec.NAG_LR));
       }
       default -> throw new SpecException(r.key("type"), type, "allowed: one of " + TYPES);
     }

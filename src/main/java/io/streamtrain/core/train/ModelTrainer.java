@@ -131,6 +131,7 @@ public final class ModelTrainer {
    */
   public StepResult train(TrainerState s, Batch b) {
     model.observeInputs(b, s.buffers); // input scaling: this batch's features join the statistics first
+    s.optimizer.observeInputs(b, s.params); // nag: the batch's input scales, before its predictions and gradient
     if (sparse != null) {
       return trainSparse(s, b);
     }

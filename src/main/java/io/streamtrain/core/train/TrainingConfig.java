@@ -36,7 +36,9 @@ public final class TrainingConfig {
       + " `--label-map`)");
   static final Key<OptimizerSpec> OPTIMIZER = SPEC.reader("optimizer", Optimizers::fromSpec, "torch.optim names and"
       + " defaults (torch 1.13), by `type`: " + Optimizers.keysDoc() + "; `sparse_adam` is torch.optim.SparseAdam"
-      + " and `ftrl` FTRL-Proximal (McMahan et al. 2013, `lr` is its alpha), both for sparse models");
+      + " and `ftrl` FTRL-Proximal (McMahan et al. 2013, `lr` is its alpha), both for sparse models; `nag` normalized"
+      + " adaptive updates (Ross, Mineiro and Langford 2013) for linear, logistic and softmax models: steps invariant"
+      + " to each input's scale, raw features with one learning rate");
   static final Key<TrainingPath.Request> TRAINING_PATH = SPEC.define("training_path",
       Types.enumOf(TrainingPath.Request.class), TrainingPath.Request.AUTO, "`auto` ({default}), `sparse` or `dense`:"
       + " which kernel trains the model (see \"The sparse path\" below); `sparse` fails before the job starts where"
@@ -84,7 +86,19 @@ public final class TrainingConfig {
     if (v.has(CLIP)) {
       opt = opt.withClipping(v.get(CLIP));
     }
-    TrainingConfig cfg = new TrainingConfig(r.path(), r.map(), v.get(MODEL), opt, v.get(BATCHING), v.get(GUARD));
+    ModelSpec model = v.get(MODEL);
+    if (opt.type().equals("nag")) {
+      if (model.type() == ModelSpec.ModelType.MLP) {
+        throw new SpecException(v.path(OPTIMIZER) + ".type", "nag", "allowed only for linear, logistic and"
+            + " softmax models (its per-input scales apply to weights that multiply the inputs directly); this model"
+            + " is an mlp");
+      }
+      if (model.scaling() != null) {
+        throw new SpecException(v.path(OPTIMIZER) + ".type", "nag", "not with model.scaling: nag is itself invariant to"
+            + " each input's scale; drop one of them");
+      }
+    }
+    TrainingConfig cfg = new TrainingConfig(r.path(), r.map(), model, opt, v.get(BATCHING), v.get(GUARD));
     // Build a scheduler once so a bad schedule fails here, before any job starts.
     LrScheduler sched = cfg.newScheduler(opt.create(1));
     cfg.trainingPath = TrainingPath.resolve(v.get(TRAINING_PATH), v.path(TRAINING_PATH), cfg.model, opt, sched);

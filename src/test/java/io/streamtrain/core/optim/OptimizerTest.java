@@ -88,7 +88,7 @@ class OptimizerTest {
   void malformedSpecsNameTheKeyAndWhatIsAllowed() {
     assertThatThrownBy(() -> parse(spec("type", "adamax")))
         .hasMessageContaining("optimizer.type")
-        .hasMessageContaining("[sgd, adagrad, rmsprop, adam, adamw, sparse_adam, ftrl]");
+        .hasMessageContaining("[sgd, adagrad, rmsprop, adam, adamw, sparse_adam, ftrl, nag]");
     assertThatThrownBy(() -> parse(spec("type", "adam", "beta1", 0.9)))
         .hasMessageContaining("optimizer.beta1")
         .hasMessageContaining("allowed keys here are [type, lr, betas, eps, weight_decay, amsgrad]");

@@ -70,11 +70,22 @@ class TrainerFunctionScalingTest {
         + params[1] * (0.002 - buffers[2]) / Math.sqrt(buffers[4] / buffers[0]);
     assertThat(out[0]).isCloseTo(1 / (1 + Math.exp(-z)), within(1e-12));
     // the model learned the scaled concept (accuracy is in the reports)
-    assertThat(expected.metrics().stream().filter(r -> r.getModelId().equals("m-a")).anyMatch(r ->
+    assertThat(reachedAccuracy(expected, "m-a", 0.9)).isTrue();
+    assertRestoresIdentically(spec(), in, expected, 5, 2 * TrainerFunctionDriftTest.FLIP + 7);
+  }
+
+  /** True when some report of {@code model} shows a progressive accuracy above {@code level}. */
+  static boolean reachedAccuracy(Outputs out, String model, double level) {
+    return out.metrics().stream().filter(r -> r.getModelId().equals(model)).anyMatch(r ->
         r.getDiagnostics().getValues().stream().anyMatch(v -> v.getName().equals("progressive_accuracy")
-            && v.getValue() > 0.9))).isTrue();
-    for (int cut : new int[] {5, 2 * TrainerFunctionDriftTest.FLIP + 7}) {
-      Outputs got = TrainerFunctionDriftTest.restoredAt(spec(), spec(), in, cut);
+            && v.getValue() > level));
+  }
+
+  /** A run restored from a checkpoint at each cut gives the uninterrupted run's reports and snapshots. */
+  static void assertRestoresIdentically(Map<String, Object> spec, List<MiniBatch> in, Outputs expected, int... cuts)
+      throws Exception {
+    for (int cut : cuts) {
+      Outputs got = TrainerFunctionDriftTest.restoredAt(spec, spec, in, cut);
       assertThat(render(withoutWallClock(got.metrics()))).as("metrics, restored at %d", cut)
           .isEqualTo(render(withoutWallClock(expected.metrics())));
       assertThat(render(got.snapshots())).as("snapshots, restored at %d", cut).isEqualTo(render(expected.snapshots()));
