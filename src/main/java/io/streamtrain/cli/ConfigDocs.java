@@ -2,6 +2,7 @@ package io.streamtrain.cli;
 
 import io.streamtrain.core.config.ConfigTable;
 import io.streamtrain.job.JobSpec;
+import io.streamtrain.job.ServeSpec;
 import io.streamtrain.replay.FitSpec;
 import io.streamtrain.replay.ReplaySpec;
 import java.io.IOException;
@@ -32,6 +33,7 @@ public final class ConfigDocs {
     t.put("training", ConfigTable.markdown(JobSpec.SPEC, "key"));
     t.put("replay", ConfigTable.markdown(ReplaySpec.SPEC, "replay key"));
     t.put("fit", ConfigTable.markdown(FitSpec.SPEC, "fit key"));
+    t.put("serve", ConfigTable.markdown(ServeSpec.SPEC, "serve key"));
     return t;
   }
 

@@ -32,15 +32,16 @@ public final class ServeSpec implements java.io.Serializable {
       "serve job name: consumer group and transactional-id prefix");
 
   private static final ConfigDef TOPICS = new ConfigDef();
-  static final Key<String> REQUESTS = TOPICS.define("requests", Types.STRING, "requests", "ScoreRequest records");
+  static final Key<String> REQUESTS = TOPICS.define("requests", Types.STRING, "requests", "({default}): ScoreRequest records");
   static final Key<String> MODELS = TOPICS.define("models", Types.STRING, "models",
-      "({default}) the training job's compacted model topic, followed from its beginning (read_committed)");
+      "({default}): the training job's compacted model topic, followed from its beginning (read_committed)");
   static final Key<String> PREDICTIONS = TOPICS.define("predictions", Types.STRING, "predictions",
-      "Prediction records, exactly once (read them read_committed)");
+      "({default}): Prediction records, exactly once (read them read_committed)");
   static final Key<String> REJECTED = TOPICS.define("rejected", Types.STRING, "rejected-samples",
-      "RejectedSample records: malformed requests and requests no version can score, with the reason");
+      "({default}): RejectedSample records of malformed requests and requests no version can score, with the"
+          + " reason");
   static final Key<Integer> PARTITIONS = TOPICS.define("partitions", Types.INT, 2, Validators.intRange(1, 10_000),
-      "partitions of the topics serve creates when missing");
+      "({default}) partitions of the topics serve creates when missing");
   static final Key<Topics> TOPICS_KEY = SPEC.section("topics", TOPICS, v -> new Topics(v.get(REQUESTS),
       v.get(MODELS), v.get(PREDICTIONS), v.get(REJECTED), v.get(PARTITIONS)), "{keys}");
 
