@@ -26,7 +26,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -47,18 +46,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafkaOptions;
 
-  @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "Submit to this Flink cluster's REST API")
-  String cluster;
-
-  @Option(names = "--jar", description = "Job jar for --cluster (default target/streamtrain-*-job.jar)")
-  Path jar;
-
-  @Option(names = "--from-savepoint", paramLabel = "PATH", description = "Resume from this savepoint or checkpoint")
-  String fromSavepoint;
-
-  @Option(names = "--savepoint-dir", paramLabel = "DIR",
-      description = "On Ctrl-C, stop the job with a savepoint in DIR (embedded mode)")
-  Path savepointDir;
+  @Mixin JobLaunchOptions launch;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
 
@@ -66,16 +54,16 @@ public final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ServeSpec spec = ServeSpec.fromMap(specFile == null ? new LinkedHashMap<>() : JobSpecFiles.readYaml(specFile));
     KafkaSettings kafka = kafkaOptions.settings();
-    TrainCommand.checkSavepointPath(fromSavepoint);
+    TrainCommand.checkSavepointPath(launch.fromSavepoint);
     BrokerCheck.require(kafka);
     ensureTopics(spec, kafka);
     PrintWriter err = command.commandLine().getErr();
     describe(spec, kafka, err);
-    if (cluster != null) {
+    if (launch.cluster != null) {
       return submit(spec, kafka);
     }
-    Configuration conf = EmbeddedJob.configuration(spec.name(), spec.checkpointStorage(), savepointDir,
-        fromSavepoint);
+    Configuration conf = EmbeddedJob.configuration(spec.name(), spec.checkpointStorage(), launch.savepointDir,
+        launch.fromSavepoint);
     CompletableFuture<MiniCluster> miniCluster = TrainCommand.startMiniCluster(conf, spec.parallelism());
     try {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
@@ -84,11 +72,11 @@ public final class ServeCommand implements Callable<Integer> {
       MiniCluster mc = miniCluster.get();
       JobID jobId = mc.submitJob(EmbeddedJob.graph(env, conf, "streamtrain-serve-" + spec.name())).get().getJobID();
       err.println("streamtrain: serving (embedded Flink, parallelism " + spec.parallelism() + "); Ctrl-C stops"
-          + (savepointDir != null ? " with a savepoint in " + savepointDir : ""));
+          + (launch.savepointDir != null ? " with a savepoint in " + launch.savepointDir : ""));
       err.flush();
       PrintWriter out = command.commandLine().getOut();
-      Thread hook = savepointDir == null ? null
-          : EmbeddedJob.stopWithSavepointOnExit(mc, jobId, savepointDir, out, this::resumeCommand, () -> { });
+      Thread hook = launch.savepointDir == null ? null
+          : EmbeddedJob.stopWithSavepointOnExit(mc, jobId, launch.savepointDir, out, this::resumeCommand, () -> { });
       JobResult result = mc.requestJobResult(jobId).get();
       result.toJobExecutionResult(ServeCommand.class.getClassLoader());
       EmbeddedJob.removeHook(hook);
@@ -143,8 +131,8 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   private int submit(ServeSpec spec, KafkaSettings kafka) throws Exception {
-    Path jobJar = jar != null ? jar : TrainCommand.findJobJar();
-    RestSubmitter rest = new RestSubmitter(cluster);
+    Path jobJar = launch.jar != null ? launch.jar : TrainCommand.findJobJar();
+    RestSubmitter rest = new RestSubmitter(launch.cluster);
     String jarId = rest.upload(jobJar);
     List<String> args = new ArrayList<>(List.of("--spec-json", JobSpecFiles.mapToJson(spec.raw()),
         "--bootstrap", kafka.bootstrapServers()));
@@ -152,31 +140,17 @@ public final class ServeCommand implements Callable<Integer> {
       // Only the file's path travels in the (REST-visible) program arguments, never resolved secrets.
       args.addAll(List.of("--kafka-config", kafkaOptions.configFile().toAbsolutePath().toString()));
     }
-    String jobId = rest.run(jarId, ServeJobMain.class.getName(), args, spec.parallelism(), fromSavepoint);
-    command.commandLine().getOut().println("submitted job " + jobId + " to " + cluster);
+    String jobId = rest.run(jarId, ServeJobMain.class.getName(), args, spec.parallelism(), launch.fromSavepoint);
+    command.commandLine().getOut().println("submitted job " + jobId + " to " + launch.cluster);
     return 0;
   }
 
   /** This command with the same spec and options, resuming from {@code savepoint}. */
   String resumeCommand(String savepoint) {
-    List<String> args = new ArrayList<>(List.of("bin/streamtrain", "serve"));
+    List<String> command = new ArrayList<>(List.of("bin/streamtrain", "serve"));
     if (specFile != null) {
-      args.add(specFile.toString());
+      command.add(specFile.toString());
     }
-    if (kafkaOptions.bootstrap != null) {
-      args.addAll(List.of("--bootstrap", kafkaOptions.bootstrap));
-    }
-    if (kafkaOptions.kafkaConfig != null) {
-      args.addAll(List.of("--kafka-config", kafkaOptions.kafkaConfig.toString()));
-    }
-    if (savepointDir != null) {
-      args.addAll(List.of("--savepoint-dir", savepointDir.toString()));
-    }
-    args.addAll(List.of("--from-savepoint", savepoint));
-    StringBuilder b = new StringBuilder();
-    for (String a : args) {
-      b.append(b.length() == 0 ? "" : " ").append(TrainCommand.shellQuote(a));
-    }
-    return b.toString();
+    return launch.resumeCommand(command, kafkaOptions, List.of(), savepoint);
   }
 }

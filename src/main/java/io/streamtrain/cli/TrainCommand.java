@@ -50,18 +50,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafkaOptions;
 
-  @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "Submit to this Flink cluster's REST API")
-  String cluster;
-
-  @Option(names = "--jar", description = "Job jar for --cluster (default target/streamtrain-*-job.jar)")
-  Path jar;
-
-  @Option(names = "--from-savepoint", paramLabel = "PATH", description = "Resume from this savepoint or checkpoint")
-  String fromSavepoint;
-
-  @Option(names = "--savepoint-dir", paramLabel = "DIR",
-      description = "On Ctrl-C, stop the job with a savepoint in DIR (embedded mode)")
-  Path savepointDir;
+  @Mixin JobLaunchOptions launch;
 
   @Option(names = "--bounded", description = "Stop at the end offsets current at start (overrides source.bounded)")
   boolean bounded;
@@ -88,9 +77,9 @@ public final class TrainCommand implements Callable<Integer> {
       spec = JobSpec.fromMap(raw);
     }
     KafkaSettings kafka = kafkaOptions.settings();
-    checkSavepointPath(fromSavepoint);
+    checkSavepointPath(launch.fromSavepoint);
     BrokerCheck.require(kafka);
-    if (cluster != null) {
+    if (launch.cluster != null) {
       ensureTopics(spec, kafka);
       return submit(spec, kafka);
     }
@@ -126,7 +115,8 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private Configuration embeddedConfiguration(JobSpec spec) {
-    Configuration conf = EmbeddedJob.configuration(spec.name(), spec.checkpointStorage(), savepointDir, fromSavepoint);
+    Configuration conf = EmbeddedJob.configuration(spec.name(), spec.checkpointStorage(), launch.savepointDir,
+        launch.fromSavepoint);
     if (prometheusPort != null) {
       prometheus(conf, prometheusPort);
     }
@@ -202,7 +192,8 @@ public final class TrainCommand implements Callable<Integer> {
     err.flush();
     MiniCluster mc = miniCluster.get();
     JobID jobId = mc.submitJob(graph).get().getJobID();
-    Thread hook = savepointDir == null ? null : EmbeddedJob.stopWithSavepointOnExit(mc, jobId, savepointDir, out,
+    Thread hook = launch.savepointDir == null ? null : EmbeddedJob.stopWithSavepointOnExit(mc, jobId,
+        launch.savepointDir, out,
         this::resumeCommand, () -> stoppedWithSavepoint = true);
     JobResult result = mc.requestJobResult(jobId).get();
     // The cluster shuts down while the summary is read, as it did under Flink's own executor (closing is idempotent).
@@ -245,25 +236,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** The command that resumes this run from {@code savepoint}: the same spec and options, plus --from-savepoint. */
   String resumeCommand(String savepoint) {
-    List<String> args = new ArrayList<>(List.of("bin/streamtrain", "train", specFile.toString()));
-    if (kafkaOptions.bootstrap != null) {
-      args.addAll(List.of("--bootstrap", kafkaOptions.bootstrap));
-    }
-    if (kafkaOptions.kafkaConfig != null) {
-      args.addAll(List.of("--kafka-config", kafkaOptions.kafkaConfig.toString()));
-    }
-    if (savepointDir != null) {
-      args.addAll(List.of("--savepoint-dir", savepointDir.toString()));
-    }
-    if (bounded) {
-      args.add("--bounded");
-    }
-    args.addAll(List.of("--from-savepoint", savepoint));
-    StringBuilder b = new StringBuilder();
-    for (String a : args) {
-      b.append(b.length() == 0 ? "" : " ").append(shellQuote(a));
-    }
-    return b.toString();
+    return launch.resumeCommand(List.of("bin/streamtrain", "train", specFile.toString()), kafkaOptions,
+        bounded ? List.of("--bounded") : List.of(), savepoint);
   }
 
   /** Quotes an argument for a POSIX shell when it holds anything beyond plain path characters. */
@@ -299,8 +273,8 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private int submit(JobSpec spec, KafkaSettings kafka) throws IOException, InterruptedException {
-    Path jobJar = jar != null ? jar : findJobJar();
-    RestSubmitter rest = new RestSubmitter(cluster);
+    Path jobJar = launch.jar != null ? launch.jar : findJobJar();
+    RestSubmitter rest = new RestSubmitter(launch.cluster);
     String jarId = rest.upload(jobJar);
     List<String> args = new ArrayList<>(List.of("--spec-json", JobSpecFiles.toJson(spec),
         "--bootstrap", kafka.bootstrapServers()));
@@ -311,8 +285,8 @@ public final class TrainCommand implements Callable<Integer> {
       System.err.println("streamtrain: the JobManager reads " + kafkaOptions.configFile().toAbsolutePath()
           + " and needs the environment variables it refers to");
     }
-    String jobId = rest.run(jarId, TrainingJobMain.class.getName(), args, spec.parallelism(), fromSavepoint);
-    System.out.println("submitted job " + jobId + " to " + cluster);
+    String jobId = rest.run(jarId, TrainingJobMain.class.getName(), args, spec.parallelism(), launch.fromSavepoint);
+    System.out.println("submitted job " + jobId + " to " + launch.cluster);
     return 0;
   }
 

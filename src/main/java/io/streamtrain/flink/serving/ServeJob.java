@@ -50,15 +50,7 @@ public final class ServeJob {
 
   /** Checkpointing (the sinks commit with it), object reuse, no Kryo, the spec's checkpoint storage. */
   public static void configure(StreamExecutionEnvironment env, ServeSpec spec) {
-    env.enableCheckpointing(spec.checkpointIntervalMs());
-    env.getConfig().enableObjectReuse();
-    org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
-    c.set(org.apache.flink.configuration.PipelineOptions.GENERIC_TYPES, false);
-    if (spec.checkpointStorage() != null) {
-      c.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-      c.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, spec.checkpointStorage());
-    }
-    env.configure(c);
+    io.streamtrain.flink.training.TrainingJob.configure(env, spec.checkpointIntervalMs(), spec.checkpointStorage());
   }
 
   public void build(StreamExecutionEnvironment env) {

@@ -1,5 +1,6 @@
 package io.streamtrain.flink.serving;
 
+import io.streamtrain.flink.JobArgs;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.job.JobSpecFiles;
 import io.streamtrain.job.ServeSpec;
@@ -17,23 +18,10 @@ public final class ServeJobMain {
   private ServeJobMain() {}
 
   public static void main(String[] args) throws Exception {
-    String specFile = null;
-    String specJson = null;
-    String bootstrap = null;
-    String kafkaConfig = null;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--spec" -> specFile = args[++i];
-        case "--spec-json" -> specJson = args[++i];
-        case "--bootstrap" -> bootstrap = args[++i];
-        case "--kafka-config" -> kafkaConfig = args[++i];
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; allowed: --spec FILE | --spec-json JSON, --bootstrap HOST:PORT, --kafka-config FILE");
-      }
-    }
-    ServeSpec spec = ServeSpec.fromMap(specJson != null ? JobSpecFiles.mapFromJson(specJson)
-        : specFile != null ? JobSpecFiles.readYaml(Path.of(specFile)) : new LinkedHashMap<>());
-    KafkaSettings kafka = KafkaSettings.forCli(kafkaConfig == null ? null : Path.of(kafkaConfig), bootstrap);
+    JobArgs a = JobArgs.parse(args);
+    ServeSpec spec = ServeSpec.fromMap(a.specJson() != null ? JobSpecFiles.mapFromJson(a.specJson())
+        : a.specFile() != null ? JobSpecFiles.readYaml(Path.of(a.specFile())) : new LinkedHashMap<>());
+    KafkaSettings kafka = a.kafka();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(spec.parallelism());
     ServeJob.configure(env, spec);

@@ -25,11 +25,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Running the serve job in tests, and writing its inputs: requests and hand-made model versions. */
-final class ServeRuns {
+public final class ServeRuns {
   private ServeRuns() {}
 
   /** Starts the serve job of {@code spec} in a local MiniCluster (restarts off), optionally from a savepoint. */
-  static JobClient start(ServeSpec spec, String bootstrap, String savepoint) throws Exception {
+  public static JobClient start(ServeSpec spec, String bootstrap, String savepoint) throws Exception {
     Configuration conf = new Configuration();
     conf.setString("restart-strategy.type", "none");
     if (savepoint != null) {
@@ -41,11 +41,12 @@ final class ServeRuns {
     return env.executeAsync("serve-" + spec.name());
   }
 
-  static byte[] encode(ScoreRequest r) {
+  /** The Avro binary value of a ScoreRequest, ModelSnapshot or any generated record. */
+  public static <T extends org.apache.avro.specific.SpecificRecord> byte[] encode(T r) {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
-      new SpecificDatumWriter<>(ScoreRequest.class).write(r, enc);
+      new SpecificDatumWriter<T>(r.getSchema()).write(r, enc);
       enc.flush();
       return out.toByteArray();
     } catch (IOException e) {
@@ -61,25 +62,13 @@ final class ServeRuns {
    * Publishes {@code params} as version {@code version} of {@code modelId} (the model section {@code model}) on
    * {@code topic}, in the training job's wire form (keys and partition of each part).
    */
-  static void publish(KafkaProducer<byte[], byte[]> p, String topic, String modelId, Map<String, Object> model,
+  public static void publish(KafkaProducer<byte[], byte[]> p, String topic, String modelId, Map<String, Object> model,
       double[] params, long version) {
     Model m = ModelSpecs.fromSpec(new SpecReader("model", model)).newModel(1);
     int partitions = p.partitionsFor(topic).size();
     Snapshots.publish(modelId, params, new double[0], version * 10, version * 160, "sgd", m, model, version, 0L,
         s -> p.send(new ProducerRecord<>(topic, SnapshotParts.partition(modelId, partitions),
-            SnapshotParts.key(s).getBytes(StandardCharsets.UTF_8), encodeSnapshot(s))));
+            SnapshotParts.key(s).getBytes(StandardCharsets.UTF_8), encode(s))));
     p.flush();
-  }
-
-  static byte[] encodeSnapshot(ModelSnapshot s) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
-      new SpecificDatumWriter<>(ModelSnapshot.class).write(s, enc);
-      enc.flush();
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
