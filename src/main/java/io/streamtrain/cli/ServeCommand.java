@@ -116,7 +116,7 @@ public final class ServeCommand implements Callable<Integer> {
           + " (bin/streamtrain train jobs/X.yaml with topics.models '" + t.models() + "'); serve picks up every"
           + " version it publishes; until a model's first version, its requests "
           + (spec.noModel() == ServeSpec.NoModel.WAIT ? "wait (at most " + spec.waitMax() + " per model)"
-              : "go to '" + t.rejected() + "' (NO_MODEL_VERSION; no_model: wait holds them instead)"));
+              : "go to '" + t.rejected() + "' (NO_MODEL_VERSION)"));
     } else {
       StringBuilder b = new StringBuilder();
       now.values().forEach(a -> b.append(b.length() == 0 ? "" : ", ").append(a.modelId()).append(" v")

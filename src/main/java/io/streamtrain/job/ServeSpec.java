@@ -45,9 +45,11 @@ public final class ServeSpec implements java.io.Serializable {
   static final Key<Topics> TOPICS_KEY = SPEC.section("topics", TOPICS, v -> new Topics(v.get(REQUESTS),
       v.get(MODELS), v.get(PREDICTIONS), v.get(REJECTED), v.get(PARTITIONS)), "{keys}");
 
-  static final Key<NoModel> NO_MODEL = SPEC.define("no_model", Types.enumOf(NoModel.class), NoModel.REJECT,
-      "reject \\| wait: a request for a model with no complete version yet goes to the rejected topic (reason"
-          + " NO_MODEL_VERSION), or waits in keyed state until the model's first version arrives");
+  static final Key<NoModel> NO_MODEL = SPEC.define("no_model", Types.enumOf(NoModel.class), NoModel.WAIT,
+      "wait \\| reject: a request for a model with no complete version yet waits in keyed state until the model's"
+          + " first version arrives, or goes to the rejected topic (reason NO_MODEL_VERSION); ({default}: at a"
+          + " start the requests topic may be read before the model topic's versions, so reject would refuse"
+          + " requests a published version could score)");
   static final Key<Integer> WAIT_MAX = SPEC.define("wait_max", Types.INT, 10_000,
       Validators.intRange(1, 10_000_000), "with `no_model: wait`, at most this many requests wait per model id;"
           + " more are rejected (reason WAIT_LIMIT)");

@@ -104,6 +104,7 @@ public final class ServeThroughput {
     m.put("checkpoint", Map.of("interval_ms", 1000));
     m.put("source", Map.of("start", "earliest"));
     m.put("parallelism", 2);
+    m.put("wait_max", 10_000_000); // requests read before the model topic's version wait for it
     return m;
   }
 

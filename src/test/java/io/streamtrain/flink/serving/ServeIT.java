@@ -133,8 +133,8 @@ class ServeIT {
     JobSpec trainSpec = JobSpec.fromMap(t);
     StreamExecutionEnvironment trainEnv = TrainingRuns.env(trainSpec, null);
     TrainingRuns.job(trainSpec, bs).build(trainEnv);
-    // Waiting (not rejecting) requests that arrive before serve has read the first version: every request counts.
-    ServeSpec spec = ServeSpec.fromMap(serveSpec("sv", "st-models", Map.of("no_model", "wait")));
+    // Requests that arrive before serve has read the first version wait (the default): every request counts.
+    ServeSpec spec = ServeSpec.fromMap(serveSpec("sv", "st-models", Map.of()));
     AtomicBoolean samplesOn = new AtomicBoolean(true);
     AtomicBoolean requestsOn = new AtomicBoolean(true);
     AtomicInteger sent = new AtomicInteger();
@@ -282,7 +282,8 @@ class ServeIT {
     JobClient serve = null;
     try (KafkaProducer<byte[], byte[]> p = producer(bs)) {
       ServeRuns.publish(p, "rj-models", "m1", model, w, 3);
-      serve = ServeRuns.start(ServeSpec.fromMap(serveSpec("rj", "rj-models", Map.of())), bs, null);
+      serve = ServeRuns.start(ServeSpec.fromMap(serveSpec("rj", "rj-models", Map.of("no_model", "reject"))), bs,
+          null);
       // Until serve has read the version, probes may be rejected; then the cases below are decided.
       int probe = 0;
       long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
