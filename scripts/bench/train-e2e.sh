@@ -11,6 +11,8 @@
 #          /tmp/base.jar target/streamtrain.jar
 # Extra JVM options for the train command via TRAIN_JAVA_OPTS (e.g. -XX:StartFlightRecording=...); extra produce
 # options via PRODUCE_OPTS (e.g. PRODUCE_OPTS="--categorical a,b,c" for the hashed sparse20 workload).
+# A second input, interleaved run by run with the first on the same broker (A/B of two input formats under the same
+# load): SPEC_B=other.yaml with PRODUCE_OPTS_B for its topic (e.g. the same CSV as JSON events).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CSV="$1"; SPEC="$2"; RUNS="$3"; shift 3
@@ -39,19 +41,28 @@ echo "broker $BOOT"
 N="$(($(wc -l <"$CSV") - 1))"
 cli "${JARS[0]%%,*}" "" produce --bootstrap "$BOOT" --topic bench-samples --partitions 2 --from "$CSV" --label y \
   ${PRODUCE_OPTS:-} --no-progress | tail -1
+if [[ -n "${SPEC_B:-}" ]]; then
+  cli "${JARS[0]%%,*}" "" produce --bootstrap "$BOOT" --topic bench-samples-b --partitions 2 --from "$CSV" --label y \
+    ${PRODUCE_OPTS_B:-} --no-progress | tail -1
+fi
 head -2 "$CSV" >"$WORK/one.csv"
 cli "${JARS[0]%%,*}" "" produce --bootstrap "$BOOT" --topic bench-one --partitions 2 --from "$WORK/one.csv" --label y \
   ${PRODUCE_OPTS:-} --no-progress | tail -1
-spec_for() { # SAMPLES_TOPIC TAG: the spec with this run's topics
+spec_for() { # SAMPLES_TOPIC TAG [SPEC]: the spec with this run's topics
   sed -e "/^topics:/s/samples: [a-z0-9-]*/samples: $1/" -e "/^topics:/s/metrics: [a-z0-9-]*/metrics: m-$2/" \
       -e "/^topics:/s/models: [a-z0-9-]*/models: s-$2/" -e "/^topics:/s/rejected: [a-z0-9-]*/rejected: r-$2/" \
-      -e "s/^name: .*/name: $2/" "$SPEC" >"$WORK/$2.yaml"
+      -e "s/^name: .*/name: $2/" "${3:-$SPEC}" >"$WORK/$2.yaml"
 }
 printf '%-6s %-24s %8s %8s %12s %12s\n' run jar wall_s cpu_s whole_sps steady_sps
+INPUTS=(a); [[ -n "${SPEC_B:-}" ]] && INPUTS=(a b)
 for run in $(seq "$RUNS") $(seq -f 'one%g' "$RUNS"); do
   for j in "${!JARS[@]}"; do
-    tag="r$run-j$j"
-    if [[ "$run" == one* ]]; then spec_for bench-one "$tag"; n=1; else spec_for bench-samples "$tag"; n=$N; fi
+  for input in "${INPUTS[@]}"; do
+    [[ "$run" == one* && "$input" == b ]] && continue
+    tag="r$run-j$j$input"
+    if [[ "$run" == one* ]]; then spec_for bench-one "$tag"; n=1
+    elif [[ "$input" == b ]]; then spec_for bench-samples-b "$tag" "$SPEC_B"; n=$N
+    else spec_for bench-samples "$tag"; n=$N; fi
     jar="${JARS[$j]%%,*}"
     extra=""; [[ "${JARS[$j]}" == *,* ]] && extra="${JARS[$j]#*,}"
     opts="${TRAIN_JAVA_OPTS:-} ${extra//,/ }"; opts="${opts//@TAG@/$tag}"
@@ -63,7 +74,8 @@ for run in $(seq "$RUNS") $(seq -f 'one%g' "$RUNS"); do
       | grep -o '"samples_per_second": *[0-9.eE+-]*' | awk -F: '{print $2+0}' | sort -g \
       | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "nan"}')
     cpu=$(awk '{print $1 + $2}' "$WORK/$tag.time")
-    awk -v r="$run" -v jar="$(basename "$jar")${extra:+ +opts}" -v a="$t0" -v b="$t1" -v n="$n" -v s="$steady" -v c="$cpu" \
+    awk -v r="$run" -v jar="$(basename "$jar")${extra:+ +opts}${SPEC_B:+ [$input]}" -v a="$t0" -v b="$t1" -v n="$n" -v s="$steady" -v c="$cpu" \
       'BEGIN {printf "%-6s %-24s %8.2f %8.2f %12.0f %12s\n", r, jar, b - a, c, n / (b - a), s}'
+  done
   done
 done

@@ -1,6 +1,7 @@
 package io.streamtrain.cli;
 
 import io.streamtrain.core.config.ConfigTable;
+import io.streamtrain.io.gen.Generators;
 import io.streamtrain.job.JobSpec;
 import io.streamtrain.job.ServeSpec;
 import io.streamtrain.replay.FitSpec;
@@ -33,6 +34,7 @@ public final class ConfigDocs {
     t.put("training", ConfigTable.markdown(JobSpec.SPEC, "key"));
     t.put("replay", ConfigTable.markdown(ReplaySpec.SPEC, "replay key"));
     t.put("fit", ConfigTable.markdown(FitSpec.SPEC, "fit key"));
+    t.put("generators", ConfigTable.markdown(Generators.docs(), "generator parameter"));
     t.put("serve", ConfigTable.markdown(ServeSpec.SPEC, "serve key"));
     return t;
   }

@@ -2,6 +2,11 @@ package io.streamtrain.cli;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Type;
+import io.streamtrain.core.config.Types;
 import io.streamtrain.core.optim.Chain;
 import io.streamtrain.core.optim.ChainState;
 import io.streamtrain.core.optim.ClipByGlobalNorm;
@@ -25,7 +30,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Trace gradient clipping: clipped gradients and pre-clip total norms, as JSON.")
 public final class TraceClipCommand extends JsonTraceCommand {
-  static final List<String> KEYS = List.of("clip", "param_split", "gradients");
+  static final ConfigDef SPEC = new ConfigDef();
+  static final Type<Clipping> CLIPPING = Types.reader(Clipping::fromSpec);
+  static final String CLIP_DOC = "`{type: norm, max_norm, norm_type}` or `{type: value, clip_value}`";
+  static final Key<Clipping> CLIP = SPEC.required("clip", CLIPPING, CLIP_DOC);
+  static final Key<int[]> PARAM_SPLIT = SPEC.optional("param_split", Types.INTS,
+      "tensor sizes summing to the vector length; absent: one tensor");
+  static final Key<double[][]> GRADIENTS = SPEC.required("gradients", Types.DOUBLE_MATRIX,
+      "gradient vectors of one length, each clipped on its own");
 
   @Override
   Map<String, Object> result(SpecReader r) {
@@ -33,18 +45,18 @@ public final class TraceClipCommand extends JsonTraceCommand {
   }
 
   public static Map<String, Object> trace(SpecReader r) {
-    r.rejectUnknown(KEYS);
-    Clipping clipping = Clipping.fromSpec(r.child("clip"));
-    double[][] grads = r.requireDoubleMatrix("gradients");
+    ConfigValues v = SPEC.parse(r);
+    Clipping clipping = v.get(CLIP);
+    double[][] grads = v.get(GRADIENTS);
     int n = grads.length == 0 ? 0 : grads[0].length;
     for (int i = 0; i < grads.length; i++) {
       if (grads[i].length != n) {
         throw new SpecException(
-            r.key("gradients") + "[" + i + "]",
+            v.path(GRADIENTS) + "[" + i + "]",
             "has " + grads[i].length + " elements; allowed: as many as gradients[0] (" + n + ")");
       }
     }
-    int[] split = split(r, n);
+    int[] split = split(v, n);
     Chain chain = new Chain(List.of(clipping.transform(split)));
     double normType = clipping instanceof Clipping.Norm norm ? norm.normType() : 2.0;
     List<double[]> out = new ArrayList<>();
@@ -63,23 +75,23 @@ public final class TraceClipCommand extends JsonTraceCommand {
     return result;
   }
 
-  /** The {@code param_split} key: non-negative sizes summing to {@code n}; null (one tensor) when absent. */
-  static int[] split(SpecReader r, int n) {
-    int[] split = r.getIntArray("param_split", null);
+  /** The {@code param_split} key: non-negative sizes summing to {@code n}; one tensor when absent. */
+  static int[] split(ConfigValues v, int n) {
+    int[] split = v.get(PARAM_SPLIT);
     if (split == null) {
       return new int[] {n};
     }
     long sum = 0;
     for (int i = 0; i < split.length; i++) {
       if (split[i] < 0) {
-        throw new SpecException(r.key("param_split") + "[" + i + "]", split[i], "allowed: a size >= 0");
+        throw new SpecException(v.path(PARAM_SPLIT) + "[" + i + "]", split[i], "allowed: a size >= 0");
       }
       sum += split[i];
     }
     if (sum != n) {
       throw new SpecException(
-          r.key("param_split"),
-          r.raw("param_split"),
+          v.path(PARAM_SPLIT),
+          v.raw(PARAM_SPLIT),
           "allowed: tensor sizes summing to the vector length " + n + " (they sum to " + sum + ")");
     }
     return split;

@@ -2,6 +2,10 @@ package io.streamtrain.cli;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
 import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.fit.FitResult;
 import io.streamtrain.core.fit.Minimizer;
@@ -27,7 +31,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Trace a batch method (newton_cg, lbfgs, cg) on a model over given rows: every iteration, as JSON.")
 public final class TraceFitCommand extends JsonTraceCommand {
-  static final List<String> KEYS = List.of("model", "initial", "data", "method");
+  static final ConfigDef SPEC = TraceData.modelTraceSpec();
+  static final Key<Minimizer> METHOD = SPEC.required("method", Types.reader(Minimizers::fromSpec),
+      "as a fit spec's: `{type: newton_cg | lbfgs | cg, ...}`");
 
   @Override
   Map<String, Object> result(SpecReader r) {
@@ -36,11 +42,11 @@ public final class TraceFitCommand extends JsonTraceCommand {
 
   /** Runs the trace described by {@code r}; spec errors are {@link SpecException}s naming the key. */
   public static Map<String, Object> trace(SpecReader r) {
-    r.rejectUnknown(KEYS);
-    TraceData td = TraceData.parse(r, "trace fit");
-    Minimizer method = Minimizers.fromSpec(r.child("method"));
+    ConfigValues v = SPEC.parse(r);
+    TraceData td = TraceData.parse(v, "trace fit");
+    Minimizer method = v.get(METHOD);
     Model model = td.spec().newModel(td.rows());
-    double[] params = TraceData.initial(r, model);
+    double[] params = TraceData.initial(v, model);
     Batch batch = model.newBatch(td.rows());
     td.fill(batch, 0, td.rows());
     List<Map<String, Object>> its = new ArrayList<>();

@@ -2,6 +2,11 @@ package io.streamtrain.cli;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.fit.Lbfgs;
 import io.streamtrain.core.fit.LbfgsConfig;
@@ -29,7 +34,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Trace torch.optim.LBFGS on a model over one batch: per step loss, parameters and counters, as JSON.")
 public final class TraceLbfgsCommand extends JsonTraceCommand {
-  static final List<String> KEYS = List.of("model", "initial", "data", "lbfgs", "steps");
+  static final ConfigDef SPEC = TraceData.modelTraceSpec();
+  static final Key<LbfgsConfig> LBFGS = SPEC.optional("lbfgs", Types.reader(LbfgsConfig::fromSpec),
+      "torch.optim.LBFGS's names and defaults");
+  static final Key<Integer> STEPS = SPEC.define("steps", Types.INT, 1, Validators.intRange(1, 1_000_000),
+      "calls of optimizer.step(closure)");
 
   @Override
   Map<String, Object> result(SpecReader r) {
@@ -38,12 +47,12 @@ public final class TraceLbfgsCommand extends JsonTraceCommand {
 
   /** Runs the trace described by {@code r}; spec errors are {@link SpecException}s naming the key. */
   public static Map<String, Object> trace(SpecReader r) {
-    r.rejectUnknown(KEYS);
-    TraceData td = TraceData.parse(r, "trace lbfgs");
-    LbfgsConfig cfg = LbfgsConfig.fromSpec(r.has("lbfgs") ? r.child("lbfgs") : new SpecReader(r.key("lbfgs"), Map.of()));
-    int steps = r.getInt("steps", 1, 1, 1_000_000);
+    ConfigValues v = SPEC.parse(r);
+    TraceData td = TraceData.parse(v, "trace lbfgs");
+    LbfgsConfig cfg = v.has(LBFGS) ? v.get(LBFGS) : LbfgsConfig.defaults();
+    int steps = v.get(STEPS);
     Model model = td.spec().newModel(td.rows());
-    double[] params = TraceData.initial(r, model);
+    double[] params = TraceData.initial(v, model);
     Batch batch = model.newBatch(td.rows());
     td.fill(batch, 0, td.rows());
     ModelObjective objective = new ModelObjective(model, List.of(batch));

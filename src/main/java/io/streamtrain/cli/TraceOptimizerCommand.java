@@ -2,6 +2,11 @@ package io.streamtrain.cli;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Type;
+import io.streamtrain.core.config.Types;
 import io.streamtrain.core.optim.Clipping;
 import io.streamtrain.core.optim.Optimizer;
 import io.streamtrain.core.optim.OptimizerSpec;
@@ -27,8 +32,28 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Trace an optimizer: params after each step for a given gradient sequence, as JSON.")
 public final class TraceOptimizerCommand extends JsonTraceCommand {
-  static final List<String> KEYS =
-      List.of("optimizer", "params", "gradients", "lr_schedule", "momentum_schedule", "clip", "param_split");
+  /** One value per step, null keeping the current one. */
+  private static final Type<Double[]> PER_STEP = (key, raw) -> {
+    List<?> list = SpecReader.toList(key, raw);
+    Double[] out = new Double[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = list.get(i) == null ? null : SpecReader.toDouble(key + "[" + i + "]", list.get(i));
+    }
+    return out;
+  };
+
+  static final ConfigDef SPEC = new ConfigDef();
+  static final Key<OptimizerSpec> OPTIMIZER = SPEC.required("optimizer", Types.reader(Optimizers::fromSpec),
+      "torch.optim's names and defaults");
+  static final Key<double[]> PARAMS = SPEC.required("params", Types.DOUBLES, "the starting parameters");
+  static final Key<double[][]> GRADIENTS = SPEC.required("gradients", Types.DOUBLE_MATRIX,
+      "one gradient per step, each as long as params");
+  static final Key<Double[]> LR_SCHEDULE = SPEC.optional("lr_schedule", PER_STEP,
+      "the lr set before each step (null keeps it)");
+  static final Key<Double[]> MOMENTUM_SCHEDULE = SPEC.optional("momentum_schedule", PER_STEP,
+      "the momentum (Adam's beta1) set before each step (null keeps it)");
+  static final Key<Clipping> CLIP = SPEC.optional("clip", TraceClipCommand.CLIPPING, TraceClipCommand.CLIP_DOC);
+  static final Key<int[]> PARAM_SPLIT = SPEC.declare(TraceClipCommand.PARAM_SPLIT);
 
   @Override
   Map<String, Object> result(SpecReader r) {
@@ -37,28 +62,28 @@ public final class TraceOptimizerCommand extends JsonTraceCommand {
 
   /** Runs the trace described by {@code r}; errors are {@link SpecException}s naming the key. */
   public static Map<String, Object> trace(SpecReader r) {
-    r.rejectUnknown(KEYS);
-    OptimizerSpec os = Optimizers.fromSpec(r.child("optimizer"));
-    double[] p = r.requireDoubleArray("params");
-    double[][] grads = r.requireDoubleMatrix("gradients");
+    ConfigValues v = SPEC.parse(r);
+    OptimizerSpec os = v.get(OPTIMIZER);
+    double[] p = v.get(PARAMS);
+    double[][] grads = v.get(GRADIENTS);
     for (int i = 0; i < grads.length; i++) {
       if (grads[i].length != p.length) {
         throw new SpecException(
-            r.key("gradients") + "[" + i + "]",
+            v.path(GRADIENTS) + "[" + i + "]",
             "has " + grads[i].length + " elements; allowed: exactly as many as params (" + p.length + ")");
       }
     }
-    Double[] lrs = schedule(r, "lr_schedule", grads.length);
-    Double[] moms = schedule(r, "momentum_schedule", grads.length);
-    int[] split = TraceClipCommand.split(r, p.length);
-    Clipping clipping = r.has("clip") ? Clipping.fromSpec(r.child("clip")) : null;
-    if (clipping == null && r.has("param_split")) {
-      throw new SpecException(r.key("param_split"), "only meaningful together with clip");
+    Double[] lrs = perStep(v, LR_SCHEDULE, grads.length);
+    Double[] moms = perStep(v, MOMENTUM_SCHEDULE, grads.length);
+    int[] split = TraceClipCommand.split(v, p.length);
+    Clipping clipping = v.get(CLIP);
+    if (clipping == null && v.has(PARAM_SPLIT)) {
+      throw new SpecException(v.path(PARAM_SPLIT), "only meaningful together with clip");
     }
     Optimizer opt = (clipping == null ? os : os.withClipping(clipping)).create(split);
     if (moms != null && !opt.hasMomentum()) {
       throw new SpecException(
-          r.key("momentum_schedule"),
+          v.path(MOMENTUM_SCHEDULE),
           "not allowed: this " + os.type() + " has no momentum (rmsprop needs momentum > 0, adagrad has none)");
     }
     boolean norm = clipping instanceof Clipping.Norm;
@@ -74,7 +99,7 @@ public final class TraceOptimizerCommand extends JsonTraceCommand {
           opt.setMomentum(moms[t]);
         }
       } catch (IllegalArgumentException e) {
-        throw new SpecException(r.key(lrs != null && lrs[t] != null ? "lr_schedule" : "momentum_schedule")
+        throw new SpecException(v.path(lrs != null && lrs[t] != null ? LR_SCHEDULE : MOMENTUM_SCHEDULE)
             + "[" + t + "]", e.getMessage());
       }
       opt.step(p, grads[t].clone());
@@ -95,19 +120,12 @@ public final class TraceOptimizerCommand extends JsonTraceCommand {
     return result;
   }
 
-  private static Double[] schedule(SpecReader r, String key, int steps) {
-    if (!r.has(key)) {
-      return null;
-    }
-    List<?> list = SpecReader.toList(r.key(key), r.raw(key));
-    if (list.size() != steps) {
+  private static Double[] perStep(ConfigValues v, Key<Double[]> key, int steps) {
+    Double[] values = v.get(key);
+    if (values != null && values.length != steps) {
       throw new SpecException(
-          r.key(key), "has " + list.size() + " values; allowed: one per gradient step (" + steps + ")");
+          v.path(key), "has " + values.length + " values; allowed: one per gradient step (" + steps + ")");
     }
-    Double[] out = new Double[steps];
-    for (int i = 0; i < steps; i++) {
-      out[i] = list.get(i) == null ? null : SpecReader.toDouble(r.key(key) + "[" + i + "]", list.get(i));
-    }
-    return out;
+    return values;
   }
 }

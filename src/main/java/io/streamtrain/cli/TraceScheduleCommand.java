@@ -2,6 +2,11 @@ package io.streamtrain.cli;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import io.streamtrain.core.schedule.LrScheduler;
 import io.streamtrain.core.schedule.OneCycleLR;
 import io.streamtrain.core.schedule.Schedules;
@@ -27,6 +32,19 @@ import picocli.CommandLine.Command;
 public final class TraceScheduleCommand extends JsonTraceCommand {
   private static final List<String> OPTIMIZERS = List.of("sgd", "rmsprop", "adam", "adamw", "adagrad");
 
+  static final ConfigDef SPEC = new ConfigDef();
+  static final Key<SpecReader> SCHEDULE = SPEC.required("schedule", Types.reader(r -> r),
+      "`{type: StepLR, ...}` with torch's names and defaults");
+  static final Key<Double> BASE_LR = SPEC.computed("base_lr", Types.DOUBLE, "required, except for OneCycleLR",
+      Validators.range(0, false, Double.POSITIVE_INFINITY, true), "the optimizer's lr");
+  static final Key<Integer> STEPS = SPEC.required("steps", Types.INT, Validators.intRange(0, Integer.MAX_VALUE),
+      "optimizer steps traced");
+  static final Key<double[]> METRICS = SPEC.optional("metrics", Types.DOUBLES,
+      "ReduceLROnPlateau only: the metric observed after each step, one per step");
+  static final Key<String> OPTIMIZER = SPEC.define("optimizer", Types.STRING, "sgd",
+      Validators.oneOf(OPTIMIZERS),
+      "OneCycleLR only: which momentum (or beta1) it cycles; adagrad has none");
+
   @Override
   Map<String, Object> result(SpecReader r) {
     return run(r);
@@ -34,37 +52,34 @@ public final class TraceScheduleCommand extends JsonTraceCommand {
 
   /** Runs a parsed trace spec; public so tests and other tools can call it without a file. */
   public static Map<String, Object> run(SpecReader spec) {
-    spec.rejectUnknown("schedule", "base_lr", "steps", "metrics", "optimizer");
-    SpecReader sched = spec.child("schedule");
-    String type = sched.getString("type", null);
-    boolean oneCycle = "OneCycleLR".equals(type);
-    double baseLr;
-    if (oneCycle) {
-      // torch's OneCycleLR ignores the optimizer's lr; accept it but do not require it.
-      baseLr = spec.has("base_lr") ? checkedBaseLr(spec) : 0.0;
-    } else {
-      spec.require("base_lr");
-      baseLr = checkedBaseLr(spec);
+    ConfigValues v = SPEC.parse(spec);
+    SpecReader sched = v.get(SCHEDULE);
+    // torch's OneCycleLR ignores the optimizer's lr; accept it but do not require it.
+    if (!v.has(BASE_LR) && !"OneCycleLR".equals(sched.getString("type", null))) {
+      throw new SpecException(v.path(BASE_LR), "missing; it is required");
     }
-    int steps = spec.getInt("steps", 0, 0, Integer.MAX_VALUE);
-    spec.require("steps");
-    String optimizer = spec.getEnum("optimizer", "sgd", OPTIMIZERS);
+    double baseLr = v.get(BASE_LR, 0.0);
+    int steps = v.get(STEPS);
+    String optimizer = v.get(OPTIMIZER);
     LrScheduler s = Schedules.fromSpec(sched, baseLr, !"adagrad".equals(optimizer));
 
     double[] metrics = null;
     if (s.needsMetric()) {
-      metrics = spec.requireDoubleArray("metrics");
+      metrics = v.get(METRICS);
+      if (metrics == null) {
+        throw new SpecException(v.path(METRICS), "missing; it is required");
+      }
       if (metrics.length != steps) {
         throw new SpecException(
-            "metrics",
+            v.path(METRICS),
             "has " + metrics.length + " values; allowed: exactly one metric per step (steps = " + steps + ")");
       }
-    } else if (spec.has("metrics")) {
-      throw new SpecException("metrics", "only ReduceLROnPlateau reads metrics; remove it for " + s.type());
+    } else if (v.has(METRICS)) {
+      throw new SpecException(v.path(METRICS), "only ReduceLROnPlateau reads metrics; remove it for " + s.type());
     }
     if (s instanceof OneCycleLR oc && steps > oc.totalSteps()) {
       throw new SpecException(
-          "steps",
+          v.path(STEPS),
           steps,
           "allowed: at most total_steps = " + oc.totalSteps() + " for OneCycleLR (torch raises ValueError when"
               + " stepped past it)");
@@ -91,7 +106,4 @@ public final class TraceScheduleCommand extends JsonTraceCommand {
     return out;
   }
 
-  private static double checkedBaseLr(SpecReader spec) {
-    return spec.getDouble("base_lr", 0.0, 0.0, false, Double.POSITIVE_INFINITY, true);
-  }
 }

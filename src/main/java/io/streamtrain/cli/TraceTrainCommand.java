@@ -2,6 +2,11 @@ package io.streamtrain.cli;
 
 import io.streamtrain.core.SpecException;
 import io.streamtrain.core.SpecReader;
+import io.streamtrain.core.config.ConfigDef;
+import io.streamtrain.core.config.ConfigValues;
+import io.streamtrain.core.config.Key;
+import io.streamtrain.core.config.Types;
+import io.streamtrain.core.config.Validators;
 import io.streamtrain.core.data.Batch;
 import io.streamtrain.core.model.Model;
 import io.streamtrain.core.model.ModelSpec;
@@ -33,7 +38,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Trace training: final parameters and batch losses of a model trained on given data, as JSON.")
 public final class TraceTrainCommand extends JsonTraceCommand {
-  static final List<String> KEYS = List.of("model", "initial", "optimizer", "data", "batch_size", "epochs");
+  static final ConfigDef SPEC = new ConfigDef();
+  static final Key<SpecReader> MODEL = SPEC.declare(TraceData.MODEL);
+  static final Key<SpecReader> INITIAL = SPEC.declare(TraceData.INITIAL);
+  static final Key<Map<String, Object>> OPTIMIZER = SPEC.required("optimizer", Types.MAP,
+      "torch.optim's names and defaults");
+  static final Key<ConfigValues> DATA = SPEC.declare(TraceData.DATA);
+  static final Key<Integer> BATCH_SIZE = SPEC.required("batch_size", Types.INT,
+      Validators.intRange(1, Integer.MAX_VALUE), "rows per batch, consecutive (the last may be shorter)");
+  static final Key<Integer> EPOCHS = SPEC.define("epochs", Types.INT, 1, Validators.intRange(0, 1_000_000),
+      "passes over the rows");
 
   @Override
   Map<String, Object> result(SpecReader r) {
@@ -42,20 +56,17 @@ public final class TraceTrainCommand extends JsonTraceCommand {
 
   /** Runs the training trace described by {@code r}; spec errors are {@link SpecException}s naming the key. */
   public static Map<String, Object> trace(SpecReader r) {
-    r.rejectUnknown(KEYS);
-    TraceData td = TraceData.parse(r, "trace train");
+    ConfigValues v = SPEC.parse(r);
+    TraceData td = TraceData.parse(v, "trace train");
     double[][] x = td.x();
     ModelSpec ms = td.spec();
-    if (!r.has("batch_size")) {
-      throw new SpecException(r.key("batch_size"), "missing; it is required (an integer >= 1)");
-    }
-    int batchSize = r.getInt("batch_size", 1, 1, Integer.MAX_VALUE);
-    int epochs = r.getInt("epochs", 1, 0, 1_000_000);
+    int batchSize = v.get(BATCH_SIZE);
+    int epochs = v.get(EPOCHS);
     Model model = ms.newModel(Math.min(batchSize, x.length));
-    double[] params = TraceData.initial(r, model);
+    double[] params = TraceData.initial(v, model);
     double[] buffers = new double[model.numBuffers()];
     model.initBuffers(buffers);
-    Optimizer opt = Optimizers.fromSpec(r.child("optimizer"), model.numParams());
+    Optimizer opt = Optimizers.fromSpec(v.reader().child(OPTIMIZER.name()), model.numParams());
 
     Batch batch = model.newBatch(Math.min(batchSize, x.length));
     double[] grad = new double[model.numParams()];

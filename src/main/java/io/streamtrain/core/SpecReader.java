@@ -177,25 +177,12 @@ public final class SpecReader {
   }
 
   public int[] getIntArray(String name, int[] dflt) {
-    if (!has(name)) {
-      return dflt;
-    }
-    List<?> list = toList(key(name), map.get(name));
-    int[] out = new int[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = toInt(key(name) + "[" + i + "]", list.get(i));
-    }
-    return out;
+    return has(name) ? toIntArray(key(name), map.get(name)) : dflt;
   }
 
   /** A list of double vectors, e.g. a matrix or a trajectory of gradients. */
   public double[][] requireDoubleMatrix(String name) {
-    List<?> rows = toList(key(name), require(name));
-    double[][] out = new double[rows.size()][];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = toDoubleArray(key(name) + "[" + i + "]", rows.get(i));
-    }
-    return out;
+    return toDoubleMatrix(key(name), require(name));
   }
 
   public SpecReader child(String name) {
@@ -278,6 +265,26 @@ public final class SpecReader {
     double[] out = new double[list.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = toDouble(key + "[" + i + "]", list.get(i));
+    }
+    return out;
+  }
+
+  /** An array of integers; an element's error names it ({@code key[i]}). */
+  public static int[] toIntArray(String key, Object v) {
+    List<?> list = toList(key, v);
+    int[] out = new int[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = toInt(key + "[" + i + "]", list.get(i));
+    }
+    return out;
+  }
+
+  /** An array of number arrays (rows of a matrix, a trajectory of gradients); errors name the row. */
+  public static double[][] toDoubleMatrix(String key, Object v) {
+    List<?> rows = toList(key, v);
+    double[][] out = new double[rows.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = toDoubleArray(key + "[" + i + "]", rows.get(i));
     }
     return out;
   }

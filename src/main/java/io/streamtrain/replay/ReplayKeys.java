@@ -41,6 +41,9 @@ final class ReplayKeys {
       "file only: the first row's event time in epoch ms ({default}: 2026-01-01)");
   static final Key<Long> TIME_STEP_MS = SOURCE.define("time_step_ms", Types.LONG, 1L, "file only: event time"
       + " between consecutive rows");
+  static final Key<Object> CATEGORICAL = SOURCE.optional("categorical", Types.ANY, "file only, CSV: the columns"
+      + " that are categorical fields, hashed as name=value (a list, or names separated by commas), as `produce"
+      + " --categorical`");
   static final Key<Boolean> HASHED_NUMERIC = SOURCE.define("hashed_numeric", Types.BOOLEAN, false, "file only:"
       + " numeric columns as named fields hashed by column name, as `produce --hashed-numeric` (standardization"
       + " then applies to them)");
@@ -80,7 +83,7 @@ final class ReplayKeys {
 
   static {
     CONFIG.include(TrainingConfig.SPEC);
-    for (String k : List.of("models", "accept", "warm_start", "drift")) {
+    for (String k : List.of("models", "accept", "warm_start", "drift", "parallel")) {
       CONFIG.optional(k, Types.ANY, "");
     }
   }

@@ -82,6 +82,14 @@ public final class ReplayRunner {
       }
     }
     ReplayPlan plan = plan(spec, kafka, file == null ? -1 : file.trainSamples());
+    if (plan.maxWorkers() > 1) {
+      plan.withPartitions(file != null ? dealRows(file.records(), plan.maxWorkers())
+          : io.streamtrain.flink.training.LabelJoinStream.partitions(kafka, spec.source().topic()));
+      if (plan.partitions() < plan.maxWorkers()) {
+        throw new SpecException("parallel.workers", plan.maxWorkers(), "at most the " + plan.partitions()
+            + " partitions of source.topic '" + spec.source().topic() + "': a worker owns whole partitions");
+      }
+    }
     Configuration conf = new Configuration();
     // A replay is bounded and rerunnable: a failure is reported, not retried.
     conf.setString("restart-strategy.type", "none");
@@ -131,6 +139,17 @@ public final class ReplayRunner {
     long elapsed = System.nanoTime() - t0;
     checkComplete(rs, fs);
     return new ReplayOutcome(rs, fs, elapsed);
+  }
+
+  /**
+   * A file's rows dealt to {@code n} partitions, row i (every pass and test row counted) to partition i % n, so
+   * data-parallel configurations have partitions to give their workers; returns n.
+   */
+  private static int dealRows(List<SampleRecord> records, int n) {
+    for (int i = 0; i < records.size(); i++) {
+      records.get(i).partition = i % n;
+    }
+    return n;
   }
 
   private static KafkaSink<EvaluationResult> evaluationSink(ReplaySpec spec, KafkaSettings kafka) {

@@ -242,6 +242,22 @@ public final class ReplaySources {
   }
 
   /** Reads every sample of the spec's file (in file order) as source records; malformed lines are reported. */
+  /** {@code source.categorical}: a list of column names or one string of names separated by commas. */
+  static List<String> categorical(Object given) {
+    if (given == null) {
+      return List.of();
+    }
+    List<String> names = new ArrayList<>();
+    for (Object o : given instanceof List<?> l ? l : List.of(String.valueOf(given).split(","))) {
+      if (!(o instanceof String n) || n.isBlank()) {
+        throw new SpecException("source.categorical", given, "allowed: column names, as a list or separated by"
+            + " commas");
+      }
+      names.add(n.trim());
+    }
+    return names;
+  }
+
   public static List<SampleRecord> file(ReplaySpec spec, List<String> malformed) {
     ReplaySpec.Source s = spec.source();
     SpecReader o = new SpecReader("source", s.fileOptions());
@@ -268,12 +284,16 @@ public final class ReplaySources {
       opts = new ReaderOptions(opts.modelId(), opts.startTime(), opts.timeStepMs(), io.streamtrain.io.LabelType.CLASS,
           opts.missing());
     }
+    if (s.fileOptions().get("categorical") != null && format.equals("libsvm")) {
+      throw new SpecException("source.categorical", s.fileOptions().get("categorical"), "allowed only with CSV files");
+    }
     if (labels != null && format.equals("libsvm")) {
       throw new SpecException("source.label_map", labelText, "allowed only with CSV files");
     }
     try (SampleReader r = format.equals("csv")
         ? new CsvSampleReader(f, CsvSampleReader.Columns.defaults().withLabel(o.getString("label", null))
-            .withLabelMap(labels).withHashedNumeric(o.getBoolean("hashed_numeric", false)), opts, listener)
+            .withLabelMap(labels).withHashedNumeric(o.getBoolean("hashed_numeric", false))
+            .withCategorical(categorical(s.fileOptions().get("categorical"))), opts, listener)
         : new LibsvmSampleReader(f, false, opts, listener)) {
       while (r.next(m)) {
         SampleRecord rec = new SampleRecord();

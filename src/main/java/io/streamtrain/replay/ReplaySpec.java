@@ -180,10 +180,23 @@ public final class ReplaySpec {
           + " trained on data standardized with its training figures; give source.sidecar (written by produce"
           + " --standardize) to apply those");
     }
+    for (Config c : configs) {
+      if (c.job().parallel().enabled() && !labelDelay.none()) {
+        throw new SpecException("configs." + c.name() + ".parallel.workers", c.job().parallel().workers(),
+            "allowed only without label_delay: data-parallel workers predict and train each sample as it enters"
+            + " their rounds; replay the configuration with workers 1 to study a label delay");
+      }
+    }
     parallelism = v.get(PARALLELISM);
     int[] dense = configs.stream().flatMap(c -> c.job().configs().stream())
         .mapToInt(t -> t.model().features().denseDim()).toArray();
     input = SourceSpecs.input(s, source, jobsInput, dense, base);
+    for (Config c : configs) {
+      if (c.job().parallel().enabled() && input != null && input.labels() != null) {
+        throw new SpecException("configs." + c.name() + ".parallel.workers", c.job().parallel().workers(),
+            "allowed only without input.labels (as in the training job)");
+      }
+    }
   }
 
   /** Parses the prequential configurations; returns the input section their jobs share, or null. */
@@ -256,12 +269,6 @@ public final class ReplaySpec {
     Map<String, Object> m = new LinkedHashMap<>();
     if (c.has(CONFIG_JOB.name())) {
       JobSpec file = JobSpecFiles.load(base.resolve(c.requireString(CONFIG_JOB.name())));
-      if (file.parallel().enabled()) {
-        org.slf4j.LoggerFactory.getLogger(ReplaySpec.class).warn("job {} trains each model with parallel.workers {}"
-            + " (data-parallel rounds); this replay trains one trainer per model on the same samples, so its figures"
-            + " are the single trainer's: replaying the rounds themselves is not built (docs/parallel.md)",
-            c.requireString(CONFIG_JOB.name()), file.parallel().workers());
-      }
       for (String k : TRAINING_KEYS) {
         if (file.raw().containsKey(k)) {
           m.put(k, JobSpecFiles.copy(Map.of("v", file.raw().get(k))).get("v"));

@@ -1,6 +1,7 @@
 package io.streamtrain.bench;
 
 import io.streamtrain.core.data.Example;
+import io.streamtrain.core.parallel.InProcessRounds;
 import io.streamtrain.core.parallel.LocalRounds;
 import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.parallel.RoundStats;
@@ -70,14 +71,14 @@ public final class ParallelQualityBench {
   static double run(Map<String, Object> cfg, List<Example> rows, int partitions, ParallelConfig par,
       boolean single) {
     ParallelConfig p = single ? new ParallelConfig(1, rows.size(), 0, ParallelConfig.Merge.AVERAGE, 65_536) : par;
-    LocalRounds job = new LocalRounds(p, single ? 1 : partitions, cfg, 1);
+    InProcessRounds job = LocalRounds.of(p, single ? 1 : partitions, cfg, 1);
     for (int i = 0; i < rows.size(); i++) {
       job.sample(single ? 0 : i % partitions, rows.get(i));
     }
     job.endOfInput();
     double loss = 0;
     long n = 0;
-    for (RoundStats s : job.applied) {
+    for (RoundStats s : job.applied()) {
       loss += s.lossSum();
       n += s.samples();
     }

@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
 /** Replay specs: shipped examples validate; overrides of a job file; errors name the key and what is allowed. */
+@SuppressWarnings("unchecked")
 class ReplaySpecTest {
   static Stream<Path> shipped() throws IOException {
     return Files.list(Path.of("jobs/replay")).filter(p -> p.toString().endsWith(".yaml")).sorted();
@@ -73,6 +74,31 @@ class ReplaySpecTest {
     ReplaySpec spec = new ReplaySpec(base(), Path.of("."));
     assertThat(spec.source().start().offsets()).containsEntry(0, 5L).containsEntry(1, 7L);
     assertThat(spec.source().end().timestamp()).isEqualTo(1767225600000L);
+  }
+
+  @Test
+  void aDataParallelConfigurationIsReplayedAsRoundsWithoutALabelDelay() {
+    Map<String, Object> m = base();
+    Map<String, Object> c = new LinkedHashMap<>(((List<Map<String, Object>>) m.get("configs")).get(0));
+    c.put("parallel", Map.of("workers", 2, "round_samples", 100));
+    m.put("configs", List.of(c));
+    ReplaySpec spec = new ReplaySpec(m, Path.of("."));
+    assertThat(spec.configs().get(0).job().parallel().workers()).isEqualTo(2);
+    assertThat(spec.configs().get(0).job().parallel().roundSamples()).isEqualTo(100);
+    m.put("label_delay", Map.of("samples", 10));
+    fails(m, "configs.a.parallel.workers", "2", "without label_delay");
+    m.remove("label_delay");
+    c.put("optimizer", Map.of("type", "ftrl", "lr", 0.1));
+    fails(m, "parallel.workers", "FTRL");
+  }
+
+  @Test
+  void categoricalColumnsOfAFileAreAListOrNamesSeparatedByCommas() {
+    assertThat(ReplaySources.categorical("a, b,c")).containsExactly("a", "b", "c");
+    assertThat(ReplaySources.categorical(List.of("x", "y"))).containsExactly("x", "y");
+    assertThat(ReplaySources.categorical(null)).isEmpty();
+    assertThatThrownBy(() -> ReplaySources.categorical(List.of("x", 3))).isInstanceOf(SpecException.class)
+        .hasMessageContainingAll("source.categorical", "column names");
   }
 
   static void fails(Map<String, Object> m, String... fragments) {

@@ -102,6 +102,11 @@ public final class ConfigDef {
     return this;
   }
 
+  /** Declares here a key declared once elsewhere (keys every member of a family shares, e.g. a generator's times). */
+  public <T> Key<T> declare(Key<T> key) {
+    return add(key);
+  }
+
   private <T> Key<T> add(Key<T> key) {
     if (keys.putIfAbsent(key.name(), key) != null) {
       throw new IllegalStateException("key declared twice: " + key.name());

@@ -17,6 +17,9 @@ public final class Types {
   /** Numbers, and the strings NaN, Infinity, inf, -Infinity, -inf. */
   public static final Type<Double> DOUBLE = SpecReader::toDouble;
   public static final Type<double[]> DOUBLES = SpecReader::toDoubleArray;
+  public static final Type<int[]> INTS = SpecReader::toIntArray;
+  /** Rows of numbers (a matrix, or a sequence of vectors); the rows may differ in length. */
+  public static final Type<double[][]> DOUBLE_MATRIX = SpecReader::toDoubleMatrix;
   public static final Type<Boolean> BOOLEAN = (key, raw) -> {
     if (raw instanceof Boolean b) {
       return b;

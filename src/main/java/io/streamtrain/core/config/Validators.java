@@ -82,6 +82,11 @@ public final class Validators {
     return of(v -> v >= lo, allowed);
   }
 
+  /** One of {@code allowed} (compared exactly), e.g. "one of [ms, s]". */
+  public static <T> Validator<T> oneOf(java.util.List<T> allowed) {
+    return of(allowed::contains, "one of " + allowed);
+  }
+
   /** A string matching {@code regex} as a whole. */
   public static Validator<String> matches(String regex, String allowed) {
     Pattern p = Pattern.compile(regex);

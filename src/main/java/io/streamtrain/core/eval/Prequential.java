@@ -7,6 +7,7 @@ import io.streamtrain.core.metric.Evaluation;
 import io.streamtrain.core.metric.MetricsSpec;
 import io.streamtrain.core.metric.Task;
 import io.streamtrain.core.model.Model;
+import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.train.ModelTrainer;
 import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.core.train.TrainingConfig;
@@ -47,8 +48,10 @@ public final class Prequential {
   private final boolean train;
   private final Model model;
   private final FeatureSpace space;
-  /** The job's mini-batcher and trainer, mirrored (null unless training). */
+  /** The job's mini-batcher and trainer, mirrored (null unless training with the single trainer). */
   private final TrainingPath training;
+  /** The data-parallel job's training (null unless training with parallel rounds). */
+  private final ParallelPath rounds;
   private final double[] params;
   private final double[] buffers;
   private final Evaluation evaluation;
@@ -75,23 +78,43 @@ public final class Prequential {
 
   private Prequential(String configName, String modelId, TrainingConfig config, Model fixed, double[] fixedParams,
       double[] fixedBuffers, MetricsSpec metricsSpec, LabelDelay delay, Consumer<EvalPoint> points, boolean baseline) {
+    this(configName, modelId, config, null, 0, fixed, fixedParams, fixedBuffers, metricsSpec, delay, points,
+        baseline);
+  }
+
+  private Prequential(String configName, String modelId, TrainingConfig config, ParallelConfig par, int partitions,
+      Model fixed, double[] fixedParams, double[] fixedBuffers, MetricsSpec metricsSpec, LabelDelay delay,
+      Consumer<EvalPoint> points, boolean baseline) {
     this.configName = configName;
     this.modelId = modelId;
     this.metricsSpec = metricsSpec;
     this.delay = delay;
     this.points = points;
     this.train = config != null && !baseline;
-    if (baseline) {
+    if (par != null) {
+      if (!delay.none()) {
+        throw new IllegalArgumentException("a label delay with data-parallel rounds is not supported: the workers"
+            + " predict and train each sample as it enters their rounds");
+      }
+      training = null;
+      rounds = new ParallelPath(config, modelId, par, partitions, this::score);
+      model = rounds.model();
+      params = rounds.state().params;
+      buffers = rounds.state().buffers;
+    } else if (baseline) {
+      rounds = null;
       training = null;
       model = config.model().newModel(1);
       params = new double[0];
       buffers = new double[0];
     } else if (train) {
+      rounds = null;
       training = new TrainingPath(config, modelId);
       model = training.trainer().model();
       params = training.state().params;
       buffers = training.state().buffers;
     } else {
+      rounds = null;
       training = null;
       model = fixed;
       params = fixedParams;
@@ -110,6 +133,16 @@ public final class Prequential {
   public static Prequential prequential(String configName, String modelId, TrainingConfig config,
       MetricsSpec metrics, LabelDelay delay, Consumer<EvalPoint> points) {
     return new Prequential(configName, modelId, config, null, null, null, metrics, delay, points, false);
+  }
+
+  /**
+   * Test-then-train as a data-parallel job trains: {@code par}'s workers own the {@code partitions} partitions
+   * ({@link #accept(Example, int)}) and end on the job's parameters bit for bit ({@link ParallelPath}). No label delay.
+   */
+  public static Prequential parallel(String configName, String modelId, TrainingConfig config, ParallelConfig par,
+      int partitions, MetricsSpec metrics, Consumer<EvalPoint> points) {
+    return new Prequential(configName, modelId, config, par, partitions, null, null, null, metrics, LabelDelay.NONE,
+        points, false);
   }
 
   /**
@@ -160,6 +193,11 @@ public final class Prequential {
    * due. Returns why the sample was rejected, or {@link RejectReason#OK}.
    */
   public RejectReason accept(Example e) {
+    return accept(e, 0);
+  }
+
+  /** {@link #accept(Example)} of a sample read from partition {@code partition} (data-parallel rounds use it). */
+  public RejectReason accept(Example e, int partition) {
     if (finished) {
       throw new IllegalStateException("evaluation of '" + configName + "'/'" + modelId + "' already finished");
     }
@@ -176,6 +214,10 @@ public final class Prequential {
     long t = e.eventTime();
     if (t > latestEventTime) {
       latestEventTime = t;
+    }
+    if (rounds != null) {
+      rounds.add(partition, e); // predicted when its worker takes it, scored when the round merges
+      return RejectReason.OK;
     }
     predict(e);
     if (delay.none()) {
@@ -216,7 +258,9 @@ public final class Prequential {
   /** Every pending label revealed and trained on, the shuffle buffer trained out. */
   private void endTraining() {
     releaseDue(true);
-    if (train) {
+    if (rounds != null) {
+      rounds.end();
+    } else if (training != null) {
       training.flush(arrivals);
     }
   }
@@ -265,7 +309,7 @@ public final class Prequential {
       prior.update(e.label());
       return;
     }
-    if (train) {
+    if (training != null) {
       training.add(e, arrivals);
     }
   }
@@ -278,6 +322,10 @@ public final class Prequential {
     if (seen > 0) {
       throw new IllegalStateException("withDrift must be set before the first sample");
     }
+    if (config != null && rounds != null) {
+      throw new IllegalArgumentException("drift detection runs in the single trainer only, not in data-parallel"
+          + " rounds");
+    }
     if (config != null && train) {
       training.watchDrift(config);
       figures.addDrift();
@@ -287,7 +335,7 @@ public final class Prequential {
 
   /** The drift watch, or null. */
   public DriftTrack drift() {
-    return train ? training.drift() : null;
+    return training != null ? training.drift() : null;
   }
 
   private void report(boolean last) {
@@ -295,7 +343,7 @@ public final class Prequential {
       return;
     }
     points.accept(figures.point(configName, modelId, train ? PREQUENTIAL : prior != null ? BASELINE : HOLDOUT,
-        train ? training.state().step : 0, rejected, minScoredTime == Long.MAX_VALUE ? 0 : minScoredTime,
+        train ? state().step : 0, rejected, minScoredTime == Long.MAX_VALUE ? 0 : minScoredTime,
         maxScoredTime == Long.MIN_VALUE ? 0 : maxScoredTime, drift(), last));
   }
 
@@ -318,7 +366,7 @@ public final class Prequential {
 
   /** The trainer state (parameters, optimizer, counters); null for a holdout evaluation. */
   public TrainerState state() {
-    return train ? training.state() : null;
+    return !train ? null : rounds != null ? rounds.state() : training.state();
   }
 
   public Model model() {

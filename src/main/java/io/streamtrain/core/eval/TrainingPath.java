@@ -102,7 +102,7 @@ final class TrainingPath {
   }
 
   /** Copies into reused slots; the replay keeps its buffer in memory, so it is never serialized. */
-  private static final ShuffleBuffer.SlotCodec<Example> SLOTS = new ExampleSlots() {
+  static final ShuffleBuffer.SlotCodec<Example> SLOTS = new ExampleSlots() {
     @Override
     public void write(Example sample, DataOutput o) {
       throw new UnsupportedOperationException("replay shuffle buffers are not checkpointed");

@@ -9,6 +9,11 @@ import java.io.IOException;
  * What a worker's current round has done so far, for its {@link RoundStats}: samples and steps trained, the batch
  * losses weighted by batch size, samples scored and correct, the wall time spent waiting for a merged round
  * (reported, never trained on) and the event-time range of the round's samples. Part of the worker's state.
+ * Not a {@link io.streamtrain.core.train.ReportWindow}, though both count samples, scored and correct predictions
+ * and an event-time range: a round's loss is weighted by batch size (rounds of workers with different batch counts
+ * are summed into one mean per sample), it counts steps and merge waits where the window counts clipped, rejected and
+ * skipped batches, and it lives in the worker's state (its own positional block) rather than in the trainer state's
+ * named {@code report} part. Sharing one class would leave each with fields it never uses.
  */
 final class RoundTally {
   private long samples;

@@ -51,6 +51,8 @@ public final class RoundWorker {
   private boolean finished;
   private long added;
   private final RoundTally tally = new RoundTally();
+  /** Told of each sample as it enters the worker's training, with the parameters it meets (replay predicts there). */
+  private Taken taken;
   /** Wall clock when the worker began to wait for a merged round (memory only: reported, never trained on). */
   private transient long waitingSince = -1;
 
@@ -68,6 +70,29 @@ public final class RoundWorker {
     this.roundStart = new double[size];
     this.own = new double[par.staleness() + 1][];
     this.merged = new MergedRounds(size, par.shardParameters());
+  }
+
+  /** Sees each sample just before it enters the worker's training: the worker, its round, the sample, its state. */
+  public interface Taken {
+    void taken(int worker, long round, Example e, TrainerState state);
+  }
+
+  /** Calls {@code t} for every sample as it enters training (memory only: not part of the worker's state). */
+  public RoundWorker onTaken(Taken t) {
+    this.taken = t;
+    return this;
+  }
+
+  /**
+   * The shuffle seed of worker {@code w} of a model whose single trainer would use {@code modelSeed} (the job's
+   * workers and the replay's use the same seeds).
+   */
+  public static long seedFor(long modelSeed, int w) {
+    return io.streamtrain.core.random.Xoshiro256.splitMix(modelSeed + w);
+  }
+
+  public ModelTrainer trainer() {
+    return trainer;
   }
 
   public long round() {
@@ -200,6 +225,9 @@ public final class RoundWorker {
   }
 
   private void consume(int idx, Example e) {
+    if (taken != null) {
+      taken.taken(worker, round, e, state);
+    }
     tally.time(e.eventTime());
     shuffle.add(e);
     held.take(idx);

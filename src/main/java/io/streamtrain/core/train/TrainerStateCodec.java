@@ -19,7 +19,8 @@ import java.util.Set;
  *   <li>{@code optimizer} (2) and {@code schedule} (3, only with a scheduler): their own versioned state;
  *   <li>{@code counters} (4), {@code report} (5: the metrics interval and the last step's figures) and
  *       {@code snapshots} (6: version and cadence marks): named scalars ({@link Fields});
- *   <li>{@code guard} (7): the loss-spike guard and its last good copy; {@code diagnostics} (8): the diagnostics'
+ *   <li>{@code guard} (7, version 2): the loss-spike guard's named scalars and its last good copy as sub-parts
+ *       ({@link GuardState#write}; version 1, positional, still reads); {@code diagnostics} (8): the diagnostics'
  *       own section ({@link io.streamtrain.core.diag.DiagState#write}).
  * </ul>
  *
@@ -61,7 +62,7 @@ final class TrainerStateCodec {
     w.part(COUNTERS, 1, o -> COUNTER_FIELDS.write(o, s));
     w.part(REPORT, 1, o -> REPORT_FIELDS.write(o, s));
     w.part(SNAPSHOTS, 1, o -> SNAPSHOT_FIELDS.write(o, s));
-    w.part(GUARD, 1, s.guard::write);
+    w.part(GUARD, GuardState.VERSION, s.guard::write);
     w.part(DIAGNOSTICS, 1, s.diag::write);
     w.finish();
   }
@@ -153,8 +154,8 @@ final class TrainerStateCodec {
           SNAPSHOT_FIELDS.read(body, s);
         }
         case GUARD -> {
-          PartReader.expectVersion("guard", version, 1);
-          s.guard.read(body, s.params.length, s.buffers.length);
+          PartReader.expectVersion("guard", version, GuardState.VERSION);
+          s.guard.read(body, version, s.params.length, s.buffers.length);
         }
         case DIAGNOSTICS -> {
           PartReader.expectVersion("diagnostics", version, 1);
@@ -246,7 +247,7 @@ final class TrainerStateCodec {
     s.lastUpdateRatio = last[4];
     s.lastParamNorm = last[5];
     if (version >= 2) {
-      s.guard.read(in, s.params.length, s.buffers.length);
+      s.guard.read(in, 1, s.params.length, s.buffers.length);
     } else {
       s.guard.clear();
     }

@@ -65,7 +65,6 @@ public final class ParallelSlots {
     final String configJson;
     final ModelTrainer trainer;
     final GlobalModel model;
-    long lastSnapshotStep;
 
     Global(ParallelConfig par, String configJson, String modelId) throws IOException {
       this.par = par;
@@ -198,7 +197,8 @@ public final class ParallelSlots {
       writePar(out, g.par);
       writeJson(out, g.configJson);
       out.writeUTF(g.model.state.modelId);
-      out.writeLong(g.lastSnapshotStep);
+      // The step of the last snapshot, where builds before the shared cadence kept it outside the trainer state.
+      out.writeLong(g.model.state.lastSnapshotStep);
       g.model.write(out);
     }
 
@@ -207,8 +207,10 @@ public final class ParallelSlots {
       ParallelConfig par = readPar(in);
       String json = readJson(in);
       Global g = new Global(par, json, in.readUTF());
-      g.lastSnapshotStep = in.readLong();
+      long lastSnapshotStep = in.readLong();
       g.model.read(in);
+      g.model.state.lastSnapshotStep = lastSnapshotStep; // older builds left the state's own mark at 0
+
       return g;
     }
 

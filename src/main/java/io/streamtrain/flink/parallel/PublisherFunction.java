@@ -7,6 +7,7 @@ import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.parallel.RoundStats;
 import io.streamtrain.core.parallel.ShardUpdate;
 import io.streamtrain.core.train.ModelTrainer;
+import io.streamtrain.core.train.SnapshotCadence;
 import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.flink.training.Snapshots;
 import io.streamtrain.flink.training.TrainerSlot;
@@ -26,7 +27,8 @@ import org.apache.flink.util.OutputTag;
  * Keyed by model id: keeps the merged (global) model, adding each merged round once all its shards are in, and
  * reports every round ({@link TrainingMetrics} of the global model: the round's samples and progressive loss, a
  * {@code merged_round} event with per-worker samples and the longest merge wait) and publishes a snapshot of the
- * global model on the snapshot cadence (in summed optimizer steps) and at the final round. Notes whether the model
+ * global model on the training job's snapshot cadence ({@link SnapshotCadence}: summed optimizer steps and event time)
+ * and at the final round. Notes whether the model
  * is active or done on {@link #PROGRESS} for the end of a bounded job.
  */
 public final class PublisherFunction extends KeyedProcessFunction<String, ShardUpdate, TrainingMetrics> {
@@ -39,6 +41,7 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
   private final ParallelConfig par;
   private final OutputTag<ModelSnapshot> snapshots;
   private transient JobSpec spec;
+  private transient SnapshotCadence cadence;
   private transient ValueState<ParallelSlots.Global> state;
   /** Wall clock of each model's previous report (operator memory: samples_per_second only, never state). */
   private transient Map<String, Long> lastReportNanos;
@@ -52,6 +55,7 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
   @Override
   public void open(OpenContext ctx) {
     spec = JobSpec.fromMap(specMap);
+    cadence = new SnapshotCadence(spec.snapshotEverySteps(), spec.snapshotEveryEventTimeMs());
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("parallel-global",
         new ParallelSlots.GlobalSerializer()));
     lastReportNanos = new java.util.HashMap<>();
@@ -82,16 +86,11 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
       if (s.maxEventTime() > st.maxEventTime) {
         st.maxEventTime = s.maxEventTime();
       }
-      boolean due = last ? st.step > global.lastSnapshotStep
-          : spec.snapshotEverySteps() > 0 && st.step - global.lastSnapshotStep >= spec.snapshotEverySteps();
-      if (due && Snapshots.allFinite(st)) {
-        st.version++;
-        global.lastSnapshotStep = st.step;
+      if (cadence.due(st, last, false)) {
         @SuppressWarnings("unchecked")
         Map<String, ?> modelSpec = (Map<String, ?>) spec.configMap(spec.configIndex(modelId)).get("model");
         // Stamped with the data's event time (never the wall clock or a Kafka timestamp): the same on every run.
-        Snapshots.publish(st, global.trainer.model(), modelSpec, st.version, st.maxEventTime,
-            p -> ctx.output(snapshots, p));
+        Snapshots.publishIfFinite(st, global.trainer.model(), modelSpec, null, p -> ctx.output(snapshots, p));
       }
       if (s.samples() > 0 || !last) {
         out.collect(report(st, round, s));

@@ -2,7 +2,6 @@ package io.streamtrain.flink.parallel;
 
 import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.parallel.ShardUpdate;
-import io.streamtrain.core.random.Xoshiro256;
 import io.streamtrain.flink.training.MiniBatcherFunction;
 import io.streamtrain.flink.training.SampleRecord;
 import io.streamtrain.flink.training.TrainerSlot;
@@ -50,7 +49,7 @@ public final class WorkerFunction extends KeyedCoProcessFunction<String, SampleR
 
   /** The shuffle seed of worker {@code w} of a model: the batching seed, the model id and the worker mixed. */
   static long seedFor(long seed, String modelId, int w) {
-    return Xoshiro256.splitMix(MiniBatcherFunction.seedFor(seed, modelId) + w);
+    return io.streamtrain.core.parallel.RoundWorker.seedFor(MiniBatcherFunction.seedFor(seed, modelId), w);
   }
 
   private ParallelSlots.Worker slot(String key, String modelId, Context ctx) throws Exception {

@@ -21,6 +21,8 @@ public final class ReplayFanOut extends RichFlatMapFunction<SampleRecord, Sample
   private transient Map<String, int[]> routes;
   private transient Counter undecodable;
   private transient Counter unrouted;
+  /** Whether samples carry their partition across the keyBy (data-parallel configurations deal them to workers). */
+  private transient boolean partitions;
 
   public ReplayFanOut(ReplayPlan plan) {
     this.plan = plan;
@@ -32,6 +34,7 @@ public final class ReplayFanOut extends RichFlatMapFunction<SampleRecord, Sample
     var g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
     undecodable = g.counter("replay_undecodable_total");
     unrouted = g.counter("replay_unrouted_total");
+    partitions = plan.maxWorkers() > 1;
   }
 
   @Override
@@ -52,6 +55,7 @@ public final class ReplayFanOut extends RichFlatMapFunction<SampleRecord, Sample
       unrouted.inc();
       return;
     }
+    r.carryPartition = partitions;
     for (int c : to) {
       r.configIndex = c;
       out.collect(r);

@@ -46,7 +46,7 @@ public final class ReplayFunction extends KeyedProcessFunction<String, SampleRec
       evaluations.put(key, p);
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
     }
-    p.accept(r.example);
+    p.accept(r.example, r.partition);
   }
 
   private Prequential create(int c, String modelId) {
@@ -74,6 +74,9 @@ public final class ReplayFunction extends KeyedProcessFunction<String, SampleRec
       throw new IllegalStateException("baseline routed for untrained model id " + modelId);
     }
     TrainingConfig cfg = plan.route(c, modelId);
+    if (cfg != null && plan.parallel(c).enabled()) {
+      return Prequential.parallel(name, modelId, cfg, plan.parallel(c), plan.partitions(), plan.metrics, this::emit);
+    }
     Prequential p = Prequential.prequential(name, modelId, cfg, plan.metrics, plan.delay, this::emit)
         .withDrift(cfg == null ? null : plan.drift(c, modelId));
     io.streamtrain.flink.training.WarmStarts.Initial init = cfg == null ? null : plan.warmStart(c, modelId);

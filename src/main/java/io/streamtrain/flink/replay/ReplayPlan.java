@@ -39,6 +39,7 @@ public final class ReplayPlan implements Serializable {
   private boolean baseline;
   /** Samples of each model id that form the training part of a test split, or -1 without a split. */
   private long trainSamples = -1;
+  private int partitions = 1;
   private transient List<JobSpec> jobs;
   /** Per configuration: the initial models of its warm_start, or null (set by {@link #withWarmStarts}). */
   private List<io.streamtrain.flink.training.WarmStarts> warmStarts;
@@ -131,6 +132,31 @@ public final class ReplayPlan implements Serializable {
     JobSpec j = job(c);
     int i = j.configIndex(modelId);
     return i < 0 ? null : j.configs().get(i);
+  }
+
+  /** Configuration {@code c}'s data-parallel rounds (workers 1: the single trainer). */
+  public io.streamtrain.core.parallel.ParallelConfig parallel(int c) {
+    return c < size() ? job(c).parallel() : io.streamtrain.core.parallel.ParallelConfig.SINGLE;
+  }
+
+  /** The most workers any configuration trains a model with (1: every one is a single trainer). */
+  public int maxWorkers() {
+    int n = 1;
+    for (int c = 0; c < size(); c++) {
+      n = Math.max(n, parallel(c).workers());
+    }
+    return n;
+  }
+
+  /** Partitions of the replayed samples (data-parallel configurations assign them to workers). */
+  public int partitions() {
+    return partitions;
+  }
+
+  /** The replayed topic's partition count, or for a file the partitions its rows are dealt to (row i to i % n). */
+  public ReplayPlan withPartitions(int n) {
+    this.partitions = n;
+    return this;
   }
 
   /** The drift section of {@code modelId} under configuration {@code c}, or null. */

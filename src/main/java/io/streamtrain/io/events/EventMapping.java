@@ -60,27 +60,25 @@ public final class EventMapping implements Serializable {
   static final ConfigDef EVENT_TIME = new ConfigDef();
   static final Key<String> TIME_FIELD = EVENT_TIME.required("field", Types.STRING, "");
   static final Key<String> TIME_UNIT = EVENT_TIME.define("unit", Types.STRING, "ms",
-      Validators.<String>of(List.of("ms", "s")::contains, "one of [ms, s]"), "");
+      Validators.oneOf(List.of("ms", "s")), "");
+  /** A field entry's path and transform, shared by both kinds of entry below. */
+  static final Key<String> ENTRY_FIELD = new ConfigDef().required("field", Types.STRING, "");
+  static final Key<Transformation> ENTRY_TRANSFORM = new ConfigDef().optional("transform", Transformation::parse,
+      "");
   /** A dense column: {@code {field: PATH, transform: T, default: X}}. */
   static final ConfigDef DENSE_FIELD = new ConfigDef();
+  static final Key<Double> DENSE_DEFAULT;
   /** A categorical or numeric field: {@code {field: PATH, name: N, transform: T}}. */
   static final ConfigDef NAMED_FIELD = new ConfigDef();
+  static final Key<String> NAMED_NAME;
   static {
-    for (ConfigDef d : List.of(DENSE_FIELD, NAMED_FIELD)) {
-      d.required("field", Types.STRING, "");
-      if (d == NAMED_FIELD) {
-        d.optional("name", Types.STRING, "");
-      }
-      d.optional("transform", Types.ANY, "");
-      if (d == DENSE_FIELD) {
-        d.optional("default", Types.DOUBLE, "");
-      }
-    }
+    DENSE_FIELD.declare(ENTRY_FIELD);
+    DENSE_FIELD.declare(ENTRY_TRANSFORM);
+    DENSE_DEFAULT = DENSE_FIELD.optional("default", Types.DOUBLE, "");
+    NAMED_FIELD.declare(ENTRY_FIELD);
+    NAMED_NAME = NAMED_FIELD.optional("name", Types.STRING, "");
+    NAMED_FIELD.declare(ENTRY_TRANSFORM);
   }
-  /** A transform with arguments: {@code {clip: [LO, HI]}} or {@code {bucketize: [B1, ...]}}. */
-  static final ConfigDef TRANSFORM = new ConfigDef();
-  static final Key<double[]> CLIP = TRANSFORM.optional("clip", Types.DOUBLES, "");
-  static final Key<double[]> BUCKETIZE = TRANSFORM.optional("bucketize", Types.DOUBLES, "");
 
   /** How a field's value is changed before use. */
   enum Transform { NONE, LOG1P, LOWER, CLIP, BUCKETIZE, HOUR_OF_DAY, WEEKDAY }
@@ -190,51 +188,15 @@ public final class EventMapping implements Serializable {
         out.add(new Field(path, steps(k, path), path, Transform.NONE, null, null));
         continue;
       }
-      SpecReader f = SpecReader.asReader(k, o);
-      (isDense ? DENSE_FIELD : NAMED_FIELD).parse(f);
-      String path = f.requireString("field");
-      String name = isDense ? path : f.getString("name", path);
-      Transform t = Transform.NONE;
-      double[] args = null;
-      if (f.has("transform")) {
-        Object tr = f.raw("transform");
-        if (tr instanceof String s) {
-          t = switch (s) {
-            case "log1p" -> Transform.LOG1P;
-            case "lower" -> Transform.LOWER;
-            case "hour_of_day" -> Transform.HOUR_OF_DAY;
-            case "weekday" -> Transform.WEEKDAY;
-            default -> throw new SpecException(f.key("transform"), s,
-                "allowed: log1p, lower, hour_of_day, weekday, {clip: [LO, HI]}, {bucketize: [B1, B2, ...]}");
-          };
-        } else {
-          SpecReader tm = SpecReader.asReader(f.key("transform"), tr);
-          ConfigValues tv = TRANSFORM.parse(tm);
-          if (tv.has(CLIP)) {
-            t = Transform.CLIP;
-            args = tv.get(CLIP);
-            if (args.length != 2 || !(args[0] <= args[1])) {
-              throw new SpecException(tm.key("clip"), Arrays.toString(args), "[LO, HI] with LO <= HI");
-            }
-          } else if (tv.has(BUCKETIZE)) {
-            t = Transform.BUCKETIZE;
-            args = tv.get(BUCKETIZE);
-            for (int j = 1; j < args.length; j++) {
-              if (!(args[j - 1] < args[j])) {
-                throw new SpecException(tm.key("bucketize"), Arrays.toString(args), "increasing boundaries");
-              }
-            }
-          } else {
-            throw new SpecException(f.key("transform"), "give one of log1p, lower, hour_of_day, weekday, clip, "
-                + "bucketize");
-          }
-        }
-        if (isDense && (t == Transform.LOWER || t == Transform.BUCKETIZE)) {
-          throw new SpecException(f.key("transform"), "makes text; a dense column needs a number");
-        }
+      ConfigValues f = (isDense ? DENSE_FIELD : NAMED_FIELD).parse(SpecReader.asReader(k, o));
+      String path = f.get(ENTRY_FIELD);
+      String name = isDense ? path : f.get(NAMED_NAME, path);
+      Transformation tr = f.has(ENTRY_TRANSFORM) ? f.get(ENTRY_TRANSFORM) : Transformation.NONE;
+      if (isDense && (tr.transform() == Transform.LOWER || tr.transform() == Transform.BUCKETIZE)) {
+        throw new SpecException(f.path(ENTRY_TRANSFORM), "makes text; a dense column needs a number");
       }
-      Double dflt = isDense && f.has("default") ? f.requireDouble("default") : null;
-      out.add(new Field(path, steps(f.key("field"), path), name, t, args, dflt));
+      Double dflt = isDense ? f.get(DENSE_DEFAULT) : null;
+      out.add(new Field(path, steps(f.path(ENTRY_FIELD), path), name, tr.transform(), tr.args(), dflt));
     }
     return out.toArray(new Field[0]);
   }

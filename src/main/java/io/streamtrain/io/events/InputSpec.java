@@ -31,11 +31,15 @@ public record InputSpec(String format, EventMapping mapping, String schemaJson, 
     return out;
   }
 
+  /** The formats of event topics: what a features topic and a labels topic ({@code input.labels}) may hold. */
+  public static final List<String> EVENT_FORMATS = List.of("json", "avro", "avro_registry");
+  /** Every {@code input.format}: streamtrain's own Sample records, or events. */
+  public static final List<String> FORMATS =
+      java.util.stream.Stream.concat(java.util.stream.Stream.of("sample"), EVENT_FORMATS.stream()).toList();
+
   /** The {@code input} section's keys, declared once; the rules between them run after parsing. */
   public static final ConfigDef SPEC = new ConfigDef();
-  static final Key<String> FORMAT = SPEC.define("format", Types.STRING, "sample",
-      Validators.<String>of(List.of("sample", "json", "avro", "avro_registry")::contains,
-          "one of [sample, json, avro, avro_registry]"), "");
+  static final Key<String> FORMAT = SPEC.define("format", Types.STRING, "sample", Validators.oneOf(FORMATS), "");
   static final Key<Object> MAPPING = SPEC.optional("mapping", Types.ANY, "");
   static final Key<Object> SCHEMA = SPEC.optional("schema", Types.ANY, "");
   static final Key<Object> REGISTRY_KEY = SPEC.optional("registry", Types.ANY, "");

@@ -9,7 +9,6 @@ import io.streamtrain.core.config.Types;
 import io.streamtrain.core.config.Validators;
 import io.streamtrain.io.MutableSample;
 import java.io.Serializable;
-import java.util.List;
 
 /**
  * Delayed labels ({@code input.labels} in a job spec): the samples topic holds the features (mapped by
@@ -67,13 +66,11 @@ public final class LabelsSpec implements Serializable {
   static final Key<Long> OUT_OF_ORDERNESS_MS = SPEC.define("out_of_orderness_ms", Types.LONG, 0L,
       Validators.longAtLeast(0, "an integer >= 0 (milliseconds)"), "");
   static final Key<Long> IDLE_TIMEOUT_MS = SPEC.optional("idle_timeout_ms", Types.LONG, "");
-  private static final List<String> FORMATS = List.of("json", "avro", "avro_registry");
 
   private LabelsSpec(SpecReader l, String inputFormat) {
     ConfigValues v = SPEC.parse(l);
     topic = v.get(TOPIC);
-    format = Validators.<String>of(FORMATS::contains, "one of " + FORMATS).check(l.key("format"),
-        v.get(FORMAT, inputFormat));
+    format = Validators.oneOf(InputSpec.EVENT_FORMATS).check(l.key("format"), v.get(FORMAT, inputFormat));
     if (format.equals("avro")) {
       schemaJson = InputSpec.schemaText(l);
     } else if (v.has(SCHEMA)) {

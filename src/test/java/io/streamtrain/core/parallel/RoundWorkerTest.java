@@ -53,9 +53,9 @@ class RoundWorkerTest {
   }
 
   /** Feeds the partitions' rows interleaved at random (each partition in order), then ends the input. */
-  static LocalRounds run(ParallelConfig par, Map<String, Object> spec, List<List<Example>> rows, long orderSeed,
+  static InProcessRounds run(ParallelConfig par, Map<String, Object> spec, List<List<Example>> rows, long orderSeed,
       long restoreAt) throws Exception {
-    LocalRounds job = new LocalRounds(par, rows.size(), spec, orderSeed + 17);
+    InProcessRounds job = LocalRounds.of(par, rows.size(), spec, orderSeed + 17);
     Random order = new Random(orderSeed);
     int[] next = new int[rows.size()];
     long fed = 0;
@@ -79,16 +79,16 @@ class RoundWorkerTest {
     List<List<Example>> rows = stream(4, 1_000, 3);
     for (int staleness : new int[] {0, 1, 2}) {
       ParallelConfig par = new ParallelConfig(2, 97, staleness, ParallelConfig.Merge.AVERAGE, 3);
-      LocalRounds a = run(par, spec("adam", 0.05, 8, 32), rows, 1, -1);
-      LocalRounds b = run(par, spec("adam", 0.05, 8, 32), rows, 2, -1);
-      assertThat(a.global.done()).isTrue();
-      assertThat(a.global.state.params).containsExactly(b.global.state.params);
-      assertThat(a.applied).hasSameSizeAs(b.applied);
+      InProcessRounds a = run(par, spec("adam", 0.05, 8, 32), rows, 1, -1);
+      InProcessRounds b = run(par, spec("adam", 0.05, 8, 32), rows, 2, -1);
+      assertThat(a.global().done()).isTrue();
+      assertThat(a.global().state.params).containsExactly(b.global().state.params);
+      assertThat(a.applied()).hasSameSizeAs(b.applied());
       // 1000 samples a partition in rounds of 97: 10 full rounds and a partial eleventh, every sample trained once.
-      assertThat(a.applied).hasSize(11);
-      assertThat(a.global.state.samplesSeen).isEqualTo(4_000);
-      assertThat(a.applied.stream().mapToLong(RoundStats::samples).sum()).isEqualTo(4_000);
-      assertThat(a.applied.get(0).workerSamples()).containsExactly(194, 194);
+      assertThat(a.applied()).hasSize(11);
+      assertThat(a.global().state.samplesSeen).isEqualTo(4_000);
+      assertThat(a.applied().stream().mapToLong(RoundStats::samples).sum()).isEqualTo(4_000);
+      assertThat(a.applied().get(0).workerSamples()).containsExactly(194, 194);
     }
   }
 
@@ -96,11 +96,11 @@ class RoundWorkerTest {
   void restoringEveryStateMidStreamChangesNothing() throws Exception {
     List<List<Example>> rows = stream(3, 800, 4);
     ParallelConfig par = new ParallelConfig(3, 50, 1, ParallelConfig.Merge.AVERAGE, 4);
-    LocalRounds straight = run(par, spec("sgd", 0.1, 4, 16), rows, 9, -1);
+    InProcessRounds straight = run(par, spec("sgd", 0.1, 4, 16), rows, 9, -1);
     for (long at : new long[] {1, 333, 1_201, 2_399}) {
-      LocalRounds restored = run(par, spec("sgd", 0.1, 4, 16), rows, 9, at);
-      assertThat(restored.global.state.params).as("restored after %d samples", at)
-          .containsExactly(straight.global.state.params);
+      InProcessRounds restored = run(par, spec("sgd", 0.1, 4, 16), rows, 9, at);
+      assertThat(restored.global().state.params).as("restored after %d samples", at)
+          .containsExactly(straight.global().state.params);
     }
   }
 
@@ -108,15 +108,15 @@ class RoundWorkerTest {
   void withoutStalenessEveryWorkerStartsEachRoundFromTheGlobalModel() throws Exception {
     List<List<Example>> rows = stream(2, 500, 5);
     ParallelConfig par = new ParallelConfig(2, 100, 0, ParallelConfig.Merge.AVERAGE, 65_536);
-    LocalRounds job = new LocalRounds(par, 2, spec("sgd", 0.2, 10, 10), 3);
+    InProcessRounds job = LocalRounds.of(par, 2, spec("sgd", 0.2, 10, 10), 3);
     for (int i = 0; i < 250; i++) { // rounds 0 and 1 of both partitions, then the first 50 of round 2
       job.sample(0, rows.get(0).get(i));
       job.sample(1, rows.get(1).get(i));
     }
     job.endOfInput();
     // After the end every merge has been delivered; the workers applied every round but their last.
-    assertThat(job.applied).hasSize(3);
-    assertThat(job.workers[0].global()).containsExactly(job.workers[1].global());
+    assertThat(job.applied()).hasSize(3);
+    assertThat(job.worker(0).global()).containsExactly(job.worker(1).global());
   }
 
   @Test
@@ -125,7 +125,7 @@ class RoundWorkerTest {
     // same zero model; the merged model is the mean of the two steps. Logistic loss at w = 0: gradient (0.5 - y) x.
     List<List<Example>> rows = stream(2, 1, 6);
     ParallelConfig par = new ParallelConfig(2, 1, 0, ParallelConfig.Merge.AVERAGE, 65_536);
-    LocalRounds job = run(par, spec("sgd", 0.3, 1, 1), rows, 1, -1);
+    InProcessRounds job = run(par, spec("sgd", 0.3, 1, 1), rows, 1, -1);
     double[] expected = new double[DIMS + 1];
     for (List<Example> p : rows) {
       Example e = p.get(0);
@@ -135,7 +135,7 @@ class RoundWorkerTest {
       }
       expected[DIMS] += -0.3 * g / 2;
     }
-    double[] got = job.global.state.params;
+    double[] got = job.global().state.params;
     for (int i = 0; i < expected.length; i++) {
       assertThat(got[i]).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-15));
     }
@@ -144,12 +144,12 @@ class RoundWorkerTest {
   @Test
   void deltaSumAddsTheWorkersUpdates() throws Exception {
     List<List<Example>> rows = stream(2, 1, 6);
-    LocalRounds avg = run(new ParallelConfig(2, 1, 0, ParallelConfig.Merge.AVERAGE, 65_536),
+    InProcessRounds avg = run(new ParallelConfig(2, 1, 0, ParallelConfig.Merge.AVERAGE, 65_536),
         spec("sgd", 0.3, 1, 1), rows, 1, -1);
-    LocalRounds sum = run(new ParallelConfig(2, 1, 0, ParallelConfig.Merge.DELTA_SUM, 65_536),
+    InProcessRounds sum = run(new ParallelConfig(2, 1, 0, ParallelConfig.Merge.DELTA_SUM, 65_536),
         spec("sgd", 0.3, 1, 1), rows, 1, -1);
     for (int i = 0; i < DIMS + 1; i++) {
-      assertThat(sum.global.state.params[i]).isCloseTo(2 * avg.global.state.params[i],
+      assertThat(sum.global().state.params[i]).isCloseTo(2 * avg.global().state.params[i],
           org.assertj.core.data.Offset.offset(1e-15));
     }
   }
@@ -159,12 +159,13 @@ class RoundWorkerTest {
     List<List<Example>> rows = stream(2, 300, 8);
     List<List<Example>> oneSided = List.of(rows.get(0), List.of());
     ParallelConfig par = new ParallelConfig(2, 100, 0, ParallelConfig.Merge.AVERAGE, 65_536);
-    LocalRounds job = run(par, spec("sgd", 0.1, 10, 10), oneSided, 1, -1);
-    assertThat(job.global.done()).isTrue();
+    InProcessRounds job = run(par, spec("sgd", 0.1, 10, 10), oneSided, 1, -1);
+    assertThat(job.global().done()).isTrue();
     // Worker 1 never trained: the merged model is worker 0's own, as a single trainer on partition 0 in rounds.
     ModelTrainer t = new ModelTrainer(TrainingConfig.fromSpec(new SpecReader("", spec("sgd", 0.1, 10, 10))));
     RoundWorker alone = new RoundWorker(new ParallelConfig(1, 100, 0, ParallelConfig.Merge.AVERAGE, 65_536), 0, 1,
-        t, t.newState("m"), io.streamtrain.flink.types.ExampleCodec.INSTANCE, 1234);
+        t, t.newState("m"), io.streamtrain.flink.types.ExampleCodec.INSTANCE,
+        RoundWorker.seedFor(LocalRounds.modelSeed(spec("sgd", 0.1, 10, 10)), 0));
     List<ShardUpdate> sent = new ArrayList<>();
     for (Example e : rows.get(0)) {
       alone.accept(0, e, sent::add);
@@ -181,7 +182,7 @@ class RoundWorkerTest {
     for (int i = 0; i < expected.length; i++) {
       expected[i] += sent.get(0).values()[i];
     }
-    TrainerState g = job.global.state;
+    TrainerState g = job.global().state;
     assertThat(g.params).containsExactly(expected);
   }
 

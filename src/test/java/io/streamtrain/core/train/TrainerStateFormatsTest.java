@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 class TrainerStateFormatsTest {
   static final Path V3 = Path.of("src/test/resources/trainer-state/v3-rich-step17.bin");
+  /** Format 4 with the guard part's version 1 (positional), written by commit bb74a09 from the same run. */
+  static final Path V4_GUARD1 = Path.of("src/test/resources/trainer-state/v4-guard1-step17.bin");
   static final int CUT = 17;
 
   static ModelTrainer trainer() {
@@ -55,6 +57,51 @@ class TrainerStateFormatsTest {
   void aFormat3StateReadsAsTheStateItWasAndContinuesBitIdentically() throws IOException {
     byte[] v3 = Files.readAllBytes(V3);
     assertThat(v3[4]).isEqualTo((byte) 3);
+    readsAsTheStateAtTheCutAndContinues(v3);
+  }
+
+  @Test
+  void aFormat4StateWithThePositionalGuardReadsAsTheStateItWasAndContinuesBitIdentically() throws IOException {
+    byte[] v4 = Files.readAllBytes(V4_GUARD1);
+    assertThat(v4[4]).isEqualTo((byte) 4);
+    Split split = Split.of(v4);
+    int guard = split.indexOf(TrainerStateCodec.GUARD);
+    assertThat(split.parts().get(guard)[2]).as("guard part version").isEqualTo((byte) 1);
+    readsAsTheStateAtTheCutAndContinues(v4);
+    // written again, the guard part is version 2 and every other part is byte for byte what it was
+    Split again = Split.of(stateAtCut());
+    assertThat(again.parts().get(again.indexOf(TrainerStateCodec.GUARD))[2]).isEqualTo((byte) GuardState.VERSION);
+    for (int i = 0; i < split.parts().size(); i++) {
+      if (i != guard) {
+        assertThat(again.parts().get(i)).as("part %d", split.tag(i)).isEqualTo(split.parts().get(i));
+      }
+    }
+  }
+
+  @Test
+  void theGuardsFieldsReadByNameAndAGoodCopyMissingAPartFails() throws IOException {
+    TrainerState s = read(trainer(), stateAtCut());
+    assertThat(s.guard.hasGood).isTrue();
+    assertThat(s.guard.goodStep).isEqualTo(16); // good_state_every 4: the copy taken before step 17
+    Split split = Split.of(stateAtCut());
+    int guard = split.indexOf(TrainerStateCodec.GUARD);
+    byte[] part = split.parts().get(guard);
+    // the guard body's sub-parts: drop the last (the schedule's copy) and fix the lengths
+    Split inner = Split.ofParts(java.util.Arrays.copyOfRange(part, 11, part.length));
+    List<byte[]> four = new ArrayList<>(inner.parts().subList(0, 4));
+    byte[] body = new Split(new byte[0], four).join();
+    byte[] shorter = new byte[11 + body.length];
+    System.arraycopy(part, 0, shorter, 0, 3);
+    java.nio.ByteBuffer.wrap(shorter, 3, 8).putLong(body.length);
+    System.arraycopy(body, 0, shorter, 11, body.length);
+    List<byte[]> parts = new ArrayList<>(split.parts());
+    parts.set(guard, shorter);
+    byte[] bad = new Split(split.header(), parts).join();
+    assertThatThrownBy(() -> read(trainer(), bad)).isInstanceOf(IOException.class)
+        .hasMessageContaining("guard state has a good copy but not all of its parts (found [1, 2, 3, 4])");
+  }
+
+  private static void readsAsTheStateAtTheCutAndContinues(byte[] old) throws IOException {
     List<List<Example>> data = data();
     ModelTrainer a = trainer();
     TrainerState sa = a.newState("m");
@@ -62,7 +109,7 @@ class TrainerStateFormatsTest {
       a.train(sa, data.get(i));
     }
     ModelTrainer b = trainer();
-    TrainerState sb = read(b, v3);
+    TrainerState sb = read(b, old);
     assertThat(sb.diag.probeRunning()).isTrue();
     assertThat(sb.guard.hasGood).isTrue();
     byte[] written = TrainerStateTest.bytes(sb);
@@ -83,6 +130,15 @@ class TrainerStateFormatsTest {
       in.readInt();
       in.readByte();
       in.readUTF();
+      return parts(state, in);
+    }
+
+    /** A part body that is itself parts (the guard's), with an empty header. */
+    static Split ofParts(byte[] body) throws IOException {
+      return parts(body, new DataInputStream(new ByteArrayInputStream(body)));
+    }
+
+    private static Split parts(byte[] state, DataInputStream in) throws IOException {
       int headerLength = state.length - in.available();
       int n = in.readUnsignedShort();
       List<byte[]> parts = new ArrayList<>();
@@ -105,6 +161,15 @@ class TrainerStateFormatsTest {
         out.write(p);
       }
       return out.toByteArray();
+    }
+
+    int indexOf(int tag) {
+      for (int i = 0; i < parts.size(); i++) {
+        if (tag(i) == tag) {
+          return i;
+        }
+      }
+      throw new IllegalArgumentException("no part " + tag);
     }
 
     int tag(int i) {

@@ -95,6 +95,35 @@ class ParallelTrainingIT {
       assertThat(m.stream().mapToLong(TrainingMetrics::getSamplesInReport).sum()).isEqualTo(N);
       // It learned: the last round's progressive loss is well below the first's (log 2 = 0.693 at the start).
       assertThat(m.get(m.size() - 1).getLossMean()).isLessThan(m.get(0).getLossMean());
+
+      // Replay of the same topic with the job's configuration (parallel section included) runs the same rounds in
+      // one thread: its final model is the job's last snapshot, bit for bit; a single-trainer configuration beside
+      // it ends elsewhere.
+      Map<String, Object> parallel = new LinkedHashMap<>(spec("pa-job", "pa-").raw());
+      parallel.keySet().retainAll(List.of("model", "optimizer", "batching", "parallel"));
+      parallel.put("name", "par");
+      Map<String, Object> single = new LinkedHashMap<>(parallel);
+      single.remove("parallel");
+      single.put("name", "single");
+      Map<String, Object> replay = new LinkedHashMap<>();
+      replay.put("name", "pt-replay");
+      replay.put("source", Map.of("topic", "pt-samples"));
+      replay.put("configs", List.of(parallel, single));
+      replay.put("baseline", false);
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("pt-replay");
+      replay.put("output", Map.of("report", dir.resolve("r.json").toString(), "charts", dir.toString()));
+      io.streamtrain.replay.ReplayOutcome out = io.streamtrain.replay.ReplayRunner.run(
+          new io.streamtrain.replay.ReplaySpec(replay, java.nio.file.Path.of(".")), KafkaSettings.ofBootstrap(bs),
+          x -> { });
+      io.streamtrain.flink.replay.FinalModel par = out.finals().stream().filter(f -> f.config.equals("par"))
+          .findFirst().orElseThrow();
+      assertThat(TrainingRuns.bits(par.params)).isEqualTo(TrainingRuns.bits(lastA.getParameters()));
+      assertThat(par.samplesTrained).isEqualTo(N);
+      assertThat(par.steps).isEqualTo(lastA.getStep());
+      io.streamtrain.flink.replay.FinalModel one = out.finals().stream().filter(f -> f.config.equals("single"))
+          .findFirst().orElseThrow();
+      assertThat(TrainingRuns.bits(one.params)).isNotEqualTo(TrainingRuns.bits(lastA.getParameters()));
+      assertThat(one.samplesTrained).isEqualTo(N);
     }
   }
 

@@ -118,4 +118,25 @@ class EventMappingTest {
     assertThatThrownBy(() -> mapping(Map.of("label", Map.of("field", "y"), "categorical", List.of("a"),
         "colour", 1))).hasMessageContaining("colour");
   }
+
+  @Test
+  void fieldEntriesAreReadThroughTheirDeclarations() {
+    Map<String, Object> y = Map.of("field", "y");
+    assertThatThrownBy(() -> mapping(Map.of("label", y, "dense", List.of(Map.of("field", "a", "default", "zero")))))
+        .hasMessage("input.mapping.dense[0].default: \"zero\" is not allowed; allowed: a number");
+    assertThatThrownBy(() -> mapping(Map.of("label", y, "dense", List.of(Map.of("field", "a", "name", "b")))))
+        .hasMessageStartingWith("input.mapping.dense[0].name: unknown key; allowed keys here are [field, transform,"
+            + " default]");
+    assertThatThrownBy(() -> mapping(Map.of("label", y, "numeric", List.of(Map.of("field", "a", "default", 1)))))
+        .hasMessageStartingWith("input.mapping.numeric[0].default: unknown key; allowed keys here are [field, name,"
+            + " transform]");
+    assertThatThrownBy(() -> mapping(Map.of("label", y, "categorical", List.of(Map.of("name", "b")))))
+        .hasMessage("input.mapping.categorical[0].field: missing; it is required");
+    assertThatThrownBy(() -> mapping(Map.of("label", y, "categorical", List.of(Map.of("field", "a",
+        "transform", Map.of("bucketize", List.of(2, 1)))))))
+        .hasMessage("input.mapping.categorical[0].transform.bucketize: \"[2.0, 1.0]\" is not allowed;"
+            + " increasing boundaries");
+    assertThatThrownBy(() -> mapping(Map.of("label", y, "dense", List.of(Map.of("field", "a", "transform",
+        "lower"))))).hasMessage("input.mapping.dense[0].transform: makes text; a dense column needs a number");
+  }
 }

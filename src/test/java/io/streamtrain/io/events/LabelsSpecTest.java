@@ -87,6 +87,15 @@ class LabelsSpecTest {
   }
 
   @Test
+  void theFormatsAreOneListTheLabelsTopicTakesItsEventFormats() {
+    assertThat(InputSpec.FORMATS).containsExactly("sample", "json", "avro", "avro_registry");
+    assertThatThrownBy(() -> InputSpec.parse(new SpecReader("input", Map.of("format", "csv")), new int[] {1}))
+        .hasMessage("input.format: \"csv\" is not allowed; allowed: one of [sample, json, avro, avro_registry]");
+    assertThatThrownBy(() -> input(labels("format", "sample"), MAPPING))
+        .hasMessage("input.labels.format: \"sample\" is not allowed; allowed: one of [json, avro, avro_registry]");
+  }
+
+  @Test
   void errorsNameThePath() {
     assertThatThrownBy(() -> input(Map.of("key", "id", "window_ms", 1), MAPPING))
         .hasMessageContaining("input.labels.topic");

@@ -206,6 +206,39 @@ class GeneratorsTest {
   }
 
   @Test
+  void badValuesNameTheParameterTheBoundAndTheType() {
+    assertThatThrownBy(() -> Generators.create("hyperplane", Map.of("dims", 4, "drift_attributes", 5), 1))
+        .hasMessage("--param.drift_attributes: 5 is not allowed; allowed: an integer in [0, 4]");
+    assertThatThrownBy(() -> Generators.create("rbf", Map.of("centroids", 3, "drift_centroids", 4), 1))
+        .hasMessage("--param.drift_centroids: 4 is not allowed; allowed: an integer in [0, 3]");
+    assertThatThrownBy(() -> Generators.create("rbf", Map.of("classes", 1), 1))
+        .hasMessage("--param.classes: 1 is not allowed; allowed: an integer in [2, 1048576]");
+    assertThatThrownBy(() -> Generators.create("circles", Map.of("factor", 1.0), 1))
+        .hasMessage("--param.factor: 1.0 is not allowed; allowed: a number in (0, 1)");
+    assertThatThrownBy(() -> Generators.create("linear", Map.of("dims", "ten"), 1))
+        .hasMessage("--param.dims: \"ten\" is not allowed; allowed: an integer");
+    assertThatThrownBy(() -> Generators.create("sea", Map.of("time_step_ms", -1L), 1))
+        .hasMessage("--param.time_step_ms: -1 is not allowed; allowed: an integer >= 0");
+    assertThatThrownBy(() -> Generators.create("linear", Map.of("noise", 0.1), 1))
+        .hasMessage("--param.noise: unknown key; allowed keys here are [dims, margin, start_time, time_step_ms]");
+  }
+
+  @Test
+  void defaultsAreTheDeclaredOnes() {
+    RotatingHyperplaneGenerator hp = (RotatingHyperplaneGenerator) Generators.create("hyperplane", Map.of(), 1);
+    assertThat(hp.dimensions()).isEqualTo(10);
+    RandomRbfGenerator rbf = (RandomRbfGenerator) Generators.create("rbf", Map.of("dims", 3), 1);
+    assertThat(rbf.dimensions()).isEqualTo(3);
+    assertThat(rbf.classes()).isEqualTo(2);
+    SampleGenerator sea = Generators.create("sea", Map.of(), 1);
+    MutableSample s = new MutableSample();
+    sea.next(s);
+    assertThat(s.eventTime).isEqualTo(1_767_225_600_000L); // 2026-01-01T00:00:00Z
+    sea.next(s);
+    assertThat(s.eventTime).isEqualTo(1_767_225_600_001L);
+  }
+
+  @Test
   void hyperplaneJumpsFlipTheDriftWeightsAtKnownPoints() {
     RotatingHyperplaneGenerator g = (RotatingHyperplaneGenerator) Generators.create("hyperplane",
         Map.of("dims", 4, "drift_attributes", 2, "speed", 0.0, "noise", 0.0, "jump_every", 100), 3);
