@@ -32,7 +32,8 @@ public final class ServeSpec implements java.io.Serializable {
       "serve job name: consumer group and transactional-id prefix");
 
   private static final ConfigDef TOPICS = new ConfigDef();
-  static final Key<String> REQUESTS = TOPICS.define("requests", Types.STRING, "requests", "({default}): ScoreRequest records");
+  static final Key<String> REQUESTS = TOPICS.define("requests", Types.STRING, "requests",
+      "({default}): ScoreRequest records");
   static final Key<String> MODELS = TOPICS.define("models", Types.STRING, "models",
       "({default}): the training job's compacted model topic, followed from its beginning (read_committed)");
   static final Key<String> PREDICTIONS = TOPICS.define("predictions", Types.STRING, "predictions",

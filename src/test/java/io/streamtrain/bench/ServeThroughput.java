@@ -37,7 +37,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li>Throughput: N requests are produced first (2 partitions); the serve job is started and timed from its
  *       submission until a read_committed consumer of the predictions topic has counted N predictions (job start,
  *       the model topic's read and the last checkpoint's commit included), and in steady state (the predictions
- *       after the first committed ones, over the time from those to the last). R runs, each with its own predictions topic and group; median.
+ *       after the first committed ones, over the time from those to the last). R runs, each with its own
+ *       predictions topic and group; median.
  *   <li>Version swap: while requests arrive at a fixed rate, S new versions are published one by one, each in a
  *       Kafka transaction as the training job does; per version, the time from its commit returning to the
  *       Kafka timestamp of the first prediction naming it (the sink writes a prediction as it is made, into the

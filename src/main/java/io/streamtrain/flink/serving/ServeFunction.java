@@ -28,7 +28,8 @@ import org.apache.flink.util.OutputTag;
  * already assembled and verified ({@link VersionAssembler}); one newer than the held version replaces it in the
  * broadcast state in a single put, so a request is scored by one version entirely. The version is checked against
  * its checksum and turned into a scorer's {@link ModelClient.Version} by the same code as {@link ModelClient}
- * ({@code ModelVersions.of}), and scored by its {@code Scorer} ({@link RequestScorer}): a prediction equals the client's to the last bit.
+ * ({@code ModelVersions.of}), and scored by its {@code Scorer} ({@link RequestScorer}): a prediction equals the
+ * client's to the last bit.
  * A request that does not fit the model's features, or finds no version (with {@code no_model: reject}, or beyond
  * {@code wait_max} waiting), goes to the rejected output with its reason; with {@code no_model: wait} it waits in
  * keyed state and is scored when the first version arrives.
@@ -85,8 +86,8 @@ public final class ServeFunction
       Integer n = waitingCount.value();
       int count = n == null ? 0 : n;
       if (count >= waitMax) {
-        ctx.output(rejected, ServeRecords.reject(r, WAIT_LIMIT, ServeRecords.noVersion(r) + ", and " + count + " requests wait for it"
-            + " already (wait_max " + waitMax + ")"));
+        ctx.output(rejected, ServeRecords.reject(r, WAIT_LIMIT, ServeRecords.noVersion(r) + ", and " + count
+            + " requests wait for it already (wait_max " + waitMax + ")"));
         return;
       }
       waiting.add(r);

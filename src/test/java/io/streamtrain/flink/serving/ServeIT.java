@@ -6,6 +6,7 @@ import static io.streamtrain.testing.KafkaTestSupport.produce;
 import static io.streamtrain.testing.KafkaTestSupport.producer;
 import static io.streamtrain.testing.KafkaTestSupport.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import io.streamtrain.avro.ModelSnapshot;
 import io.streamtrain.avro.Prediction;
@@ -256,7 +257,7 @@ class ServeIT {
         for (int d = 0; d < DIMS; d++) {
           z += w[d] * x[d];
         }
-        assertThat(p.getOutputs().get(0)).isCloseTo(LogisticLoss.sigmoid(z), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(p.getOutputs().get(0)).isCloseTo(LogisticLoss.sigmoid(z), offset(1e-12));
         assertThat(p.getModelType()).isEqualTo("logistic");
         assertThat(p.getEventTime()).isEqualTo(Instant.ofEpochMilli(1_000L));
         distinct += p.getOutputs().get(0) != 0.5 ? 1 : 0;
@@ -308,7 +309,7 @@ class ServeIT {
       assertThat(good.getModelVersion()).isEqualTo(3);
       assertThat(good.getModelStep()).isEqualTo(30);
       double z = w[4] + 0.5 * 0.25 - 1.25 * 1.0 + 2.0 * -0.5 + 0.125 * 2.0;
-      assertThat(good.getOutputs().get(0)).isCloseTo(LogisticLoss.sigmoid(z), org.assertj.core.data.Offset.offset(1e-15));
+      assertThat(good.getOutputs().get(0)).isCloseTo(LogisticLoss.sigmoid(z), offset(1e-15));
       Map<String, String> reasons = new TreeMap<>();
       for (RejectedSample r : rejected(bs, "rj-rejected")) {
         if (r.getMessage().contains("probe-")) {
@@ -368,7 +369,7 @@ class ServeIT {
           assertThat(Double.doubleToRawLongBits(q.getOutputs().get(k))).isEqualTo(Double.doubleToRawLongBits(out[k]));
         }
         assertThat(q.getOutputs().stream().mapToDouble(Double::doubleValue).sum())
-            .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-12));
+            .isCloseTo(1.0, offset(1e-12));
       }
     } finally {
       cancel(serve);
