@@ -3,6 +3,7 @@ package io.streamtrain.cli;
 import io.streamtrain.core.config.ConfigTable;
 import io.streamtrain.io.gen.Generators;
 import io.streamtrain.job.JobSpec;
+import io.streamtrain.job.ServeSpec;
 import io.streamtrain.replay.FitSpec;
 import io.streamtrain.replay.ReplaySpec;
 import java.io.IOException;
@@ -34,6 +35,7 @@ public final class ConfigDocs {
     t.put("replay", ConfigTable.markdown(ReplaySpec.SPEC, "replay key"));
     t.put("fit", ConfigTable.markdown(FitSpec.SPEC, "fit key"));
     t.put("generators", ConfigTable.markdown(Generators.docs(), "generator parameter"));
+    t.put("serve", ConfigTable.markdown(ServeSpec.SPEC, "serve key"));
     return t;
   }
 

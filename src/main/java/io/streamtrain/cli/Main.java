@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code streamtrain} command line: one picocli subcommand per task (trace, broker, produce, consume, train, fit,
+ * The {@code streamtrain} command line: one picocli subcommand per task (trace, broker, produce, consume, train, serve, fit,
  * replay, watch, demo). Exit status 0 on success, 2 for a bad command line or a malformed spec (the message names
  * the key and what is allowed), 1 for a failure while running. Every failure is one line on stderr, {@code error:
  * ...}; {@code --verbose} (any subcommand) adds the stack trace.
@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       FitCommand.class,
       ConsumeCommand.class,
       TrainCommand.class,
+      ServeCommand.class,
       DemoCommand.class,
       WatchCommand.class,
       DashboardCommand.class,

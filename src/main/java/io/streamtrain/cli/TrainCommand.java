@@ -18,15 +18,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.StateBackendOptions;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -56,18 +50,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafkaOptions;
 
-  @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "Submit to this Flink cluster's REST API")
-  String cluster;
-
-  @Option(names = "--jar", description = "Job jar for --cluster (default target/streamtrain-*-job.jar)")
-  Path jar;
-
-  @Option(names = "--from-savepoint", paramLabel = "PATH", description = "Resume from this savepoint or checkpoint")
-  String fromSavepoint;
-
-  @Option(names = "--savepoint-dir", paramLabel = "DIR",
-      description = "On Ctrl-C, stop the job with a savepoint in DIR (embedded mode)")
-  Path savepointDir;
+  @Mixin JobLaunchOptions launch;
 
   @Option(names = "--bounded", description = "Stop at the end offsets current at start (overrides source.bounded)")
   boolean bounded;
@@ -94,9 +77,9 @@ public final class TrainCommand implements Callable<Integer> {
       spec = JobSpec.fromMap(raw);
     }
     KafkaSettings kafka = kafkaOptions.settings();
-    checkSavepointPath(fromSavepoint);
+    checkSavepointPath(launch.fromSavepoint);
     BrokerCheck.require(kafka);
-    if (cluster != null) {
+    if (launch.cluster != null) {
       ensureTopics(spec, kafka);
       return submit(spec, kafka);
     }
@@ -132,18 +115,8 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private Configuration embeddedConfiguration(JobSpec spec) {
-    Configuration conf = new Configuration();
-    conf.set(StateBackendOptions.STATE_BACKEND, "hashmap");
-    conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-    String storage = spec.checkpointStorage() != null ? spec.checkpointStorage()
-        : Path.of(System.getProperty("java.io.tmpdir"), "streamtrain", spec.name(), "checkpoints").toUri().toString();
-    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, storage);
-    if (savepointDir != null) {
-      conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, savepointDir.toAbsolutePath().toUri().toString());
-    }
-    if (fromSavepoint != null) {
-      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, fromSavepoint);
-    }
+    Configuration conf = EmbeddedJob.configuration(spec.name(), spec.checkpointStorage(), launch.savepointDir,
+        launch.fromSavepoint);
     if (prometheusPort != null) {
       prometheus(conf, prometheusPort);
     }
@@ -212,45 +185,21 @@ public final class TrainCommand implements Callable<Integer> {
     // Where the output topics end now: the summary reads only what this run adds after it.
     Map<org.apache.kafka.common.TopicPartition, Long> before = spec.bounded()
         ? RunSummary.endOffsets(kafka, List.of(t.metrics(), t.models(), t.rejected())) : Map.of();
-    // What env.executeAsync would submit to the MiniCluster it starts (Flink's LocalExecutor), here submitted to
-    // the one already starting.
-    Configuration effective = new Configuration(conf);
-    effective.set(PipelineOptions.NAME, "streamtrain-train-" + spec.name());
-    StreamGraph graph = PipelineExecutorUtils.getStreamGraph(env.getStreamGraph(), effective);
-    graph.setJobName("streamtrain-train-" + spec.name());
-    graph.serializeUserDefinedInstances();
+    // Submitted to the MiniCluster already starting, as Flink's local executor would submit it to its own.
+    StreamGraph graph = EmbeddedJob.graph(env, conf, "streamtrain-train-" + spec.name());
     err.println("streamtrain: training '" + spec.name() + "' from topic " + spec.topics().samples() + " on "
         + kafka.bootstrapServers() + " (embedded Flink, parallelism " + spec.parallelism() + ")");
     err.flush();
     MiniCluster mc = miniCluster.get();
     JobID jobId = mc.submitJob(graph).get().getJobID();
-    Thread hook = null;
-    if (savepointDir != null) {
-      hook = new Thread(() -> {
-        stoppedWithSavepoint = true; // first: the job may end (and the main thread go on) before the savepoint returns
-        try {
-          String path = mc.stopWithSavepoint(jobId, savepointDir.toAbsolutePath().toUri().toString(), false,
-              SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
-          out.println("stopped with savepoint " + path);
-          out.println("resume with: " + resumeCommand(path));
-          out.flush();
-        } catch (Exception e) {
-          System.err.println("streamtrain: stop with savepoint failed: " + e);
-        }
-      }, "stop-with-savepoint");
-      Runtime.getRuntime().addShutdownHook(hook);
-    }
+    Thread hook = launch.savepointDir == null ? null : EmbeddedJob.stopWithSavepointOnExit(mc, jobId,
+        launch.savepointDir, out,
+        this::resumeCommand, () -> stoppedWithSavepoint = true);
     JobResult result = mc.requestJobResult(jobId).get();
     // The cluster shuts down while the summary is read, as it did under Flink's own executor (closing is idempotent).
     mc.closeAsync();
     result.toJobExecutionResult(TrainCommand.class.getClassLoader());
-    if (hook != null) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException ignored) {
-        // already shutting down: the hook is running
-      }
-    }
+    EmbeddedJob.removeHook(hook);
     if (stoppedWithSavepoint) {
       return 0; // Ctrl-C: the hook printed the savepoint and the resume command; the JVM is exiting
     }
@@ -287,25 +236,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** The command that resumes this run from {@code savepoint}: the same spec and options, plus --from-savepoint. */
   String resumeCommand(String savepoint) {
-    List<String> args = new ArrayList<>(List.of("bin/streamtrain", "train", specFile.toString()));
-    if (kafkaOptions.bootstrap != null) {
-      args.addAll(List.of("--bootstrap", kafkaOptions.bootstrap));
-    }
-    if (kafkaOptions.kafkaConfig != null) {
-      args.addAll(List.of("--kafka-config", kafkaOptions.kafkaConfig.toString()));
-    }
-    if (savepointDir != null) {
-      args.addAll(List.of("--savepoint-dir", savepointDir.toString()));
-    }
-    if (bounded) {
-      args.add("--bounded");
-    }
-    args.addAll(List.of("--from-savepoint", savepoint));
-    StringBuilder b = new StringBuilder();
-    for (String a : args) {
-      b.append(b.length() == 0 ? "" : " ").append(shellQuote(a));
-    }
-    return b.toString();
+    return launch.resumeCommand(List.of("bin/streamtrain", "train", specFile.toString()), kafkaOptions,
+        bounded ? List.of("--bounded") : List.of(), savepoint);
   }
 
   /** Quotes an argument for a POSIX shell when it holds anything beyond plain path characters. */
@@ -341,8 +273,8 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private int submit(JobSpec spec, KafkaSettings kafka) throws IOException, InterruptedException {
-    Path jobJar = jar != null ? jar : findJobJar();
-    RestSubmitter rest = new RestSubmitter(cluster);
+    Path jobJar = launch.jar != null ? launch.jar : findJobJar();
+    RestSubmitter rest = new RestSubmitter(launch.cluster);
     String jarId = rest.upload(jobJar);
     List<String> args = new ArrayList<>(List.of("--spec-json", JobSpecFiles.toJson(spec),
         "--bootstrap", kafka.bootstrapServers()));
@@ -353,8 +285,8 @@ public final class TrainCommand implements Callable<Integer> {
       System.err.println("streamtrain: the JobManager reads " + kafkaOptions.configFile().toAbsolutePath()
           + " and needs the environment variables it refers to");
     }
-    String jobId = rest.run(jarId, TrainingJobMain.class.getName(), args, spec.parallelism(), fromSavepoint);
-    System.out.println("submitted job " + jobId + " to " + cluster);
+    String jobId = rest.run(jarId, TrainingJobMain.class.getName(), args, spec.parallelism(), launch.fromSavepoint);
+    System.out.println("submitted job " + jobId + " to " + launch.cluster);
     return 0;
   }
 

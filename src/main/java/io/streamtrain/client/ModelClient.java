@@ -1,13 +1,9 @@
 package io.streamtrain.client;
 
-import io.streamtrain.avro.ModelSnapshot;
-import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.model.ModelSpec;
-import io.streamtrain.core.model.ModelSpecs;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.ModelSnapshots;
 import io.streamtrain.io.SnapshotAssembler;
-import io.streamtrain.io.SnapshotParts;
 import io.streamtrain.io.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -137,28 +133,26 @@ public final class ModelClient implements AutoCloseable {
   }
 
   private void run(Predicate<String> modelIds) {
-    SnapshotAssembler assembler = new SnapshotAssembler(modelIds, null);
+    ModelVersions versions = new ModelVersions(modelIds);
     try {
       // A service may start before the training job has created its model topic: wait for it.
       if (!Topics.assignFromStart(consumer, topic, () -> running)) {
         return;
       }
-      long undecodable = 0;
       while (running) {
         boolean any = false;
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          ModelSnapshot s = SnapshotParts.decode(r.value());
-          if (s == null) {
-            undecodable++;
-            continue;
-          }
-          assembler.add(s);
+          versions.add(r.value());
           any = true;
         }
         if (any) {
-          publish(assembler);
+          // Each model's newest complete version newer than the one held, swapped in whole.
+          corrupt = versions.corruptModels();
+          for (Version v : versions.newer(current::get)) {
+            current.put(v.modelId(), v);
+          }
         }
-        skipped = undecodable + assembler.skipped();
+        skipped = versions.skipped();
       }
     } catch (WakeupException | InterruptedException e) {
       if (running) {
@@ -168,25 +162,6 @@ public final class ModelClient implements AutoCloseable {
       failure = e;
     } finally {
       consumer.close(Duration.ofSeconds(5));
-    }
-  }
-
-  /** Swaps in every model's newest complete version that is newer than the one held. */
-  private void publish(SnapshotAssembler assembler) {
-    corrupt = assembler.corruptModels().size();
-    for (SnapshotAssembler.Assembled a : assembler.complete().values()) {
-      Version held = current.get(a.modelId());
-      if (held != null && held.version() >= a.version()) {
-        continue;
-      }
-      ModelSnapshot head = a.head();
-      String json = head.getSpec().getModelJson();
-      // Versions of one training configuration share their spec: parse it once.
-      ModelSpec spec = held != null && held.modelJson().equals(json)
-          ? held.spec()
-          : ModelSpecs.fromSpec(new SpecReader("model_json", ModelSnapshots.modelSpec(head, "model_json")));
-      current.put(a.modelId(), new Version(a.modelId(), a.version(), head.getStep(), spec, json, a.parameters(),
-          ModelSnapshots.buffers(head)));
     }
   }
 
@@ -207,8 +182,7 @@ public final class ModelClient implements AutoCloseable {
   public static final class Predictor {
     private final ModelClient client;
     private final String modelId;
-    private ModelSpec spec;
-    private io.streamtrain.core.model.Model model;
+    private final Scorer scorer = new Scorer();
 
     Predictor(ModelClient client, String modelId) {
       this.client = client;
@@ -237,11 +211,7 @@ public final class ModelClient implements AutoCloseable {
       if (v == null) {
         throw new IllegalStateException("no version of model '" + modelId + "' yet");
       }
-      if (v.spec() != spec) {
-        spec = v.spec();
-        model = spec.newModel(1);
-      }
-      model.predict(v.params(), v.buffers(), example, out);
+      scorer.predict(v, example, out);
       return v.version();
     }
   }

@@ -2,8 +2,10 @@ package io.streamtrain.io;
 
 import io.streamtrain.avro.EvaluationResult;
 import io.streamtrain.avro.ModelSnapshot;
+import io.streamtrain.avro.Prediction;
 import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.avro.Sample;
+import io.streamtrain.avro.ScoreRequest;
 import io.streamtrain.avro.TrainingMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -17,7 +19,7 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 /**
  * The streamtrain wire schemas by name, and the Kafka headers that name the schema of a record value: every
  * streamtrain producer and sink sets {@value #HEADER} to the schema's simple name (Sample, TrainingMetrics,
- * ModelSnapshot, RejectedSample, EvaluationResult) and {@value #FINGERPRINT_HEADER} to the writer schema's
+ * ModelSnapshot, RejectedSample, EvaluationResult, Prediction, ScoreRequest) and {@value #FINGERPRINT_HEADER} to the writer schema's
  * fingerprint, so tools decode a topic without guessing and fast decoders can tell a record of another version.
  */
 public final class Schemas {
@@ -38,7 +40,9 @@ public final class Schemas {
           TrainingMetrics.getClassSchema(),
           ModelSnapshot.getClassSchema(),
           RejectedSample.getClassSchema(),
-          EvaluationResult.getClassSchema());
+          EvaluationResult.getClassSchema(),
+          Prediction.getClassSchema(),
+          ScoreRequest.getClassSchema());
 
   private Schemas() {}
 

@@ -86,6 +86,18 @@ public final class SnapshotParts {
     }
   }
 
+  /**
+   * One complete version as a single record: {@code head}'s spec, buffers, counters and checksum with all
+   * {@code params} in {@code parameter_bytes} (parts 1, parameter_count = their number). Never written to the model
+   * topic (its size is unbounded); it hands an assembled version on inside a job, and {@link SnapshotAssembler}
+   * takes it back (checking the checksum again).
+   */
+  public static ModelSnapshot whole(ModelSnapshot head, double[] params) {
+    return ModelSnapshot.newBuilder(head).setParameters(List.of()).setPart(0).setParts(1)
+        .setParameterCount(params.length).setParameterOffset(0).setParameterBytes(toBytes(params, 0, params.length))
+        .build();
+  }
+
   /** The Kafka key of a record: the model id for the head, model id, NUL and the part index for the others. */
   public static String key(ModelSnapshot s) {
     return key(s.getModelId(), s.getPart());

@@ -25,11 +25,17 @@ public final class JobSpecFiles {
   private JobSpecFiles() {}
 
   public static JobSpec load(Path file) {
+    Map<String, Object> raw = readYaml(file);
+    inlineSchema(raw, file);
+    return JobSpec.fromMap(raw);
+  }
+
+  /** A spec file's map (an empty file: an empty map); a missing, unreadable or invalid file names the problem. */
+  public static Map<String, Object> readYaml(Path file) {
     try {
       Map<String, Object> raw =
           YAML.readValue(Files.readAllBytes(file), new TypeReference<LinkedHashMap<String, Object>>() {});
-      inlineSchema(raw, file);
-      return JobSpec.fromMap(raw);
+      return raw == null ? new LinkedHashMap<>() : raw;
     } catch (NoSuchFileException e) {
       throw new SpecException("spec", "no such file: " + file);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -69,8 +75,22 @@ public final class JobSpecFiles {
   }
 
   public static JobSpec fromJson(String json) {
+    return JobSpec.fromMap(mapFromJson(json));
+  }
+
+  /** A spec map as compact JSON (what a job on a remote cluster is given). */
+  public static String mapToJson(Map<String, Object> raw) {
     try {
-      return JobSpec.fromMap(JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {}));
+      return JSON.writeValueAsString(raw);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The spec map of {@link #mapToJson}'s JSON. */
+  public static Map<String, Object> mapFromJson(String json) {
+    try {
+      return JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() {});
     } catch (IOException e) {
       throw new SpecException("--spec-json", "not valid JSON: " + e.getMessage());
     }

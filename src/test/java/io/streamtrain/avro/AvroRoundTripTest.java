@@ -137,4 +137,34 @@ class AvroRoundTripTest {
             .build();
     assertThat(roundTrip(e)).isEqualTo(e);
   }
+
+  @Test
+  void scoreRequestAndPrediction() throws IOException {
+    ScoreRequest r = ScoreRequest.newBuilder()
+        .setRequestId("req-42")
+        .setModelId("ctr")
+        .setEventTime(Instant.ofEpochMilli(1_700_000_000_123L))
+        .setDense(List.of(1.5, -0.0, Double.NaN))
+        .setSparseIndices(List.of(3))
+        .setSparseValues(List.of(0.5))
+        .setCategorical(List.of(new RequestCategoricalField("site", "news")))
+        .setNumeric(List.of(new RequestNumericField("hour", 0.25)))
+        .build();
+    assertThat(roundTrip(r)).isEqualTo(r);
+    ScoreRequest noTime = ScoreRequest.newBuilder(r).setEventTime(null).build();
+    assertThat(roundTrip(noTime).getEventTime()).isNull();
+    assertThat(ScoreRequest.newBuilder().build().getModelId()).isEqualTo("default");
+    Prediction p = Prediction.newBuilder()
+        .setRequestId("req-42")
+        .setModelId("ctr")
+        .setModelVersion(7)
+        .setModelStep(700)
+        .setModelType("softmax")
+        .setOutputs(List.of(0.25, 0.5, 0.25))
+        .setEventTime(Instant.ofEpochMilli(1_700_000_000_123L))
+        .setLatencyMs(3)
+        .build();
+    assertThat(roundTrip(p)).isEqualTo(p);
+    assertThat(roundTrip(p).getOutputs()).containsExactly(0.25, 0.5, 0.25);
+  }
 }

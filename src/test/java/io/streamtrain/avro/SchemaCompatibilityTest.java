@@ -40,13 +40,14 @@ class SchemaCompatibilityTest {
   }
 
   @Test
-  void allFiveContractsExist() throws IOException {
+  void allContractsExist() throws IOException {
     List<String> names = new ArrayList<>();
     for (Path p : currentSchemas()) {
       names.add(p.getFileName().toString().replace(".avsc", ""));
     }
     assertThat(names)
-        .contains("Sample", "TrainingMetrics", "ModelSnapshot", "RejectedSample", "EvaluationResult");
+        .contains("Sample", "TrainingMetrics", "ModelSnapshot", "RejectedSample", "EvaluationResult", "ScoreRequest",
+            "Prediction");
   }
 
   @Test
@@ -75,6 +76,8 @@ class SchemaCompatibilityTest {
     assertSameForm(ModelSnapshot.getClassSchema(), parse("ModelSnapshot"));
     assertSameForm(RejectedSample.getClassSchema(), parse("RejectedSample"));
     assertSameForm(EvaluationResult.getClassSchema(), parse("EvaluationResult"));
+    assertSameForm(ScoreRequest.getClassSchema(), parse("ScoreRequest"));
+    assertSameForm(Prediction.getClassSchema(), parse("Prediction"));
   }
 
   @Test

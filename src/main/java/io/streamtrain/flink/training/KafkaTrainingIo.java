@@ -127,7 +127,7 @@ public final class KafkaTrainingIo {
    * Bounds {@code ser} by the producer's max.request.size or, when lower, the topic's max.message.bytes: the
    * broker refuses a larger batch asynchronously, which would otherwise fail every retry of the same checkpoint.
    */
-  static <T extends org.apache.avro.specific.SpecificRecord> void limit(AvroRecordSerializer<T> ser, String topic,
+  public static <T extends org.apache.avro.specific.SpecificRecord> void limit(AvroRecordSerializer<T> ser, String topic,
       int producerBound, Map<String, Integer> topicLimits, AvroRecordSerializer.SerializableShrink<T> shrink) {
     Integer topicLimit = topicLimits.get(topic);
     int topicBound = topicLimit == null ? Integer.MAX_VALUE
@@ -145,7 +145,7 @@ public final class KafkaTrainingIo {
    * broker cannot tell (topics not created yet take the broker's message.max.bytes, which the producer's default
    * bound already respects unless both were changed; describing configs may also be denied).
    */
-  static Map<String, Integer> topicMessageLimits(KafkaSettings kafka, List<String> topics) {
+  public static Map<String, Integer> topicMessageLimits(KafkaSettings kafka, List<String> topics) {
     Map<String, Integer> out = new java.util.TreeMap<>();
     Properties p = kafka.toProperties(Map.of("request.timeout.ms", "10000", "default.api.timeout.ms", "10000"));
     try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
@@ -172,7 +172,7 @@ public final class KafkaTrainingIo {
   }
 
   /** The rejected sample without its raw bytes, the message saying why. */
-  static RejectedSample withoutRaw(RejectedSample r, int size, int max) {
+  public static RejectedSample withoutRaw(RejectedSample r, int size, int max) {
     return RejectedSample.newBuilder(r)
         .setRaw(java.nio.ByteBuffer.allocate(0))
         .setMessage(r.getMessage() + " [raw value of " + r.getRaw().remaining() + " bytes dropped: the record ("
@@ -188,7 +188,8 @@ public final class KafkaTrainingIo {
         "linger.ms", "5"));
   }
 
-  private static <T> KafkaSink<T> sink(KafkaSettings kafka, String txPrefix, KafkaRecordSerializationSchema<T> ser) {
+  /** An exactly-once sink: Kafka transactions committed with the checkpoints, ids prefixed {@code txPrefix}. */
+  public static <T> KafkaSink<T> sink(KafkaSettings kafka, String txPrefix, KafkaRecordSerializationSchema<T> ser) {
     Properties props = producerProperties(kafka);
     return KafkaSink.<T>builder()
         .setBootstrapServers(kafka.bootstrapServers())

@@ -112,15 +112,23 @@ public final class TrainingJob {
 
   /** Checkpointing (exactly-once, the spec's interval), object reuse, no generic types. */
   public static void configure(StreamExecutionEnvironment env, JobSpec spec) {
-    env.enableCheckpointing(spec.checkpointIntervalMs());
+    configure(env, spec.checkpointIntervalMs(), spec.checkpointStorage());
+  }
+
+  /**
+   * Checkpoints every {@code intervalMs} (the exactly-once sinks commit with them) in {@code storage} (null: the
+   * environment's default), object reuse, no Kryo: what every streamtrain job (training, serve) runs with.
+   */
+  public static void configure(StreamExecutionEnvironment env, long intervalMs, String storage) {
+    env.enableCheckpointing(intervalMs);
     env.getConfig().enableObjectReuse();
     // Every type on the wire and in state has its own serializer: a Kryo fallback would be a bug.
     org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
     c.set(org.apache.flink.configuration.PipelineOptions.GENERIC_TYPES, false);
-    if (spec.checkpointStorage() != null) {
+    if (storage != null) {
       // The spec's checkpoint.storage wherever the job runs (bin/streamtrain also sets it for the MiniCluster).
       c.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-      c.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, spec.checkpointStorage());
+      c.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, storage);
     }
     env.configure(c);
   }

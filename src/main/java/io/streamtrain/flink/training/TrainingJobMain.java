@@ -15,25 +15,13 @@ public final class TrainingJobMain {
   private TrainingJobMain() {}
 
   public static void main(String[] args) throws Exception {
-    String specFile = null;
-    String specJson = null;
-    String bootstrap = null;
-    String kafkaConfig = null;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--spec" -> specFile = args[++i];
-        case "--spec-json" -> specJson = args[++i];
-        case "--bootstrap" -> bootstrap = args[++i];
-        case "--kafka-config" -> kafkaConfig = args[++i];
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; allowed: --spec FILE | --spec-json JSON, --bootstrap HOST:PORT, --kafka-config FILE");
-      }
-    }
-    if ((specFile == null) == (specJson == null)) {
+    io.streamtrain.flink.JobArgs a = io.streamtrain.flink.JobArgs.parse(args);
+    if (a.specFile() == null && a.specJson() == null) {
       throw new IllegalArgumentException("give exactly one of --spec FILE or --spec-json JSON");
     }
-    JobSpec spec = specJson != null ? JobSpecFiles.fromJson(specJson) : JobSpecFiles.load(Path.of(specFile));
-    KafkaSettings kafka = KafkaSettings.forCli(kafkaConfig == null ? null : Path.of(kafkaConfig), bootstrap);
+    JobSpec spec = a.specJson() != null ? JobSpecFiles.fromJson(a.specJson())
+        : JobSpecFiles.load(Path.of(a.specFile()));
+    KafkaSettings kafka = a.kafka();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(spec.parallelism());
     TrainingJob.configure(env, spec);
