@@ -220,6 +220,8 @@ public final class ProduceCommand implements Callable<Integer> {
     if (o.valueFormat.equals("json")) {
       SampleJson json = new SampleJson();
       value = json::encode;
+    } else if (o.valueFormat.equals("request")) {
+      value = new io.streamtrain.io.ScoreRequests("r")::encode;
     } else {
       SampleCodec codec = new SampleCodec();
       value = codec::encode;

@@ -132,7 +132,7 @@ final class ProduceOptions {
   @Option(names = "--show-malformed", description = "Malformed lines printed to stderr (default ${DEFAULT-VALUE}); all are counted.", defaultValue = "20")
   int showMalformed;
 
-  @Option(names = "--value-format", description = "Record values: sample (default: streamtrain's Avro Sample) or json (one JSON object a sample, the shape io.streamtrain.io.SampleJson documents; for jobs with input: {format: json}).", defaultValue = "sample")
+  @Option(names = "--value-format", description = "Record values: sample (default: streamtrain's Avro Sample), json (one JSON object a sample, the shape io.streamtrain.io.SampleJson documents; for jobs with input: {format: json}) or request (an Avro ScoreRequest a row for `serve`: its features, model id and event time, request ids r0, r1, ... in sending order; a label column is read and left out).", defaultValue = "sample")
   String valueFormat;
 
   @Option(names = "--no-progress", description = "No progress display on stderr.")
@@ -150,8 +150,8 @@ final class ProduceOptions {
     if (showMalformed < 0) {
       throw new SpecException("--show-malformed", showMalformed, "allowed: an integer >= 0");
     }
-    if (!valueFormat.equals("sample") && !valueFormat.equals("json")) {
-      throw new SpecException("--value-format", valueFormat, "allowed: sample or json");
+    if (!valueFormat.equals("sample") && !valueFormat.equals("json") && !valueFormat.equals("request")) {
+      throw new SpecException("--value-format", valueFormat, "allowed: sample, json or request");
     }
   }
 

@@ -78,6 +78,6 @@ class ProduceJsonIT {
     CliRun bad = CliRun.run("produce", "--bootstrap", bs, "--topic", "pj-x", "--from", csv.toString(),
         "--value-format", "xml");
     assertThat(bad.exit()).isEqualTo(2);
-    assertThat(bad.err()).contains("--value-format").contains("sample or json");
+    assertThat(bad.err()).contains("--value-format").contains("sample, json or request");
   }
 }
