@@ -43,7 +43,9 @@ public final class ModelSnapshots {
         "key.deserializer", ByteArrayDeserializer.class.getName(),
         "value.deserializer", ByteArrayDeserializer.class.getName(),
         "isolation.level", "read_committed",
-        "enable.auto.commit", "false"));
+        "enable.auto.commit", "false",
+        // A mistyped topic stays absent (its metadata request would otherwise create it on brokers that allow it).
+        "allow.auto.create.topics", "false"));
     SnapshotAssembler assembler = new SnapshotAssembler(ids, version);
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
       List<TopicPartition> parts = new ArrayList<>();
