@@ -90,8 +90,8 @@ public final class ExportCommand implements Callable<Integer> {
     }
     KafkaSettings settings = kafkaOptions.settings();
     BrokerCheck.require(settings);
-    // Asked first through the admin client: a consumer's metadata request would create a missing topic on a broker
-    // that auto-creates topics.
+    // Asked first through the admin client, for an error that says where it looked (the reader itself no longer
+    // creates a missing topic: ModelSnapshots.read disables auto-creation).
     try (Admin admin = Admin.create(settings.toProperties(Map.of()))) {
       if (Topics.describe(admin, topic).isEmpty()) {
         throw new CliException("topic " + topic + " does not exist on " + settings.bootstrapServers()

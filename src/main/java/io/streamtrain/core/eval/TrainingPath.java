@@ -38,8 +38,8 @@ final class TrainingPath {
   }
 
   /**
-   * Seed of a model's shuffle: the configured seed mixed with a stable hash of the model id; the same function
-   * as the training job's mini-batcher (MiniBatcherFunction.seedFor), which a test pins.
+   * Seed of a model's shuffle: the configured seed mixed with a stable hash of the model id; the training job's
+   * mini-batcher (MiniBatcherFunction.seedFor) and its data-parallel workers call this one function.
    */
   static long shuffleSeed(long seed, String modelId) {
     long h = 1125899906842597L;

@@ -2,11 +2,9 @@ package io.streamtrain.flink.training;
 
 import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.core.data.Example;
-import io.streamtrain.core.random.Xoshiro256;
 import io.streamtrain.flink.types.ExampleCodec;
 import io.streamtrain.job.JobSpec;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -57,11 +55,7 @@ public final class MiniBatcherFunction extends KeyedProcessFunction<String, Samp
 
   /** Seed of a model's shuffle: the configured seed mixed with a stable hash of the model id. */
   public static long seedFor(long seed, String modelId) {
-    long h = 1125899906842597L;
-    for (byte b : modelId.getBytes(StandardCharsets.UTF_8)) {
-      h = 31 * h + b;
-    }
-    return Xoshiro256.splitMix(seed ^ h);
+    return io.streamtrain.core.eval.Prequential.shuffleSeed(seed, modelId); // one function for the job and replay
   }
 
   @Override
