@@ -56,6 +56,26 @@ class FileRunTest {
   }
 
   @Test
+  void categoricalColumnsOfAFileBecomeNamedFields() throws Exception {
+    Path csv = tmp.resolve("clicks.csv");
+    Files.writeString(csv, "country,price,y\nNL,1.5,1\nDE,2.0,0\nNL,0.5,0\n");
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", "c");
+    m.put("source", Map.of("file", csv.toString(), "label", "y", "categorical", List.of("country")));
+    m.put("configs", List.of(Map.of("name", "a", "model", Map.of("type", "logistic", "features",
+        Map.of("dense", 1, "hash_bits", 8)), "optimizer", Map.of("type", "sgd", "lr", 0.1))));
+    List<String> malformed = new ArrayList<>();
+    List<SampleRecord> rows = ReplaySources.file(new ReplaySpec(m, Path.of(".")), malformed);
+    assertThat(malformed).isEmpty();
+    assertThat(rows).hasSize(3);
+    assertThat(rows.get(1).example.categoricalName(0)).isEqualTo("country");
+    assertThat(rows.get(1).example.categoricalValue(0)).isEqualTo("DE");
+    assertThat(dense(rows.get(1))).containsExactly(2.0);
+    // Equal values are one string (the rows stay in memory for the replay).
+    assertThat(rows.get(2).example.categoricalValue(0)).isSameAs(rows.get(0).example.categoricalValue(0));
+  }
+
+  @Test
   void passesRepeatTheTrainingRowsThenTheTestRangeFollowsInFileOrder() throws Exception {
     ReplaySources.FileSamples f = ReplaySources.layout(spec(Map.of("passes", 2, "split",
         Map.of("test_rows", List.of(0, 10)))), new ArrayList<>());
