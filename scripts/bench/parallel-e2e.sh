@@ -4,6 +4,8 @@
 # `streamtrain train --bounded` command for each worker count given (workers 1 is the single trainer), on the
 # embedded MiniCluster. Prints per run: wall seconds, CPU seconds of the train JVM (user+sys), whole-command
 # samples/s, and the median of the job's own samples_per_second reports (steady state), plus the final smoothed loss.
+# Extra JVM options for the train command via TRAIN_JAVA_OPTS (@TAG@ becomes the run's tag, e.g.
+# TRAIN_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/@TAG@.jfr,settings=profile).
 # Usage: scripts/bench/parallel-e2e.sh CSV SPEC RUNS ROUND_SAMPLES STALENESS WORKERS...
 #   e.g. PRODUCE_OPTS="--categorical a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t" \
 #        scripts/bench/parallel-e2e.sh /work/bench/data/sparse20.csv scripts/bench/sparse20-adagrad.yaml 3 20000 1 1 2
@@ -19,7 +21,8 @@ source "$ROOT/scripts/bench/jvm-opens.sh"
 cli() { # ARGS...: the command line bin/streamtrain runs
   local timer=()
   [[ -n "${TIMEFILE:-}" ]] && timer=(/usr/bin/time -f "%U %S" -o "$TIMEFILE")
-  "${timer[@]}" java -Xmx2g "${OPENS[@]}" -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.streamtrain.avro \
+  # shellcheck disable=SC2086
+  "${timer[@]}" java -Xmx2g ${JAVA_EXTRA:-} "${OPENS[@]}" -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.streamtrain.avro \
     -Dlog4j2.configurationFile="$ROOT/conf/log4j2.xml" -Dstreamtrain.home="$ROOT" \
     -Djava.io.tmpdir="$WORK" -cp "$JAR:$CP" io.streamtrain.cli.Main "$@"
 }
@@ -48,7 +51,8 @@ for run in $(seq "$RUNS"); do
     tag="r$run-w$w"
     spec_for "$w" "$tag"
     t0=$(date +%s.%N)
-    TIMEFILE="$WORK/$tag.time" cli train "$WORK/$tag.yaml" --bootstrap "$BOOT" --bounded >"$WORK/$tag.out" 2>&1 \
+    opts="${TRAIN_JAVA_OPTS:-}"
+    TIMEFILE="$WORK/$tag.time" JAVA_EXTRA="${opts//@TAG@/$tag}" cli train "$WORK/$tag.yaml" --bootstrap "$BOOT" --bounded >"$WORK/$tag.out" 2>&1 \
       || { echo "run $tag failed:"; tail -20 "$WORK/$tag.out"; exit 1; }
     t1=$(date +%s.%N)
     cli consume --bootstrap "$BOOT" --topic "m-$tag" --timeout 5 2>/dev/null >"$WORK/$tag.metrics" || true

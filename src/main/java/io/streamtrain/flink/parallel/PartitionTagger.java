@@ -13,6 +13,7 @@ import org.apache.flink.util.OutputTag;
 /**
  * Good samples keep their partition across the keyBy; the first good sample of a model in this subtask also
  * touches every worker of the model, so each exists and reports the end of its input even if it owns no sample.
+ * Lag markers leave on {@link WorkerLag#TAG} for the model's publisher.
  */
 final class PartitionTagger extends ProcessFunction<SampleRecord, SampleRecord> {
   private static final long serialVersionUID = 1L;
@@ -39,6 +40,8 @@ final class PartitionTagger extends ProcessFunction<SampleRecord, SampleRecord> 
       return;
     }
     if (r.isLagMarker()) {
+      // Reader r.lagSource's lag over the partitions of worker r.partition: to the model's publisher.
+      ctx.output(WorkerLag.TAG, new WorkerLag(r.example.modelId(), r.partition, r.lagSource, r.lag));
       return;
     }
     if (seen.add(r.example.modelId())) {

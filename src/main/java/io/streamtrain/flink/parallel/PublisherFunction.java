@@ -19,7 +19,7 @@ import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -29,9 +29,10 @@ import org.apache.flink.util.OutputTag;
  * {@code merged_round} event with per-worker samples and the longest merge wait) and publishes a snapshot of the
  * global model on the training job's snapshot cadence ({@link SnapshotCadence}: summed optimizer steps and event time)
  * and at the final round. Notes whether the model
- * is active or done on {@link #PROGRESS} for the end of a bounded job.
+ * is active or done on {@link #PROGRESS} for the end of a bounded job. Its second input, the readers' consumer lag
+ * per worker ({@link WorkerLag}), goes into the reports: {@code consumer_lag} the sum, the event's message per worker.
  */
-public final class PublisherFunction extends KeyedProcessFunction<String, ShardUpdate, TrainingMetrics> {
+public final class PublisherFunction extends KeyedCoProcessFunction<String, ShardUpdate, WorkerLag, TrainingMetrics> {
   private static final long serialVersionUID = 1L;
   /** "+model" when a model's first round is applied, "-model" when its last is. */
   public static final OutputTag<String> PROGRESS = new OutputTag<>("round-progress",
@@ -45,6 +46,8 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
   private transient ValueState<ParallelSlots.Global> state;
   /** Wall clock of each model's previous report (operator memory: samples_per_second only, never state). */
   private transient Map<String, Long> lastReportNanos;
+  /** Consumer lag per model and worker (operator memory, like the single trainer's figure). */
+  private transient WorkerLags lags;
 
   public PublisherFunction(Map<String, Object> specMap, ParallelConfig par, OutputTag<ModelSnapshot> snapshots) {
     this.specMap = specMap;
@@ -59,10 +62,16 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("parallel-global",
         new ParallelSlots.GlobalSerializer()));
     lastReportNanos = new java.util.HashMap<>();
+    lags = new WorkerLags(par.workers());
   }
 
   @Override
-  public void processElement(ShardUpdate u, Context ctx, Collector<TrainingMetrics> out) throws Exception {
+  public void processElement2(WorkerLag l, Context ctx, Collector<TrainingMetrics> out) {
+    lags.update(l);
+  }
+
+  @Override
+  public void processElement1(ShardUpdate u, Context ctx, Collector<TrainingMetrics> out) throws Exception {
     ParallelSlots.Global g = state.value();
     String modelId = ctx.getCurrentKey();
     if (g == null) {
@@ -93,7 +102,7 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
         Snapshots.publishIfFinite(st, global.trainer.model(), modelSpec, null, p -> ctx.output(snapshots, p));
       }
       if (s.samples() > 0 || !last) {
-        out.collect(report(st, round, s));
+        out.collect(report(st, round, s, last));
       }
       if (last) {
         ctx.output(PROGRESS, "-" + modelId);
@@ -102,12 +111,15 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
     state.update(global);
   }
 
-  private TrainingMetrics report(TrainerState st, long round, RoundStats s) {
+  private TrainingMetrics report(TrainerState st, long round, RoundStats s, boolean last) {
     double smoothed = st.smoothedLoss();
     long now = System.nanoTime();
     Long before = lastReportNanos.get(st.modelId);
+    // At the last round every worker has read its input to the end: no backlog, whatever the last figure said.
+    long[] lag = last ? new long[par.workers()] : lags.byWorker(st.modelId);
     String msg = "round " + round + ": " + s.samples() + " samples, "
         + s.steps() + " steps; samples per worker " + Arrays.toString(s.workerSamples())
+        + "; consumer lag per worker " + WorkerLags.text(lag)
         + "; longest wait for a merge " + s.waitMs() + " ms; round period "
         + (before == null ? "n/a" : (now - before) / 1_000_000 + " ms") + "; accuracy "
         + (s.scored() > 0 ? String.format(java.util.Locale.ROOT, "%.4f", (double) s.correct() / s.scored()) : "n/a");
@@ -124,6 +136,7 @@ public final class PublisherFunction extends KeyedProcessFunction<String, ShardU
         .setLossSmoothed(smoothed)
         .setParamNorm(norm(st.params))
         .setSamplesPerSecond(samplesPerSecond(st.modelId, s.samples()))
+        .setConsumerLag(WorkerLags.total(lag) < 0 ? null : WorkerLags.total(lag))
         .setEvents(List.of(new TrainingEvent("merged_round", st.step, msg)))
         .build();
   }

@@ -91,7 +91,7 @@ public final class SampleRecord {
 
   /**
    * Flink serializer: the example, the configuration index, then a kind byte (0 a good sample, 1 a rejected one
-   * followed by its coordinates and reason, 2 a lag marker followed by its reader and lag, 3 a chunk followed by
+   * followed by its coordinates and reason, 2 a lag marker followed by its reader, lag and worker, 3 a chunk followed by
    * its sample count, byte length and bytes; 4 a good sample and its partition, 5 a touch and its partition, 6 a chunk and its partition). Records of this type only cross network edges, never state, so the
    * format may change between versions.
    */
@@ -133,6 +133,7 @@ public final class SampleRecord {
       if (r.reason == null && r.lagSource >= 0) {
         out.writeInt(r.lagSource);
         out.writeLong(r.lag);
+        out.writeInt(r.partition); // a data-parallel job's marker: the worker its figure is for
         return;
       }
       // Source coordinates only matter for a rejected sample (they go into RejectedSample): a good one does not
@@ -173,6 +174,7 @@ public final class SampleRecord {
       } else if (kind == MARKER) {
         r.lagSource = in.readInt();
         r.lag = in.readLong();
+        r.partition = in.readInt();
       } else if (kind == REJECTED) {
         r.topic = in.readUTF();
         r.partition = in.readInt();

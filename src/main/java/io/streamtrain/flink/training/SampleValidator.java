@@ -98,10 +98,25 @@ final class SampleValidator {
 
   /** One lag marker per accepted model id: the batchers of those models learn this reader's lag. */
   List<SampleRecord> lagMarkers(int subtask, long lag) {
-    List<SampleRecord> out = new ArrayList<>(lagModels.size());
+    return lagMarkers(subtask, new long[] {lag});
+  }
+
+  /**
+   * Lag markers of a reader whose lag is split by data-parallel worker ({@code byWorker[w]}, -1: the reader reads
+   * none of worker w's partitions): one per accepted model id and worker with a figure, the worker in
+   * {@link SampleRecord#partition}. With one entry, one marker per model (the single trainer's).
+   */
+  List<SampleRecord> lagMarkers(int subtask, long[] byWorker) {
+    List<SampleRecord> out = new ArrayList<>(lagModels.size() * byWorker.length);
     for (int i = 0; i < lagModels.size(); i++) {
-      // A fresh record per marker: the collector may keep it (a harness does), and this runs once a second.
-      out.add(SampleRecord.lagMarker(lagModels.get(i), lagConfigs.get(i), subtask, lag));
+      for (int w = 0; w < byWorker.length; w++) {
+        if (byWorker[w] >= 0) {
+          // A fresh record per marker: the collector may keep it (a harness does), and this runs once a second.
+          SampleRecord m = SampleRecord.lagMarker(lagModels.get(i), lagConfigs.get(i), subtask, byWorker[w]);
+          m.partition = w;
+          out.add(m);
+        }
+      }
     }
     return out;
   }

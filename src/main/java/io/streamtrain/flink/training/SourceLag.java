@@ -103,13 +103,28 @@ public final class SourceLag implements AutoCloseable {
    * without an answer yet count 0). Marks the current answer as used (task thread).
    */
   public long lag() {
+    return lagByWorker(1)[0];
+  }
+
+  /**
+   * Like {@link #lag()}, split by the data-parallel worker that owns each partition ({@code p % workers}): entry
+   * w is the lag of the partitions of worker w this reader reads, -1 when it reads none of them (their lag is
+   * another reader's). Marks the current answer as used (task thread; once per answer, so the array is not kept).
+   */
+  public long[] lagByWorker(int workers) {
     seenVersion = version;
     long[] e = ends;
-    long sum = 0;
-    for (int p = 0; p < seen.length && p < e.length; p++) {
-      if (seen[p] && e[p] >= 0) {
-        sum += Math.max(0, e[p] - next[p]);
+    long[] sum = new long[workers];
+    Arrays.fill(sum, -1);
+    for (int p = 0; p < seen.length; p++) {
+      if (seen[p]) {
+        int w = p % workers;
+        long l = p < e.length && e[p] >= 0 ? Math.max(0, e[p] - next[p]) : 0;
+        sum[w] = Math.max(sum[w], 0) + l;
       }
+    }
+    if (workers == 1 && sum[0] < 0) {
+      sum[0] = 0;
     }
     return sum;
   }

@@ -32,6 +32,8 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
   private transient SourceLag sourceLag;
   private transient String lagTopic;
   private transient int subtask;
+  /** Data-parallel workers per model (1: the single trainer). */
+  private transient int workers;
   private transient SampleValidator validator;
   private transient Counter undecodable;
   private transient Counter unknownModel;
@@ -52,7 +54,9 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
 
   @Override
   public void open(OpenContext ctx) {
-    validator = new SampleValidator(JobSpec.fromMap(specMap), endOffsets != null);
+    JobSpec spec = JobSpec.fromMap(specMap);
+    validator = new SampleValidator(spec, endOffsets != null);
+    workers = spec.parallel().workers();
     var g = getRuntimeContext().getMetricGroup().addGroup("streamtrain");
     undecodable = g.counter("rejected_undecodable_total");
     unknownModel = g.counter("rejected_unknown_model_total");
@@ -83,7 +87,9 @@ public final class ValidateFunction extends ProcessFunction<SampleRecord, Sample
       }
       validate(r, ctx, out);
       if (sourceLag.hasNewFigure()) {
-        validator.lagMarkers(subtask, sourceLag.lag()).forEach(out::collect);
+        // Data-parallel jobs: one figure per worker (the partitions it owns), for the publisher's reports.
+        validator.lagMarkers(subtask, workers > 1 ? sourceLag.lagByWorker(workers) : new long[] {sourceLag.lag()})
+            .forEach(out::collect);
       }
     } else {
       validate(r, ctx, out);

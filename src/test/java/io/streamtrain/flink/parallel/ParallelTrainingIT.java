@@ -91,6 +91,18 @@ class ParallelTrainingIT {
         assertThat(rounds(decodeAll(readAll(bs, run + "-metrics"), TrainingMetrics.class))).as(run)
             .isEqualTo(roundsA);
       }
+      // Consumer lag per worker, from the source readers' figures (timing-dependent, so only their form and sum are
+      // checked): consumer_lag is the sum of the workers' figures, absent while no worker has one.
+      for (TrainingMetrics x : decodeAll(readAll(bs, "pa-metrics"), TrainingMetrics.class)) {
+        java.util.regex.Matcher g = java.util.regex.Pattern.compile("consumer lag per worker \\[(n/a|\\d+), (n/a|\\d+)\\]")
+            .matcher(x.getEvents().get(0).getMessage());
+        assertThat(g.find()).as(x.getEvents().get(0).getMessage()).isTrue();
+        Long sum = null;
+        for (String v : List.of(g.group(1), g.group(2))) {
+          sum = v.equals("n/a") ? sum : Long.valueOf((sum == null ? 0 : sum) + Long.parseLong(v));
+        }
+        assertThat(x.getConsumerLag()).isEqualTo(sum);
+      }
       List<TrainingMetrics> m = decodeAll(readAll(bs, "pf-metrics"), TrainingMetrics.class);
       assertThat(m.stream().mapToLong(TrainingMetrics::getSamplesInReport).sum()).isEqualTo(N);
       // It learned: the last round's progressive loss is well below the first's (log 2 = 0.693 at the start).
@@ -130,7 +142,9 @@ class ParallelTrainingIT {
   /** "round loss" of every merged round, in order (the loss printed in full: equal strings, equal doubles). */
   static List<String> rounds(List<TrainingMetrics> metrics) {
     return metrics.stream().filter(x -> x.getModelId().equals("global"))
-        .map(x -> x.getEvents().get(0).getMessage().replaceAll("longest wait for a merge \\d+ ms; round period (n/a|\\d+ ms); ", "")
+        .map(x -> x.getEvents().get(0).getMessage()
+            .replaceAll("consumer lag per worker \\[[^]]*\\]; ", "")
+            .replaceAll("longest wait for a merge \\d+ ms; round period (n/a|\\d+ ms); ", "")
             + " loss " + x.getLossMean() + " step " + x.getStep())
         .toList();
   }

@@ -85,6 +85,25 @@ class ConsumerLagTest {
     lag.close();
   }
 
+  @Test
+  void aDataParallelReadersLagIsSplitByTheWorkerOwningEachPartition() throws Exception {
+    FixedEnds.ENDS.clear();
+    FixedEnds.ENDS.putAll(Map.of(0, 100L, 1, 50L, 2, 7_000L, 4, 30L));
+    SourceLag lag = new SourceLag(new FixedEnds(), 0, 1000);
+    lag.consumed(0, 9);   // next 10: worker 0 of 2 (partition 0 % 2)
+    lag.consumed(1, 44);  // next 45: worker 1
+    lag.consumed(4, 3);   // next 4: worker 0
+    lag.refresh();
+    // Worker 0: (100 - 10) + (30 - 4); worker 1: 50 - 45. Partition 2 (worker 0) is another reader's.
+    assertThat(lag.lagByWorker(2)).containsExactly(90 + 26, 5);
+    assertThat(lag.hasNewFigure()).isFalse();
+    // Four workers: this reader reads none of worker 2's or 3's partitions, so it has no figure for them.
+    assertThat(lag.lagByWorker(4)).containsExactly(90 + 26, 5, -1, -1);
+    // One worker is the reader's whole lag.
+    assertThat(lag.lagByWorker(1)).containsExactly(lag.lag()).containsExactly(90 + 26 + 5);
+    lag.close();
+  }
+
   static Map<String, Object> spec() {
     Map<String, Object> m = new LinkedHashMap<>(MiniBatcherFunctionTest.spec(0));
     m.put("accept", "tenant-.*");
