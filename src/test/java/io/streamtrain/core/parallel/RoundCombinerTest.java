@@ -93,6 +93,11 @@ class RoundCombinerTest {
     assertThat(mergeOne(Merge.DELTA_SUM, UPDATES, 65_536)).containsExactly(0.0, 0.375, 0.5, 3.0);
     // touched_average: each sum over the workers that moved the parameter (none: stays 0; 1, 2, 3 workers).
     assertThat(mergeOne(Merge.TOUCHED_AVERAGE, UPDATES, 65_536)).containsExactly(0.0, 0.375, 0.25, 1.0);
+    // sum_over_sqrt_n: the sums over the square root of the 3 workers that trained (3 / sqrt(3) = sqrt(3)).
+    double[] root = mergeOne(Merge.SUM_OVER_SQRT_N, UPDATES, 65_536);
+    assertThat(root).containsExactly(0.0, 0.375 / Math.sqrt(3), 0.5 / Math.sqrt(3), 3.0 / Math.sqrt(3));
+    assertThat(root[1]).isCloseTo(0.21650635094610965, Offset.offset(1e-16));
+    assertThat(root[3]).isCloseTo(1.7320508075688772, Offset.offset(1e-15));
   }
 
   @Test
@@ -148,8 +153,6 @@ class RoundCombinerTest {
     double[][] r1 = sparse(3, 14, 3);
     List<ShardUpdate> inOrder = new ArrayList<>(shards(r0, 0, 5, false));
     inOrder.addAll(shards(r1, 1, 5, true));
-    List<double[]> expected = merge(Merge.TOUCHED_AVERAGE, 3, 14, 5, inOrder, -1);
-    assertThat(expected).hasSize(2);
     // By hand for one parameter: the round-0 mean over the workers that moved parameter 0.
     double sum = 0;
     int moved = 0;
@@ -157,15 +160,21 @@ class RoundCombinerTest {
       sum += w[0];
       moved += w[0] != 0.0 ? 1 : 0;
     }
-    assertThat(expected.get(0)[0]).isEqualTo(moved > 1 ? sum / moved : sum);
-    Random order = new Random(4);
-    for (int trial = 0; trial < 50; trial++) {
-      List<ShardUpdate> shuffled = new ArrayList<>(inOrder);
-      java.util.Collections.shuffle(shuffled, order);
-      List<double[]> got = merge(Merge.TOUCHED_AVERAGE, 3, 14, 5, shuffled, order.nextInt(shuffled.size()) + 1);
-      assertThat(got).hasSize(2);
-      for (int r = 0; r < 2; r++) {
-        assertThat(Arrays.equals(got.get(r), expected.get(r))).as("trial %d round %d", trial, r).isTrue();
+    assertThat(merge(Merge.TOUCHED_AVERAGE, 3, 14, 5, inOrder, -1).get(0)[0])
+        .isEqualTo(moved > 1 ? sum / moved : sum);
+    for (Merge rule : Merge.values()) {
+      List<double[]> expected = merge(rule, 3, 14, 5, inOrder, -1);
+      assertThat(expected).hasSize(2);
+      Random order = new Random(4);
+      for (int trial = 0; trial < 50; trial++) {
+        List<ShardUpdate> shuffled = new ArrayList<>(inOrder);
+        java.util.Collections.shuffle(shuffled, order);
+        List<double[]> got = merge(rule, 3, 14, 5, shuffled, order.nextInt(shuffled.size()) + 1);
+        assertThat(got).hasSize(2);
+        for (int r = 0; r < 2; r++) {
+          assertThat(Arrays.equals(got.get(r), expected.get(r))).as("%s trial %d round %d", rule, trial, r)
+              .isTrue();
+        }
       }
     }
   }
@@ -196,7 +205,9 @@ class RoundCombinerTest {
     Map<Merge, double[]> expected = Map.of(
         Merge.TOUCHED_AVERAGE, new double[] {0.0, 0.15, 0.05, -0.15, 0.05},
         Merge.AVERAGE, new double[] {0.0, 0.1, 0.05, -0.05, 0.05},
-        Merge.DELTA_SUM, new double[] {0.0, 0.3, 0.15, -0.15, 0.15});
+        Merge.DELTA_SUM, new double[] {0.0, 0.3, 0.15, -0.15, 0.15},
+        Merge.SUM_OVER_SQRT_N, new double[] {0.0, 0.17320508075688773, 0.08660254037844387, -0.08660254037844387,
+            0.08660254037844387});
     for (Merge rule : Merge.values()) {
       InProcessRounds job = RoundWorkerTest.run(new ParallelConfig(3, 1, 0, rule, 65_536), hashedSpec(0.3),
           rows, 1, -1);
@@ -235,20 +246,23 @@ class RoundCombinerTest {
   }
 
   @Test
-  void touchedAverageJobsDoNotDependOnArrivalOrderDelaysOrRestores() throws Exception {
+  void sparseJobsDoNotDependOnArrivalOrderDelaysOrRestores() throws Exception {
     List<List<Example>> rows = sparseStream(3, 401, 7);
     for (int staleness : new int[] {0, 1, 2}) {
-      ParallelConfig par = new ParallelConfig(3, 5, staleness, Merge.TOUCHED_AVERAGE, 6);
-      InProcessRounds a = RoundWorkerTest.run(par, hashedSpec(0.2), rows, 1, -1);
-      InProcessRounds b = RoundWorkerTest.run(par, hashedSpec(0.2), rows, 2, 517);
-      assertThat(a.global().done()).isTrue();
-      assertThat(a.global().state.samplesSeen).isEqualTo(1_203);
-      assertThat(a.applied()).hasSize(81); // 80 rounds of 5 and a last of 1
-      assertThat(b.global().state.params).as("D=%d", staleness).containsExactly(a.global().state.params);
-      // Rounds of 5 samples on 16 slots: many slots are moved by one worker only, so the rule differs from average.
-      InProcessRounds avg = RoundWorkerTest.run(new ParallelConfig(3, 5, staleness, Merge.AVERAGE, 6),
-          hashedSpec(0.2), rows, 1, -1);
-      assertThat(Arrays.equals(avg.global().state.params, a.global().state.params)).isFalse();
+      for (Merge rule : new Merge[] {Merge.TOUCHED_AVERAGE, Merge.SUM_OVER_SQRT_N}) {
+        ParallelConfig par = new ParallelConfig(3, 5, staleness, rule, 6);
+        InProcessRounds a = RoundWorkerTest.run(par, hashedSpec(0.2), rows, 1, -1);
+        InProcessRounds b = RoundWorkerTest.run(par, hashedSpec(0.2), rows, 2, 517);
+        assertThat(a.global().done()).isTrue();
+        assertThat(a.global().state.samplesSeen).isEqualTo(1_203);
+        assertThat(a.applied()).hasSize(81); // 80 rounds of 5 and a last of 1
+        assertThat(b.global().state.params).as("%s D=%d", rule, staleness)
+            .containsExactly(a.global().state.params);
+        // Neither is average here: rounds of 5 samples on 16 slots leave many slots moved by one worker only.
+        InProcessRounds avg = RoundWorkerTest.run(new ParallelConfig(3, 5, staleness, Merge.AVERAGE, 6),
+            hashedSpec(0.2), rows, 1, -1);
+        assertThat(Arrays.equals(avg.global().state.params, a.global().state.params)).isFalse();
+      }
     }
   }
 
