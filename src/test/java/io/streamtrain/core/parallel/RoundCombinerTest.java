@@ -115,6 +115,15 @@ class RoundCombinerTest {
   }
 
   @Test
+  void ruleOrdinalsStayAsCheckpointsStoreThem() {
+    // The workers' and publishers' state stores the rule's ordinal (ParallelSlots): new rules go at the end.
+    assertThat(Merge.values()).containsExactly(Merge.AVERAGE, Merge.DELTA_SUM, Merge.TOUCHED_AVERAGE,
+        Merge.SUM_OVER_SQRT_N);
+    assertThat(io.streamtrain.core.config.Types.names(Merge.class))
+        .containsExactly("average", "delta_sum", "touched_average", "sum_over_sqrt_n");
+  }
+
+  @Test
   void oneWorkerIsItsOwnUpdateUnderEveryRule() throws Exception {
     double[][] one = {{0.0, 0.1, -0.3, 2.5}};
     for (Merge rule : Merge.values()) {
