@@ -21,7 +21,7 @@ import java.util.Map;
  * buffer. A scripted benchmark, not a test.
  *
  * <p>Arguments: {@code csv=PATH spec=YAML [kind=dense|categorical] [partitions=4] [workers=1,2,4]
- * [rounds=1000,10000] [staleness=0,1] [rows=0] [merge=average|delta_sum]}.
+ * [rounds=1000,10000] [staleness=0,1] [rows=0] [merge=average|delta_sum|touched_average|sum_over_sqrt_n]}.
  */
 public final class ParallelQualityBench {
   private ParallelQualityBench() {}

@@ -13,9 +13,10 @@ import java.io.Serializable;
  * same model, worker {@code w} owning the samples topic's partitions {@code p} with {@code p % workers == w}; a
  * round is {@code round_samples} samples of every owned partition; after each round a worker sends its update
  * (parameters now minus at the round's start), the updates of a round are combined in worker order
- * ({@code merge}: their mean over the workers that trained in the round, or their sum) and every worker applies
- * merged round {@code r} before it starts round {@code r + 1 + staleness}. {@code workers: 1} (the default) is the
- * single trainer, unchanged. See docs/parallel.md.
+ * ({@code merge}: their mean over the workers that trained in the round, their sum, per parameter their mean
+ * over the workers that moved it, or their sum over the square root of the number that trained) and every worker
+ * applies merged round {@code r} before it starts round {@code r + 1 + staleness}. {@code workers: 1} (the default)
+ * is the single trainer, unchanged. See docs/parallel.md.
  *
  * @param shardParameters parameters per merge shard: the updates travel and are combined in shards of this many
  *     parameters, one aggregator per shard, so a model of any size fits Kafka's record limits
@@ -27,7 +28,21 @@ public record ParallelConfig(int workers, long roundSamples, int staleness, Merg
     /** The mean of the updates of the workers that trained in the round (local SGD with model averaging). */
     AVERAGE,
     /** Their sum (each worker's progress added in full; for small learning rates or few workers). */
-    DELTA_SUM
+    DELTA_SUM,
+    /**
+     * Per parameter, the mean of the updates of the workers that moved it (update not zero); a parameter no worker
+     * moved stays. For sparse (hashed) models, where most parameters are moved by one or two workers of a round:
+     * {@link #AVERAGE} would move them by 1/N of the only steps that saw them. Equals {@link #AVERAGE} where every
+     * worker that trained moved the parameter.
+     */
+    TOUCHED_AVERAGE,
+    /**
+     * Their sum divided by the square root of the number of workers that trained in the round: for Adagrad, whose
+     * accumulators stay local, so a worker's steps are about sqrt(N) times the single trainer's (its accumulators
+     * hold about 1/N of the squared gradients); dividing the sum by sqrt(N) counts every sample's step once.
+     * Declared last: state stores the ordinal.
+     */
+    SUM_OVER_SQRT_N
   }
 
   public static final ParallelConfig SINGLE = new ParallelConfig(1, 10_000, 0, Merge.AVERAGE, 65_536);
@@ -81,7 +96,7 @@ public record ParallelConfig(int workers, long roundSamples, int staleness, Merg
   static final Key<Integer> STALENESS = SPEC.define("staleness", Types.INT, SINGLE.staleness(),
       Validators.intRange(0, MAX_STALENESS), "");
   static final Key<Merge> MERGE = SPEC.define("merge", Types.enumOf(Merge.class), SINGLE.merge(),
-      "average \\| delta_sum");
+      "average \\| delta_sum \\| touched_average \\| sum_over_sqrt_n");
   static final Key<Integer> SHARD = SPEC.define("shard_parameters", Types.INT, SINGLE.shardParameters(),
       Validators.intRange(1, 1 << 20), "");
 

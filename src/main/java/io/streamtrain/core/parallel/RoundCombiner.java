@@ -12,7 +12,10 @@ import java.util.function.Consumer;
  * Combines one shard of one model's updates, round by round: round {@code r} is merged once every worker has sent
  * its round {@code r} or has ended before it, in round order, summing the workers' updates in worker order (never
  * arrival order, so the result is the same on every run), divided for {@link ParallelConfig.Merge#AVERAGE} by the
- * number of workers that trained in the round. The merged round is last when every worker has ended by it.
+ * number of workers that trained in the round, for {@link ParallelConfig.Merge#SUM_OVER_SQRT_N} by its square root
+ * and for {@link ParallelConfig.Merge#TOUCHED_AVERAGE}, parameter by parameter, by the number of those whose update
+ * of it is not zero (counted when the round completes, from the updates the state holds anyway, so the state format
+ * is unchanged). The merged round is last when every worker has ended by it.
  */
 public final class RoundCombiner {
   private static final int FORMAT = 1;
@@ -81,6 +84,7 @@ public final class RoundCombiner {
   private ShardUpdate combine(long r) {
     ShardUpdate[] got = rounds.get(r);
     double[] sum = null;
+    int[] moved = null; // TOUCHED_AVERAGE: per parameter, how many workers moved it
     RoundStats stats = shard == 0 ? RoundStats.empty(par.workers()) : null;
     int trained = 0;
     int shards = 0;
@@ -93,6 +97,7 @@ public final class RoundCombiner {
       shards = u.shards();
       if (sum == null) {
         sum = new double[u.values().length];
+        moved = par.merge() == ParallelConfig.Merge.TOUCHED_AVERAGE ? new int[sum.length] : null;
       }
       if (stats != null && u.stats() != null) {
         stats = stats.plus(u.stats());
@@ -105,6 +110,13 @@ public final class RoundCombiner {
       }
       trained++;
       double[] v = u.values();
+      if (moved != null) {
+        for (int i = 0; i < v.length; i++) {
+          if (v[i] != 0.0) {
+            moved[i]++;
+          }
+        }
+      }
       for (int i = 0; i < v.length; i++) {
         sum[i] += v[i];
       }
@@ -117,6 +129,17 @@ public final class RoundCombiner {
     if (par.merge() == ParallelConfig.Merge.AVERAGE && trained > 1) {
       for (int i = 0; i < sum.length; i++) {
         sum[i] /= trained;
+      }
+    } else if (par.merge() == ParallelConfig.Merge.SUM_OVER_SQRT_N && trained > 1) {
+      double root = Math.sqrt(trained);
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] /= root;
+      }
+    } else if (moved != null) {
+      for (int i = 0; i < sum.length; i++) {
+        if (moved[i] > 1) {
+          sum[i] /= moved[i];
+        }
       }
     }
     return new ShardUpdate(modelId, -1, r, shard, shards, last, sum, stats);
