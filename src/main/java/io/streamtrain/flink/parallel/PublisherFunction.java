@@ -1,7 +1,6 @@
 package io.streamtrain.flink.parallel;
 
 import io.streamtrain.avro.ModelSnapshot;
-import io.streamtrain.avro.TrainingEvent;
 import io.streamtrain.avro.TrainingMetrics;
 import io.streamtrain.core.parallel.ParallelConfig;
 import io.streamtrain.core.parallel.RoundStats;
@@ -12,9 +11,6 @@ import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.flink.training.Snapshots;
 import io.streamtrain.flink.training.TrainerSlot;
 import io.streamtrain.job.JobSpec;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -44,10 +40,8 @@ public final class PublisherFunction extends KeyedCoProcessFunction<String, Shar
   private transient JobSpec spec;
   private transient SnapshotCadence cadence;
   private transient ValueState<ParallelSlots.Global> state;
-  /** Wall clock of each model's previous report (operator memory: samples_per_second only, never state). */
-  private transient Map<String, Long> lastReportNanos;
-  /** Consumer lag per model and worker (operator memory, like the single trainer's figure). */
-  private transient WorkerLags lags;
+  /** The reports' wall-clock figures and consumer lag per worker (operator memory, never state). */
+  private transient RoundReports reports;
 
   public PublisherFunction(Map<String, Object> specMap, ParallelConfig par, OutputTag<ModelSnapshot> snapshots) {
     this.specMap = specMap;
@@ -61,13 +55,12 @@ public final class PublisherFunction extends KeyedCoProcessFunction<String, Shar
     cadence = new SnapshotCadence(spec.snapshotEverySteps(), spec.snapshotEveryEventTimeMs());
     state = getRuntimeContext().getState(new ValueStateDescriptor<>("parallel-global",
         new ParallelSlots.GlobalSerializer()));
-    lastReportNanos = new java.util.HashMap<>();
-    lags = new WorkerLags(par.workers());
+    reports = new RoundReports(par.workers());
   }
 
   @Override
   public void processElement2(WorkerLag l, Context ctx, Collector<TrainingMetrics> out) {
-    lags.update(l);
+    reports.lags().update(l);
   }
 
   @Override
@@ -102,57 +95,12 @@ public final class PublisherFunction extends KeyedCoProcessFunction<String, Shar
         Snapshots.publishIfFinite(st, global.trainer.model(), modelSpec, null, p -> ctx.output(snapshots, p));
       }
       if (s.samples() > 0 || !last) {
-        out.collect(report(st, round, s, last));
+        out.collect(reports.report(st, round, s, last));
       }
       if (last) {
         ctx.output(PROGRESS, "-" + modelId);
       }
     });
     state.update(global);
-  }
-
-  private TrainingMetrics report(TrainerState st, long round, RoundStats s, boolean last) {
-    double smoothed = st.smoothedLoss();
-    long now = System.nanoTime();
-    Long before = lastReportNanos.get(st.modelId);
-    // At the last round every worker has read its input to the end: no backlog, whatever the last figure said.
-    long[] lag = last ? new long[par.workers()] : lags.byWorker(st.modelId);
-    String msg = "round " + round + ": " + s.samples() + " samples, "
-        + s.steps() + " steps; samples per worker " + Arrays.toString(s.workerSamples())
-        + "; consumer lag per worker " + WorkerLags.text(lag)
-        + "; longest wait for a merge " + s.waitMs() + " ms; round period "
-        + (before == null ? "n/a" : (now - before) / 1_000_000 + " ms") + "; accuracy "
-        + (s.scored() > 0 ? String.format(java.util.Locale.ROOT, "%.4f", (double) s.correct() / s.scored()) : "n/a");
-    return TrainingMetrics.newBuilder()
-        .setModelId(st.modelId)
-        .setModelVersion(st.version)
-        .setStep(st.step)
-        .setEventTimeStart(Instant.ofEpochMilli(s.samples() > 0 ? s.minEventTime() : 0))
-        .setEventTimeEnd(Instant.ofEpochMilli(s.samples() > 0 ? s.maxEventTime() : 0))
-        .setSamplesSeen(st.samplesSeen)
-        .setBatchesSeen(st.batches)
-        .setSamplesInReport(s.samples())
-        .setLossMean(s.meanLoss())
-        .setLossSmoothed(smoothed)
-        .setParamNorm(norm(st.params))
-        .setSamplesPerSecond(samplesPerSecond(st.modelId, s.samples()))
-        .setConsumerLag(WorkerLags.total(lag) < 0 ? null : WorkerLags.total(lag))
-        .setEvents(List.of(new TrainingEvent("merged_round", st.step, msg)))
-        .build();
-  }
-
-  /** The round's samples over the wall time since the model's previous report (NaN for the first). */
-  private double samplesPerSecond(String modelId, long samples) {
-    long now = System.nanoTime();
-    Long before = lastReportNanos.put(modelId, now);
-    return before == null || now == before ? Double.NaN : samples * 1e9 / (now - before);
-  }
-
-  private static double norm(double[] p) {
-    double s = 0;
-    for (double d : p) {
-      s += d * d;
-    }
-    return Math.sqrt(s);
   }
 }
