@@ -215,10 +215,13 @@ public final class EventMapping implements Serializable {
     return out.toArray(new Field[0]);
   }
 
-  /** Every field this mapping reads (model id, label, weight, event time, dense, categorical, numeric). */
+  /**
+   * Every field this mapping reads, in the order {@link #map} asks for them (model id, event time, label, weight,
+   * dense, categorical, numeric): the JSON reader answers the next field asked without a search.
+   */
   public List<Field> fields() {
     List<Field> out = new ArrayList<>();
-    for (Field f : new Field[] {modelId, label == null ? null : label.field(), weight, eventTime}) {
+    for (Field f : new Field[] {modelId, eventTime, label == null ? null : label.field(), weight}) {
       if (f != null) {
         out.add(f);
       }

@@ -41,7 +41,33 @@ public final class JsonEventReader implements EventDecoder {
     int[] subtree = new int[0];
     /** Deeper paths from a materialized value: steps below this node that end in a slot. */
     final List<Object[]> below = new ArrayList<>();
+    /**
+     * The member names met here in the last event, in order, and their children (null: off the paths): events
+     * of one topic usually list their members in one order, and Jackson interns names, so an identity test
+     * replaces most hash lookups. Only a hint: a mismatch looks the name up and updates it.
+     */
+    String[] seen = new String[0];
+    Node[] seenChild = new Node[0];
+
+    Node child(String name, int k) {
+      if (k < seen.length && seen[k] == name) {
+        return seenChild[k];
+      }
+      Node c = children.get(name);
+      if (k < MAX_SEEN) {
+        if (k >= seen.length) {
+          seen = Arrays.copyOf(seen, k + 1);
+          seenChild = Arrays.copyOf(seenChild, k + 1);
+        }
+        seen[k] = name;
+        seenChild[k] = c;
+      }
+      return c;
+    }
   }
+
+  /** Members per object whose order {@link Node#child} remembers. */
+  private static final int MAX_SEEN = 64;
 
   private final Node root = new Node();
   private final Event event = new Event();
@@ -152,8 +178,8 @@ public final class JsonEventReader implements EventDecoder {
 
   /** Reads the members of the object whose START_OBJECT was the last token, keeping the values on the paths. */
   private void readObject(JsonParser p, Node node, Object[] values) throws IOException {
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      Node child = node.children.get(p.currentName());
+    for (int k = 0; p.nextToken() == JsonToken.FIELD_NAME; k++) {
+      Node child = node.child(p.currentName(), k);
       JsonToken t = p.nextToken();
       if (child == null) {
         p.skipChildren();
