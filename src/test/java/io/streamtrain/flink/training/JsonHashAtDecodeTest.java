@@ -13,9 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.streaming.api.operators.ProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,10 +50,7 @@ class JsonHashAtDecodeTest {
   void goodEventsLeaveHashedAndRejectedOnesWithTheirNames() throws Exception {
     SampleDeserializer d = new SampleDeserializer(spec());
     d.open(null);
-    try (var h = new OneInputStreamOperatorTestHarness<>(
-        new ProcessOperator<>(new ValidateFunction(spec(), TrainingJob.REJECTED)))) {
-      h.setup(new SampleRecord.Serializer());
-      h.open();
+    try (var h = HashAtDecodeTest.validation(spec())) {
       SampleRecord good = HashAtDecodeTest.decode(d, event("tenant-a", 1, "fr", 31), 0);
       assertThat(good.isRejected()).isFalse();
       assertThat(good.example.categoricalLength()).isZero();
@@ -66,12 +60,7 @@ class JsonHashAtDecodeTest {
       h.processElement(HashAtDecodeTest.decode(d, event("tenant-a", 3, "de", 40), 1), 1);
       // A model id no configuration accepts: straight to the rejected output.
       h.processElement(HashAtDecodeTest.decode(d, event("other", 1, "it", 5), 2), 1);
-      List<SampleRecord> out = new ArrayList<>();
-      for (Object o : h.getOutput()) {
-        if (o instanceof StreamRecord<?> sr) {
-          out.add(new SampleRecord.Serializer().copy((SampleRecord) sr.getValue()));
-        }
-      }
+      List<SampleRecord> out = HashAtDecodeTest.passedOn(h);
       assertThat(out).hasSize(2);
 
       Example expected = named("fr", 31).hashNamedFields(FeatureSpace.of(0, 0, HashAtDecodeTest.BITS),

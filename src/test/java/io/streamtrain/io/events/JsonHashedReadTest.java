@@ -44,7 +44,7 @@ class JsonHashedReadTest {
     MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
     int fast = 0;
     int slow = 0;
-    for (int i = 0; i < 20_000; i++) {
+    for (int i = 0; i < 6_000; i++) {
       StringBuilder sb = new StringBuilder("{\"m\": \"ctr\", \"y\": 1");
       for (String k : new String[] {"a", "u", "arr", "low", "x", "d"}) {
         if (rnd.nextInt(8) == 0) {
@@ -68,8 +68,8 @@ class JsonHashedReadTest {
       assertHashedAsTheNames(m, bytes, e, hasher);
     }
     // Both paths taken many times: ASCII text from the buffer, other text from its String.
-    assertThat(fast).isGreaterThan(15_000);
-    assertThat(slow).isGreaterThan(15_000);
+    assertThat(fast).isGreaterThan(4_000);
+    assertThat(slow).isGreaterThan(4_000);
   }
 
   @Test
