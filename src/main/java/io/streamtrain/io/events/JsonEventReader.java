@@ -3,7 +3,6 @@ package io.streamtrain.io.events;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.MurmurHash3;
 import java.io.IOException;
@@ -75,10 +74,6 @@ public final class JsonEventReader implements EventDecoder {
   /** Per slot: the UTF-8 bytes of {@code name=} when a string there is hashed instead of kept (else null). */
   private final byte[][] hashPrefix;
   private final MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
-  /** The non-blocking parser fed each record in turn (null: make one; see {@link #readReused}). */
-  private JsonParser async;
-  /** Records read again with a parser of their own (for tests). */
-  int reread;
 
   /** A reader that keeps the values of {@code fields} (the mapping's and, with delayed labels, the join's). */
   public JsonEventReader(Collection<EventMapping.Field> fields) {
@@ -154,17 +149,18 @@ public final class JsonEventReader implements EventDecoder {
   @Override
   public Object decode(byte[] value) throws IOException {
     Event e = event;
-    if (!readReused(value, e)) {
-      Arrays.fill(e.values, null);
-      e.object = false;
-      try (JsonParser p = FACTORY.createParser(value)) {
-        if (p.nextToken() == JsonToken.START_OBJECT) {
-          e.object = true;
-          readObject(p, root, e.values);
-        }
-      }
-    }
+    Arrays.fill(e.values, null);
+    e.object = false;
     e.anyHashed = false;
+    // A parser per record: one non-blocking parser fed record after record was tried and measured no faster
+    // (docs/benchmarks.md, "JSON categorical strings hashed at read").
+    try (JsonParser p = FACTORY.createParser(value)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return e;
+      }
+      e.object = true;
+      readObject(p, root, e.values);
+    }
     for (Object v : e.values) {
       if (v == HASHED) {
         e.anyHashed = true;
@@ -172,39 +168,6 @@ public final class JsonEventReader implements EventDecoder {
       }
     }
     return e;
-  }
-
-  /**
-   * Reads {@code value} with the one non-blocking parser this reader feeds record after record (a parser per
-   * record, its context and buffers, cost as much as reading a small event). True when the record was one whole
-   * object and nothing after it; on anything else (another value, trailing bytes, truncated or malformed input)
-   * false, and the caller reads the record again with a parser of its own, which answers or fails exactly as
-   * before; the non-blocking parser, its state unknown, is then replaced.
-   */
-  private boolean readReused(byte[] value, Event e) {
-    try {
-      if (async == null) {
-        async = FACTORY.createNonBlockingByteArrayParser();
-      }
-      ByteArrayFeeder feeder = (ByteArrayFeeder) async.getNonBlockingInputFeeder();
-      feeder.feedInput(value, 0, value.length);
-      Arrays.fill(e.values, null);
-      if (async.nextToken() == JsonToken.START_OBJECT) {
-        e.object = true;
-        readObject(async, root, e.values);
-        // Input that ends inside the object ends the loops above on NOT_AVAILABLE (the parser waits for more
-        // bytes), leaving the parser inside the object: only a whole object leaves it back at the root.
-        if (async.getParsingContext().inRoot() && async.currentToken() == JsonToken.END_OBJECT
-            && feeder.needMoreInput()) {
-          return true;
-        }
-      }
-    } catch (IOException | RuntimeException ex) {
-      // Read again below: the parser of the record's own gives the answer or the error as before.
-    }
-    async = null;
-    reread++;
-    return false;
   }
 
   /** The value a hashed string is kept as: its hash is in {@link Event#hashes}. */
@@ -287,8 +250,6 @@ public final class JsonEventReader implements EventDecoder {
         }
         return o;
       }
-      case NOT_AVAILABLE:
-        throw new IOException("the record ends inside a value");
       default:
         return null;
     }

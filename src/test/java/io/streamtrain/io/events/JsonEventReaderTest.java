@@ -99,32 +99,6 @@ class JsonEventReaderTest {
   }
 
   @Test
-  void oneParserReadsWholeObjectsAndAnythingElseIsReadAgain() throws Exception {
-    EventMapping m = EventMapping.fromSpec(new SpecReader("input.mapping", Map.of("model_id", Map.of("field", "a"),
-        "label", Map.of("field", "b"), "categorical", List.of("items"), "dense", List.of(Map.of("field", "x",
-            "default", 0)))));
-    JsonEventReader reader = new JsonEventReader(m.fields());
-    MutableSample s = new MutableSample();
-    for (int i = 0; i < 100; i++) {
-      byte[] b = ("{\"a\": \"m" + i + "\", \"b\": true, \"items\": [" + i + "]}").getBytes(StandardCharsets.UTF_8);
-      assertThat(m.map(reader.decode(b), 0, s)).isNull();
-      assertThat(s.modelId).isEqualTo("m" + i);
-      assertThat(s.categoricalValues[0]).isEqualTo(Integer.toString(i));
-    }
-    assertThat(reader.reread).isZero();
-    // Trailing bytes (ignored as before), a value that is not an object, a cut record: each read again.
-    assertThat(m.map(reader.decode("{\"a\": \"t\", \"b\": 1} x".getBytes(StandardCharsets.UTF_8)), 0, s)).isNull();
-    assertThat(s.modelId).isEqualTo("t");
-    assertThat(m.map(reader.decode("17".getBytes(StandardCharsets.UTF_8)), 0, s)).contains("not a JSON object");
-    assertThatThrownBy(() -> reader.decode("{\"a\": \"m\", \"x\": {\"0\": {}".getBytes(StandardCharsets.UTF_8)))
-        .isInstanceOf(IOException.class);
-    assertThat(reader.reread).isEqualTo(3);
-    assertThat(m.map(reader.decode("{\"a\": \"n\", \"b\": false}".getBytes(StandardCharsets.UTF_8)), 0, s)).isNull();
-    assertThat(s.modelId).isEqualTo("n");
-    assertThat(reader.reread).isEqualTo(3);
-  }
-
-  @Test
   void aPathNotGivenToTheReaderIsAnError() throws Exception {
     EventMapping m = EventMapping.fromSpec(new SpecReader("input.mapping", MAPPINGS.get(0)));
     EventMapping other = EventMapping.fromSpec(new SpecReader("input.mapping", MAPPINGS.get(1)));
