@@ -23,11 +23,12 @@ import org.apache.avro.io.EncoderFactory;
 /**
  * What the source thread does per record, by input format: decode a Sample record (hashing its named fields at
  * decode, as the training job's source does), or decode a JSON or Avro event, map it to a sample
- * ({@code input.mapping}; JSON both as a Jackson tree and streamed, as the job reads it) and hash its named fields (as the validation does for events). Click-style records: a tenant, a timestamp, a label, a price, a nested country, a visit
+ * ({@code input.mapping}; JSON as a Jackson tree, streamed, and streamed with its categorical strings hashed from
+ * Jackson's buffer as the job reads it now) and hash its named fields (as the validation does for other events). Click-style records: a tenant, a timestamp, a label, a price, a nested country, a visit
  * count and 0-3 item ids. Formats alternate in rounds in one JVM; prints records/s per format and round. A
  * scripted benchmark, not a test.
  *
- * <p>Arguments: {@code [records=200000] [rounds=5]}.
+ * <p>Arguments: {@code [records=200000] [rounds=5] [shape=click|sparse20] [only=all|hashed]}.
  */
 public final class EventDecodeBench {
   private EventDecodeBench() {}
@@ -49,8 +50,42 @@ public final class EventDecodeBench {
     return ex.hashedLength();
   }
 
+  /**
+   * Replaces the records by the sparse20 workload's shape ({@code scripts/bench/sparse20-json.yaml}): 20
+   * categorical columns a..t, a binary label, as {@code produce --value-format json} writes them
+   * ({@link io.streamtrain.io.SampleJson}); no Avro events (that column then repeats the Sample records' decode
+   * without hashing). Returns the mapping.
+   */
+  static Map<String, Object> sparse20(int n, List<byte[]> samples, List<byte[]> jsons, List<byte[]> avros) {
+    samples.clear();
+    jsons.clear();
+    avros.clear();
+    SampleCodec codec = new SampleCodec();
+    io.streamtrain.io.SampleJson sj = new io.streamtrain.io.SampleJson();
+    SplittableRandom r = new SplittableRandom(20);
+    List<Object> categorical = new ArrayList<>();
+    for (char c = 'a'; c <= 't'; c++) {
+      categorical.add(Map.of("field", "categorical." + c, "name", String.valueOf(c)));
+    }
+    for (int i = 0; i < n; i++) {
+      MutableSample s = new MutableSample();
+      s.modelId = "sparse20";
+      s.eventTime = 1_764_745_500_000L + i;
+      for (char c = 'a'; c <= 't'; c++) {
+        s.addCategorical(String.valueOf(c), c + Integer.toString(r.nextInt(c < 'e' ? 100_000 : 1_000)));
+      }
+      s.setBinaryLabel(r.nextInt(4) == 0);
+      samples.add(codec.encode(s));
+      jsons.add(sj.encode(s));
+      avros.add(samples.get(i));
+    }
+    return Map.of("model_id", Map.of("field", "model_id"), "label", Map.of("field", "label"),
+        "event_time", Map.of("field", "event_time"), "categorical", categorical);
+  }
+
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = BenchArgs.parse(args, Map.of("records", "200000", "rounds", "5"));
+    Map<String, String> a = BenchArgs.parse(args, Map.of("records", "200000", "rounds", "5", "shape", "click",
+        "only", "all"));
     int n = Integer.parseInt(a.get("records"));
     Schema schema = new Schema.Parser().parse(SCHEMA);
     ObjectMapper json = new ObjectMapper();
@@ -107,7 +142,7 @@ public final class EventDecodeBench {
       enc.flush();
       avros.add(out.toByteArray());
     }
-    Map<String, Object> mapping = Map.of(
+    Map<String, Object> mapping = a.get("shape").equals("sparse20") ? sparse20(n, samples, jsons, avros) : Map.of(
         "model_id", Map.of("field", "tenant"),
         "label", Map.of("field", "clicked"),
         "event_time", Map.of("field", "ts"),
@@ -116,48 +151,64 @@ public final class EventDecodeBench {
             Map.of("field", "items", "name", "item")),
         "numeric", List.of(Map.of("field", "user.visits", "name", "visits", "transform", "log1p")));
     InputSpec jsonIn = InputSpec.parse(new SpecReader("input", Map.of("format", "json", "mapping", mapping)),
-        new int[] {1});
+        new int[] {a.get("shape").equals("sparse20") ? 0 : 1});
     InputSpec avroIn = InputSpec.parse(new SpecReader("input", Map.of("format", "avro", "schema", SCHEMA,
-        "mapping", mapping)), new int[] {1});
+        "mapping", mapping)), new int[] {a.get("shape").equals("sparse20") ? 0 : 1});
     EventDecoder jd = EventDecoder.of(jsonIn);
     EventDecoder js = EventDecoder.of(jsonIn, jsonIn.featureFields());
     EventDecoder ad = EventDecoder.of(avroIn);
+    // As the job's source reads JSON now: categorical strings hashed from Jackson's buffer, the rest when mapped.
+    EventDecoder jh = new io.streamtrain.io.events.JsonEventReader(jsonIn.featureFields(),
+        jsonIn.mapping().hashable());
     FeatureSpace space = FeatureSpace.of(1, 0, 18);
     MutableSample into = new MutableSample();
     io.streamtrain.core.data.Example ex = new io.streamtrain.core.data.Example();
     io.streamtrain.core.feature.MurmurHash3.Utf8Hasher hasher = new io.streamtrain.core.feature.MurmurHash3.Utf8Hasher();
     long sink = 0;
+    boolean sparse20 = a.get("shape").equals("sparse20");
+    // only=hashed: just the last column (JSON hashed at read), e.g. for a profile of that loop alone.
+    boolean onlyHashed = a.get("only").equals("hashed");
     for (int round = 1; round <= Integer.parseInt(a.get("rounds")); round++) {
       long t0 = System.nanoTime();
-      for (byte[] b : samples) {
+      for (byte[] b : onlyHashed ? List.<byte[]>of() : samples) {
         codec.decode(b, 0, b.length, into, id -> space);
         sink += into.hashedSize;
       }
       long t1 = System.nanoTime();
-      for (byte[] b : jsons) {
+      for (byte[] b : onlyHashed ? List.<byte[]>of() : jsons) {
         if (jsonIn.mapping().map(jd.decode(b), 0, into) != null) {
           throw new IllegalStateException("unmapped");
         }
         sink += hashed(into, ex, space, hasher);
       }
       long t2 = System.nanoTime();
-      for (byte[] b : avros) {
-        if (avroIn.mapping().map(ad.decode(b), 0, into) != null) {
+      for (byte[] b : onlyHashed ? List.<byte[]>of() : avros) {
+        if (sparse20) {
+          codec.decode(b, 0, b.length, into, null);
+        } else if (avroIn.mapping().map(ad.decode(b), 0, into) != null) {
           throw new IllegalStateException("unmapped");
         }
         sink += hashed(into, ex, space, hasher);
       }
       long t3 = System.nanoTime();
-      for (byte[] b : jsons) {
+      for (byte[] b : onlyHashed ? List.<byte[]>of() : jsons) {
         if (jsonIn.mapping().map(js.decode(b), 0, into) != null) {
           throw new IllegalStateException("unmapped");
         }
         sink += hashed(into, ex, space, hasher);
       }
       long t4 = System.nanoTime();
+      for (byte[] b : jsons) {
+        if (jsonIn.mapping().map(jh.decode(b), 0, into, id -> space, hasher) != null) {
+          throw new IllegalStateException("unmapped");
+        }
+        io.streamtrain.flink.training.SampleDeserializer.toExample(into, ex); // as the job's source does
+        sink += ex.hashedLength();
+      }
+      long t5 = System.nanoTime();
       System.out.printf("round %d: sample+hash %.0f/s, json tree+map %.0f/s, avro+map %.0f/s, json streamed+map "
-          + "%.0f/s%n", round, n / ((t1 - t0) / 1e9), n / ((t2 - t1) / 1e9), n / ((t3 - t2) / 1e9),
-          n / ((t4 - t3) / 1e9));
+          + "%.0f/s, json hashed at read+map %.0f/s%n", round, n / ((t1 - t0) / 1e9), n / ((t2 - t1) / 1e9),
+          n / ((t3 - t2) / 1e9), n / ((t4 - t3) / 1e9), n / ((t5 - t4) / 1e9));
     }
     System.out.println("(checksum " + sink + ")");
   }

@@ -141,7 +141,34 @@ public final class MurmurHash3 {
       return tracked(bytes, 0, n, seedA, seedB);
     }
 
-    /** Whether the bytes of the last {@link #hash(byte[], int, int, byte[], int, int, int, int)} had one >= 0x80. */
+    /**
+     * The same hash of {@code prefix}'s first {@code prefixLen} bytes (UTF-8, e.g. of {@code name + "="}) followed
+     * by the chars {@code chars[off, off+len)} taken as ASCII, one byte each: equal to
+     * {@link #hash(String, String, int, int)} of the name and those chars' string when every char is below 0x80.
+     * Otherwise {@link #lastHadNonAscii()} is true afterwards (it looks at the chars only, the prefix being UTF-8
+     * already) and the result is not that hash: hash the string.
+     */
+    public long hashAscii(byte[] prefix, int prefixLen, char[] chars, int off, int len, int seedA, int seedB) {
+      int n = prefixLen + len;
+      if (bytes.length < n + 3) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(n + 3, 2 * bytes.length));
+      }
+      byte[] out = bytes;
+      System.arraycopy(prefix, 0, out, 0, prefixLen);
+      int or = 0;
+      for (int i = 0; i < len; i++) {
+        char c = chars[off + i];
+        or |= c;
+        out[prefixLen + i] = (byte) c;
+      }
+      nonAscii = or >= 0x80;
+      return hash32x2(out, 0, n, seedA, seedB);
+    }
+
+    /**
+     * Whether the bytes of the last {@link #hash(byte[], int, int, byte[], int, int, int, int)} had one >= 0x80,
+     * or the chars of the last {@link #hashAscii} one >= 0x80.
+     */
     public boolean lastHadNonAscii() {
       return nonAscii;
     }

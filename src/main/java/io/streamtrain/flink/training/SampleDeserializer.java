@@ -2,11 +2,13 @@ package io.streamtrain.flink.training;
 
 import io.streamtrain.core.data.Example;
 import io.streamtrain.core.feature.FeatureSpace;
+import io.streamtrain.core.feature.MurmurHash3;
 import io.streamtrain.core.feature.RejectReason;
 import io.streamtrain.io.MutableSample;
 import io.streamtrain.io.events.EventDecoder;
 import io.streamtrain.io.events.EventMapping;
 import io.streamtrain.io.events.InputSpec;
+import io.streamtrain.io.events.JsonEventReader;
 import io.streamtrain.io.SampleCodec;
 import io.streamtrain.job.JobSpec;
 import java.io.IOException;
@@ -45,6 +47,9 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
   /** With events as input ({@code input: {format: json|avro|avro_registry}}): their mapping and decoder. */
   private transient EventMapping mapping;
   private transient EventDecoder events;
+  /** JSON events hashed while read: a reader keeping every value, for models without a hashed space. */
+  private transient EventDecoder names;
+  private transient MurmurHash3.Utf8Hasher hasher;
 
   /** Decodes named fields as strings (the validation or the batch hashes them later). */
   public SampleDeserializer() {
@@ -55,7 +60,9 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
    * Hashes the named fields of samples whose model id the spec accepts with a hashed feature space as they are
    * decoded, straight from their UTF-8 bytes: no String per field, and the strings never cross the keyBy. The
    * record keeps a reference to its bytes ({@link SampleRecord#source}) so a sample rejected later can be
-   * decoded again with its names for the rejected topic.
+   * decoded again with its names for the rejected topic. JSON events ({@code input.format: json}) likewise: their
+   * categorical strings without a transform are hashed from Jackson's character buffer as they are read
+   * ({@link io.streamtrain.io.events.JsonEventReader}), the other named fields when mapped.
    */
   public SampleDeserializer(Map<String, Object> specMap) {
     this.specMap = specMap;
@@ -80,13 +87,18 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     if (specMap != null) {
       JobSpec spec = JobSpec.fromMap(specMap);
       in = spec.input();
-      if (in.mapping() == null) {
+      if (in.mapping() == null || "json".equals(in.format())) {
         hashSpaces = new SpaceLookup(spec);
       }
     }
     if (in != null && in.mapping() != null) {
       mapping = in.mapping();
       events = EventDecoder.of(in, in.featureFields());
+      if (hashSpaces != null) {
+        events = new JsonEventReader(in.featureFields(), mapping.hashable());
+        names = EventDecoder.of(in, in.featureFields());
+        hasher = new MurmurHash3.Utf8Hasher();
+      }
     }
   }
 
@@ -128,7 +140,10 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     } else {
       try {
         if (mapping != null) {
-          String why = mapping.map(events.decode(value), record.timestamp(), scratch);
+          String why = mapping.map(events.decode(value), record.timestamp(), scratch, hashSpaces, hasher);
+          if (why == EventMapping.NEEDS_TEXT) {
+            why = mapping.map(names.decode(value), record.timestamp(), scratch);
+          }
           if (why != null) {
             reject(r, UNMAPPABLE, "the event does not map to a sample: " + why, value);
             out.collect(r);
@@ -173,6 +188,22 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
   public static void restoreNames(SampleRecord r, SampleCodec codec, MutableSample scratch) throws IOException {
     if (r.source != null) {
       codec.decode(r.source, 0, r.source.length, scratch, null);
+      toExample(scratch, r.example);
+      r.source = null;
+    }
+  }
+
+  /**
+   * The sample of an event record {@code r} mapped again from its bytes with {@code names} (a decoder keeping
+   * every value) and its named fields as strings, for the rejected topic; no-op without {@link SampleRecord#source}.
+   */
+  public static void restoreNames(SampleRecord r, EventMapping mapping, EventDecoder names, MutableSample scratch)
+      throws IOException {
+    if (r.source != null) {
+      String why = mapping.map(names.decode(r.source), r.timestamp, scratch);
+      if (why != null) {
+        throw new IllegalStateException("an event that mapped once no longer maps: " + why);
+      }
       toExample(scratch, r.example);
       r.source = null;
     }

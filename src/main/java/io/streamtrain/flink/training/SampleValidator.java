@@ -6,6 +6,8 @@ import io.streamtrain.core.feature.MurmurHash3;
 import io.streamtrain.core.feature.RejectReason;
 import io.streamtrain.io.MutableSample;
 import io.streamtrain.io.SampleCodec;
+import io.streamtrain.io.events.EventDecoder;
+import io.streamtrain.io.events.InputSpec;
 import io.streamtrain.job.JobSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +44,9 @@ final class SampleValidator {
   private final List<Integer> lagConfigs;
   private SampleCodec codec;
   private MutableSample scratch;
+  /** Events as input: the mapping, and a decoder keeping every value (made when first needed). */
+  private final InputSpec input;
+  private EventDecoder names;
 
   SampleValidator(JobSpec spec, boolean trackLagModels) {
     spaces = new FeatureSpace[spec.configs().size()];
@@ -49,6 +54,7 @@ final class SampleValidator {
       spaces[i] = spec.configs().get(i).model().features();
     }
     routes = new ConfigRoutes(spec);
+    input = spec.input().isEvents() ? spec.input() : null;
     lagModels = trackLagModels ? new ArrayList<>() : null;
     lagConfigs = trackLagModels ? new ArrayList<>() : null;
   }
@@ -130,7 +136,14 @@ final class SampleValidator {
       scratch = new MutableSample();
     }
     try {
-      SampleDeserializer.restoreNames(r, codec, scratch);
+      if (input == null) {
+        SampleDeserializer.restoreNames(r, codec, scratch);
+      } else {
+        if (names == null) {
+          names = EventDecoder.of(input, input.featureFields());
+        }
+        SampleDeserializer.restoreNames(r, input.mapping(), names, scratch);
+      }
     } catch (java.io.IOException | RuntimeException e) {
       throw new IllegalStateException("a record that decoded once no longer decodes", e);
     }

@@ -9,14 +9,15 @@ import io.streamtrain.core.config.ConfigValues;
 import io.streamtrain.core.config.Key;
 import io.streamtrain.core.config.Types;
 import io.streamtrain.core.config.Validators;
+import io.streamtrain.core.feature.FeatureSpace;
+import io.streamtrain.core.feature.MurmurHash3;
 import io.streamtrain.io.MutableSample;
 import java.io.Serializable;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Turns an event of the user's own shape (a JSON object or an Avro record) into a training {@link MutableSample} by configuration
@@ -97,6 +98,15 @@ public final class EventMapping implements Serializable {
   private final Field[] dense;
   private final Field[] categorical;
   private final Field[] numeric;
+  /** Per numeric field: the hash pair of its name ({@code MurmurHash3.hashUtf8(name, null, ...)}), for hashing. */
+  private final long[] numericHashes;
+
+  /**
+   * What {@link #map(Object, long, MutableSample, Function, MurmurHash3.Utf8Hasher)} returns (this instance) when
+   * the event holds values its reader hashed ({@link JsonEventReader#HASHED}) but the model id has no hashed
+   * feature space: decode the event again with a reader that keeps every value and map it without hashing.
+   */
+  public static final String NEEDS_TEXT = new String("the event must be decoded again with its text");
 
   private EventMapping(SpecReader r, boolean joinedLabels) {
     SPEC.parse(r);
@@ -136,6 +146,10 @@ public final class EventMapping implements Serializable {
     dense = fields(r, "dense", true);
     categorical = fields(r, "categorical", false);
     numeric = fields(r, "numeric", false);
+    numericHashes = new long[numeric.length];
+    for (int i = 0; i < numeric.length; i++) {
+      numericHashes[i] = MurmurHash3.hashUtf8(numeric[i].name, null, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+    }
     if (dense.length + categorical.length + numeric.length == 0) {
       throw new SpecException(r.path(), "no features mapped; give dense, categorical and/or numeric fields");
     }
@@ -201,10 +215,13 @@ public final class EventMapping implements Serializable {
     return out.toArray(new Field[0]);
   }
 
-  /** Every field this mapping reads (model id, label, weight, event time, dense, categorical, numeric). */
+  /**
+   * Every field this mapping reads, in the order {@link #map} asks for them (model id, event time, label, weight,
+   * dense, categorical, numeric): the JSON reader answers the next field asked without a search.
+   */
   public List<Field> fields() {
     List<Field> out = new ArrayList<>();
-    for (Field f : new Field[] {modelId, label == null ? null : label.field(), weight, eventTime}) {
+    for (Field f : new Field[] {modelId, eventTime, label == null ? null : label.field(), weight}) {
       if (f != null) {
         out.add(f);
       }
@@ -213,6 +230,11 @@ public final class EventMapping implements Serializable {
     out.addAll(Arrays.asList(categorical));
     out.addAll(Arrays.asList(numeric));
     return out;
+  }
+
+  /** The categorical fields whose string values may be hashed as they are read: those without a transform. */
+  public List<Field> hashable() {
+    return Arrays.stream(categorical).filter(f -> f.transform == Transform.NONE).toList();
   }
 
   /** The dense columns this mapping produces (the model's {@code features.dense} must equal it). */
@@ -226,6 +248,20 @@ public final class EventMapping implements Serializable {
    * maps, else why not, naming the path.
    */
   public String map(Object event, long kafkaTimestamp, MutableSample out) {
+    return map(event, kafkaTimestamp, out, null, null);
+  }
+
+  /**
+   * Like {@link #map(Object, long, MutableSample)}, and when {@code hashSpaces} (may be null) gives the model id a
+   * feature space with a hashed part, the categorical and numeric fields go to {@code out}'s hashed fields
+   * ({@link MutableSample#hashedSlots}) instead of its named ones: the slots and signed values
+   * {@link io.streamtrain.core.data.Example#hashNamedFields} gives for the named fields, in the same order
+   * (categorical fields in mapping order, array elements in order, then numeric fields). Values the reader hashed
+   * take their hash from it; the others are hashed from their text with {@code hasher}; numeric names are hashed
+   * once, here at construction. Returns {@link #NEEDS_TEXT} for an event with hashed values and no such space.
+   */
+  public String map(Object event, long kafkaTimestamp, MutableSample out, Function<String, FeatureSpace> hashSpaces,
+      MurmurHash3.Utf8Hasher hasher) {
     out.clear();
     if (!Values.isObject(event)) {
       return "the event is not a " + (event instanceof JsonNode || event instanceof JsonEventReader.Event
@@ -239,6 +275,16 @@ public final class EventMapping implements Serializable {
       out.modelId = Values.text(id);
     } else {
       out.modelId = modelIdConst;
+    }
+    FeatureSpace space = hashSpaces == null ? null : hashSpaces.apply(out.modelId);
+    if (space != null && space.hashBits() == 0) {
+      space = null;
+    }
+    if (space == null && event instanceof JsonEventReader.Event e && e.anyHashed) {
+      return NEEDS_TEXT;
+    }
+    if (space != null) {
+      out.hashedBits = space.hashBits();
     }
     if (eventTime != null) {
       Object t = find(event, eventTime);
@@ -271,7 +317,7 @@ public final class EventMapping implements Serializable {
         }
         x = f.dflt;
       } else if (Values.isNumber(v)) {
-        x = number(f, Values.number(v));
+        x = Transformation.number(f, Values.number(v));
       } else if (Values.isBoolean(v)) {
         x = Values.bool(v) ? 1 : 0;
       } else {
@@ -284,21 +330,25 @@ public final class EventMapping implements Serializable {
       if (v == null) {
         continue;
       }
-      if (Values.isArray(v)) {
+      if (v == JsonEventReader.HASHED) {
+        long h = ((JsonEventReader.Event) event).lastHash();
+        out.addHashed(space.slot(h), FeatureSpace.sign(h));
+      } else if (Values.isArray(v)) {
         for (Object e : Values.elements(v)) {
           if (e != null && Values.isScalar(e)) {
-            out.addCategorical(f.name, text(f, e));
+            categorical(out, f, Transformation.text(f, e), space, hasher);
           } else if (e != null) {
             return f.path + ": an array element is not a string, number or boolean";
           }
         }
       } else if (Values.isScalar(v)) {
-        out.addCategorical(f.name, text(f, v));
+        categorical(out, f, Transformation.text(f, v), space, hasher);
       } else {
         return f.path + ": an object, not a value (a categorical field)";
       }
     }
-    for (Field f : numeric) {
+    for (int i = 0; i < numeric.length; i++) {
+      Field f = numeric[i];
       Object v = find(event, f);
       if (v == null) {
         continue;
@@ -306,9 +356,24 @@ public final class EventMapping implements Serializable {
       if (!Values.isNumber(v)) {
         return f.path + ": not a number (a numeric field)";
       }
-      out.addNumeric(f.name, number(f, Values.number(v)));
+      double x = Transformation.number(f, Values.number(v));
+      if (space == null) {
+        out.addNumeric(f.name, x);
+      } else {
+        out.addHashed(space.slot(numericHashes[i]), FeatureSpace.sign(numericHashes[i]) * x);
+      }
     }
     return null;
+  }
+
+  private static void categorical(MutableSample out, Field f, String value, FeatureSpace space,
+      MurmurHash3.Utf8Hasher hasher) {
+    if (space == null) {
+      out.addCategorical(f.name, value);
+    } else {
+      long h = hasher.hash(f.name, value, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+      out.addHashed(space.slot(h), FeatureSpace.sign(h));
+    }
   }
 
   /** The value at {@code f}'s path, or null when any step is missing or the value is null. */
@@ -326,39 +391,5 @@ public final class EventMapping implements Serializable {
       }
     }
     return n;
-  }
-
-  private static double number(Field f, double x) {
-    return switch (f.transform) {
-      case LOG1P -> Math.log1p(x);
-      case CLIP -> Math.min(Math.max(x, f.args[0]), f.args[1]);
-      case HOUR_OF_DAY -> Instant.ofEpochMilli((long) x).atOffset(ZoneOffset.UTC).getHour();
-      case WEEKDAY -> Instant.ofEpochMilli((long) x).atOffset(ZoneOffset.UTC).getDayOfWeek().getValue();
-      default -> x;
-    };
-  }
-
-  private static String text(Field f, Object v) {
-    return switch (f.transform) {
-      case LOWER -> Values.text(v).toLowerCase(java.util.Locale.ROOT);
-      case BUCKETIZE -> {
-        if (!Values.isNumber(v)) {
-          yield Values.text(v);
-        }
-        double x = Values.number(v);
-        int b = 0;
-        while (b < f.args.length && f.args[b] <= x) {
-          b++;
-        }
-        yield Integer.toString(b);
-      }
-      case LOG1P, CLIP, HOUR_OF_DAY, WEEKDAY -> Values.isNumber(v) ? numberText(number(f, Values.number(v)))
-          : Values.text(v);
-      default -> Values.text(v);
-    };
-  }
-
-  private static String numberText(double x) {
-    return x == Math.rint(x) && Math.abs(x) < 1e15 ? Long.toString((long) x) : Double.toString(x);
   }
 }

@@ -3,7 +3,10 @@ package io.streamtrain.io.events;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.streamtrain.core.feature.FeatureSpace;
+import io.streamtrain.core.feature.MurmurHash3;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -38,16 +41,59 @@ public final class JsonEventReader implements EventDecoder {
     int[] subtree = new int[0];
     /** Deeper paths from a materialized value: steps below this node that end in a slot. */
     final List<Object[]> below = new ArrayList<>();
+    /**
+     * The member names met here in the last event, in order, and their children (null: off the paths): events
+     * of one topic usually list their members in one order, and Jackson interns names, so an identity test
+     * replaces most hash lookups. Only a hint: a mismatch looks the name up and updates it.
+     */
+    String[] seen = new String[0];
+    Node[] seenChild = new Node[0];
+
+    Node child(String name, int k) {
+      if (k < seen.length && seen[k] == name) {
+        return seenChild[k];
+      }
+      Node c = children.get(name);
+      if (k < MAX_SEEN) {
+        if (k >= seen.length) {
+          seen = Arrays.copyOf(seen, k + 1);
+          seenChild = Arrays.copyOf(seenChild, k + 1);
+        }
+        seen[k] = name;
+        seenChild[k] = c;
+      }
+      return c;
+    }
   }
+
+  /** Members per object whose order {@link Node#child} remembers. */
+  private static final int MAX_SEEN = 64;
 
   private final Node root = new Node();
   private final Event event = new Event();
+  /** Per slot: the UTF-8 bytes of {@code name=} when a string there is hashed instead of kept (else null). */
+  private final byte[][] hashPrefix;
+  private final MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
 
   /** A reader that keeps the values of {@code fields} (the mapping's and, with delayed labels, the join's). */
   public JsonEventReader(Collection<EventMapping.Field> fields) {
+    this(fields, List.of());
+  }
+
+  /**
+   * A reader that keeps the values of {@code fields}, except that a JSON string at the path of one of
+   * {@code hashed} (categorical fields without a transform, {@link EventMapping#hashable}) is hashed as
+   * {@code name=value} straight from Jackson's character buffer, with {@link FeatureSpace#INDEX_SEED} and
+   * {@link FeatureSpace#SIGN_SEED}, and kept as {@link #HASHED} with its hash ({@link Event#lastHash}) instead of
+   * a String. Only at a path that no other field reads and that ends no deeper path, and only ASCII text (other
+   * text is kept as its String, hashed later from it as before); values of other types are kept as before.
+   */
+  public JsonEventReader(Collection<EventMapping.Field> fields, Collection<EventMapping.Field> hashed) {
     Map<String, Integer> slotOfPath = new HashMap<>();
+    Map<String, Integer> readers = new HashMap<>();
     for (EventMapping.Field f : fields) {
       Integer slot = slotOfPath.computeIfAbsent(f.path(), p -> slotOfPath.size());
+      readers.merge(f.path(), 1, Integer::sum);
       event.add(f, slot);
       Node n = root;
       for (String step : f.steps()) {
@@ -56,7 +102,23 @@ public final class JsonEventReader implements EventDecoder {
       n.slot = slot;
     }
     event.values = new Object[slotOfPath.size()];
+    event.hashes = new long[slotOfPath.size()];
+    hashPrefix = new byte[slotOfPath.size()][];
+    for (EventMapping.Field f : hashed) {
+      Integer slot = slotOfPath.get(f.path());
+      if (slot != null && readers.get(f.path()) == 1 && leaf(f)) {
+        hashPrefix[slot] = (f.name() + "=").getBytes(StandardCharsets.UTF_8);
+      }
+    }
     index(root);
+  }
+
+  private boolean leaf(EventMapping.Field f) {
+    Node n = root;
+    for (String step : f.steps()) {
+      n = n.children.get(step);
+    }
+    return n.children.isEmpty();
   }
 
   /** Fills each node's subtree slots and the paths below it that end in a slot (for values kept whole). */
@@ -89,6 +151,9 @@ public final class JsonEventReader implements EventDecoder {
     Event e = event;
     Arrays.fill(e.values, null);
     e.object = false;
+    e.anyHashed = false;
+    // A parser per record: one non-blocking parser fed record after record was tried and measured no faster
+    // (docs/benchmarks.md, "JSON categorical strings hashed at read").
     try (JsonParser p = FACTORY.createParser(value)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return e;
@@ -96,13 +161,27 @@ public final class JsonEventReader implements EventDecoder {
       e.object = true;
       readObject(p, root, e.values);
     }
+    for (Object v : e.values) {
+      if (v == HASHED) {
+        e.anyHashed = true;
+        break;
+      }
+    }
     return e;
   }
 
+  /** The value a hashed string is kept as: its hash is in {@link Event#hashes}. */
+  static final Object HASHED = new Object() {
+    @Override
+    public String toString() {
+      return "(hashed)";
+    }
+  };
+
   /** Reads the members of the object whose START_OBJECT was the last token, keeping the values on the paths. */
-  private static void readObject(JsonParser p, Node node, Object[] values) throws IOException {
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      Node child = node.children.get(p.currentName());
+  private void readObject(JsonParser p, Node node, Object[] values) throws IOException {
+    for (int k = 0; p.nextToken() == JsonToken.FIELD_NAME; k++) {
+      Node child = node.child(p.currentName(), k);
       JsonToken t = p.nextToken();
       if (child == null) {
         p.skipChildren();
@@ -119,6 +198,16 @@ public final class JsonEventReader implements EventDecoder {
         // A path ends here and others go deeper: the object is a value and is also walked.
         values[child.slot] = JsonObject.WALKED;
         readObject(p, child, values);
+      } else if (t == JsonToken.VALUE_STRING && child.slot >= 0 && hashPrefix[child.slot] != null) {
+        byte[] prefix = hashPrefix[child.slot];
+        long h = hasher.hashAscii(prefix, prefix.length, p.getTextCharacters(), p.getTextOffset(),
+            p.getTextLength(), FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+        if (hasher.lastHadNonAscii()) {
+          values[child.slot] = p.getText();
+        } else {
+          values[child.slot] = HASHED;
+          event.hashes[child.slot] = h;
+        }
       } else {
         Object v = readValue(p, t);
         if (child.slot >= 0) {
@@ -175,8 +264,13 @@ public final class JsonEventReader implements EventDecoder {
     private EventMapping.Field[] fields = new EventMapping.Field[0];
     private int[] slotOf = new int[0];
     private int next;
+    private int lastSlot;
     Object[] values;
+    /** Per slot: the hash of a value kept as {@link #HASHED}. */
+    long[] hashes;
     boolean object;
+    /** Whether some value was kept as {@link #HASHED}. */
+    boolean anyHashed;
 
     void add(EventMapping.Field f, int slot) {
       int n = fields.length;
@@ -190,7 +284,13 @@ public final class JsonEventReader implements EventDecoder {
     Object get(EventMapping.Field f) {
       int i = next < fields.length && fields[next] == f ? next : indexOf(f);
       next = i + 1;
-      return values[slotOf[i]];
+      lastSlot = slotOf[i];
+      return values[lastSlot];
+    }
+
+    /** The hash of the value {@link #get} returned last, when that was {@link #HASHED}. */
+    long lastHash() {
+      return hashes[lastSlot];
     }
 
     private int indexOf(EventMapping.Field f) {

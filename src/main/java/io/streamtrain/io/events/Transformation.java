@@ -6,7 +6,10 @@ import io.streamtrain.core.config.ConfigDef;
 import io.streamtrain.core.config.ConfigValues;
 import io.streamtrain.core.config.Key;
 import io.streamtrain.core.config.Types;
+import io.streamtrain.io.events.EventMapping.Field;
 import io.streamtrain.io.events.EventMapping.Transform;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 
 /**
@@ -53,5 +56,41 @@ record Transformation(Transform transform, double[] args) {
       return new Transformation(Transform.BUCKETIZE, args);
     }
     throw new SpecException(key, "give one of log1p, lower, hour_of_day, weekday, clip, bucketize");
+  }
+
+  /** {@code x} transformed by {@code f}'s numeric transform (unchanged without one). */
+  static double number(Field f, double x) {
+    return switch (f.transform()) {
+      case LOG1P -> Math.log1p(x);
+      case CLIP -> Math.min(Math.max(x, f.args()[0]), f.args()[1]);
+      case HOUR_OF_DAY -> Instant.ofEpochMilli((long) x).atOffset(ZoneOffset.UTC).getHour();
+      case WEEKDAY -> Instant.ofEpochMilli((long) x).atOffset(ZoneOffset.UTC).getDayOfWeek().getValue();
+      default -> x;
+    };
+  }
+
+  /** The text of {@code v} as {@code f}'s categorical value, transformed. */
+  static String text(Field f, Object v) {
+    return switch (f.transform()) {
+      case LOWER -> Values.text(v).toLowerCase(java.util.Locale.ROOT);
+      case BUCKETIZE -> {
+        if (!Values.isNumber(v)) {
+          yield Values.text(v);
+        }
+        double x = Values.number(v);
+        int b = 0;
+        while (b < f.args().length && f.args()[b] <= x) {
+          b++;
+        }
+        yield Integer.toString(b);
+      }
+      case LOG1P, CLIP, HOUR_OF_DAY, WEEKDAY -> Values.isNumber(v) ? numberText(number(f, Values.number(v)))
+          : Values.text(v);
+      default -> Values.text(v);
+    };
+  }
+
+  private static String numberText(double x) {
+    return x == Math.rint(x) && Math.abs(x) < 1e15 ? Long.toString((long) x) : Double.toString(x);
   }
 }

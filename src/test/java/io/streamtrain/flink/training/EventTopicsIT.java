@@ -115,6 +115,8 @@ class EventTopicsIT {
         }
         int visits = r.nextInt(50);
         boolean clicked = (items.contains("i7") || country.equals("FR")) ? r.nextInt(10) < 7 : r.nextInt(10) < 2;
+        // A plain string field (JSON: hashed from the parser's buffer as it is read; non-ASCII from its String).
+        String site = new String[] {"news", "sport", "caf\u00e9", "a\"b", "\ud83d\ude00"}[r.nextInt(5)];
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("tenant", "ctr");
         event.put("ts", ts);
@@ -122,6 +124,7 @@ class EventTopicsIT {
         event.put("price", price);
         event.put("user", Map.of("geo", Map.of("country", country), "visits", visits));
         event.put("items", items);
+        event.put("site", site);
         p.send(new ProducerRecord<>("je-json", key, json.writeValueAsBytes(event)));
         GenericRecord rec = new GenericData.Record(clickSchema);
         rec.put("tenant", "ctr");
@@ -135,6 +138,7 @@ class EventTopicsIT {
         user.put("visits", visits);
         rec.put("user", user);
         rec.put("items", items);
+        rec.put("site", site);
         byte[] body = avro(rec);
         p.send(new ProducerRecord<>("je-avro", key, body));
         p.send(new ProducerRecord<>("je-reg", key, ByteBuffer.allocate(5 + body.length).put((byte) 0)
@@ -150,6 +154,7 @@ class EventTopicsIT {
         for (String it : items) {
           s.addCategorical("item", it);
         }
+        s.addCategorical("site", site);
         s.addNumeric("visits", Math.log1p(visits));
         s.setBinaryLabel(clicked);
         p.send(new ProducerRecord<>("je-samples", key, codec.encode(s)));
@@ -172,7 +177,7 @@ class EventTopicsIT {
         "event_time", Map.of("field", "ts"),
         "dense", List.of("price", Map.of("field", "ts", "transform", "hour_of_day")),
         "categorical", List.of(Map.of("field", "user.geo.country", "name", "country", "transform", "lower"),
-            Map.of("field", "items", "name", "item")),
+            Map.of("field", "items", "name", "item"), "site"),
         "numeric", List.of(Map.of("field", "user.visits", "name", "visits", "transform", "log1p")))));
     Map<String, Object> mapping = (Map<String, Object>) ((Map<String, Object>) events.get("input")).get("mapping");
     Map<String, Object> avroEvents = spec("je-c", "je-avro");
@@ -249,7 +254,8 @@ class EventTopicsIT {
         {"name": "user", "type": {"type": "record", "name": "User", "fields": [
           {"name": "geo", "type": {"type": "record", "name": "Geo", "fields": [{"name": "country", "type": "string"}]}},
           {"name": "visits", "type": "int"}]}},
-        {"name": "items", "type": {"type": "array", "items": "string"}}]}""";
+        {"name": "items", "type": {"type": "array", "items": "string"}},
+        {"name": "site", "type": "string"}]}""";
 
   /**
    * A schema registry's REST answers for GET /schemas/ids/{id} (Confluent's API: {"schema": "..."}; 404 with an

@@ -53,14 +53,32 @@ class HashAtDecodeTest {
     return out.get(0);
   }
 
+  /** The job's validation of {@code spec} in a harness, opened. */
+  static OneInputStreamOperatorTestHarness<SampleRecord, SampleRecord> validation(Map<String, Object> spec)
+      throws Exception {
+    var h = new OneInputStreamOperatorTestHarness<>(
+        new ProcessOperator<>(new ValidateFunction(spec, TrainingJob.REJECTED)));
+    h.setup(new SampleRecord.Serializer());
+    h.open();
+    return h;
+  }
+
+  /** Copies of the records the validation passed on (to the models). */
+  static List<SampleRecord> passedOn(OneInputStreamOperatorTestHarness<SampleRecord, SampleRecord> h) {
+    List<SampleRecord> out = new ArrayList<>();
+    for (Object o : h.getOutput()) {
+      if (o instanceof StreamRecord<?> sr) {
+        out.add(new SampleRecord.Serializer().copy((SampleRecord) sr.getValue()));
+      }
+    }
+    return out;
+  }
+
   @Test
   void goodSamplesLeaveHashedAndRejectedOnesWithTheirNames() throws Exception {
     SampleDeserializer d = new SampleDeserializer(spec());
     d.open(null);
-    try (var h = new OneInputStreamOperatorTestHarness<>(
-        new ProcessOperator<>(new ValidateFunction(spec(), TrainingJob.REJECTED)))) {
-      h.setup(new SampleRecord.Serializer());
-      h.open();
+    try (var h = validation(spec())) {
       SampleRecord good = decode(d, sample("tenant-a", 1, "fr", 31), 0);
       assertThat(good.example.categoricalLength()).isZero();
       assertThat(good.example.hashedLength()).isEqualTo(3);
@@ -69,12 +87,7 @@ class HashAtDecodeTest {
       h.processElement(decode(d, sample("tenant-a", 3, "de", 40), 1), 1);
       // A NaN numeric value: rejected as non-finite, found among the hashed values.
       h.processElement(decode(d, sample("tenant-a", 0, "it", Double.NaN), 2), 1);
-      List<SampleRecord> out = new ArrayList<>();
-      for (Object o : h.getOutput()) {
-        if (o instanceof StreamRecord<?> sr) {
-          out.add(new SampleRecord.Serializer().copy((SampleRecord) sr.getValue()));
-        }
-      }
+      List<SampleRecord> out = passedOn(h);
       assertThat(out).hasSize(3);
 
       Example expected = new Example().addCategorical("country", "fr").addCategorical("device", "phone")
