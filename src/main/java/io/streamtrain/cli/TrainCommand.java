@@ -78,6 +78,16 @@ public final class TrainCommand implements Callable<Integer> {
     }
     KafkaSettings kafka = kafkaOptions.settings();
     checkSavepointPath(launch.fromSavepoint);
+    if (launch.fromSavepoint != null && spec.bounded()) {
+      // A restored Kafka source keeps the stopping offsets of the job that wrote the savepoint and is never told
+      // its input has ended: a bounded resume would wait forever after its last record (checked by hand, both for
+      // savepoints of bounded and of unbounded runs).
+      throw new CliException((bounded ? "--bounded" : "source.bounded: true in " + specFile) + " with "
+          + "--from-savepoint: a run resumed from a savepoint cannot end by itself (the restored Kafka source never "
+          + "learns that its input has ended, so the run would wait forever after its last record). Resume it as "
+          + "a live run (without --bounded" + (bounded ? "" : ", with source.bounded: false") + ") and stop it "
+          + "with Ctrl-C once consumer_lag reaches 0 (bin/streamtrain watch), or start a fresh bounded run");
+    }
     BrokerCheck.require(kafka);
     if (launch.cluster != null) {
       ensureTopics(spec, kafka);
@@ -234,10 +244,13 @@ public final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The command that resumes this run from {@code savepoint}: the same spec and options, plus --from-savepoint. */
+  /**
+   * The command that resumes this run from {@code savepoint}: the same spec and options, plus --from-savepoint,
+   * minus --bounded (a resumed run cannot end by itself, see {@link #call}).
+   */
   String resumeCommand(String savepoint) {
     return launch.resumeCommand(List.of("bin/streamtrain", "train", specFile.toString()), kafkaOptions,
-        bounded ? List.of("--bounded") : List.of(), savepoint);
+        List.of(), savepoint);
   }
 
   /** Quotes an argument for a POSIX shell when it holds anything beyond plain path characters. */

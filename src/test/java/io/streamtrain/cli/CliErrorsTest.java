@@ -120,6 +120,21 @@ class CliErrorsTest {
   }
 
   @Test
+  void aBoundedResumeIsRefusedBeforeAnythingStartsAndSaysWhatToDoInstead() throws IOException {
+    Path savepoint = Files.createDirectories(dir.resolve("savepoint-1a2b"));
+    Files.writeString(savepoint.resolve("_metadata"), "x");
+    CliRun r = cli("train", jobSpec("").toString(), "--bounded", "--from-savepoint", savepoint.toString());
+    assertThat(r.exit()).isNotZero();
+    assertThat(r.err()).contains("error:", "--bounded with --from-savepoint", "cannot end by itself",
+        "without --bounded", "Ctrl-C", "fresh bounded run");
+    // The same when the spec itself is bounded.
+    CliRun spec = cli("train", jobSpec("source: {bounded: true}\n").toString(), "--from-savepoint",
+        savepoint.toString());
+    assertThat(spec.exit()).isNotZero();
+    assertThat(spec.err()).contains("source.bounded: true in", "with source.bounded: false");
+  }
+
+  @Test
   void aReplayWhoseEndIsBeforeItsStartIsAnErrorNamingIt() throws IOException {
     Path times = dir.resolve("times.yaml");
     Files.writeString(times, "name: r\nsource: {topic: t, start: {timestamp: 2000}, end: {timestamp: 1000}}\n"
@@ -185,13 +200,13 @@ class CliErrorsTest {
   }
 
   @Test
-  void theResumeCommandCarriesTheOptionsTheJobWasStartedWith() {
+  void theResumeCommandCarriesTheOptionsTheJobWasStartedWithButBounded() {
     TrainCommand cmd = new TrainCommand();
     new CommandLine(cmd).parseArgs("jobs/demo.yaml", "--bootstrap", "broker-1:19092", "--kafka-config",
         "conf/my kafka.properties", "--savepoint-dir", "/tmp/sp", "--bounded");
     assertThat(cmd.resumeCommand("file:/tmp/sp/savepoint-1a2b"))
         .isEqualTo("bin/streamtrain train jobs/demo.yaml --bootstrap broker-1:19092 --kafka-config "
-            + "'conf/my kafka.properties' --savepoint-dir /tmp/sp --bounded --from-savepoint file:/tmp/sp/savepoint-1a2b");
+            + "'conf/my kafka.properties' --savepoint-dir /tmp/sp --from-savepoint file:/tmp/sp/savepoint-1a2b");
     TrainCommand plain = new TrainCommand();
     new CommandLine(plain).parseArgs("jobs/demo.yaml", "--savepoint-dir", "sp");
     assertThat(plain.resumeCommand("file:/x")).isEqualTo(
