@@ -74,7 +74,7 @@ class JobSpecKeysTest {
     assertThatThrownBy(() -> JobSpec.fromMap(spec("checkpoint", Map.of("interval_ms", 5))))
         .hasMessage("checkpoint.interval_ms: 5 is not allowed; allowed: at least 10 ms");
     assertThatThrownBy(() -> JobSpec.fromMap(spec("parallel", Map.of("merge", "max"))))
-        .hasMessage("parallel.merge: \"max\" is not allowed; allowed: one of [average, delta_sum]");
+        .hasMessage("parallel.merge: \"max\" is not allowed; allowed: one of [average, delta_sum, touched_average, sum_over_sqrt_n]");
     assertThatThrownBy(() -> JobSpec.fromMap(spec("warm_start", Map.of("version", 3))))
         .hasMessageStartingWith("warm_start.version: 3 is not allowed; allowed only with warm_start.model_id");
   }
