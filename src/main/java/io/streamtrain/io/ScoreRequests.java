@@ -3,14 +3,8 @@ package io.streamtrain.io;
 import io.streamtrain.avro.RequestCategoricalField;
 import io.streamtrain.avro.RequestNumericField;
 import io.streamtrain.avro.ScoreRequest;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumWriter;
 
 /**
  * Samples written as the serve job's {@link ScoreRequest} records ({@code produce --value-format request}): each
@@ -18,10 +12,8 @@ import org.apache.avro.specific.SpecificDatumWriter;
  * {@code prefix + n}, n counted from 0 in sending order, so predictions can be matched to the rows that asked.
  */
 public final class ScoreRequests {
-  private final SpecificDatumWriter<ScoreRequest> writer = new SpecificDatumWriter<>(ScoreRequest.class);
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final AvroBytes<ScoreRequest> avro = new AvroBytes<>(ScoreRequest.class);
   private final String prefix;
-  private BinaryEncoder encoder;
   private long next;
 
   public ScoreRequests(String prefix) {
@@ -53,14 +45,6 @@ public final class ScoreRequests {
     ScoreRequest r = ScoreRequest.newBuilder().setRequestId(prefix + next++).setModelId(s.modelId)
         .setEventTime(java.time.Instant.ofEpochMilli(s.eventTime)).setDense(dense).setSparseIndices(indices)
         .setSparseValues(values).setCategorical(categorical).setNumeric(numeric).build();
-    out.reset();
-    encoder = EncoderFactory.get().binaryEncoder(out, encoder);
-    try {
-      writer.write(r, encoder);
-      encoder.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    return avro.encode(r);
   }
 }

@@ -8,22 +8,17 @@ import io.streamtrain.core.fit.FitResult;
 import io.streamtrain.core.fit.ModelObjective;
 import io.streamtrain.core.model.Model;
 import io.streamtrain.flink.training.Snapshots;
+import io.streamtrain.io.AvroBytes;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.ModelSnapshots;
 import io.streamtrain.io.Schemas;
 import io.streamtrain.io.SnapshotAssembler;
 import io.streamtrain.io.SnapshotParts;
 import io.streamtrain.io.Topics;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -85,11 +80,11 @@ public final class FitRunner {
       producer.initTransactions();
       producer.beginTransaction();
       int partition = SnapshotParts.partition(id, partitions);
-      SpecificDatumWriter<ModelSnapshot> writer = new SpecificDatumWriter<>(ModelSnapshot.class);
+      AvroBytes<ModelSnapshot> avro = new AvroBytes<>(ModelSnapshot.class);
       Snapshots.publish(id, params, buffers, res.iterations(), rows, spec.method().name(), model,
           modelSection(spec), version, System.currentTimeMillis(), s -> {
             ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, partition, null,
-                SnapshotParts.key(s).getBytes(StandardCharsets.UTF_8), encode(writer, s),
+                SnapshotParts.key(s).getBytes(StandardCharsets.UTF_8), avro.encode(s),
                 List.of(Schemas.header(s.getSchema())));
             producer.send(rec);
           });
@@ -103,17 +98,5 @@ public final class FitRunner {
   static Map<String, ?> modelSection(FitSpec spec) {
     io.streamtrain.job.JobSpec job = spec.replay().configs().get(0).job();
     return (Map<String, ?>) job.configMap(job.configIndex(spec.modelId())).get("model");
-  }
-
-  private static byte[] encode(SpecificDatumWriter<ModelSnapshot> writer, ModelSnapshot s) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      BinaryEncoder e = EncoderFactory.get().binaryEncoder(out, null);
-      writer.write(s, e);
-      e.flush();
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

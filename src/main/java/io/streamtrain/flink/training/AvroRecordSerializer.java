@@ -1,15 +1,10 @@
 package io.streamtrain.flink.training;
 
+import io.streamtrain.io.AvroBytes;
 import io.streamtrain.io.Schemas;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Function;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -30,9 +25,7 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
   private final String topic;
   private final Class<T> type;
   private final SerializableKey<T> key;
-  private transient SpecificDatumWriter<T> writer;
-  private transient ByteArrayOutputStream buffer;
-  private transient BinaryEncoder encoder;
+  private transient AvroBytes<T> bytes;
   private transient List<Header> headers;
   private SerializablePartition<T> partition;
   private int maxRecordBytes = Integer.MAX_VALUE;
@@ -82,18 +75,17 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
 
   @Override
   public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
-    if (writer == null) {
-      writer = new SpecificDatumWriter<>(type);
-      buffer = new ByteArrayOutputStream(1024);
+    if (bytes == null) {
+      bytes = new AvroBytes<>(type);
       headers = List.of(Schemas.header(element.getSchema()));
     }
     String k = key.apply(element);
     byte[] keyBytes = k == null ? null : k.getBytes(StandardCharsets.UTF_8);
-    byte[] value = encode(element);
+    byte[] value = bytes.encode(element);
     int size = recordBytes(keyBytes, value);
     if (size > maxRecordBytes) {
       T smaller = shrink == null ? null : shrink.shrink(element, size, maxRecordBytes);
-      value = smaller == null ? null : encode(smaller);
+      value = smaller == null ? null : bytes.encode(smaller);
       if (value == null || recordBytes(keyBytes, value) > maxRecordBytes) {
         throw tooLarge(topic, type.getSimpleName(), k, size, maxRecordBytes, limitSetting);
       }
@@ -107,18 +99,6 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
     // timestamp can be Long.MAX_VALUE (records emitted at end of input), which Kafka refuses, and a replay of
     // old events stamped with their event time would fall straight to the topic's time-based retention.
     return new ProducerRecord<>(topic, p, null, keyBytes, value, headers);
-  }
-
-  private byte[] encode(T element) {
-    buffer.reset();
-    encoder = EncoderFactory.get().binaryEncoder(buffer, encoder);
-    try {
-      writer.write(element, encoder);
-      encoder.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return buffer.toByteArray();
   }
 
   private int recordBytes(byte[] key, byte[] value) {

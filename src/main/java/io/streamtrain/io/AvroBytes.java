@@ -1,0 +1,35 @@
+package io.streamtrain.io;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+
+/**
+ * Avro binary bytes of generated records of one class, written through one reused buffer and encoder (one
+ * instance per thread). An I/O error, which an in-memory buffer cannot raise, becomes unchecked.
+ */
+public final class AvroBytes<T> {
+  private final SpecificDatumWriter<T> writer;
+  private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(1024);
+  private BinaryEncoder encoder;
+
+  public AvroBytes(Class<T> type) {
+    this.writer = new SpecificDatumWriter<>(type);
+  }
+
+  /** The record's Avro binary encoding (a fresh array). */
+  public byte[] encode(T record) {
+    buffer.reset();
+    encoder = EncoderFactory.get().binaryEncoder(buffer, encoder);
+    try {
+      writer.write(record, encoder);
+      encoder.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return buffer.toByteArray();
+  }
+}
