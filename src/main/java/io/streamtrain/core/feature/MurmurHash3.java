@@ -132,9 +132,7 @@ public final class MurmurHash3 {
         return tracked(name, nameOff, nameLen, seedA, seedB);
       }
       int n = nameLen + 1 + valueLen;
-      if (bytes.length < n + 3) {
-        bytes = java.util.Arrays.copyOf(bytes, Math.max(n + 3, 2 * bytes.length));
-      }
+      ensure(n + 3);
       System.arraycopy(name, nameOff, bytes, 0, nameLen);
       bytes[nameLen] = '=';
       System.arraycopy(value, valueOff, bytes, nameLen + 1, valueLen);
@@ -150,9 +148,7 @@ public final class MurmurHash3 {
      */
     public long hashAscii(byte[] prefix, int prefixLen, char[] chars, int off, int len, int seedA, int seedB) {
       int n = prefixLen + len;
-      if (bytes.length < n + 3) {
-        bytes = java.util.Arrays.copyOf(bytes, Math.max(n + 3, 2 * bytes.length));
-      }
+      ensure(n + 3);
       byte[] out = bytes;
       System.arraycopy(prefix, 0, out, 0, prefixLen);
       int or = 0;
@@ -181,9 +177,7 @@ public final class MurmurHash3 {
 
     private void feed(String s) {
       int n = s.length();
-      if (bytes.length < count + 3 * n) {
-        bytes = java.util.Arrays.copyOf(bytes, Math.max(count + 3 * n, 2 * bytes.length));
-      }
+      ensure(count + 3 * n);
       byte[] out = bytes;
       int c0 = count;
       int i = 0;
@@ -217,6 +211,13 @@ public final class MurmurHash3 {
           put(0x80 | ((c >> 6) & 0x3f));
           put(0x80 | (c & 0x3f));
         }
+      }
+    }
+
+    /** Grows the byte buffer to at least {@code n} bytes (doubling). */
+    private void ensure(int n) {
+      if (bytes.length < n) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(n, 2 * bytes.length));
       }
     }
 

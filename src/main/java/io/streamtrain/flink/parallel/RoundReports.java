@@ -36,6 +36,7 @@ final class RoundReports {
     Long before = lastReportNanos.get(st.modelId);
     // At the last round every worker has read its input to the end: no backlog, whatever the last figure said.
     long[] lag = last ? new long[workers] : lags.byWorker(st.modelId);
+    long lagTotal = WorkerLags.total(lag);
     String msg = "round " + round + ": " + s.samples() + " samples, "
         + s.steps() + " steps; samples per worker " + Arrays.toString(s.workerSamples())
         + "; consumer lag per worker " + WorkerLags.text(lag)
@@ -55,7 +56,7 @@ final class RoundReports {
         .setLossSmoothed(smoothed)
         .setParamNorm(norm(st.params))
         .setSamplesPerSecond(samplesPerSecond(st.modelId, s.samples()))
-        .setConsumerLag(WorkerLags.total(lag) < 0 ? null : WorkerLags.total(lag))
+        .setConsumerLag(lagTotal < 0 ? null : lagTotal)
         .setEvents(List.of(new TrainingEvent("merged_round", st.step, msg)))
         .build();
   }

@@ -102,15 +102,11 @@ final class SampleValidator {
     return rejections.toAvro(r);
   }
 
-  /** One lag marker per accepted model id: the batchers of those models learn this reader's lag. */
-  List<SampleRecord> lagMarkers(int subtask, long lag) {
-    return lagMarkers(subtask, new long[] {lag});
-  }
-
   /**
    * Lag markers of a reader whose lag is split by data-parallel worker ({@code byWorker[w]}, -1: the reader reads
    * none of worker w's partitions): one per accepted model id and worker with a figure, the worker in
-   * {@link SampleRecord#partition}. With one entry, one marker per model (the single trainer's).
+   * {@link SampleRecord#partition}. With one entry, one marker per model: the batchers of those models learn this
+   * reader's lag (the single trainer's).
    */
   List<SampleRecord> lagMarkers(int subtask, long[] byWorker) {
     List<SampleRecord> out = new ArrayList<>(lagModels.size() * byWorker.length);

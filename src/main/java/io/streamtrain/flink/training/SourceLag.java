@@ -103,7 +103,7 @@ public final class SourceLag implements AutoCloseable {
    * without an answer yet count 0). Marks the current answer as used (task thread).
    */
   public long lag() {
-    return lagByWorker(1)[0];
+    return Math.max(0, lagByWorker(1)[0]);
   }
 
   /**
@@ -122,9 +122,6 @@ public final class SourceLag implements AutoCloseable {
         long l = p < e.length && e[p] >= 0 ? Math.max(0, e[p] - next[p]) : 0;
         sum[w] = Math.max(sum[w], 0) + l;
       }
-    }
-    if (workers == 1 && sum[0] < 0) {
-      sum[0] = 0;
     }
     return sum;
   }

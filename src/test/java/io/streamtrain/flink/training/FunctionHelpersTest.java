@@ -41,9 +41,9 @@ class FunctionHelpersTest {
     undecodable.reason = RejectReason.UNDECODABLE.name();
     assertThat(v.check(undecodable)).isEqualTo(SampleValidator.Verdict.UNDECODABLE);
     // Lag markers go to the accepted model ids, in the order first seen (tenant-b was accepted before its bad one).
-    assertThat(v.lagMarkers(1, 42).stream().map(m -> m.example.modelId()).toList())
+    assertThat(v.lagMarkers(1, new long[] {42}).stream().map(m -> m.example.modelId()).toList())
         .containsExactly("tenant-a", "tenant-b");
-    assertThat(v.lagMarkers(1, 42)).allSatisfy(m -> assertThat(m.lag).isEqualTo(42));
+    assertThat(v.lagMarkers(1, new long[] {42})).allSatisfy(m -> assertThat(m.lag).isEqualTo(42));
   }
 
   @Test
