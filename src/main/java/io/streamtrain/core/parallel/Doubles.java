@@ -1,18 +1,21 @@
 package io.streamtrain.core.parallel;
 
+import io.streamtrain.core.optim.StateIo;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
-/** Length-prefixed double arrays and round statistics in the parallel states' binary formats. */
+/**
+ * Length-prefixed double arrays and round statistics in the parallel states' binary formats. The arrays' values are
+ * the big-endian bits {@link DataOutput#writeDouble} writes, copied in bulk ({@link StateIo#writeValues}): a worker
+ * writes several model-sized arrays at every checkpoint.
+ */
 final class Doubles {
   private Doubles() {}
 
   static void write(DataOutput out, double[] a) throws IOException {
     out.writeInt(a.length);
-    for (double d : a) {
-      out.writeDouble(d);
-    }
+    StateIo.writeValues(out, a);
   }
 
   /** Reads an array written by {@link #write} into {@code into}, which must have its length. */
@@ -21,9 +24,7 @@ final class Doubles {
     if (n != into.length) {
       throw new IOException("state holds " + n + " values, the model has " + into.length);
     }
-    for (int i = 0; i < n; i++) {
-      into[i] = in.readDouble();
-    }
+    StateIo.readValues(in, into);
   }
 
   static void writeStats(DataOutput out, RoundStats s) throws IOException {

@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * parameters are merged (see docs/parallel.md for why and for the optimizers this excludes).
  */
 public final class RoundWorker {
-  private static final int FORMAT = 1;
+  /** 2: held samples as one byte block per partition (1: sample by sample, still read). */
+  private static final int FORMAT = 2;
 
   private final ParallelConfig par;
   private final int worker;
@@ -37,6 +38,8 @@ public final class RoundWorker {
   public final TrainerState state;
   private final ShuffleBuffer<Example> shuffle;
   private final HeldSamples held;
+  /** A held sample read back, before the shuffle buffer copies it. */
+  private final Example scratch = new Example();
   private final double[] global;
   private final double[] roundStart;
   private final double[][] own;
@@ -64,7 +67,8 @@ public final class RoundWorker {
     this.batching = trainer.config().batching();
     this.state = state;
     this.shuffle = new ShuffleBuffer<>(batching.shuffleCapacity(), shuffleSeed, codec);
-    this.held = new HeldSamples(worker, par.workers(), par.partitionsOf(worker, partitions).length, codec);
+    this.held = new HeldSamples(worker, par.workers(), par.partitionsOf(worker, partitions).length);
+    this.scratch.setModelId(state.modelId);
     this.size = state.params.length;
     this.global = state.params.clone();
     this.roundStart = new double[size];
@@ -161,9 +165,8 @@ public final class RoundWorker {
       }
       while (cur < held.owned()) {
         while (held.taken(cur) < quota() && !held.isEmpty(cur)) {
-          Example e = held.poll(cur);
-          consume(cur, e);
-          held.recycle(e);
+          held.poll(cur, scratch);
+          consume(cur, scratch);
         }
         if (held.taken(cur) < quota() && !inputEnded) {
           return;
@@ -301,8 +304,8 @@ public final class RoundWorker {
   /** Reads a state written by {@link #write} into this worker (built from the same configuration). */
   public void read(DataInput in) throws IOException {
     int v = in.readByte();
-    if (v != FORMAT) {
-      throw new IOException("unsupported parallel worker state format " + v + "; this build reads " + FORMAT);
+    if (v != FORMAT && v != 1) {
+      throw new IOException("unsupported parallel worker state format " + v + "; this build reads 1 and " + FORMAT);
     }
     state.read(in);
     shuffle.read(in);
@@ -314,7 +317,7 @@ public final class RoundWorker {
     started = in.readBoolean();
     inputEnded = in.readBoolean();
     finished = in.readBoolean();
-    held.read(in);
+    held.read(in, v == 1);
     Doubles.read(in, global);
     Doubles.read(in, roundStart);
     int m = in.readInt();

@@ -16,9 +16,7 @@ public final class ShardUpdates {
     out.writeInt(u.shards());
     out.writeBoolean(u.last());
     out.writeInt(u.values().length);
-    for (double d : u.values()) {
-      out.writeDouble(d);
-    }
+    io.streamtrain.core.optim.StateIo.writeValues(out, u.values());
     out.writeBoolean(u.stats() != null);
     if (u.stats() != null) {
       Doubles.writeStats(out, u.stats());
@@ -33,9 +31,7 @@ public final class ShardUpdates {
     int shards = in.readInt();
     boolean last = in.readBoolean();
     double[] v = new double[in.readInt()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = in.readDouble();
-    }
+    io.streamtrain.core.optim.StateIo.readValues(in, v);
     RoundStats stats = in.readBoolean() ? Doubles.readStats(in) : null;
     return new ShardUpdate(model, worker, round, shard, shards, last, v, stats);
   }

@@ -1,5 +1,6 @@
 package io.streamtrain.core.train;
 
+import io.streamtrain.core.state.ByteSink;
 import io.streamtrain.core.state.Fields;
 import io.streamtrain.core.state.PartReader;
 import io.streamtrain.core.state.PartWriter;

@@ -7,7 +7,7 @@ import io.streamtrain.core.parallel.RoundWorker;
 import io.streamtrain.core.train.ModelTrainer;
 import io.streamtrain.flink.training.TrainerSlot;
 import io.streamtrain.flink.types.DataSerializer;
-import io.streamtrain.flink.types.ExampleCodec;
+import io.streamtrain.core.data.ExampleCodec;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;

@@ -81,7 +81,7 @@ public final class WorkerFunction extends KeyedCoProcessFunction<String, SampleR
       scratch.setModelId(r.example.modelId());
       Consumer<ShardUpdate> sink = to(out);
       for (int i = 0; i < r.chunkCount; i++) {
-        io.streamtrain.flink.types.ExampleCodec.INSTANCE.readBody(chunkIn, scratch);
+        io.streamtrain.core.data.ExampleCodec.INSTANCE.readBody(chunkIn, scratch);
         w.worker.accept(r.partition, scratch, sink);
       }
     } else if (!r.isTouch()) {

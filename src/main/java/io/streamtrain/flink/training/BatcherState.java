@@ -3,7 +3,7 @@ package io.streamtrain.flink.training;
 import io.streamtrain.core.data.ShuffleBuffer;
 import io.streamtrain.core.data.Example;
 import io.streamtrain.flink.types.DataSerializer;
-import io.streamtrain.flink.types.ExampleCodec;
+import io.streamtrain.core.data.ExampleCodec;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;

@@ -1,6 +1,6 @@
 package io.streamtrain.flink.training;
 
-import io.streamtrain.flink.types.ExampleCodec;
+import io.streamtrain.core.data.ExampleCodec;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;

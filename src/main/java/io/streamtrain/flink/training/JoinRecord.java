@@ -2,7 +2,7 @@ package io.streamtrain.flink.training;
 
 import io.streamtrain.core.data.Example;
 import io.streamtrain.flink.types.DataSerializer;
-import io.streamtrain.flink.types.ExampleCodec;
+import io.streamtrain.core.data.ExampleCodec;
 import io.streamtrain.flink.types.SerializerTypeInfo;
 import java.io.IOException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

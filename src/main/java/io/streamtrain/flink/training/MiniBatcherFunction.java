@@ -2,7 +2,7 @@ package io.streamtrain.flink.training;
 
 import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.core.data.Example;
-import io.streamtrain.flink.types.ExampleCodec;
+import io.streamtrain.core.data.ExampleCodec;
 import io.streamtrain.job.JobSpec;
 import java.io.IOException;
 import java.util.Map;

@@ -4,7 +4,7 @@ import io.streamtrain.core.SpecReader;
 import io.streamtrain.core.eval.Prequential;
 import io.streamtrain.core.train.ModelTrainer;
 import io.streamtrain.core.train.TrainingConfig;
-import io.streamtrain.flink.types.ExampleCodec;
+import io.streamtrain.core.data.ExampleCodec;
 import java.util.Map;
 
 /**

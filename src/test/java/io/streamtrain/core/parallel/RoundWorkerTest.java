@@ -164,7 +164,7 @@ class RoundWorkerTest {
     // Worker 1 never trained: the merged model is worker 0's own, as a single trainer on partition 0 in rounds.
     ModelTrainer t = new ModelTrainer(TrainingConfig.fromSpec(new SpecReader("", spec("sgd", 0.1, 10, 10))));
     RoundWorker alone = new RoundWorker(new ParallelConfig(1, 100, 0, ParallelConfig.Merge.AVERAGE, 65_536), 0, 1,
-        t, t.newState("m"), io.streamtrain.flink.types.ExampleCodec.INSTANCE,
+        t, t.newState("m"), io.streamtrain.core.data.ExampleCodec.INSTANCE,
         RoundWorker.seedFor(LocalRounds.modelSeed(spec("sgd", 0.1, 10, 10)), 0));
     List<ShardUpdate> sent = new ArrayList<>();
     for (Example e : rows.get(0)) {
@@ -190,7 +190,7 @@ class RoundWorkerTest {
   void aSampleOfAnotherWorkersPartitionIsAnError() {
     ModelTrainer t = new ModelTrainer(TrainingConfig.fromSpec(new SpecReader("", spec("sgd", 0.1, 1, 1))));
     RoundWorker w = new RoundWorker(new ParallelConfig(2, 10, 0, ParallelConfig.Merge.AVERAGE, 10), 1, 4, t,
-        t.newState("m"), io.streamtrain.flink.types.ExampleCodec.INSTANCE, 1);
+        t.newState("m"), io.streamtrain.core.data.ExampleCodec.INSTANCE, 1);
     assertThatThrownBy(() -> w.accept(2, Example.dense(new double[DIMS], 1), u -> {}))
         .hasMessageContaining("partition 2 does not belong to worker 1 of 2");
     assertThat(new ParallelConfig(3, 1, 0, ParallelConfig.Merge.AVERAGE, 1).partitionsOf(1, 8))

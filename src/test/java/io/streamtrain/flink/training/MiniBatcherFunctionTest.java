@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamtrain.avro.RejectedSample;
 import io.streamtrain.core.data.ShuffleBuffer;
 import io.streamtrain.core.data.Example;
-import io.streamtrain.flink.types.ExampleCodec;
+import io.streamtrain.core.data.ExampleCodec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamtrain.core.data.Example;
 import io.streamtrain.flink.training.MiniBatcherFunctionTest.Drawn;
-import io.streamtrain.flink.types.ExampleCodec;
+import io.streamtrain.core.data.ExampleCodec;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.core.memory.DataInputDeserializer;

@@ -14,7 +14,7 @@ import io.streamtrain.core.train.Batching;
 import io.streamtrain.core.train.ModelTrainer;
 import io.streamtrain.core.train.TrainerState;
 import io.streamtrain.core.train.TrainingConfig;
-import io.streamtrain.flink.types.ExampleCodec;
+import io.streamtrain.core.data.ExampleCodec;
 import io.streamtrain.io.KafkaSettings;
 import io.streamtrain.io.MutableSample;
 import io.streamtrain.io.SampleCodec;

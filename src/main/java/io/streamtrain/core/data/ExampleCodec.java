@@ -1,14 +1,11 @@
-package io.streamtrain.flink.types;
+package io.streamtrain.core.data;
 
-import io.streamtrain.core.data.ShuffleBuffer;
-import io.streamtrain.core.data.Example;
-import io.streamtrain.core.data.ExampleSlots;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
 /**
- * Binary form of a core {@link Example} for Flink's network exchange and state: compact, no boxing, reading into
+ * Binary form of an {@link Example} for the network exchange between operators and for state: compact, no boxing, reading into
  * a reused instance. Also the slot codec of the batcher's {@link ShuffleBuffer}, so {@link #write}'s format is
  * checkpointed state and stays as it is. {@link #writeBody}/{@link #readBody} are the same form without the model
  * id, for containers that carry one model's samples and name the model once (a sample chunk). Named fields that

@@ -1,9 +1,7 @@
-package io.streamtrain.flink.types;
+package io.streamtrain.core.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamtrain.core.data.Batch;
-import io.streamtrain.core.data.Example;
 import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.MurmurHash3;
 import java.io.ByteArrayInputStream;

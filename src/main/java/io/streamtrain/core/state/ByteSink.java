@@ -1,4 +1,4 @@
-package io.streamtrain.core.train;
+package io.streamtrain.core.state;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInput;
@@ -16,9 +16,10 @@ import java.util.Arrays;
  * once and is then rewritten in place: the loss-spike guard copies optimizer and schedule state through their
  * versioned {@code writeState} methods every few dozen steps, and a {@code DataOutputStream} over a
  * {@code ByteArrayOutputStream} costs a synchronized call per value (tens of ns per double, a large share of an
- * Adam step on a big model). Doubles and longs go through a byte-array view VarHandle here.
+ * Adam step on a big model). Doubles and longs go through a byte-array view VarHandle here. {@link ByteSource} reads
+ * it back without copying.
  */
-final class ByteSink implements DataOutput {
+public final class ByteSink implements DataOutput {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
@@ -26,27 +27,27 @@ final class ByteSink implements DataOutput {
   private int size;
 
   /** Forgets the content (keeps the memory). */
-  void reset() {
+  public void reset() {
     size = 0;
   }
 
-  int size() {
+  public int size() {
     return size;
   }
 
   /** A reader over the current content. */
-  DataInput input() {
+  public DataInput input() {
     return new DataInputStream(new ByteArrayInputStream(buf, 0, size));
   }
 
   /** Writes the content length and bytes. */
-  void writeTo(DataOutput out) throws IOException {
+  public void writeTo(DataOutput out) throws IOException {
     out.writeInt(size);
     out.write(buf, 0, size);
   }
 
   /** Replaces the content with a length-prefixed block written by {@link #writeTo}. */
-  void readFrom(DataInput in) throws IOException {
+  public void readFrom(DataInput in) throws IOException {
     int n = in.readInt();
     if (n < 0) {
       throw new IOException("negative state block length " + n);
@@ -55,6 +56,20 @@ final class ByteSink implements DataOutput {
     ensure(n);
     in.readFully(buf, 0, n);
     size = n;
+  }
+
+  /** The backing array: its first {@link #size} bytes are the content (valid until the next write). */
+  public byte[] array() {
+    return buf;
+  }
+
+  /** Drops the first {@code n} bytes of the content, moving the rest to the front. */
+  public void discardFront(int n) {
+    if (n < 0 || n > size) {
+      throw new IndexOutOfBoundsException("discard " + n + " of " + size + " bytes");
+    }
+    System.arraycopy(buf, n, buf, 0, size - n);
+    size -= n;
   }
 
   private void ensure(int more) {
