@@ -45,7 +45,7 @@ spec_for() { # WORKERS TAG: the spec with this run's topics and parallel section
     echo "parallel: {workers: $1, round_samples: $H, staleness: $D}" >>"$WORK/$2.yaml"
   fi
 }
-printf '%-4s %-8s %8s %8s %12s %12s %10s\n' run workers wall_s cpu_s whole_sps steady_sps loss
+printf '%-4s %-8s %8s %8s %6s %12s %12s %10s\n' run workers wall_s cpu_s sys_s whole_sps steady_sps loss
 for run in $(seq "$RUNS"); do
   for w in "${WORKERS[@]}"; do
     tag="r$run-w$w"
@@ -60,7 +60,8 @@ for run in $(seq "$RUNS"); do
       | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "nan"}')
     loss=$(grep -o '"loss_smoothed": *[0-9.eE+-]*' "$WORK/$tag.metrics" | tail -1 | awk -F: '{print $2+0}')
     cpu=$(awk '{print $1 + $2}' "$WORK/$tag.time")
-    awk -v r="$run" -v w="$w" -v a="$t0" -v b="$t1" -v n="$N" -v s="$steady" -v c="$cpu" -v l="$loss" \
-      'BEGIN {printf "%-4s %-8s %8.2f %8.2f %12.0f %12s %10s\n", r, w, b - a, c, n / (b - a), s, l}'
+    sys=$(awk '{print $2}' "$WORK/$tag.time")
+    awk -v r="$run" -v w="$w" -v a="$t0" -v b="$t1" -v n="$N" -v s="$steady" -v c="$cpu" -v y="$sys" -v l="$loss" \
+      'BEGIN {printf "%-4s %-8s %8.2f %8.2f %6.2f %12.0f %12s %10s\n", r, w, b - a, c, y, n / (b - a), s, l}'
   done
 done

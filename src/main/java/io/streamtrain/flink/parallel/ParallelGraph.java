@@ -74,9 +74,9 @@ public final class ParallelGraph {
         .returns(Routed.TYPE).name("parallel-worker").uid("parallel-worker");
     SingleOutputStreamOperator<ShardUpdate> combined = updates.keyBy(r -> r.key, Types.STRING)
         .process(new CombinerFunction(par)).returns(Routed.UPDATE).name("round-combiner").uid("round-combiner");
-    DataStream<WorkerLag> lags = tagged.getSideOutput(WorkerLag.TAG);
+    DataStream<SourceNote> lags = tagged.getSideOutput(SourceNote.TAG);
     SingleOutputStreamOperator<TrainingMetrics> metrics = combined.keyBy(ShardUpdate::modelId, Types.STRING)
-        .connect(lags.keyBy(WorkerLag::modelId, Types.STRING))
+        .connect(lags.keyBy(SourceNote::modelId, Types.STRING))
         .process(new PublisherFunction(specMap, par, snapshots))
         .returns(new AvroTypeInfo<>(TrainingMetrics.class)).name("round-publisher").uid("round-publisher");
     DataStream<ShardUpdate> loop = combined;

@@ -13,7 +13,8 @@ import org.apache.flink.util.OutputTag;
 /**
  * Good samples keep their partition across the keyBy; the first good sample of a model in this subtask also
  * touches every worker of the model, so each exists and reports the end of its input even if it owns no sample.
- * Lag markers leave on {@link WorkerLag#TAG} for the model's publisher.
+ * Lag markers, and a note of each rejected sample of a configured model, leave on {@link SourceNote#TAG} for the
+ * model's publisher.
  */
 final class PartitionTagger extends ProcessFunction<SampleRecord, SampleRecord> {
   private static final long serialVersionUID = 1L;
@@ -37,11 +38,14 @@ final class PartitionTagger extends ProcessFunction<SampleRecord, SampleRecord> 
   public void processElement(SampleRecord r, Context ctx, Collector<SampleRecord> out) {
     if (r.isRejected()) {
       ctx.output(rejectedTag, rejections.toAvro(r)); // the samples the single trainer's batcher would publish
+      if (r.configIndex >= 0) {
+        ctx.output(SourceNote.TAG, SourceNote.rejected(r.example.modelId(), 1)); // counted as the trainer counts
+      }
       return;
     }
     if (r.isLagMarker()) {
       // Reader r.lagSource's lag over the partitions of worker r.partition: to the model's publisher.
-      ctx.output(WorkerLag.TAG, new WorkerLag(r.example.modelId(), r.partition, r.lagSource, r.lag));
+      ctx.output(SourceNote.TAG, SourceNote.lag(r.example.modelId(), r.partition, r.lagSource, r.lag));
       return;
     }
     if (seen.add(r.example.modelId())) {

@@ -25,10 +25,11 @@ import org.apache.flink.util.OutputTag;
  * {@code merged_round} event with per-worker samples and the longest merge wait) and publishes a snapshot of the
  * global model on the training job's snapshot cadence ({@link SnapshotCadence}: summed optimizer steps and event time)
  * and at the final round. Notes whether the model
- * is active or done on {@link #PROGRESS} for the end of a bounded job. Its second input, the readers' consumer lag
- * per worker ({@link WorkerLag}), goes into the reports: {@code consumer_lag} the sum, the event's message per worker.
+ * is active or done on {@link #PROGRESS} for the end of a bounded job. Its second input ({@link SourceNote}) goes into
+ * the reports: the readers' consumer lag per worker ({@code consumer_lag} the sum, the event's message per worker)
+ * and the samples of the model rejected at validation ({@code rejected_samples}, counted in state).
  */
-public final class PublisherFunction extends KeyedCoProcessFunction<String, ShardUpdate, WorkerLag, TrainingMetrics> {
+public final class PublisherFunction extends KeyedCoProcessFunction<String, ShardUpdate, SourceNote, TrainingMetrics> {
   private static final long serialVersionUID = 1L;
   /** "+model" when a model's first round is applied, "-model" when its last is. */
   public static final OutputTag<String> PROGRESS = new OutputTag<>("round-progress",
@@ -59,19 +60,29 @@ public final class PublisherFunction extends KeyedCoProcessFunction<String, Shar
   }
 
   @Override
-  public void processElement2(WorkerLag l, Context ctx, Collector<TrainingMetrics> out) {
-    reports.lags().update(l);
+  public void processElement2(SourceNote n, Context ctx, Collector<TrainingMetrics> out) throws Exception {
+    if (n.isRejection()) {
+      ParallelSlots.Global g = global(ctx.getCurrentKey());
+      g.model.state.noteRejected(n.rejected()); // reported as rejected_samples from the next round on
+      state.update(g);
+    } else {
+      reports.lags().update(n);
+    }
   }
 
-  @Override
-  public void processElement1(ShardUpdate u, Context ctx, Collector<TrainingMetrics> out) throws Exception {
+  private ParallelSlots.Global global(String modelId) throws Exception {
     ParallelSlots.Global g = state.value();
-    String modelId = ctx.getCurrentKey();
     if (g == null) {
       int cfg = spec.configIndex(modelId);
       g = new ParallelSlots.Global(par, TrainerSlot.canonicalJson(spec.configMap(cfg)), modelId);
     }
-    ParallelSlots.Global global = g;
+    return g;
+  }
+
+  @Override
+  public void processElement1(ShardUpdate u, Context ctx, Collector<TrainingMetrics> out) throws Exception {
+    String modelId = ctx.getCurrentKey();
+    ParallelSlots.Global global = global(modelId);
     global.model.accept(u, (round, stats, last) -> {
       if (round == 0) {
         ctx.output(PROGRESS, "+" + modelId);

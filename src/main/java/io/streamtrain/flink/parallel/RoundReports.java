@@ -12,9 +12,10 @@ import java.util.Map;
 
 /**
  * The metrics report of a data-parallel model's merged round: the round's samples, steps and progressive loss, the
- * global model's smoothed loss and norm, and a {@code merged_round} event with samples and consumer lag per worker,
- * the longest wait for a merge, the round period and accuracy. Keeps the wall-clock figures (previous report time,
- * for samples_per_second) and the consumer lag per worker ({@link WorkerLags}): operator memory, never state.
+ * global model's smoothed loss and norm, the samples rejected so far, and a {@code merged_round} event with samples
+ * and consumer lag per worker, the longest wait for a merge, the round period and accuracy. Keeps the wall-clock
+ * figures (previous report time, for samples_per_second) and the consumer lag per worker ({@link WorkerLags}):
+ * operator memory, never state.
  */
 final class RoundReports {
   private final int workers;
@@ -57,6 +58,7 @@ final class RoundReports {
         .setParamNorm(norm(st.params))
         .setSamplesPerSecond(samplesPerSecond(st.modelId, s.samples()))
         .setConsumerLag(lagTotal < 0 ? null : lagTotal)
+        .setRejectedSamples(st.rejectedSamples)
         .setEvents(List.of(new TrainingEvent("merged_round", st.step, msg)))
         .build();
   }

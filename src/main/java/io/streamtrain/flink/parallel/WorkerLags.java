@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * The publisher's view of a data-parallel model's consumer lag: the latest figure of every (worker, source reader)
- * pair ({@link WorkerLag}), and per worker the sum over its readers. Operator memory, not state, as the single
+ * pair ({@link SourceNote}), and per worker the sum over its readers. Operator memory, not state, as the single
  * trainer's {@code consumer_lag}: informational, refreshed every lag interval, unknown after a restore until the
  * next figure. Nothing here feeds training.
  */
@@ -18,7 +18,7 @@ final class WorkerLags {
     this.workers = workers;
   }
 
-  void update(WorkerLag l) {
+  void update(SourceNote l) {
     if (l.worker() < 0 || l.worker() >= workers || l.reader() < 0) {
       return;
     }

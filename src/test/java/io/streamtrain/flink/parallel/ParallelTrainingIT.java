@@ -33,12 +33,14 @@ import org.junit.jupiter.api.Test;
 /**
  * One model trained by two workers through the real broker and a Flink MiniCluster, the merged rounds looping
  * through the rounds topic: two runs over the same topic end on the same parameters and the same per-round
- * reports, every sample is trained once, and a run that fails twice mid-stream and restarts from its checkpoints
- * ends bit-identical to them.
+ * reports, every sample is trained once, every rejected sample is published and counted once, and a run that fails
+ * twice mid-stream and restarts from its checkpoints ends bit-identical to them.
  */
 class ParallelTrainingIT {
   static final int PARTITIONS = 4;
   static final int N = 24_000;
+  /** Samples of the model that validation rejects (a negative weight), one every 2,000 good ones, on every partition. */
+  static final int BAD = 12;
 
   /** Failures fired so far, across restarts (in-JVM only). */
   static final AtomicInteger FIRED = new AtomicInteger();
@@ -105,6 +107,15 @@ class ParallelTrainingIT {
       }
       List<TrainingMetrics> m = decodeAll(readAll(bs, "pf-metrics"), TrainingMetrics.class);
       assertThat(m.stream().mapToLong(TrainingMetrics::getSamplesInReport).sum()).isEqualTo(N);
+      // Rejected samples: each on the rejected topic once, and counted once in the reports, also across the restarts.
+      for (String run : List.of("pa", "pb", "pf")) {
+        assertThat(readAll(bs, run + "-rejected")).as(run).hasSize(BAD);
+        List<TrainingMetrics> r = decodeAll(readAll(bs, run + "-metrics"), TrainingMetrics.class);
+        assertThat(r.get(r.size() - 1).getRejectedSamples()).as(run).isEqualTo(BAD);
+        for (int i = 1; i < r.size(); i++) {
+          assertThat(r.get(i).getRejectedSamples()).isGreaterThanOrEqualTo(r.get(i - 1).getRejectedSamples());
+        }
+      }
       // It learned: the last round's progressive loss is well below the first's (log 2 = 0.693 at the start).
       assertThat(m.get(m.size() - 1).getLossMean()).isLessThan(m.get(0).getLossMean());
 
@@ -158,6 +169,10 @@ class ParallelTrainingIT {
         gen.next(s);
         s.modelId = modelId;
         p.send(new ProducerRecord<>(topic, i % PARTITIONS, null, codec.encode(s)));
+        if (i % (n / BAD) == n / BAD / 2) {
+          s.setWeight(-1); // rejected at validation: counted in the reports, never trained on
+          p.send(new ProducerRecord<>(topic, i % PARTITIONS, null, codec.encode(s)));
+        }
       }
       p.flush();
     }

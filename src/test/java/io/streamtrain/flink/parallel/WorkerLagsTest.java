@@ -13,21 +13,21 @@ class WorkerLagsTest {
     assertThat(WorkerLags.total(l.byWorker("m"))).isEqualTo(-1);
     assertThat(WorkerLags.text(l.byWorker("m"))).isEqualTo("[n/a, n/a, n/a]");
 
-    l.update(new WorkerLag("m", 0, 0, 100));
-    l.update(new WorkerLag("m", 0, 1, 20));
-    l.update(new WorkerLag("m", 2, 1, 7));
-    l.update(new WorkerLag("other", 1, 0, 999)); // another model's figures stay apart
+    l.update(SourceNote.lag("m", 0, 0, 100));
+    l.update(SourceNote.lag("m", 0, 1, 20));
+    l.update(SourceNote.lag("m", 2, 1, 7));
+    l.update(SourceNote.lag("other", 1, 0, 999)); // another model's figures stay apart
     assertThat(l.byWorker("m")).containsExactly(120, -1, 7);
     assertThat(WorkerLags.total(l.byWorker("m"))).isEqualTo(127);
     assertThat(WorkerLags.text(l.byWorker("m"))).isEqualTo("[120, n/a, 7]");
 
     // A reader's newer figure replaces its older one; a reader index beyond the first ones grows the table.
-    l.update(new WorkerLag("m", 0, 0, 0));
-    l.update(new WorkerLag("m", 1, 5, 3));
+    l.update(SourceNote.lag("m", 0, 0, 0));
+    l.update(SourceNote.lag("m", 1, 5, 3));
     assertThat(l.byWorker("m")).containsExactly(20, 3, 7);
     // A worker index the job does not have is ignored, not an error.
-    l.update(new WorkerLag("m", 3, 0, 50));
-    l.update(new WorkerLag("m", -1, 0, 50));
+    l.update(SourceNote.lag("m", 3, 0, 50));
+    l.update(SourceNote.lag("m", -1, 0, 50));
     assertThat(l.byWorker("m")).containsExactly(20, 3, 7);
     assertThat(l.byWorker("other")).containsExactly(-1, 999, -1);
   }
