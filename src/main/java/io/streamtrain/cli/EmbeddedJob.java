@@ -55,7 +55,10 @@ final class EmbeddedJob {
   /**
    * A shutdown hook (registered) that stops {@code jobId} with a savepoint in {@code dir} and prints the resume
    * command {@code resume} gives for its path; {@code onStop} runs first (the job may end, and the main thread go
-   * on, before the savepoint returns).
+   * on, before the savepoint returns). A job that is not running yet (Ctrl-C while it initializes or deploys its
+   * tasks, or restarts after a failure) cannot take a savepoint, and waiting does not help (Flink's own shutdown
+   * hooks stop the cluster meanwhile): the hook then says that nothing was trained since the job (re)started and
+   * that no savepoint was taken, instead of a bare failure.
    */
   static Thread stopWithSavepointOnExit(MiniCluster mc, JobID jobId, Path dir, PrintWriter out,
       Function<String, String> resume, Runnable onStop) {
@@ -68,9 +71,45 @@ final class EmbeddedJob {
         out.println("resume with: " + resume.apply(path));
         out.flush();
       } catch (Exception e) {
-        System.err.println("streamtrain: stop with savepoint failed: " + e);
+        System.err.println(notReadyYet(e)
+            ? "streamtrain: stopped while the job was not running yet (starting, or restarting after a failure):"
+                + " it trained nothing since it (re)started, so no savepoint was taken; rerun the command to start"
+                + " again"
+            : "streamtrain: stop with savepoint failed: " + e);
       }
     }, "stop-with-savepoint");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  /** How long the main thread waits for the stop hook once the job ended (the hook's savepoint wait, 2 min). */
+  static final long STOP_WAIT_MS = 120_000;
+
+  /**
+   * Whether {@code e} is Flink refusing a savepoint because the job is not ready for one yet: its JobManager still
+   * initializing, or not all of its tasks running.
+   */
+  static boolean notReadyYet(Throwable e) {
+    return org.apache.flink.util.ExceptionUtils.findThrowable(e,
+        org.apache.flink.runtime.dispatcher.UnavailableDispatcherOperationException.class).isPresent()
+        || org.apache.flink.util.ExceptionUtils.findThrowable(e,
+            org.apache.flink.runtime.checkpoint.CheckpointException.class)
+        .map(c -> c.getCheckpointFailureReason()
+            == org.apache.flink.runtime.checkpoint.CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING)
+        .orElse(false);
+  }
+
+  /**
+   * A shutdown hook for the seconds before the job runs (the cluster starting, the graph being submitted): Ctrl-C
+   * then ends the command before anything was trained, and says so instead of exiting silently. Remove it with
+   * {@link #removeHook} once {@link #stopWithSavepointOnExit}'s hook is in place.
+   */
+  static Thread noteStopBeforeStart(java.io.PrintWriter err) {
+    Thread hook = new Thread(() -> {
+      err.println("streamtrain: stopped before the job was running: nothing was trained, so there is no savepoint;"
+          + " rerun the command to start again");
+      err.flush();
+    }, "stop-before-start");
     Runtime.getRuntime().addShutdownHook(hook);
     return hook;
   }

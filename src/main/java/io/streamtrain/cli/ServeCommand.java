@@ -50,6 +50,9 @@ public final class ServeCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
 
+  /** Set by the Ctrl-C hook when it stops the job with a savepoint. */
+  private volatile boolean stoppedWithSavepoint;
+
   @Override
   public Integer call() throws Exception {
     ServeSpec spec = ServeSpec.fromMap(specFile == null ? new LinkedHashMap<>() : JobSpecFiles.readYaml(specFile));
@@ -76,8 +79,12 @@ public final class ServeCommand implements Callable<Integer> {
       err.flush();
       PrintWriter out = command.commandLine().getOut();
       Thread hook = launch.savepointDir == null ? null
-          : EmbeddedJob.stopWithSavepointOnExit(mc, jobId, launch.savepointDir, out, this::resumeCommand, () -> { });
+          : EmbeddedJob.stopWithSavepointOnExit(mc, jobId, launch.savepointDir, out, this::resumeCommand,
+              () -> stoppedWithSavepoint = true);
       JobResult result = mc.requestJobResult(jobId).get();
+      if (stoppedWithSavepoint) {
+        hook.join(EmbeddedJob.STOP_WAIT_MS); // the hook hears the savepoint's path before the cluster closes
+      }
       result.toJobExecutionResult(ServeCommand.class.getClassLoader());
       EmbeddedJob.removeHook(hook);
       out.println("serve job '" + spec.name() + "' finished");

@@ -186,26 +186,39 @@ public final class TrainCommand implements Callable<Integer> {
 
   private int runEmbedded(JobSpec spec, KafkaSettings kafka, Configuration conf,
       CompletableFuture<MiniCluster> miniCluster) throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
-    TrainingJob.configure(env, spec);
-    KafkaTrainingIo.job(spec, kafka).build(env);
     java.io.PrintWriter out = command.commandLine().getOut();
     java.io.PrintWriter err = command.commandLine().getErr();
+    // Ctrl-C before the job runs ends the command with a note; once it runs, with a savepoint.
+    Thread early = launch.savepointDir == null ? null : EmbeddedJob.noteStopBeforeStart(err);
     JobSpec.Topics t = spec.topics();
-    // Where the output topics end now: the summary reads only what this run adds after it.
-    Map<org.apache.kafka.common.TopicPartition, Long> before = spec.bounded()
-        ? RunSummary.endOffsets(kafka, List.of(t.metrics(), t.models(), t.rejected())) : Map.of();
-    // Submitted to the MiniCluster already starting, as Flink's local executor would submit it to its own.
-    StreamGraph graph = EmbeddedJob.graph(env, conf, "streamtrain-train-" + spec.name());
-    err.println("streamtrain: training '" + spec.name() + "' from topic " + spec.topics().samples() + " on "
-        + kafka.bootstrapServers() + " (embedded Flink, parallelism " + spec.parallelism() + ")");
-    err.flush();
-    MiniCluster mc = miniCluster.get();
-    JobID jobId = mc.submitJob(graph).get().getJobID();
-    Thread hook = launch.savepointDir == null ? null : EmbeddedJob.stopWithSavepointOnExit(mc, jobId,
-        launch.savepointDir, out,
-        this::resumeCommand, () -> stoppedWithSavepoint = true);
+    Map<org.apache.kafka.common.TopicPartition, Long> before;
+    MiniCluster mc;
+    JobID jobId;
+    Thread hook;
+    try {
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), conf);
+      TrainingJob.configure(env, spec);
+      KafkaTrainingIo.job(spec, kafka).build(env);
+      // Where the output topics end now: the summary reads only what this run adds after it.
+      before = spec.bounded()
+          ? RunSummary.endOffsets(kafka, List.of(t.metrics(), t.models(), t.rejected())) : Map.of();
+      // Submitted to the MiniCluster already starting, as Flink's local executor would submit it to its own.
+      StreamGraph graph = EmbeddedJob.graph(env, conf, "streamtrain-train-" + spec.name());
+      err.println("streamtrain: training '" + spec.name() + "' from topic " + spec.topics().samples() + " on "
+          + kafka.bootstrapServers() + " (embedded Flink, parallelism " + spec.parallelism() + ")");
+      err.flush();
+      mc = miniCluster.get();
+      jobId = mc.submitJob(graph).get().getJobID();
+      hook = launch.savepointDir == null ? null : EmbeddedJob.stopWithSavepointOnExit(mc, jobId,
+          launch.savepointDir, out, this::resumeCommand, () -> stoppedWithSavepoint = true);
+    } finally {
+      EmbeddedJob.removeHook(early);
+    }
     JobResult result = mc.requestJobResult(jobId).get();
+    if (stoppedWithSavepoint) {
+      // The job ended because the hook stopped it: let the hook hear the savepoint's path before the cluster closes.
+      hook.join(EmbeddedJob.STOP_WAIT_MS);
+    }
     // The cluster shuts down while the summary is read, as it did under Flink's own executor (closing is idempotent).
     mc.closeAsync();
     result.toJobExecutionResult(TrainCommand.class.getClassLoader());

@@ -12,7 +12,6 @@ import io.streamtrain.io.SampleCodec;
 import io.streamtrain.io.gen.Generators;
 import io.streamtrain.io.gen.SampleGenerator;
 import io.streamtrain.local.KafkaBroker;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -291,29 +290,9 @@ class BackpressureIT {
   }
 
   static Process startTrainer(Path spec, String bootstrap, Path gcLog, Path log) throws Exception {
-    Path home = Path.of(".").toAbsolutePath().normalize();
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx" + HEAP_MB + "m");
-    cmd.add("-XX:+ExitOnOutOfMemoryError");
-    cmd.add("-Xlog:gc:file=" + gcLog);
-    for (String open : List.of("java.util", "java.lang", "java.lang.invoke", "java.nio", "sun.nio.ch", "java.net",
-        "java.io", "java.time", "java.util.concurrent", "java.util.concurrent.atomic", "java.lang.reflect",
-        "java.text", "java.math")) {
-      cmd.add("--add-opens=java.base/" + open + "=ALL-UNNAMED");
-    }
-    cmd.add("-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.streamtrain.avro");
-    cmd.add("-Dlog4j2.configurationFile=" + home.resolve("conf/log4j2.xml"));
-    cmd.add("-Dstreamtrain.home=" + home);
-    cmd.add("-cp");
-    cmd.add(home.resolve("target/classes") + File.pathSeparator
-        + Files.readString(home.resolve("target/classpath.txt")).trim());
-    cmd.add("io.streamtrain.cli.Main");
-    cmd.add("train");
-    cmd.add(spec.toString());
-    cmd.add("--bootstrap");
-    cmd.add(bootstrap);
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return io.streamtrain.testing.CliProcess.start(
+        List.of("-Xmx" + HEAP_MB + "m", "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog),
+        List.of("train", spec.toString(), "--bootstrap", bootstrap), log, log);
   }
 
   /** Samples {@code from} until {@code to} of MODEL, round robin over the partitions, uncompressed, at full speed. */
