@@ -119,6 +119,9 @@ public final class ProduceCommand implements Callable<Integer> {
     }
 
     BrokerCheck.require(settings);
+    if (o.valueFormat.equals("avro")) {
+      writeAvroSchema(out);
+    }
     int topicPartitions = ensureTopic(settings);
     SampleSender sending = newSender(reader, gen, scaling, limit, malformedReport);
     sender = sending;
@@ -220,6 +223,8 @@ public final class ProduceCommand implements Callable<Integer> {
     if (o.valueFormat.equals("json")) {
       SampleJson json = new SampleJson();
       value = json::encode;
+    } else if (o.valueFormat.equals("avro")) {
+      value = new io.streamtrain.io.SampleAvroEvent()::encode;
     } else if (o.valueFormat.equals("request")) {
       value = new io.streamtrain.io.ScoreRequests("r")::encode;
     } else {
@@ -227,6 +232,19 @@ public final class ProduceCommand implements Callable<Integer> {
       value = codec::encode;
     }
     return new SampleSender(in, limit, prepare, key, value, () -> malformedReport.strictStop() != null);
+  }
+
+  /** Writes the Avro events' writer schema where a job's {@code input.schema} can name it. */
+  private void writeAvroSchema(PrintWriter out) {
+    Path file = o.avroSchemaFile();
+    try {
+      Files.writeString(file, io.streamtrain.io.SampleAvroEvent.schemaJson());
+    } catch (IOException e) {
+      throw new CliException("cannot write the events' writer schema " + file + " (" + e.getMessage()
+          + "); choose another path with --avro-schema", e);
+    }
+    out.println("writer schema: " + file + " (a job reads these events with input: {format: avro, schema: " + file
+        + ", mapping: ...})");
   }
 
   /** Writes the label map and the standardization where replay and scoring find them. */

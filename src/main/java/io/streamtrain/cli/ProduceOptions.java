@@ -132,8 +132,11 @@ final class ProduceOptions {
   @Option(names = "--show-malformed", description = "Malformed lines printed to stderr (default ${DEFAULT-VALUE}); all are counted.", defaultValue = "20")
   int showMalformed;
 
-  @Option(names = "--value-format", description = "Record values: sample (default: streamtrain's Avro Sample), json (one JSON object a sample, the shape io.streamtrain.io.SampleJson documents; for jobs with input: {format: json}) or request (an Avro ScoreRequest a row for `serve`: its features, model id and event time, request ids r0, r1, ... in sending order; a label column is read and left out).", defaultValue = "sample")
+  @Option(names = "--value-format", description = "Record values: sample (default: streamtrain's Avro Sample), json (one JSON object a sample, the shape io.streamtrain.io.SampleJson documents; for jobs with input: {format: json}), avro (the same shape as a plain Avro event, io.streamtrain.io.SampleAvroEvent; its writer schema goes to --avro-schema, for jobs with input: {format: avro, schema: THAT FILE}) or request (an Avro ScoreRequest a row for `serve`: its features, model id and event time, request ids r0, r1, ... in sending order; a label column is read and left out).", defaultValue = "sample")
   String valueFormat;
+
+  @Option(names = "--avro-schema", paramLabel = "FILE", description = "With --value-format avro: where the events' writer schema is written (default: the input file's path + .avsc; with --generator, sample-event.avsc in the working directory).")
+  Path avroSchema;
 
   @Option(names = "--no-progress", description = "No progress display on stderr.")
   boolean noProgress;
@@ -150,9 +153,18 @@ final class ProduceOptions {
     if (showMalformed < 0) {
       throw new SpecException("--show-malformed", showMalformed, "allowed: an integer >= 0");
     }
-    if (!valueFormat.equals("sample") && !valueFormat.equals("json") && !valueFormat.equals("request")) {
-      throw new SpecException("--value-format", valueFormat, "allowed: sample, json or request");
+    if (!List.of("sample", "json", "avro", "request").contains(valueFormat)) {
+      throw new SpecException("--value-format", valueFormat, "allowed: sample, json, avro or request");
     }
+    if (avroSchema != null && !valueFormat.equals("avro")) {
+      throw new SpecException("--avro-schema", avroSchema.toString(), "only with --value-format avro");
+    }
+  }
+
+  /** Where --value-format avro writes the events' writer schema. */
+  Path avroSchemaFile() {
+    return avroSchema != null ? avroSchema
+        : source.from != null ? Path.of(source.from + ".avsc") : Path.of("sample-event.avsc");
   }
 
   /** The event time of the first sample. */
