@@ -264,8 +264,8 @@ public final class EventMapping implements Serializable {
       MurmurHash3.Utf8Hasher hasher) {
     out.clear();
     if (!Values.isObject(event)) {
-      return "the event is not a " + (event instanceof JsonNode || event instanceof JsonEventReader.Event
-          ? "JSON object" : "record");
+      return "the event is not a " + (event instanceof JsonNode ? "JSON object"
+          : event instanceof JsonEventReader.Event e ? e.kind : "record");
     }
     if (modelId != null) {
       Object id = find(event, modelId);
