@@ -4,6 +4,7 @@ import io.streamtrain.core.feature.FeatureSpace;
 import io.streamtrain.core.feature.MurmurHash3;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
@@ -13,7 +14,6 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.util.Utf8;
 
 /**
  * Reads an Avro event of one writer schema and keeps only the values a mapping reads, as {@link JsonEventReader}
@@ -85,7 +85,9 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
   private final String notRecord;
   private final byte[][] hashPrefix;
   private final MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
-  private final Utf8 text = new Utf8();
+  /** The bytes being decoded, and where they end. */
+  private byte[] input;
+  private int end;
   private final String where;
   private BinaryDecoder decoder;
 
@@ -128,6 +130,8 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
       throw new IOException(notRecord);
     }
     BinaryDecoder d = DecoderFactory.get().binaryDecoder(value, off, len, decoder);
+    input = value;
+    end = off + len;
     decoder = d;
     try {
       read(root, d, values);
@@ -192,17 +196,24 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
       case KEEP_DOUBLE -> values[s.slot] = d.readDouble();
       case KEEP_STRING -> values[s.slot] = d.readString();
       case HASH_STRING -> {
-        Utf8 t = d.readString(text);
+        // Hashed where the bytes are: the decoder reads the input array itself, up to its end.
+        int n = length(d);
+        int left = d.remainingBytes();
+        if (n > left) {
+          throw new EOFException();
+        }
+        int at = end - left;
         byte[] prefix = hashPrefix[s.slot];
         // The prefix is "name=": the hasher puts the '=' between name and value itself.
-        long h = hasher.hash(prefix, 0, prefix.length - 1, t.getBytes(), 0, t.getByteLength(),
-            FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+        long h = hasher.hash(prefix, 0, prefix.length - 1, input, at, n, FeatureSpace.INDEX_SEED,
+            FeatureSpace.SIGN_SEED);
         if (hasher.lastHadNonAscii()) {
-          values[s.slot] = t.toString();
+          values[s.slot] = new String(input, at, n, StandardCharsets.UTF_8);
         } else {
           values[s.slot] = JsonEventReader.HASHED;
           event.hashes[s.slot] = h;
         }
+        d.skipFixed(n);
       }
       case KEEP_ENUM -> values[s.slot] = symbol(s, d);
       case STRING_ARRAY -> {
