@@ -48,26 +48,20 @@ class AvroEventReaderTest {
     int slow = 0;
     int wholeValues = 0;
     for (int k = 0; k < 400; k++) {
-      Gen g = new Gen(rnd);
-      Schema schema = g.record(0);
-      EventMapping m = EventMapping.fromSpec(new SpecReader("input.mapping", g.mapping(schema)));
-      EventDecoder.Avro generic = new EventDecoder.Avro(schema, "");
-      AvroEventReader plain = new AvroEventReader(schema, m.fields());
-      AvroEventReader hashing = new AvroEventReader(schema, m.fields(), m.hashable(), "");
-      GenericDatumWriter<Object> writer = new GenericDatumWriter<>(schema);
+      Case c = new Case(rnd);
       for (int i = 0; i < 150; i++) {
-        Object datum = g.datum(schema, 0);
-        byte[] bytes = encode(writer, datum);
-        String desc = schema + "\n" + datum;
-        Object reference = generic.decode(bytes);
+        Object datum = c.gen.datum(c.schema, 0);
+        byte[] bytes = encode(c.writer, datum);
+        String desc = c.schema + "\n" + datum;
+        Object reference = c.generic.decode(bytes);
         MutableSample want = new MutableSample();
         MutableSample got = new MutableSample();
-        String why = m.map(reference, 77, want);
-        JsonEventReader.Event e = plain.decode(bytes, 0, bytes.length);
+        String why = c.mapping.map(reference, 77, want);
+        JsonEventReader.Event e = c.plain.decode(bytes, 0, bytes.length);
         for (Object v : e.values) {
           wholeValues += v instanceof GenericData.Record || v instanceof Map<?, ?> || v instanceof ByteBuffer ? 1 : 0;
         }
-        assertThat(m.map(e, 77, got)).as(desc).isEqualTo(why);
+        assertThat(c.mapping.map(e, 77, got)).as(desc).isEqualTo(why);
         if (why == null) {
           JsonEventReaderTest.assertSame(desc, want, got);
           mapped++;
@@ -78,12 +72,12 @@ class AvroEventReaderTest {
         byte[] framed = new byte[bytes.length + 9];
         Arrays.fill(framed, (byte) 'z');
         System.arraycopy(bytes, 0, framed, 5, bytes.length);
-        JsonEventReader.Event h = hashing.decode(framed, 5, bytes.length);
+        JsonEventReader.Event h = c.hashing.decode(framed, 5, bytes.length);
         for (Object v : h.values) {
           fast += v == JsonEventReader.HASHED ? 1 : 0;
-          slow += v instanceof String s && !s.chars().allMatch(c -> c < 0x80) ? 1 : 0;
+          slow += v instanceof String s && !s.chars().allMatch(ch -> ch < 0x80) ? 1 : 0;
         }
-        JsonHashedReadTest.assertHashedAsTheNames(m, reference, h, hasher, desc);
+        JsonHashedReadTest.assertHashedAsTheNames(c.mapping, reference, h, hasher, desc);
       }
     }
     assertThat(mapped).isGreaterThan(10_000);
@@ -102,36 +96,30 @@ class AvroEventReaderTest {
     int corruptMapped = 0;
     int corruptSkipped = 0;
     for (int k = 0; k < 150; k++) {
-      Gen g = new Gen(rnd);
-      Schema schema = g.record(0);
-      EventMapping m = EventMapping.fromSpec(new SpecReader("input.mapping", g.mapping(schema)));
-      EventDecoder.Avro generic = new EventDecoder.Avro(schema, "");
-      AvroEventReader reader = new AvroEventReader(schema, m.fields(), m.hashable(), "");
-      AvroEventReader plain = new AvroEventReader(schema, m.fields());
-      GenericDatumWriter<Object> writer = new GenericDatumWriter<>(schema);
+      Case c = new Case(rnd);
       for (int i = 0; i < 20; i++) {
-        byte[] bytes = encode(writer, g.datum(schema, 0));
+        byte[] bytes = encode(c.writer, c.gen.datum(c.schema, 0));
         for (int cut = 0; cut < bytes.length; cut += 1 + rnd.nextInt(3)) {
           byte[] part = Arrays.copyOf(bytes, cut);
-          assertThatThrownBy(() -> generic.decode(part)).as(schema.toString()).isInstanceOf(IOException.class);
-          assertThatThrownBy(() -> reader.decode(part)).as(schema.toString())
+          assertThatThrownBy(() -> c.generic.decode(part)).as(c.schema.toString()).isInstanceOf(IOException.class);
+          assertThatThrownBy(() -> c.hashing.decode(part)).as(c.schema.toString())
               .hasMessage("truncated: the bytes end inside the Avro record");
           truncated++;
         }
         byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
-        assertThatThrownBy(() -> reader.decode(longer)).hasMessage("trailing bytes after the Avro record");
+        assertThatThrownBy(() -> c.hashing.decode(longer)).hasMessage("trailing bytes after the Avro record");
         byte[] bad = bytes.clone();
         if (bad.length > 0) {
           bad[rnd.nextInt(bad.length)] = (byte) rnd.nextInt(256);
         }
         Object reference;
         try {
-          reference = generic.decode(bad);
+          reference = c.generic.decode(bad);
         } catch (Exception | OutOfMemoryError e) {
           try {
-            plain.decode(bad);
+            c.plain.decode(bad);
             // The damage lies in bytes the reader skips without reading them (e.g. an array block skipped by
-            // its size in bytes), as a JSON reader skips a member without decoding its strings.
+            // its size in bytes), as the JSON reader skips a member without decoding its strings.
             corruptSkipped++;
           } catch (IOException | RuntimeException x) {
             corruptRefused++;
@@ -140,10 +128,10 @@ class AvroEventReaderTest {
         }
         MutableSample want = new MutableSample();
         MutableSample got = new MutableSample();
-        String why = m.map(reference, 5, want);
-        assertThat(m.map(plain.decode(bad), 5, got)).isEqualTo(why);
+        String why = c.mapping.map(reference, 5, want);
+        assertThat(c.mapping.map(c.plain.decode(bad), 5, got)).isEqualTo(why);
         if (why == null) {
-          JsonEventReaderTest.assertSame(schema.toString(), want, got);
+          JsonEventReaderTest.assertSame(c.schema.toString(), want, got);
         }
         corruptMapped++;
       }
@@ -185,6 +173,27 @@ class AvroEventReaderTest {
     assertThatThrownBy(() -> new EventDecoder.Avro(map, "").decode(bytes)).isInstanceOf(ClassCastException.class);
     assertThatThrownBy(() -> new AvroEventReader(map, m.fields(), List.of(), " of schema id 3").decode(bytes))
         .hasMessage("the writer schema of schema id 3 is a map, not a record");
+  }
+
+  /** A random schema and mapping, with the GenericRecord decoder and the compiled readers of both kinds. */
+  private static final class Case {
+    final Gen gen;
+    final Schema schema;
+    final EventMapping mapping;
+    final EventDecoder.Avro generic;
+    final AvroEventReader plain;
+    final AvroEventReader hashing;
+    final GenericDatumWriter<Object> writer;
+
+    Case(SplittableRandom rnd) {
+      gen = new Gen(rnd);
+      schema = gen.record(0);
+      mapping = EventMapping.fromSpec(new SpecReader("input.mapping", gen.mapping(schema)));
+      generic = new EventDecoder.Avro(schema, "");
+      plain = new AvroEventReader(schema, mapping.fields());
+      hashing = new AvroEventReader(schema, mapping.fields(), mapping.hashable(), "");
+      writer = new GenericDatumWriter<>(schema);
+    }
   }
 
   static byte[] encode(GenericDatumWriter<Object> writer, Object datum) throws IOException {
