@@ -32,8 +32,10 @@ import org.apache.avro.io.DecoderFactory;
  * categorical field that may be hashed at read ({@link JsonEventReader#hashPrefixes}) is hashed as {@code name=value}
  * straight from its UTF-8 bytes, with {@link FeatureSpace#INDEX_SEED} and {@link FeatureSpace#SIGN_SEED}, and kept
  * as {@link JsonEventReader#HASHED}; when its name or value is not ASCII it is kept as its String instead (the
- * generic path decodes invalid UTF-8 to U+FFFD, so only the String's hash is certain to agree). One instance per
- * thread: {@link #decode} returns the same event, overwritten by the next call.
+ * generic path decodes invalid UTF-8 to U+FFFD, so only the String's hash is certain to agree). An array of strings
+ * there is hashed element by element, kept as {@link JsonEventReader#HASHED_LIST} (as a list of Strings when an
+ * element is not ASCII). One instance per thread: {@link #decode} returns the same event, overwritten by the next
+ * call.
  */
 public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBody {
   // What a step of the compiled reader does: skip a value of a type, keep one in a slot, or walk into it.
@@ -59,6 +61,7 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
   private static final int KEEP_ENUM = 19;
   private static final int STRING_ARRAY = 20;
   private static final int WHOLE = 21;
+  private static final int HASH_STRING_ARRAY = 22;
 
   /** One step: what it does, the slot it fills (-1: none), and what it needs for that. */
   private static final class Step {
@@ -142,7 +145,7 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
       throw new IOException("trailing bytes after the Avro record" + where);
     }
     for (Object v : values) {
-      if (v == JsonEventReader.HASHED) {
+      if (v == JsonEventReader.HASHED || v == JsonEventReader.HASHED_LIST) {
         e.anyHashed = true;
         break;
       }
@@ -196,24 +199,13 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
       case KEEP_DOUBLE -> values[s.slot] = d.readDouble();
       case KEEP_STRING -> values[s.slot] = d.readString();
       case HASH_STRING -> {
-        // Hashed where the bytes are: the decoder reads the input array itself, up to its end.
-        int n = length(d);
-        int left = d.remainingBytes();
-        if (n > left) {
-          throw new EOFException();
-        }
-        int at = end - left;
-        byte[] prefix = hashPrefix[s.slot];
-        // The prefix is "name=": the hasher puts the '=' between name and value itself.
-        long h = hasher.hash(prefix, 0, prefix.length - 1, input, at, n, FeatureSpace.INDEX_SEED,
-            FeatureSpace.SIGN_SEED);
+        long h = hashString(s.slot, d);
         if (hasher.lastHadNonAscii()) {
-          values[s.slot] = new String(input, at, n, StandardCharsets.UTF_8);
+          values[s.slot] = new String(input, lastAt, lastLength, StandardCharsets.UTF_8);
         } else {
           values[s.slot] = JsonEventReader.HASHED;
           event.hashes[s.slot] = h;
         }
-        d.skipFixed(n);
       }
       case KEEP_ENUM -> values[s.slot] = symbol(s, d);
       case STRING_ARRAY -> {
@@ -226,8 +218,76 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
         keep(s, a, values);
       }
       case WHOLE -> keep(s, s.whole.read(null, d), values);
+      case HASH_STRING_ARRAY -> hashStrings(s.slot, d, values);
       default -> throw new IllegalStateException("step " + s.op);
     }
+  }
+
+  /** Where the string {@link #hashString} hashed last is in {@link #input}, and its length in bytes. */
+  private int lastAt;
+  private int lastLength;
+  /** The strings of the array {@link #hashStrings} reads: where each is in {@link #input} and its length. */
+  private int[] spans = new int[16];
+
+  /**
+   * Hashes {@code name=value} for the string the decoder is at, where its bytes are (the decoder reads the input
+   * array itself, up to its end), and moves past it; the caller checks {@link MurmurHash3.Utf8Hasher#lastHadNonAscii}.
+   */
+  private long hashString(int slot, BinaryDecoder d) throws IOException {
+    int n = length(d);
+    int left = d.remainingBytes();
+    if (n > left) {
+      throw new EOFException();
+    }
+    lastAt = end - left;
+    lastLength = n;
+    byte[] prefix = hashPrefix[slot];
+    // The prefix is "name=": the hasher puts the '=' between name and value itself.
+    long h = hasher.hash(prefix, 0, prefix.length - 1, input, lastAt, n, FeatureSpace.INDEX_SEED,
+        FeatureSpace.SIGN_SEED);
+    d.skipFixed(n);
+    return h;
+  }
+
+  /**
+   * An array of strings at a hashed field's path, each element hashed where its bytes are: kept as
+   * {@link JsonEventReader#HASHED_LIST}, or when one is not ASCII as the list of Strings {@link #STRING_ARRAY}
+   * would keep (made from the elements' bytes), or when empty as an empty list.
+   */
+  private void hashStrings(int slot, BinaryDecoder d, Object[] values) throws IOException {
+    long[] hs = event.listHashes[slot];
+    if (hs == null) {
+      hs = new long[8];
+    }
+    int count = 0;
+    boolean ascii = true;
+    for (long n = d.readArrayStart(); n != 0; n = d.arrayNext()) {
+      for (long i = 0; i < n; i++) {
+        long h = hashString(slot, d);
+        ascii &= !hasher.lastHadNonAscii();
+        if (count == hs.length) {
+          hs = java.util.Arrays.copyOf(hs, 2 * count);
+        }
+        if (2 * count + 1 >= spans.length) {
+          spans = java.util.Arrays.copyOf(spans, 4 * count + 4);
+        }
+        hs[count] = h;
+        spans[2 * count] = lastAt;
+        spans[2 * count + 1] = lastLength;
+        count++;
+      }
+    }
+    event.listHashes[slot] = hs;
+    event.listSizes[slot] = count;
+    if (count > 0 && ascii) {
+      values[slot] = JsonEventReader.HASHED_LIST;
+      return;
+    }
+    List<Object> a = new ArrayList<>(count);
+    for (int k = 0; k < count; k++) {
+      a.add(new String(input, spans[2 * k], spans[2 * k + 1], StandardCharsets.UTF_8));
+    }
+    values[slot] = a;
   }
 
   /**
@@ -299,7 +359,7 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
       }
       case ARRAY:
         if (schema.getElementType().getType() == Schema.Type.STRING) {
-          Step s = new Step(STRING_ARRAY, slot);
+          Step s = new Step(slot >= 0 && hashPrefix[slot] != null ? HASH_STRING_ARRAY : STRING_ARRAY, slot);
           s.below = n.below;
           return s;
         }

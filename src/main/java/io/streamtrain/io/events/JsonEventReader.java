@@ -111,6 +111,8 @@ public final class JsonEventReader implements EventDecoder {
     }
     event.values = new Object[slotOfPath.size()];
     event.hashes = new long[slotOfPath.size()];
+    event.listHashes = new long[slotOfPath.size()][];
+    event.listSizes = new int[slotOfPath.size()];
     index(root);
     return root;
   }
@@ -192,6 +194,17 @@ public final class JsonEventReader implements EventDecoder {
     @Override
     public String toString() {
       return "(hashed)";
+    }
+  };
+
+  /**
+   * The value a non-empty array of strings hashed element by element is kept as ({@link AvroEventReader}): the
+   * hashes are in {@link Event#listHashes}, in order.
+   */
+  static final Object HASHED_LIST = new Object() {
+    @Override
+    public String toString() {
+      return "(hashed list)";
     }
   };
 
@@ -308,9 +321,23 @@ public final class JsonEventReader implements EventDecoder {
       return values[lastSlot];
     }
 
+    /** Per slot: the hashes of a value kept as {@link #HASHED_LIST} (null until one is), and their count. */
+    long[][] listHashes;
+    int[] listSizes;
+
     /** The hash of the value {@link #get} returned last, when that was {@link #HASHED}. */
     long lastHash() {
       return hashes[lastSlot];
+    }
+
+    /** The hashes of the value {@link #get} returned last, when that was {@link #HASHED_LIST}. */
+    long[] lastHashes() {
+      return listHashes[lastSlot];
+    }
+
+    /** How many of {@link #lastHashes()} are the value's. */
+    int lastHashCount() {
+      return listSizes[lastSlot];
     }
 
     private int indexOf(EventMapping.Field f) {

@@ -47,6 +47,7 @@ class AvroEventReaderTest {
     int fast = 0;
     int slow = 0;
     int wholeValues = 0;
+    int lists = 0;
     for (int k = 0; k < 400; k++) {
       Case c = new Case(rnd);
       for (int i = 0; i < 150; i++) {
@@ -75,6 +76,7 @@ class AvroEventReaderTest {
         JsonEventReader.Event h = c.hashing.decode(framed, 5, bytes.length);
         for (Object v : h.values) {
           fast += v == JsonEventReader.HASHED ? 1 : 0;
+          lists += v == JsonEventReader.HASHED_LIST ? 1 : 0;
           slow += v instanceof String s && !s.chars().allMatch(ch -> ch < 0x80) ? 1 : 0;
         }
         JsonHashedReadTest.assertHashedAsTheNames(c.mapping, reference, h, hasher, desc);
@@ -82,10 +84,43 @@ class AvroEventReaderTest {
     }
     assertThat(mapped).isGreaterThan(10_000);
     assertThat(refused).isGreaterThan(5_000);
-    // Strings hashed from the bytes, non-ASCII ones kept as text, non-scalars read whole: all taken many times.
+    // Strings and arrays of strings hashed from the bytes, non-ASCII ones kept as text, non-scalars read whole:
+    // all taken many times.
     assertThat(fast).isGreaterThan(5_000);
     assertThat(slow).isGreaterThan(500);
     assertThat(wholeValues).isGreaterThan(500);
+    assertThat(lists).isGreaterThan(50);
+  }
+
+  @Test
+  void arraysOfStringsHashedElementByElementAsTheirNames() throws Exception {
+    Schema schema = new Schema.Parser().parse("""
+        {"type": "record", "name": "Tags", "fields": [{"name": "y", "type": "boolean"},
+          {"name": "tags", "type": {"type": "array", "items": "string"}},
+          {"name": "u", "type": {"type": "record", "name": "U", "fields": [
+            {"name": "more", "type": ["null", {"type": "array", "items": "string"}]}]}}]}""");
+    EventMapping m = EventMapping.fromSpec(new SpecReader("input.mapping", Map.of("label", Map.of("field", "y"),
+        "categorical", List.of("tags", Map.of("field", "u.more", "name", "m\u00f6re")))));
+    AvroEventReader reader = new AvroEventReader(schema, m.fields(), m.hashable(), "");
+    EventDecoder.Avro generic = new EventDecoder.Avro(schema, "");
+    GenericDatumWriter<Object> writer = new GenericDatumWriter<>(schema);
+    Gen g = new Gen(new SplittableRandom(3));
+    MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
+    int lists = 0;
+    int texts = 0;
+    for (int i = 0; i < 3_000; i++) {
+      Object datum = g.datum(schema, 0);
+      byte[] bytes = encode(writer, datum);
+      JsonEventReader.Event e = reader.decode(bytes, 0, bytes.length);
+      lists += e.values[1] == JsonEventReader.HASHED_LIST ? 1 : 0;
+      texts += e.values[1] instanceof List<?> l && !l.isEmpty() ? 1 : 0;
+      // u.more's name is not ASCII: its elements are kept as Strings, hashed in the mapping.
+      assertThat(e.values[2]).isNotSameAs(JsonEventReader.HASHED_LIST);
+      assertThat(JsonHashedReadTest.assertHashedAsTheNames(m, generic.decode(bytes), e, hasher, datum.toString()))
+          .isTrue();
+    }
+    assertThat(lists).isGreaterThan(1_000);
+    assertThat(texts).isGreaterThan(300);
   }
 
   @Test
@@ -364,7 +399,8 @@ class AvroEventReaderTest {
 
     /**
      * Every path into {@code s} up to depth 4 (record fields, array indices 0 and 1, map keys) into {@code out};
-     * those ending in a number or boolean also into {@code numbers}, in a string or enum into {@code texts}.
+     * those ending in a number or boolean also into {@code numbers}, in a string, enum or array of strings into
+     * {@code texts}.
      */
     private static void paths(Schema s, String prefix, int depth, List<String> out, List<String> numbers,
         List<String> texts) {
@@ -373,6 +409,11 @@ class AvroEventReaderTest {
         switch (s.getType()) {
           case INT, LONG, FLOAT, DOUBLE, BOOLEAN -> numbers.add(prefix);
           case STRING, ENUM -> texts.add(prefix);
+          case ARRAY -> {
+            if (s.getElementType().getType() == Schema.Type.STRING) {
+              texts.add(prefix);
+            }
+          }
           default -> { }
         }
       }
