@@ -334,11 +334,7 @@ public final class EventMapping implements Serializable {
         long h = ((JsonEventReader.Event) event).lastHash();
         out.addHashed(space.slot(h), FeatureSpace.sign(h));
       } else if (v == JsonEventReader.HASHED_LIST) {
-        JsonEventReader.Event e = (JsonEventReader.Event) event;
-        long[] hs = e.lastHashes();
-        for (int k = 0, n = e.lastHashCount(); k < n; k++) {
-          out.addHashed(space.slot(hs[k]), FeatureSpace.sign(hs[k]));
-        }
+        ((JsonEventReader.Event) event).addLastHashes(out, space);
       } else if (Values.isArray(v)) {
         for (Object e : Values.elements(v)) {
           if (e != null && Values.isScalar(e)) {

@@ -330,14 +330,15 @@ public final class JsonEventReader implements EventDecoder {
       return hashes[lastSlot];
     }
 
-    /** The hashes of the value {@link #get} returned last, when that was {@link #HASHED_LIST}. */
-    long[] lastHashes() {
-      return listHashes[lastSlot];
-    }
-
-    /** How many of {@link #lastHashes()} are the value's. */
-    int lastHashCount() {
-      return listSizes[lastSlot];
+    /**
+     * Adds the hashes of the value {@link #get} returned last, a {@link #HASHED_LIST}, to {@code out} as hashed
+     * fields of {@code space} (slot and sign, value 1 as a categorical field's), in order.
+     */
+    void addLastHashes(io.streamtrain.io.MutableSample out, FeatureSpace space) {
+      long[] hs = listHashes[lastSlot];
+      for (int k = 0, n = listSizes[lastSlot]; k < n; k++) {
+        out.addHashed(space.slot(hs[k]), FeatureSpace.sign(hs[k]));
+      }
     }
 
     private int indexOf(EventMapping.Field f) {
