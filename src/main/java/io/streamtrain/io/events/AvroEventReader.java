@@ -67,6 +67,7 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
     event.kind = "record";
     JsonEventReader.Node trie = JsonEventReader.trie(fields, event);
     hashPrefix = JsonEventReader.hashPrefixes(trie, fields, hashed, event.values.length);
+    lastStrings = new String[event.values.length];
     this.where = where;
     boolean record = writer.getType() == Schema.Type.RECORD;
     notRecord = record ? null : "the writer schema" + where + " is a " + writer.getType().getName()
@@ -155,7 +156,7 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
       case KEEP_LONG -> values[s.slot] = d.readLong();
       case KEEP_FLOAT -> values[s.slot] = d.readFloat();
       case KEEP_DOUBLE -> values[s.slot] = d.readDouble();
-      case KEEP_STRING -> values[s.slot] = d.readString();
+      case KEEP_STRING -> values[s.slot] = keptString(s.slot, d);
       case HASH_STRING -> {
         long h = hashString(s.slot, d);
         if (hasher.lastHadNonAscii()) {
@@ -186,12 +187,28 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
   private int lastLength;
   /** The strings of the array {@link #hashStrings} reads: where each is in {@link #input} and its length. */
   private int[] spans = new int[16];
+  /** Per slot: the String kept there last. */
+  private final String[] lastStrings;
 
   /**
    * Hashes {@code name=value} for the string the decoder is at, where its bytes are (the decoder reads the input
    * array itself, up to its end), and moves past it; the caller checks {@link MurmurHash3.Utf8Hasher#lastHadNonAscii}.
    */
   private long hashString(int slot, BinaryDecoder d) throws IOException {
+    int n = stringAt(d);
+    byte[] prefix = hashPrefix[slot];
+    // The prefix is "name=": the hasher puts the '=' between name and value itself.
+    long h = hasher.hash(prefix, 0, prefix.length - 1, input, lastAt, n, FeatureSpace.INDEX_SEED,
+        FeatureSpace.SIGN_SEED);
+    d.skipFixed(n);
+    return h;
+  }
+
+  /**
+   * Finds the string the decoder is at in {@link #input} ({@link #lastAt}, {@link #lastLength}, returned) without
+   * moving past it: the decoder reads the input array itself, up to its end.
+   */
+  private int stringAt(BinaryDecoder d) throws IOException {
     int n = length(d);
     int left = d.remainingBytes();
     if (n > left) {
@@ -199,12 +216,24 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
     }
     lastAt = end - left;
     lastLength = n;
-    byte[] prefix = hashPrefix[slot];
-    // The prefix is "name=": the hasher puts the '=' between name and value itself.
-    long h = hasher.hash(prefix, 0, prefix.length - 1, input, lastAt, n, FeatureSpace.INDEX_SEED,
-        FeatureSpace.SIGN_SEED);
+    return n;
+  }
+
+  /**
+   * The string the decoder is at, moving past it: the slot's last one when it has the same ASCII text (a model id,
+   * a tenant: the same text event after event, as the Sample codec reuses its model id), else a new String.
+   */
+  private String keptString(int slot, BinaryDecoder d) throws IOException {
+    int n = stringAt(d);
+    String last = lastStrings[slot];
+    boolean same = last != null && last.length() == n;
+    for (int i = 0; same && i < n; i++) {
+      same = input[lastAt + i] == last.charAt(i);
+    }
+    String v = same ? last : new String(input, lastAt, n, StandardCharsets.UTF_8);
+    lastStrings[slot] = v;
     d.skipFixed(n);
-    return h;
+    return v;
   }
 
   /**
