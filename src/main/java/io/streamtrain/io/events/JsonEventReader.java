@@ -287,9 +287,8 @@ public final class JsonEventReader implements EventDecoder {
 
   /**
    * A read event (JSON here, Avro by {@link AvroEventReader}): whether it was an object, and the value at each path
-   * (null: absent). The mapping asks for its
-   * fields in the same order for every event, so a lookup first tries the field after the one asked last (a hash
-   * lookup per field was a tenth of the source thread's time).
+   * (null: absent). The mapping asks for its fields in the same order for every event, so a lookup first tries the
+   * field after the one asked last (a hash lookup per field was a tenth of the source thread's time).
    */
   static final class Event {
     private EventMapping.Field[] fields = new EventMapping.Field[0];
