@@ -23,12 +23,14 @@ import org.apache.avro.io.EncoderFactory;
 /**
  * What the source thread does per record, by input format: decode a Sample record (hashing its named fields at
  * decode, as the training job's source does), or decode a JSON or Avro event, map it to a sample
- * ({@code input.mapping}; JSON as a Jackson tree, streamed, and streamed with its categorical strings hashed from
- * Jackson's buffer as the job reads it now) and hash its named fields (as the validation does for other events). Click-style records: a tenant, a timestamp, a label, a price, a nested country, a visit
- * count and 0-3 item ids. Formats alternate in rounds in one JVM; prints records/s per format and round. A
- * scripted benchmark, not a test.
+ * ({@code input.mapping}) and hash its named fields (as the validation does for other events). JSON as a Jackson
+ * tree, streamed, and streamed with its categorical strings hashed from Jackson's buffer (as the job reads it);
+ * Avro as a GenericRecord (before the compiled reader), with the compiled reader ({@code AvroEventReader}), and
+ * with that reader hashing the categorical strings from the bytes (as the job reads it). Click-style records: a
+ * tenant, a timestamp, a label, a price, a nested country, a visit count and 0-3 item ids. Formats alternate in
+ * rounds in one JVM; prints records/s per format and round. A scripted benchmark, not a test.
  *
- * <p>Arguments: {@code [records=200000] [rounds=5] [shape=click|sparse20] [only=all|hashed]}.
+ * <p>Arguments: {@code [records=200000] [rounds=5] [shape=click|sparse20] [only=all|hashed]} (hashed: only JSON hashed at read; avro: only Avro hashed at read).
  */
 public final class EventDecodeBench {
   private EventDecodeBench() {}
@@ -50,19 +52,34 @@ public final class EventDecodeBench {
     return ex.hashedLength();
   }
 
+  /** The sparse20 rows as Avro events: the JSON events' fields, the 20 categorical columns strings of a record. */
+  static final String SPARSE20_SCHEMA;
+  static {
+    StringBuilder cats = new StringBuilder();
+    for (char c = 'a'; c <= 't'; c++) {
+      cats.append(c == 'a' ? "" : ", ").append("{\"name\": \"").append(c).append("\", \"type\": \"string\"}");
+    }
+    SPARSE20_SCHEMA = "{\"type\": \"record\", \"name\": \"Sparse20\", \"fields\": ["
+        + "{\"name\": \"model_id\", \"type\": \"string\"}, {\"name\": \"event_time\", \"type\": \"long\"}, "
+        + "{\"name\": \"label\", \"type\": \"boolean\"}, {\"name\": \"categorical\", \"type\": {\"type\": \"record\", "
+        + "\"name\": \"Cats\", \"fields\": [" + cats + "]}}]}";
+  }
+
   /**
    * Replaces the records by the sparse20 workload's shape ({@code scripts/bench/sparse20-json.yaml}): 20
    * categorical columns a..t, a binary label, as {@code produce --value-format json} writes them
-   * ({@link io.streamtrain.io.SampleJson}); no Avro events (that column then repeats the Sample records' decode
-   * without hashing). Returns the mapping.
+   * ({@link io.streamtrain.io.SampleJson}), and as Avro events of {@link #SPARSE20_SCHEMA}. Returns the mapping.
    */
-  static Map<String, Object> sparse20(int n, List<byte[]> samples, List<byte[]> jsons, List<byte[]> avros) {
+  static Map<String, Object> sparse20(int n, List<byte[]> samples, List<byte[]> jsons, List<byte[]> avros)
+      throws java.io.IOException {
     samples.clear();
     jsons.clear();
     avros.clear();
     SampleCodec codec = new SampleCodec();
     io.streamtrain.io.SampleJson sj = new io.streamtrain.io.SampleJson();
     SplittableRandom r = new SplittableRandom(20);
+    Schema schema = new Schema.Parser().parse(SPARSE20_SCHEMA);
+    GenericDatumWriter<GenericRecord> writer = new GenericDatumWriter<>(schema);
     List<Object> categorical = new ArrayList<>();
     for (char c = 'a'; c <= 't'; c++) {
       categorical.add(Map.of("field", "categorical." + c, "name", String.valueOf(c)));
@@ -77,10 +94,27 @@ public final class EventDecodeBench {
       s.setBinaryLabel(r.nextInt(4) == 0);
       samples.add(codec.encode(s));
       jsons.add(sj.encode(s));
-      avros.add(samples.get(i));
+      GenericRecord rec = new GenericData.Record(schema);
+      rec.put("model_id", s.modelId);
+      rec.put("event_time", s.eventTime);
+      rec.put("label", s.label != 0);
+      GenericRecord cats = new GenericData.Record(schema.getField("categorical").schema());
+      for (int k = 0; k < s.categoricalSize; k++) {
+        cats.put(s.categoricalNames[k], s.categoricalValues[k]);
+      }
+      rec.put("categorical", cats);
+      avros.add(encode(writer, rec));
     }
     return Map.of("model_id", Map.of("field", "model_id"), "label", Map.of("field", "label"),
         "event_time", Map.of("field", "event_time"), "categorical", categorical);
+  }
+
+  private static byte[] encode(GenericDatumWriter<GenericRecord> writer, GenericRecord rec) throws java.io.IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+    writer.write(rec, enc);
+    enc.flush();
+    return out.toByteArray();
   }
 
   public static void main(String[] args) throws Exception {
@@ -136,11 +170,7 @@ public final class EventDecodeBench {
       user.put("visits", visits);
       rec.put("user", user);
       rec.put("items", items);
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
-      writer.write(rec, enc);
-      enc.flush();
-      avros.add(out.toByteArray());
+      avros.add(encode(writer, rec));
     }
     Map<String, Object> mapping = a.get("shape").equals("sparse20") ? sparse20(n, samples, jsons, avros) : Map.of(
         "model_id", Map.of("field", "tenant"),
@@ -152,11 +182,15 @@ public final class EventDecodeBench {
         "numeric", List.of(Map.of("field", "user.visits", "name", "visits", "transform", "log1p")));
     InputSpec jsonIn = InputSpec.parse(new SpecReader("input", Map.of("format", "json", "mapping", mapping)),
         new int[] {a.get("shape").equals("sparse20") ? 0 : 1});
-    InputSpec avroIn = InputSpec.parse(new SpecReader("input", Map.of("format", "avro", "schema", SCHEMA,
-        "mapping", mapping)), new int[] {a.get("shape").equals("sparse20") ? 0 : 1});
+    InputSpec avroIn = InputSpec.parse(new SpecReader("input", Map.of("format", "avro", "schema",
+        a.get("shape").equals("sparse20") ? SPARSE20_SCHEMA : SCHEMA, "mapping", mapping)),
+        new int[] {a.get("shape").equals("sparse20") ? 0 : 1});
     EventDecoder jd = EventDecoder.of(jsonIn);
     EventDecoder js = EventDecoder.of(jsonIn, jsonIn.featureFields());
     EventDecoder ad = EventDecoder.of(avroIn);
+    // The compiled Avro reader: keeping names (hashed in the validation), and as the job's source reads now.
+    EventDecoder ac = EventDecoder.of(avroIn, avroIn.featureFields());
+    EventDecoder ah = EventDecoder.of(avroIn, avroIn.featureFields(), avroIn.mapping().hashable());
     // As the job's source reads JSON now: categorical strings hashed from Jackson's buffer, the rest when mapped.
     EventDecoder jh = new io.streamtrain.io.events.JsonEventReader(jsonIn.featureFields(),
         jsonIn.mapping().hashable());
@@ -165,40 +199,39 @@ public final class EventDecodeBench {
     io.streamtrain.core.data.Example ex = new io.streamtrain.core.data.Example();
     io.streamtrain.core.feature.MurmurHash3.Utf8Hasher hasher = new io.streamtrain.core.feature.MurmurHash3.Utf8Hasher();
     long sink = 0;
-    boolean sparse20 = a.get("shape").equals("sparse20");
     // only=hashed: just the last column (JSON hashed at read), e.g. for a profile of that loop alone.
     boolean onlyHashed = a.get("only").equals("hashed");
+    // only=avro: just the last column (Avro hashed at read).
+    boolean onlyAvro = a.get("only").equals("avro");
     for (int round = 1; round <= Integer.parseInt(a.get("rounds")); round++) {
       long t0 = System.nanoTime();
-      for (byte[] b : onlyHashed ? List.<byte[]>of() : samples) {
+      for (byte[] b : onlyHashed || onlyAvro ? List.<byte[]>of() : samples) {
         codec.decode(b, 0, b.length, into, id -> space);
         sink += into.hashedSize;
       }
       long t1 = System.nanoTime();
-      for (byte[] b : onlyHashed ? List.<byte[]>of() : jsons) {
+      for (byte[] b : onlyHashed || onlyAvro ? List.<byte[]>of() : jsons) {
         if (jsonIn.mapping().map(jd.decode(b), 0, into) != null) {
           throw new IllegalStateException("unmapped");
         }
         sink += hashed(into, ex, space, hasher);
       }
       long t2 = System.nanoTime();
-      for (byte[] b : onlyHashed ? List.<byte[]>of() : avros) {
-        if (sparse20) {
-          codec.decode(b, 0, b.length, into, null);
-        } else if (avroIn.mapping().map(ad.decode(b), 0, into) != null) {
+      for (byte[] b : onlyHashed || onlyAvro ? List.<byte[]>of() : avros) {
+        if (avroIn.mapping().map(ad.decode(b), 0, into) != null) {
           throw new IllegalStateException("unmapped");
         }
         sink += hashed(into, ex, space, hasher);
       }
       long t3 = System.nanoTime();
-      for (byte[] b : onlyHashed ? List.<byte[]>of() : jsons) {
+      for (byte[] b : onlyHashed || onlyAvro ? List.<byte[]>of() : jsons) {
         if (jsonIn.mapping().map(js.decode(b), 0, into) != null) {
           throw new IllegalStateException("unmapped");
         }
         sink += hashed(into, ex, space, hasher);
       }
       long t4 = System.nanoTime();
-      for (byte[] b : jsons) {
+      for (byte[] b : onlyAvro ? List.<byte[]>of() : jsons) {
         if (jsonIn.mapping().map(jh.decode(b), 0, into, id -> space, hasher) != null) {
           throw new IllegalStateException("unmapped");
         }
@@ -206,9 +239,25 @@ public final class EventDecodeBench {
         sink += ex.hashedLength();
       }
       long t5 = System.nanoTime();
-      System.out.printf("round %d: sample+hash %.0f/s, json tree+map %.0f/s, avro+map %.0f/s, json streamed+map "
-          + "%.0f/s, json hashed at read+map %.0f/s%n", round, n / ((t1 - t0) / 1e9), n / ((t2 - t1) / 1e9),
-          n / ((t3 - t2) / 1e9), n / ((t4 - t3) / 1e9), n / ((t5 - t4) / 1e9));
+      for (byte[] b : onlyHashed || onlyAvro ? List.<byte[]>of() : avros) {
+        if (avroIn.mapping().map(ac.decode(b), 0, into) != null) {
+          throw new IllegalStateException("unmapped");
+        }
+        sink += hashed(into, ex, space, hasher);
+      }
+      long t6 = System.nanoTime();
+      for (byte[] b : onlyHashed ? List.<byte[]>of() : avros) {
+        if (avroIn.mapping().map(ah.decode(b), 0, into, id -> space, hasher) != null) {
+          throw new IllegalStateException("unmapped");
+        }
+        io.streamtrain.flink.training.SampleDeserializer.toExample(into, ex); // as the job's source does
+        sink += ex.hashedLength();
+      }
+      long t7 = System.nanoTime();
+      System.out.printf("round %d: sample+hash %.0f/s, json tree+map %.0f/s, avro generic+map %.0f/s, json "
+          + "streamed+map %.0f/s, json hashed at read+map %.0f/s, avro compiled+map %.0f/s, avro hashed at "
+          + "read+map %.0f/s%n", round, n / ((t1 - t0) / 1e9), n / ((t2 - t1) / 1e9), n / ((t3 - t2) / 1e9),
+          n / ((t4 - t3) / 1e9), n / ((t5 - t4) / 1e9), n / ((t6 - t5) / 1e9), n / ((t7 - t6) / 1e9));
     }
     System.out.println("(checksum " + sink + ")");
   }

@@ -8,10 +8,10 @@ import io.streamtrain.io.MutableSample;
 import io.streamtrain.io.events.EventDecoder;
 import io.streamtrain.io.events.EventMapping;
 import io.streamtrain.io.events.InputSpec;
-import io.streamtrain.io.events.JsonEventReader;
 import io.streamtrain.io.SampleCodec;
 import io.streamtrain.job.JobSpec;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
@@ -47,7 +47,7 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
   /** With events as input ({@code input: {format: json|avro|avro_registry}}): their mapping and decoder. */
   private transient EventMapping mapping;
   private transient EventDecoder events;
-  /** JSON events hashed while read: a reader keeping every value, for models without a hashed space. */
+  /** Events hashed while read: a reader keeping every value, for models without a hashed space. */
   private transient EventDecoder names;
   private transient MurmurHash3.Utf8Hasher hasher;
 
@@ -60,9 +60,10 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
    * Hashes the named fields of samples whose model id the spec accepts with a hashed feature space as they are
    * decoded, straight from their UTF-8 bytes: no String per field, and the strings never cross the keyBy. The
    * record keeps a reference to its bytes ({@link SampleRecord#source}) so a sample rejected later can be
-   * decoded again with its names for the rejected topic. JSON events ({@code input.format: json}) likewise: their
-   * categorical strings without a transform are hashed from Jackson's character buffer as they are read
-   * ({@link io.streamtrain.io.events.JsonEventReader}), the other named fields when mapped.
+   * decoded again with its names for the rejected topic. Events likewise: their categorical strings without a
+   * transform are hashed as they are read, from Jackson's character buffer for JSON
+   * ({@link io.streamtrain.io.events.JsonEventReader}) or from the Avro bytes
+   * ({@link io.streamtrain.io.events.AvroEventReader}), the other named fields when mapped.
    */
   public SampleDeserializer(Map<String, Object> specMap) {
     this.specMap = specMap;
@@ -87,15 +88,12 @@ public final class SampleDeserializer implements KafkaRecordDeserializationSchem
     if (specMap != null) {
       JobSpec spec = JobSpec.fromMap(specMap);
       in = spec.input();
-      if (in.mapping() == null || "json".equals(in.format())) {
-        hashSpaces = new SpaceLookup(spec);
-      }
+      hashSpaces = new SpaceLookup(spec);
     }
     if (in != null && in.mapping() != null) {
       mapping = in.mapping();
-      events = EventDecoder.of(in, in.featureFields());
+      events = EventDecoder.of(in, in.featureFields(), hashSpaces == null ? List.of() : mapping.hashable());
       if (hashSpaces != null) {
-        events = new JsonEventReader(in.featureFields(), mapping.hashable());
         names = EventDecoder.of(in, in.featureFields());
         hasher = new MurmurHash3.Utf8Hasher();
       }

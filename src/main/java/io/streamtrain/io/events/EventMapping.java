@@ -264,8 +264,8 @@ public final class EventMapping implements Serializable {
       MurmurHash3.Utf8Hasher hasher) {
     out.clear();
     if (!Values.isObject(event)) {
-      return "the event is not a " + (event instanceof JsonNode || event instanceof JsonEventReader.Event
-          ? "JSON object" : "record");
+      return "the event is not a " + (event instanceof JsonNode ? "JSON object"
+          : event instanceof JsonEventReader.Event e ? e.kind : "record");
     }
     if (modelId != null) {
       Object id = find(event, modelId);
@@ -333,6 +333,8 @@ public final class EventMapping implements Serializable {
       if (v == JsonEventReader.HASHED) {
         long h = ((JsonEventReader.Event) event).lastHash();
         out.addHashed(space.slot(h), FeatureSpace.sign(h));
+      } else if (v == JsonEventReader.HASHED_LIST) {
+        ((JsonEventReader.Event) event).addLastHashes(out, space);
       } else if (Values.isArray(v)) {
         for (Object e : Values.elements(v)) {
           if (e != null && Values.isScalar(e)) {

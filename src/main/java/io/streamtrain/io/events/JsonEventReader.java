@@ -34,7 +34,7 @@ public final class JsonEventReader implements EventDecoder {
   private static final JsonFactory FACTORY = JsonFactory.builder().build();
 
   /** A step of the paths: the slot of the path ending here (-1: none) and the steps below. */
-  private static final class Node {
+  static final class Node {
     final Map<String, Node> children = new HashMap<>();
     int slot = -1;
     /** Slots of this node and every node below it (cleared when the member occurs again). */
@@ -69,8 +69,8 @@ public final class JsonEventReader implements EventDecoder {
   /** Members per object whose order {@link Node#child} remembers. */
   private static final int MAX_SEEN = 64;
 
-  private final Node root = new Node();
   private final Event event = new Event();
+  private final Node root;
   /** Per slot: the UTF-8 bytes of {@code name=} when a string there is hashed instead of kept (else null). */
   private final byte[][] hashPrefix;
   private final MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
@@ -89,11 +89,19 @@ public final class JsonEventReader implements EventDecoder {
    * text is kept as its String, hashed later from it as before); values of other types are kept as before.
    */
   public JsonEventReader(Collection<EventMapping.Field> fields, Collection<EventMapping.Field> hashed) {
+    root = trie(fields, event);
+    hashPrefix = hashPrefixes(root, fields, hashed, event.values.length);
+  }
+
+  /**
+   * The trie of {@code fields}' paths (indexed: subtree slots, paths below each node), each distinct path given a
+   * slot of {@code event} in the order first met; the event's fields are registered and its arrays sized here.
+   */
+  static Node trie(Collection<EventMapping.Field> fields, Event event) {
+    Node root = new Node();
     Map<String, Integer> slotOfPath = new HashMap<>();
-    Map<String, Integer> readers = new HashMap<>();
     for (EventMapping.Field f : fields) {
       Integer slot = slotOfPath.computeIfAbsent(f.path(), p -> slotOfPath.size());
-      readers.merge(f.path(), 1, Integer::sum);
       event.add(f, slot);
       Node n = root;
       for (String step : f.steps()) {
@@ -103,22 +111,33 @@ public final class JsonEventReader implements EventDecoder {
     }
     event.values = new Object[slotOfPath.size()];
     event.hashes = new long[slotOfPath.size()];
-    hashPrefix = new byte[slotOfPath.size()][];
-    for (EventMapping.Field f : hashed) {
-      Integer slot = slotOfPath.get(f.path());
-      if (slot != null && readers.get(f.path()) == 1 && leaf(f)) {
-        hashPrefix[slot] = (f.name() + "=").getBytes(StandardCharsets.UTF_8);
-      }
-    }
+    event.listHashes = new long[slotOfPath.size()][];
+    event.listSizes = new int[slotOfPath.size()];
     index(root);
+    return root;
   }
 
-  private boolean leaf(EventMapping.Field f) {
-    Node n = root;
-    for (String step : f.steps()) {
-      n = n.children.get(step);
+  /**
+   * Per slot of {@link #trie}: the UTF-8 bytes of {@code name=} when a string there may be hashed as it is read
+   * (the path of one of {@code hashed}, read by no other field, ending no deeper path), else null.
+   */
+  static byte[][] hashPrefixes(Node root, Collection<EventMapping.Field> fields,
+      Collection<EventMapping.Field> hashed, int slots) {
+    Map<String, Integer> readers = new HashMap<>();
+    for (EventMapping.Field f : fields) {
+      readers.merge(f.path(), 1, Integer::sum);
     }
-    return n.children.isEmpty();
+    byte[][] prefix = new byte[slots][];
+    for (EventMapping.Field f : hashed) {
+      Node n = root;
+      for (String step : f.steps()) {
+        n = n == null ? null : n.children.get(step);
+      }
+      if (n != null && n.slot >= 0 && readers.get(f.path()) == 1 && n.children.isEmpty()) {
+        prefix[n.slot] = (f.name() + "=").getBytes(StandardCharsets.UTF_8);
+      }
+    }
+    return prefix;
   }
 
   /** Fills each node's subtree slots and the paths below it that end in a slot (for values kept whole). */
@@ -175,6 +194,17 @@ public final class JsonEventReader implements EventDecoder {
     @Override
     public String toString() {
       return "(hashed)";
+    }
+  };
+
+  /**
+   * The value a non-empty array of strings hashed element by element is kept as ({@link AvroEventReader}): the
+   * hashes are in {@link Event#listHashes}, in order.
+   */
+  static final Object HASHED_LIST = new Object() {
+    @Override
+    public String toString() {
+      return "(hashed list)";
     }
   };
 
@@ -256,9 +286,9 @@ public final class JsonEventReader implements EventDecoder {
   }
 
   /**
-   * A read event: whether it was an object, and the value at each path (null: absent). The mapping asks for its
-   * fields in the same order for every event, so a lookup first tries the field after the one asked last (a hash
-   * lookup per field was a tenth of the source thread's time).
+   * A read event (JSON here, Avro by {@link AvroEventReader}): whether it was an object, and the value at each path
+   * (null: absent). The mapping asks for its fields in the same order for every event, so a lookup first tries the
+   * field after the one asked last (a hash lookup per field was a tenth of the source thread's time).
    */
   static final class Event {
     private EventMapping.Field[] fields = new EventMapping.Field[0];
@@ -269,6 +299,8 @@ public final class JsonEventReader implements EventDecoder {
     /** Per slot: the hash of a value kept as {@link #HASHED}. */
     long[] hashes;
     boolean object;
+    /** What the event should have been, for the mapping's refusal when it was not: "JSON object" or "record". */
+    String kind = "JSON object";
     /** Whether some value was kept as {@link #HASHED}. */
     boolean anyHashed;
 
@@ -288,9 +320,24 @@ public final class JsonEventReader implements EventDecoder {
       return values[lastSlot];
     }
 
+    /** Per slot: the hashes of a value kept as {@link #HASHED_LIST} (null until one is), and their count. */
+    long[][] listHashes;
+    int[] listSizes;
+
     /** The hash of the value {@link #get} returned last, when that was {@link #HASHED}. */
     long lastHash() {
       return hashes[lastSlot];
+    }
+
+    /**
+     * Adds the hashes of the value {@link #get} returned last, a {@link #HASHED_LIST}, to {@code out} as hashed
+     * fields of {@code space} (slot and sign, value 1 as a categorical field's), in order.
+     */
+    void addLastHashes(io.streamtrain.io.MutableSample out, FeatureSpace space) {
+      long[] hs = listHashes[lastSlot];
+      for (int k = 0, n = listSizes[lastSlot]; k < n; k++) {
+        out.addHashed(space.slot(hs[k]), FeatureSpace.sign(hs[k]));
+      }
     }
 
     private int indexOf(EventMapping.Field f) {
@@ -299,7 +346,7 @@ public final class JsonEventReader implements EventDecoder {
           return i;
         }
       }
-      throw new IllegalStateException(f.path() + " is not one of the paths this JSON reader keeps");
+      throw new IllegalStateException(f.path() + " is not one of the paths this reader keeps");
     }
   }
 

@@ -105,7 +105,7 @@ class JsonEventReaderTest {
     JsonEventReader reader = new JsonEventReader(m.fields());
     Object event = reader.decode("{\"x\": 1}".getBytes(StandardCharsets.UTF_8));
     assertThatThrownBy(() -> other.map(event, 0, new MutableSample()))
-        .hasMessageContaining("is not one of the paths this JSON reader keeps");
+        .hasMessageContaining("is not one of the paths this reader keeps");
   }
 
   private interface Io {
@@ -121,7 +121,7 @@ class JsonEventReaderTest {
     }
   }
 
-  private static void assertSame(String text, MutableSample a, MutableSample b) {
+  static void assertSame(String text, MutableSample a, MutableSample b) {
     assertThat(b.modelId).as(text).isEqualTo(a.modelId);
     assertThat(b.eventTime).as(text).isEqualTo(a.eventTime);
     assertThat(b.labelKind).as(text).isEqualTo(a.labelKind);

@@ -116,14 +116,23 @@ class JsonHashedReadTest {
    */
   private static boolean assertHashedAsTheNames(EventMapping m, byte[] bytes, Object event,
       MurmurHash3.Utf8Hasher hasher) throws Exception {
-    String text = new String(bytes, StandardCharsets.UTF_8);
+    return assertHashedAsTheNames(m, JSON.readTree(bytes), event, hasher, new String(bytes, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Maps {@code reference} (the event decoded whole) with names and {@code event} (read with hashing) with a hashed
+   * space, and asserts the same outcome and the same hashed slots and values; {@code text} describes the event.
+   */
+  static boolean assertHashedAsTheNames(EventMapping m, Object reference, Object event,
+      MurmurHash3.Utf8Hasher hasher, String text) {
     MutableSample named = new MutableSample();
     MutableSample hashed = new MutableSample();
-    String whyTree = m.map(JSON.readTree(bytes), 77, named);
+    String whyTree = m.map(reference, 77, named);
     String why = m.map(event, 77, hashed, id -> SPACE, hasher);
     assertThat(why).as(text).isEqualTo(whyTree);
     String noSpace = m.map(event, 77, new MutableSample(), id -> null, hasher);
-    if (((JsonEventReader.Event) event).anyHashed) {
+    if (((JsonEventReader.Event) event).anyHashed && !(whyTree != null && whyTree.equals(noSpace))) {
+      // Unless the event was refused before the model id's space was known (a missing model id).
       assertThat(noSpace).as(text).isSameAs(EventMapping.NEEDS_TEXT);
     }
     if (whyTree != null) {
@@ -147,7 +156,7 @@ class JsonHashedReadTest {
     }
     assertThat(hashed.modelId).isEqualTo(named.modelId);
     assertThat(Arrays.copyOf(hashed.dense, hashed.denseSize)).isEqualTo(Arrays.copyOf(named.dense, named.denseSize));
-    assertThat(hashed.label).isEqualTo(named.label);
+    assertThat(Double.doubleToRawLongBits(hashed.label)).isEqualTo(Double.doubleToRawLongBits(named.label));
     return true;
   }
 
