@@ -27,8 +27,10 @@ import org.apache.avro.io.DecoderFactory;
  * <p>A slot holds what the GenericRecord path ({@code EventDecoder.Avro}) gives {@link Values}, so the mapping's
  * results and refusal messages are the same: a String for a string (the generic path's Utf8 has the same text),
  * the boxed Integer, Long, Float, Double or Boolean, an enum's symbol text, null for a null (a union's null branch
- * included: absent). A value that is not a scalar (a record, array, map, bytes or fixed) at the end of a path, or
- * with paths going on through it (array indices, map keys), is read whole by a GenericDatumReader of its schema
+ * included: absent). A map with paths going on through its keys is read entry by entry, each key on the paths
+ * compiled as a field (its last occurrence counts, as in the generic path's map). A value that is not a scalar (a
+ * record, array, map, bytes or fixed) at the end of a path, or an array with paths going on through it (indices),
+ * is read whole by a GenericDatumReader of its schema
  * (an array of strings into a list of Strings), and the deeper paths are walked in it. A string at the path of a
  * categorical field that may be hashed at read ({@link JsonEventReader#hashPrefixes}) is hashed as {@code name=value}
  * straight from its UTF-8 bytes, with {@link FeatureSpace#INDEX_SEED} and {@link FeatureSpace#SIGN_SEED}, and kept
@@ -119,12 +121,12 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
       case SKIP_VARINT -> d.readLong();
       case SKIP_FLOAT -> d.skipFixed(4);
       case SKIP_DOUBLE -> d.skipFixed(8);
-      case SKIP_BYTES -> d.skipFixed(length(d));
+      case SKIP_BYTES -> d.skipFixed(length(d, where));
       case SKIP_FIXED -> d.skipFixed(s.size);
-      case SKIP_ENUM -> symbol(s, d);
+      case SKIP_ENUM -> symbol(s, d, where);
       case SKIP_ARRAY -> {
         Step items = s.parts[0];
-        for (long n = blockCount(d); n != 0; n = blockCount(d)) {
+        for (long n = blockCount(d, where); n != 0; n = blockCount(d, where)) {
           for (long i = items.op == SKIP_NULL ? n : 0; i < n; i++) {
             read(items, d, values);
           }
@@ -132,9 +134,9 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
       }
       case SKIP_MAP -> {
         Step items = s.parts[0];
-        for (long n = blockCount(d); n != 0; n = blockCount(d)) {
+        for (long n = blockCount(d, where); n != 0; n = blockCount(d, where)) {
           for (long i = 0; i < n; i++) {
-            d.skipFixed(length(d));
+            d.skipFixed(length(d, where));
             read(items, d, values);
           }
         }
@@ -166,7 +168,7 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
           event.hashes[s.slot] = h;
         }
       }
-      case KEEP_ENUM -> values[s.slot] = symbol(s, d);
+      case KEEP_ENUM -> values[s.slot] = symbol(s, d, where);
       case STRING_ARRAY -> {
         List<Object> a = new ArrayList<>();
         for (long n = d.readArrayStart(); n != 0; n = d.arrayNext()) {
@@ -178,6 +180,7 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
       }
       case WHOLE -> keep(s, s.whole.read(null, d), values);
       case HASH_STRING_ARRAY -> hashStrings(s.slot, d, values);
+      case MAP_KEYS -> readMapKeys(s, d, values);
       default -> throw new IllegalStateException("step " + s.op);
     }
   }
@@ -209,7 +212,7 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
    * moving past it: the decoder reads the input array itself, up to its end.
    */
   private int stringAt(BinaryDecoder d) throws IOException {
-    int n = length(d);
+    int n = length(d, where);
     int left = d.remainingBytes();
     if (n > left) {
       throw new EOFException();
@@ -277,49 +280,40 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
     values[slot] = a;
   }
 
-  /**
-   * The length of a string or bytes value. BinaryDecoder's own skips do not check it, and a negative one (in
-   * corrupt bytes) would move them backwards.
-   */
-  private int length(BinaryDecoder d) throws IOException {
-    int n = d.readInt();
-    if (n < 0) {
-      throw new IOException("a negative length (" + n + ") in the Avro record" + where);
+  /** A map on the paths but not kept itself: its entries are read one by one, the values of the keys on the paths. */
+  private Step mapKeys(Schema schema, JsonEventReader.Node n, Map<Schema, Step> skips) {
+    Step s = new Step(MAP_KEYS, -1);
+    List<String> names = new ArrayList<>(n.children.keySet());
+    s.keys = new byte[names.size()][];
+    s.keySlots = new int[names.size()][];
+    s.parts = new Step[names.size() + 1];
+    s.parts[0] = skip(schema.getValueType(), skips);
+    for (int k = 0; k < names.size(); k++) {
+      JsonEventReader.Node c = n.children.get(names.get(k));
+      s.keys[k] = names.get(k).getBytes(StandardCharsets.UTF_8);
+      s.keySlots[k] = c.subtree;
+      s.parts[k + 1] = compile(schema.getValueType(), c, skips);
     }
-    return n;
+    return s;
   }
 
-  /**
-   * The item count of an array's or map's next block to skip item by item (0: the end); blocks that give their
-   * size in bytes (a negative count) are skipped whole here.
-   */
-  private long blockCount(BinaryDecoder d) throws IOException {
-    long n = d.readLong();
-    while (n < 0) {
-      long size = d.readLong();
-      if (size < 0 || size > Integer.MAX_VALUE) {
-        throw new IOException("a block size out of range (" + size + ") in the Avro record" + where);
+  /** Reads a map's entries, each key on the paths into its slots (its last occurrence counts), the others skipped. */
+  private void readMapKeys(Step s, BinaryDecoder d, Object[] values) throws IOException {
+    int at = 0;
+    for (long n = d.readMapStart(); n != 0; n = d.mapNext()) {
+      for (long i = 0; i < n; i++, at++) {
+        int len = stringAt(d);
+        int k = keyOf(s, at, input, lastAt, len);
+        d.skipFixed(len);
+        if (k < 0) {
+          read(s.parts[0], d, values);
+        } else {
+          for (int slot : s.keySlots[k]) {
+            values[slot] = null;
+          }
+          read(s.parts[k + 1], d, values);
+        }
       }
-      d.skipFixed((int) size);
-      n = d.readLong();
-    }
-    return n;
-  }
-
-  private String symbol(Step s, BinaryDecoder d) throws IOException {
-    int i = d.readEnum();
-    if (i < 0 || i >= s.size) {
-      throw new IOException("enum symbol " + i + " out of range (" + s.size + " symbols)" + where);
-    }
-    return s.symbols[i];
-  }
-
-  private static void keep(Step s, Object v, Object[] values) {
-    if (s.slot >= 0) {
-      values[s.slot] = v;
-    }
-    for (Object[] b : s.below) {
-      values[(Integer) b[1]] = EventMapping.walk(v, (String[]) b[0]);
     }
   }
 
@@ -352,6 +346,7 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
         }
         return whole(schema, n);
       case MAP:
+        return slot >= 0 ? whole(schema, n) : mapKeys(schema, n, skips);
       case BYTES:
       case FIXED:
         return whole(schema, n);

@@ -1,9 +1,11 @@
 package io.streamtrain.io.events;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.io.BinaryDecoder;
 
 /**
  * The steps {@link AvroEventReader} is compiled into: what each does (skip a value of a type, keep one in a slot,
@@ -36,6 +38,7 @@ final class AvroSteps {
   static final int STRING_ARRAY = 20;
   static final int WHOLE = 21;
   static final int HASH_STRING_ARRAY = 22;
+  static final int MAP_KEYS = 23;
 
   /** One step: what it does, the slot it fills (-1: none), and what it needs for that. */
   static final class Step {
@@ -49,6 +52,14 @@ final class AvroSteps {
     /** A value read whole, and the paths below it (steps, slot) walked in it. */
     GenericDatumReader<Object> whole;
     List<Object[]> below;
+    /**
+     * A map walked by key: the UTF-8 bytes of the keys on the paths, the slots under each (cleared when the key
+     * occurs again: the last occurrence counts, as in the generic path's map), and per entry position the key
+     * matched there in the last event (a hint; -1: none). parts[0] skips a value, parts[1 + k] reads key k's.
+     */
+    byte[][] keys;
+    int[][] keySlots;
+    int[] hint = new int[0];
 
     Step(int op, int slot) {
       this.op = op;
@@ -98,5 +109,84 @@ final class AvroSteps {
       default -> { }
     }
     return s;
+  }
+
+  /** Keeps {@code v}, read whole, in the step's slot and the values of the paths below it in theirs. */
+  static void keep(Step s, Object v, Object[] values) {
+    if (s.slot >= 0) {
+      values[s.slot] = v;
+    }
+    for (Object[] b : s.below) {
+      values[(Integer) b[1]] = EventMapping.walk(v, (String[]) b[0]);
+    }
+  }
+
+  /**
+   * Which of a {@link #MAP_KEYS} step's keys the key in {@code input[from, from+len)}, entry {@code at} of its map,
+   * is (-1: none): first the key met at that entry in the last event, then each in turn.
+   */
+  static int keyOf(Step s, int at, byte[] input, int from, int len) {
+    if (at < s.hint.length) {
+      int h = s.hint[at];
+      if (h >= 0 && same(s.keys[h], input, from, len)) {
+        return h;
+      }
+    }
+    int found = -1;
+    for (int k = 0; k < s.keys.length && found < 0; k++) {
+      if (same(s.keys[k], input, from, len)) {
+        found = k;
+      }
+    }
+    if (at < 64) {
+      if (at >= s.hint.length) {
+        int old = s.hint.length;
+        s.hint = java.util.Arrays.copyOf(s.hint, at + 1);
+        java.util.Arrays.fill(s.hint, old, s.hint.length, -1);
+      }
+      s.hint[at] = found;
+    }
+    return found;
+  }
+
+  private static boolean same(byte[] key, byte[] input, int from, int len) {
+    return key.length == len && java.util.Arrays.equals(key, 0, len, input, from, from + len);
+  }
+
+  /**
+   * The length of a string or bytes value. BinaryDecoder's own skips do not check it, and a negative one (in
+   * corrupt bytes) would move them backwards.
+   */
+  static int length(BinaryDecoder d, String where) throws IOException {
+    int n = d.readInt();
+    if (n < 0) {
+      throw new IOException("a negative length (" + n + ") in the Avro record" + where);
+    }
+    return n;
+  }
+
+  /**
+   * The item count of an array's or map's next block to skip item by item (0: the end); blocks that give their
+   * size in bytes (a negative count) are skipped whole here.
+   */
+  static long blockCount(BinaryDecoder d, String where) throws IOException {
+    long n = d.readLong();
+    while (n < 0) {
+      long size = d.readLong();
+      if (size < 0 || size > Integer.MAX_VALUE) {
+        throw new IOException("a block size out of range (" + size + ") in the Avro record" + where);
+      }
+      d.skipFixed((int) size);
+      n = d.readLong();
+    }
+    return n;
+  }
+
+  static String symbol(Step s, BinaryDecoder d, String where) throws IOException {
+    int i = d.readEnum();
+    if (i < 0 || i >= s.size) {
+      throw new IOException("enum symbol " + i + " out of range (" + s.size + " symbols)" + where);
+    }
+    return s.symbols[i];
   }
 }

@@ -92,6 +92,78 @@ class AvroEventReaderTest {
     assertThat(lists).isGreaterThan(50);
   }
 
+  /**
+   * Maps walked by key (the shape `produce --value-format avro` writes: named fields in the maps categorical and
+   * numeric): keys in any order, missing, repeated (the last counts), null values, non-ASCII keys and values, with
+   * and without hashing, all mapped as the GenericRecord path maps them.
+   */
+  @Test
+  void mapsWalkedByKeyAsTheGenericMap() throws Exception {
+    Schema schema = new Schema.Parser().parse("""
+        {"type": "record", "name": "E", "fields": [{"name": "y", "type": "boolean"},
+          {"name": "c", "type": {"type": "map", "values": ["null", "string"]}},
+          {"name": "n", "type": {"type": "map", "values": "double"}}]}""");
+    EventMapping m = EventMapping.fromSpec(new SpecReader("input.mapping", Map.of("label", Map.of("field", "y"),
+        "categorical", List.of(Map.of("field", "c.a", "name", "a"), Map.of("field", "c.b\u00e9", "name", "b"),
+            Map.of("field", "c.z", "name", "z")),
+        "numeric", List.of(Map.of("field", "n.x", "name", "x")))));
+    AvroEventReader reader = new AvroEventReader(schema, m.fields(), m.hashable(), "");
+    AvroEventReader named = new AvroEventReader(schema, m.fields());
+    EventDecoder.Avro generic = new EventDecoder.Avro(schema, "");
+    MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
+    SplittableRandom r = new SplittableRandom(5);
+    String[] keys = {"a", "b\u00e9", "z", "q", "x", "\u00e9"};
+    String[] texts = {"v", "w\u00fc", "", "long value " + "x".repeat(300)};
+    int hashed = 0;
+    for (int i = 0; i < 5_000; i++) {
+      // Entries written by hand so that keys can repeat: count, then key and value per entry, then 0.
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+      enc.writeBoolean(r.nextBoolean());
+      int entries = r.nextInt(7);
+      if (entries > 0) {
+        enc.writeMapStart();
+        enc.setItemCount(entries);
+        for (int k = 0; k < entries; k++) {
+          enc.startItem();
+          enc.writeString(keys[r.nextInt(keys.length)]);
+          if (r.nextInt(5) == 0) {
+            enc.writeIndex(0);
+          } else {
+            enc.writeIndex(1);
+            enc.writeString(texts[r.nextInt(texts.length)]);
+          }
+        }
+        enc.writeMapEnd();
+      } else {
+        enc.writeMapStart();
+        enc.setItemCount(0);
+        enc.writeMapEnd();
+      }
+      enc.writeMapStart();
+      enc.setItemCount(1);
+      enc.startItem();
+      enc.writeString(r.nextBoolean() ? "x" : "y");
+      enc.writeDouble(r.nextDouble());
+      enc.writeMapEnd();
+      enc.flush();
+      byte[] bytes = out.toByteArray();
+      JsonEventReader.Event e = named.decode(bytes, 0, bytes.length);
+      Object reference = generic.decode(bytes);
+      MutableSample want = new MutableSample();
+      MutableSample got = new MutableSample();
+      assertThat(m.map(e, 0, got)).isEqualTo(m.map(reference, 0, want));
+      assertThat(java.util.Arrays.copyOf(got.categoricalValues, got.categoricalSize))
+          .isEqualTo(java.util.Arrays.copyOf(want.categoricalValues, want.categoricalSize));
+      assertThat(java.util.Arrays.copyOf(got.numericValues, got.numericSize))
+          .isEqualTo(java.util.Arrays.copyOf(want.numericValues, want.numericSize));
+      e = reader.decode(bytes, 0, bytes.length);
+      hashed += e.anyHashed ? 1 : 0;
+      assertThat(JsonHashedReadTest.assertHashedAsTheNames(m, reference, e, hasher, reference.toString())).isTrue();
+    }
+    assertThat(hashed).isGreaterThan(1_000);
+  }
+
   @Test
   void arraysOfStringsHashedElementByElementAsTheirNames() throws Exception {
     Schema schema = new Schema.Parser().parse("""
