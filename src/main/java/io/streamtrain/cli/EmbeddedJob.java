@@ -31,6 +31,7 @@ final class EmbeddedJob {
     Configuration conf = new Configuration();
     conf.set(StateBackendOptions.STATE_BACKEND, "hashmap");
     conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    conf.set(CheckpointingOptions.FS_WRITE_BUFFER_SIZE, io.streamtrain.flink.training.TrainingJob.STATE_WRITE_BUFFER);
     conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, storage != null ? storage
         : Path.of(System.getProperty("java.io.tmpdir"), "streamtrain", name, "checkpoints").toUri().toString());
     if (savepointDir != null) {
