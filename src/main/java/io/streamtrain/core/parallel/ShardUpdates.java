@@ -15,8 +15,7 @@ public final class ShardUpdates {
     out.writeInt(u.shard());
     out.writeInt(u.shards());
     out.writeBoolean(u.last());
-    out.writeInt(u.values().length);
-    io.streamtrain.core.optim.StateIo.writeValues(out, u.values());
+    Doubles.write(out, u.values());
     out.writeBoolean(u.stats() != null);
     if (u.stats() != null) {
       Doubles.writeStats(out, u.stats());

@@ -1,8 +1,6 @@
 package io.streamtrain.core.state;
 
-import java.io.ByteArrayInputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.io.UTFDataFormatException;
@@ -37,7 +35,7 @@ public final class ByteSink implements DataOutput {
 
   /** A reader over the current content. */
   public DataInput input() {
-    return new DataInputStream(new ByteArrayInputStream(buf, 0, size));
+    return new ByteSource().set(buf, 0, size);
   }
 
   /** Writes the content length and bytes. */
