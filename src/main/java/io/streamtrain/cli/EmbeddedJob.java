@@ -105,7 +105,7 @@ final class EmbeddedJob {
    * then ends the command before anything was trained, and says so instead of exiting silently. Remove it with
    * {@link #removeHook} once {@link #stopWithSavepointOnExit}'s hook is in place.
    */
-  static Thread noteStopBeforeStart(java.io.PrintWriter err) {
+  static Thread noteStopBeforeStart(PrintWriter err) {
     Thread hook = new Thread(() -> {
       err.println("streamtrain: stopped before the job was running: nothing was trained, so there is no savepoint;"
           + " rerun the command to start again");

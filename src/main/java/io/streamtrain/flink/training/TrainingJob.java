@@ -113,8 +113,9 @@ public final class TrainingJob {
   /** Checkpointing (exactly-once, the spec's interval), object reuse, no generic types. */
   /**
    * The write buffer of checkpoint files (Flink's default is 4 KiB): model-sized state (a 2^18-slot model is 2 MB an
-   * array, a data-parallel worker checkpoints several) went out in 4 KiB write calls, measured as 3-4 times the system
-   * CPU of the single trainer at two workers (docs/benchmarks.md, "CPU per sample").
+   * array, a data-parallel worker checkpoints several) otherwise goes out in one write call per 4 KiB. Set while
+   * tracing the data-parallel workers' system time (3-8 times the single trainer's); no change of it could be shown
+   * (docs/benchmarks.md, "Held samples as bytes, bulk state writes, and the marginal cost").
    */
   public static final int STATE_WRITE_BUFFER = 1 << 20;
 
