@@ -21,12 +21,12 @@ import org.apache.avro.io.DecoderFactory;
  * does for JSON: no GenericRecord. The reader is compiled from the writer schema and the trie of the mapping's
  * paths: it walks the binary once, skips every field off the paths by its encoded lengths and counts (strings,
  * bytes, fixed, arrays, maps, unions, nested records), descends records on the paths and stores the value at the
- * end of each path in that path's slot of a {@link JsonEventReader.Event}, so {@link EventMapping#find} answers
+ * end of each path in that path's slot of a {@link ReadEvent}, so {@link EventMapping#find} answers
  * from the slots.
  *
  * <p>A slot holds what the GenericRecord path ({@code EventDecoder.Avro}) gives {@link Values}, so the mapping's
  * results and refusal messages are the same: a String for a string (the generic path's Utf8 has the same text),
- * the boxed Integer, Long, Float, Double or Boolean, an enum's symbol text, null for a null (a union's null branch
+ * the number as the boxed Integer, Long, Float or Double would read ({@link SlotNumber}, not boxed), a Boolean, an enum's symbol text, null for a null (a union's null branch
  * included: absent). A map with paths going on through its keys is read entry by entry, each key on the paths
  * compiled as a field (its last occurrence counts, as in the generic path's map). A value that is not a scalar (a
  * record, array, map, bytes or fixed) at the end of a path, or an array with paths going on through it (indices),
@@ -42,7 +42,7 @@ import org.apache.avro.io.DecoderFactory;
  */
 public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBody {
 
-  private final JsonEventReader.Event event = new JsonEventReader.Event();
+  private final ReadEvent event = new ReadEvent();
   private final Step root;
   /** Null, or why events of this writer schema are refused (it is not a record schema). */
   private final String notRecord;
@@ -69,7 +69,6 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
     event.kind = "record";
     JsonEventReader.Node trie = JsonEventReader.trie(fields, event);
     hashPrefix = JsonEventReader.hashPrefixes(trie, fields, hashed, event.values.length);
-    lastStrings = new String[event.values.length];
     this.where = where;
     boolean record = writer.getType() == Schema.Type.RECORD;
     notRecord = record ? null : "the writer schema" + where + " is a " + writer.getType().getName()
@@ -84,11 +83,12 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
 
   /** The event in {@code value[off, off+len)}; IOException when those bytes are not one event of the schema. */
   @Override
-  public JsonEventReader.Event decode(byte[] value, int off, int len) throws IOException {
-    JsonEventReader.Event e = event;
+  public ReadEvent decode(byte[] value, int off, int len) throws IOException {
+    ReadEvent e = event;
     Object[] values = e.values;
     java.util.Arrays.fill(values, null);
     e.anyHashed = false;
+    e.next = 0;
     e.object = true;
     if (notRecord != null) {
       throw new IOException(notRecord);
@@ -154,10 +154,10 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
         }
       }
       case KEEP_BOOLEAN -> values[s.slot] = d.readBoolean();
-      case KEEP_INT -> values[s.slot] = d.readInt();
-      case KEEP_LONG -> values[s.slot] = d.readLong();
-      case KEEP_FLOAT -> values[s.slot] = d.readFloat();
-      case KEEP_DOUBLE -> values[s.slot] = d.readDouble();
+      case KEEP_INT -> values[s.slot] = event.numbers[s.slot].integral(d.readInt());
+      case KEEP_LONG -> values[s.slot] = event.numbers[s.slot].integral(d.readLong());
+      case KEEP_FLOAT -> values[s.slot] = event.numbers[s.slot].single(d.readFloat());
+      case KEEP_DOUBLE -> values[s.slot] = event.numbers[s.slot].real(d.readDouble());
       case KEEP_STRING -> values[s.slot] = keptString(s.slot, d);
       case HASH_STRING -> {
         long h = hashString(s.slot, d);
@@ -190,8 +190,6 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
   private int lastLength;
   /** The strings of the array {@link #hashStrings} reads: where each is in {@link #input} and its length. */
   private int[] spans = new int[16];
-  /** Per slot: the String kept there last. */
-  private final String[] lastStrings;
 
   /**
    * Hashes {@code name=value} for the string the decoder is at, where its bytes are (the decoder reads the input
@@ -223,18 +221,11 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
   }
 
   /**
-   * The string the decoder is at, moving past it: the slot's last one when it has the same ASCII text (a model id,
-   * a tenant: the same text event after event, as the Sample codec reuses its model id), else a new String.
+   * The string the decoder is at, moving past it, as {@link ReadEvent#text} keeps it.
    */
   private String keptString(int slot, BinaryDecoder d) throws IOException {
     int n = stringAt(d);
-    String last = lastStrings[slot];
-    boolean same = last != null && last.length() == n;
-    for (int i = 0; same && i < n; i++) {
-      same = input[lastAt + i] == last.charAt(i);
-    }
-    String v = same ? last : new String(input, lastAt, n, StandardCharsets.UTF_8);
-    lastStrings[slot] = v;
+    String v = event.text(slot, input, lastAt, n);
     d.skipFixed(n);
     return v;
   }

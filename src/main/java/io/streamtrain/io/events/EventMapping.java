@@ -265,7 +265,7 @@ public final class EventMapping implements Serializable {
     out.clear();
     if (!Values.isObject(event)) {
       return "the event is not a " + (event instanceof JsonNode ? "JSON object"
-          : event instanceof JsonEventReader.Event e ? e.kind : "record");
+          : event instanceof ReadEvent e ? e.kind : "record");
     }
     if (modelId != null) {
       Object id = find(event, modelId);
@@ -280,7 +280,7 @@ public final class EventMapping implements Serializable {
     if (space != null && space.hashBits() == 0) {
       space = null;
     }
-    if (space == null && event instanceof JsonEventReader.Event e && e.anyHashed) {
+    if (space == null && event instanceof ReadEvent e && e.anyHashed) {
       return NEEDS_TEXT;
     }
     if (space != null) {
@@ -331,10 +331,10 @@ public final class EventMapping implements Serializable {
         continue;
       }
       if (v == JsonEventReader.HASHED) {
-        long h = ((JsonEventReader.Event) event).lastHash();
+        long h = ((ReadEvent) event).lastHash();
         out.addHashed(space.slot(h), FeatureSpace.sign(h));
       } else if (v == JsonEventReader.HASHED_LIST) {
-        ((JsonEventReader.Event) event).addLastHashes(out, space);
+        ((ReadEvent) event).addLastHashes(out, space);
       } else if (Values.isArray(v)) {
         for (Object e : Values.elements(v)) {
           if (e != null && Values.isScalar(e)) {
@@ -380,7 +380,7 @@ public final class EventMapping implements Serializable {
 
   /** The value at {@code f}'s path, or null when any step is missing or the value is null. */
   static Object find(Object root, Field f) {
-    return root instanceof JsonEventReader.Event e ? e.get(f) : walk(root, f.steps);
+    return root instanceof ReadEvent e ? e.get(f) : walk(root, f.steps);
   }
 
   /** The value {@code steps} below {@code root}, or null when any step is missing or the value is null. */

@@ -28,7 +28,11 @@ import java.util.Map;
  * steps are decimal indices, and the text of a number, an object or an array is the tree's {@code asText()}. The
  * whole event is still tokenized, so malformed JSON is rejected as before; a string in a skipped member is not
  * decoded, so a malformed escape or invalid UTF-8 there no longer rejects an event whose mapped fields are sound.
- * One instance per thread: {@link #decode} returns the same {@link Event}, overwritten by the next call.
+ *
+ * <p>The usual event is read faster by {@link JsonScanner}, straight from its bytes (no parser, no boxed number:
+ * numbers are kept in {@link SlotNumber}s, which read as the boxed ones), and only what it leaves is read by
+ * Jackson's parser as above; both give the same values ({@code JsonScannerTest}). One instance per thread:
+ * {@link #decode} returns the same {@link ReadEvent}, overwritten by the next call.
  */
 public final class JsonEventReader implements EventDecoder {
   private static final JsonFactory FACTORY = JsonFactory.builder().build();
@@ -69,11 +73,15 @@ public final class JsonEventReader implements EventDecoder {
   /** Members per object whose order {@link Node#child} remembers. */
   private static final int MAX_SEEN = 64;
 
-  private final Event event = new Event();
+  private final ReadEvent event = new ReadEvent();
   private final Node root;
   /** Per slot: the UTF-8 bytes of {@code name=} when a string there is hashed instead of kept (else null). */
   private final byte[][] hashPrefix;
   private final MurmurHash3.Utf8Hasher hasher = new MurmurHash3.Utf8Hasher();
+  /** Reads the usual event from its bytes; what it leaves ({@code scan} false) Jackson's parser reads. */
+  private final JsonScanner scanner;
+  /** How many events the scanner read (the others Jackson's parser did). */
+  long scanned;
 
   /** A reader that keeps the values of {@code fields} (the mapping's and, with delayed labels, the join's). */
   public JsonEventReader(Collection<EventMapping.Field> fields) {
@@ -84,20 +92,26 @@ public final class JsonEventReader implements EventDecoder {
    * A reader that keeps the values of {@code fields}, except that a JSON string at the path of one of
    * {@code hashed} (categorical fields without a transform, {@link EventMapping#hashable}) is hashed as
    * {@code name=value} straight from Jackson's character buffer, with {@link FeatureSpace#INDEX_SEED} and
-   * {@link FeatureSpace#SIGN_SEED}, and kept as {@link #HASHED} with its hash ({@link Event#lastHash}) instead of
+   * {@link FeatureSpace#SIGN_SEED}, and kept as {@link #HASHED} with its hash ({@link ReadEvent#lastHash}) instead of
    * a String. Only at a path that no other field reads and that ends no deeper path, and only ASCII text (other
    * text is kept as its String, hashed later from it as before); values of other types are kept as before.
    */
   public JsonEventReader(Collection<EventMapping.Field> fields, Collection<EventMapping.Field> hashed) {
+    this(fields, hashed, true);
+  }
+
+  /** With {@code scan} false, every event is read by Jackson's parser (the tests' reference for the scanner). */
+  JsonEventReader(Collection<EventMapping.Field> fields, Collection<EventMapping.Field> hashed, boolean scan) {
     root = trie(fields, event);
     hashPrefix = hashPrefixes(root, fields, hashed, event.values.length);
+    scanner = scan ? new JsonScanner(root, hashPrefix, event, hasher) : null;
   }
 
   /**
    * The trie of {@code fields}' paths (indexed: subtree slots, paths below each node), each distinct path given a
    * slot of {@code event} in the order first met; the event's fields are registered and its arrays sized here.
    */
-  static Node trie(Collection<EventMapping.Field> fields, Event event) {
+  static Node trie(Collection<EventMapping.Field> fields, ReadEvent event) {
     Node root = new Node();
     Map<String, Integer> slotOfPath = new HashMap<>();
     for (EventMapping.Field f : fields) {
@@ -113,6 +127,11 @@ public final class JsonEventReader implements EventDecoder {
     event.hashes = new long[slotOfPath.size()];
     event.listHashes = new long[slotOfPath.size()][];
     event.listSizes = new int[slotOfPath.size()];
+    event.numbers = new SlotNumber[slotOfPath.size()];
+    event.lastStrings = new String[slotOfPath.size()];
+    for (int i = 0; i < event.numbers.length; i++) {
+      event.numbers[i] = new SlotNumber();
+    }
     index(root);
     return root;
   }
@@ -167,21 +186,28 @@ public final class JsonEventReader implements EventDecoder {
 
   @Override
   public Object decode(byte[] value) throws IOException {
-    Event e = event;
+    ReadEvent e = event;
     Arrays.fill(e.values, null);
     e.object = false;
     e.anyHashed = false;
-    // A parser per record: one non-blocking parser fed record after record was tried and measured no faster
-    // (docs/benchmarks.md, "JSON categorical strings hashed at read").
-    try (JsonParser p = FACTORY.createParser(value)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return e;
-      }
+    e.next = 0;
+    if (scanner != null && scanner.scan(value)) {
       e.object = true;
-      readObject(p, root, e.values);
+      scanned++;
+    } else {
+      Arrays.fill(e.values, null);
+      // A parser per record: one non-blocking parser fed record after record was tried and measured no faster
+      // (docs/benchmarks.md, "JSON categorical strings hashed at read").
+      try (JsonParser p = FACTORY.createParser(value)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          return e;
+        }
+        e.object = true;
+        readObject(p, root, e.values);
+      }
     }
     for (Object v : e.values) {
-      if (v == HASHED) {
+      if (v == HASHED || v == HASHED_LIST) {
         e.anyHashed = true;
         break;
       }
@@ -189,7 +215,7 @@ public final class JsonEventReader implements EventDecoder {
     return e;
   }
 
-  /** The value a hashed string is kept as: its hash is in {@link Event#hashes}. */
+  /** The value a hashed string is kept as: its hash is in {@link ReadEvent#hashes}. */
   static final Object HASHED = new Object() {
     @Override
     public String toString() {
@@ -199,7 +225,7 @@ public final class JsonEventReader implements EventDecoder {
 
   /**
    * The value a non-empty array of strings hashed element by element is kept as ({@link AvroEventReader}): the
-   * hashes are in {@link Event#listHashes}, in order.
+   * hashes are in {@link ReadEvent#listHashes}, in order.
    */
   static final Object HASHED_LIST = new Object() {
     @Override
@@ -282,71 +308,6 @@ public final class JsonEventReader implements EventDecoder {
       }
       default:
         return null;
-    }
-  }
-
-  /**
-   * A read event (JSON here, Avro by {@link AvroEventReader}): whether it was an object, and the value at each path
-   * (null: absent). The mapping asks for its fields in the same order for every event, so a lookup first tries the
-   * field after the one asked last (a hash lookup per field was a tenth of the source thread's time).
-   */
-  static final class Event {
-    private EventMapping.Field[] fields = new EventMapping.Field[0];
-    private int[] slotOf = new int[0];
-    private int next;
-    private int lastSlot;
-    Object[] values;
-    /** Per slot: the hash of a value kept as {@link #HASHED}. */
-    long[] hashes;
-    boolean object;
-    /** What the event should have been, for the mapping's refusal when it was not: "JSON object" or "record". */
-    String kind = "JSON object";
-    /** Whether some value was kept as {@link #HASHED}. */
-    boolean anyHashed;
-
-    void add(EventMapping.Field f, int slot) {
-      int n = fields.length;
-      fields = Arrays.copyOf(fields, n + 1);
-      slotOf = Arrays.copyOf(slotOf, n + 1);
-      fields[n] = f;
-      slotOf[n] = slot;
-    }
-
-    /** The value of {@code f}, which must be one of the fields the reader was made for. */
-    Object get(EventMapping.Field f) {
-      int i = next < fields.length && fields[next] == f ? next : indexOf(f);
-      next = i + 1;
-      lastSlot = slotOf[i];
-      return values[lastSlot];
-    }
-
-    /** Per slot: the hashes of a value kept as {@link #HASHED_LIST} (null until one is), and their count. */
-    long[][] listHashes;
-    int[] listSizes;
-
-    /** The hash of the value {@link #get} returned last, when that was {@link #HASHED}. */
-    long lastHash() {
-      return hashes[lastSlot];
-    }
-
-    /**
-     * Adds the hashes of the value {@link #get} returned last, a {@link #HASHED_LIST}, to {@code out} as hashed
-     * fields of {@code space} (slot and sign, value 1 as a categorical field's), in order.
-     */
-    void addLastHashes(io.streamtrain.io.MutableSample out, FeatureSpace space) {
-      long[] hs = listHashes[lastSlot];
-      for (int k = 0, n = listSizes[lastSlot]; k < n; k++) {
-        out.addHashed(space.slot(hs[k]), FeatureSpace.sign(hs[k]));
-      }
-    }
-
-    private int indexOf(EventMapping.Field f) {
-      for (int i = 0; i < fields.length; i++) {
-        if (fields[i] == f) {
-          return i;
-        }
-      }
-      throw new IllegalStateException(f.path() + " is not one of the paths this reader keeps");
     }
   }
 

@@ -18,7 +18,7 @@ final class Values {
   private Values() {}
 
   static boolean isObject(Object o) {
-    return o instanceof JsonNode j ? j.isObject() : o instanceof JsonEventReader.Event e ? e.object
+    return o instanceof JsonNode j ? j.isObject() : o instanceof ReadEvent e ? e.object
         : o instanceof GenericRecord || o instanceof Map<?, ?>;
   }
 

@@ -58,7 +58,7 @@ class AvroEventReaderTest {
         MutableSample want = new MutableSample();
         MutableSample got = new MutableSample();
         String why = c.mapping.map(reference, 77, want);
-        JsonEventReader.Event e = c.plain.decode(bytes, 0, bytes.length);
+        ReadEvent e = c.plain.decode(bytes, 0, bytes.length);
         for (Object v : e.values) {
           wholeValues += v instanceof GenericData.Record || v instanceof Map<?, ?> || v instanceof ByteBuffer ? 1 : 0;
         }
@@ -73,7 +73,7 @@ class AvroEventReaderTest {
         byte[] framed = new byte[bytes.length + 9];
         Arrays.fill(framed, (byte) 'z');
         System.arraycopy(bytes, 0, framed, 5, bytes.length);
-        JsonEventReader.Event h = c.hashing.decode(framed, 5, bytes.length);
+        ReadEvent h = c.hashing.decode(framed, 5, bytes.length);
         for (Object v : h.values) {
           fast += v == JsonEventReader.HASHED ? 1 : 0;
           lists += v == JsonEventReader.HASHED_LIST ? 1 : 0;
@@ -148,7 +148,7 @@ class AvroEventReaderTest {
       enc.writeMapEnd();
       enc.flush();
       byte[] bytes = out.toByteArray();
-      JsonEventReader.Event e = named.decode(bytes, 0, bytes.length);
+      ReadEvent e = named.decode(bytes, 0, bytes.length);
       Object reference = generic.decode(bytes);
       MutableSample want = new MutableSample();
       MutableSample got = new MutableSample();
@@ -183,7 +183,7 @@ class AvroEventReaderTest {
     for (int i = 0; i < 3_000; i++) {
       Object datum = g.datum(schema, 0);
       byte[] bytes = encode(writer, datum);
-      JsonEventReader.Event e = reader.decode(bytes, 0, bytes.length);
+      ReadEvent e = reader.decode(bytes, 0, bytes.length);
       lists += e.values[1] == JsonEventReader.HASHED_LIST ? 1 : 0;
       texts += e.values[1] instanceof List<?> l && !l.isEmpty() ? 1 : 0;
       // u.more's name is not ASCII: its elements are kept as Strings, hashed in the mapping.

@@ -60,7 +60,7 @@ class JsonHashedReadTest {
         }
       }
       byte[] bytes = sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
-      JsonEventReader.Event e = (JsonEventReader.Event) reader.decode(bytes);
+      ReadEvent e = (ReadEvent) reader.decode(bytes);
       for (Object v : e.values) {
         fast += v == JsonEventReader.HASHED ? 1 : 0;
         slow += v instanceof String ? 1 : 0;
@@ -131,7 +131,7 @@ class JsonHashedReadTest {
     String why = m.map(event, 77, hashed, id -> SPACE, hasher);
     assertThat(why).as(text).isEqualTo(whyTree);
     String noSpace = m.map(event, 77, new MutableSample(), id -> null, hasher);
-    if (((JsonEventReader.Event) event).anyHashed && !(whyTree != null && whyTree.equals(noSpace))) {
+    if (((ReadEvent) event).anyHashed && !(whyTree != null && whyTree.equals(noSpace))) {
       // Unless the event was refused before the model id's space was known (a missing model id).
       assertThat(noSpace).as(text).isSameAs(EventMapping.NEEDS_TEXT);
     }

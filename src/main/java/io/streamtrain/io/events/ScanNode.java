@@ -1,0 +1,81 @@
+package io.streamtrain.io.events;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A node of the paths' trie ({@link JsonEventReader.Node}) as {@link JsonScanner} walks it: its slot, and its
+ * children by the UTF-8 bytes of their names.
+ */
+final class ScanNode {
+  final int slot;
+  final int[] subtree;
+  /** Whether no path goes deeper. */
+  final boolean leaf;
+  /** The UTF-8 bytes of {@code name} (without the '='), when a string here is hashed; else null. */
+  final byte[] hashName;
+  final byte[][] names;
+  /** Per child: whether its name's bytes are all ones a string holds as they are (no quote, no backslash). */
+  final boolean[] plain;
+  final ScanNode[] kids;
+  /** Per member position: the child matched there in the last event (-1: none yet). */
+  final int[] hint = new int[MAX_HINTS];
+  /** Member positions per object whose last matched child is remembered. */
+  static final int MAX_HINTS = 64;
+
+  ScanNode(JsonEventReader.Node n, byte[][] hashPrefix) {
+    slot = n.slot;
+    subtree = n.subtree;
+    leaf = n.children.isEmpty();
+    byte[] prefix = slot >= 0 ? hashPrefix[slot] : null;
+    hashName = prefix == null ? null : Arrays.copyOf(prefix, prefix.length - 1);
+    List<Map.Entry<String, JsonEventReader.Node>> cs = new ArrayList<>(n.children.entrySet());
+    names = new byte[cs.size()][];
+    plain = new boolean[cs.size()];
+    kids = new ScanNode[cs.size()];
+    for (int i = 0; i < cs.size(); i++) {
+      names[i] = cs.get(i).getKey().getBytes(StandardCharsets.UTF_8);
+      plain[i] = JsonBytes.plain(names[i], 0, names[i].length) == names[i].length;
+      kids[i] = new ScanNode(cs.get(i).getValue(), hashPrefix);
+    }
+    Arrays.fill(hint, -1);
+  }
+
+  ScanNode child(byte[] b, int at, int len, int k) {
+    int h = k < MAX_HINTS ? hint[k] : -1;
+    if (h >= 0 && same(names[h], b, at, len)) {
+      return kids[h];
+    }
+    for (int i = 0; i < names.length; i++) {
+      if (same(names[i], b, at, len)) {
+        if (k < MAX_HINTS) {
+          hint[k] = i;
+        }
+        return kids[i];
+      }
+    }
+    return null;
+  }
+
+  /** Whether {@code b} holds child {@code i}'s name at {@code at}, followed by a quote. */
+  boolean named(int i, byte[] b, int at, int end) {
+    byte[] name = names[i];
+    int q = at + name.length;
+    return q < end && b[q] == '"' && same(name, b, at, name.length);
+  }
+
+  private static boolean same(byte[] name, byte[] b, int at, int len) {
+    if (name.length != len) {
+      return false;
+    }
+    for (int i = 0; i < len; i++) {
+      if (name[i] != b[at + i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
