@@ -104,7 +104,7 @@ public final class JsonEventReader implements EventDecoder {
   JsonEventReader(Collection<EventMapping.Field> fields, Collection<EventMapping.Field> hashed, boolean scan) {
     root = trie(fields, event);
     hashPrefix = hashPrefixes(root, fields, hashed, event.values.length);
-    scanner = scan ? new JsonScanner(root, hashPrefix, event, hasher) : null;
+    scanner = scan ? new JsonScanner(root, hashPrefix, event) : null;
   }
 
   /**

@@ -27,7 +27,6 @@ final class JsonScanner {
   private static final int MAX_NUMBER = 100;
   private final ScanNode root;
   private final ReadEvent event;
-  private final MurmurHash3.Utf8Hasher hasher;
   /** The event's bytes and where they end. */
   private byte[] b;
   private int end;
@@ -36,11 +35,9 @@ final class JsonScanner {
   private int strLen;
   private boolean strEscaped;
 
-  JsonScanner(JsonEventReader.Node root, byte[][] hashPrefix, ReadEvent event,
-      MurmurHash3.Utf8Hasher hasher) {
+  JsonScanner(JsonEventReader.Node root, byte[][] hashPrefix, ReadEvent event) {
     this.root = new ScanNode(root, hashPrefix);
     this.event = event;
-    this.hasher = hasher;
   }
 
   // Each step below takes the position to read at and returns the position after what it read, or -1 when the
@@ -124,8 +121,12 @@ final class JsonScanner {
   /** The value of a member on the paths (at {@code p}, before the end): stored in its slot, or walked. */
   private int value(ScanNode s, int p, int depth) {
     Object[] values = event.values;
-    for (int i : s.subtree) {
-      values[i] = null;
+    if (s.leaf) {
+      values[s.slot] = null;
+    } else {
+      for (int i : s.subtree) {
+        values[i] = null;
+      }
     }
     byte c = b[p];
     if (c == '"') {
@@ -136,8 +137,8 @@ final class JsonScanner {
       if (strEscaped) {
         return -1;
       }
-      if (s.hashName != null) {
-        event.hashes[s.slot] = hash(s.hashName);
+      if (s.hashKey != null) {
+        event.hashes[s.slot] = hash(s, b, strAt, strLen);
         values[s.slot] = JsonEventReader.HASHED;
       } else {
         values[s.slot] = event.text(s.slot, b, strAt, strLen);
@@ -148,7 +149,7 @@ final class JsonScanner {
       return s.slot < 0 ? object(s, p + 1, depth + 1) : -1;
     }
     if (c == '[') {
-      return s.slot >= 0 && s.leaf && s.hashName != null ? hashedList(s.slot, s.hashName, p + 1) : -1;
+      return s.slot >= 0 && s.leaf && s.hashKey != null ? hashedList(s, p + 1) : -1;
     }
     if (c == 't' || c == 'f' || c == 'n') {
       p = JsonBytes.literal(b, p, end);
@@ -203,7 +204,8 @@ final class JsonScanner {
    * An array at a hashed field's path (its '[' before {@code p}): each element an unescaped string, hashed; kept as
    * {@link JsonEventReader#HASHED_LIST}, or as an empty array. Anything else is left to Jackson.
    */
-  private int hashedList(int slot, byte[] name, int p) {
+  private int hashedList(ScanNode s, int p) {
+    int slot = s.slot;
     p = JsonBytes.ws(b, p, end);
     if (p < end && b[p] == ']') {
       event.values[slot] = EMPTY;
@@ -227,7 +229,7 @@ final class JsonScanner {
         hs = Arrays.copyOf(hs, 2 * count);
         event.listHashes[slot] = hs;
       }
-      hs[count++] = hash(name);
+      hs[count++] = hash(s, b, strAt, strLen);
       p = JsonBytes.ws(b, p, end);
       if (p >= end) {
         return -1;
@@ -249,8 +251,14 @@ final class JsonScanner {
   /** An empty array at a hashed field's path (read by no one: the mapping only iterates it). */
   private static final JsonEventReader.JsonArray EMPTY = new JsonEventReader.JsonArray();
 
-  private long hash(byte[] name) {
-    return hasher.hash(name, 0, name.length, b, strAt, strLen, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
+  /** The hash of {@code name=value} for the string read last, at a hashed field's node {@code s}. */
+  private static long hash(ScanNode s, byte[] b, int at, int len) {
+    int n = s.keyLength + len;
+    if (n > s.hashKey.length) {
+      s.hashKey = Arrays.copyOf(s.hashKey, 2 * n);
+    }
+    System.arraycopy(b, at, s.hashKey, s.keyLength, len);
+    return MurmurHash3.hash32x2(s.hashKey, 0, n, FeatureSpace.INDEX_SEED, FeatureSpace.SIGN_SEED);
   }
 
   /**

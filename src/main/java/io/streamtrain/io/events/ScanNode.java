@@ -15,8 +15,13 @@ final class ScanNode {
   final int[] subtree;
   /** Whether no path goes deeper. */
   final boolean leaf;
-  /** The UTF-8 bytes of {@code name} (without the '='), when a string here is hashed; else null. */
-  final byte[] hashName;
+  /**
+   * When a string here is hashed: {@code name=} in UTF-8 bytes followed by room for the value, which the scanner
+   * copies in to hash the whole key in one pass; else null.
+   */
+  byte[] hashKey;
+  /** The length of {@code name=} in {@link #hashKey}. */
+  final int keyLength;
   final byte[][] names;
   /** Per child: whether its name's bytes are all ones a string holds as they are (no quote, no backslash). */
   final boolean[] plain;
@@ -31,7 +36,8 @@ final class ScanNode {
     subtree = n.subtree;
     leaf = n.children.isEmpty();
     byte[] prefix = slot >= 0 ? hashPrefix[slot] : null;
-    hashName = prefix == null ? null : Arrays.copyOf(prefix, prefix.length - 1);
+    hashKey = prefix == null ? null : Arrays.copyOf(prefix, prefix.length + 32);
+    keyLength = prefix == null ? 0 : prefix.length;
     List<Map.Entry<String, JsonEventReader.Node>> cs = new ArrayList<>(n.children.entrySet());
     names = new byte[cs.size()][];
     plain = new boolean[cs.size()];
