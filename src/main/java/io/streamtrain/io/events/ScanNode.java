@@ -26,6 +26,12 @@ final class ScanNode {
   /** Per child: whether its name's bytes are all ones a string holds as they are (no quote, no backslash). */
   final boolean[] plain;
   final ScanNode[] kids;
+  /**
+   * Per child whose name and closing quote fit in eight bytes: those bytes as a little-endian word and its mask, so
+   * that one read compares them (0: longer, compared byte by byte).
+   */
+  final long[] quoted;
+  final long[] quotedMask;
   /** Per member position: the child matched there in the last event (-1: none yet). */
   final int[] hint = new int[MAX_HINTS];
   /** Member positions per object whose last matched child is remembered. */
@@ -42,9 +48,17 @@ final class ScanNode {
     names = new byte[cs.size()][];
     plain = new boolean[cs.size()];
     kids = new ScanNode[cs.size()];
+    quoted = new long[cs.size()];
+    quotedMask = new long[cs.size()];
     for (int i = 0; i < cs.size(); i++) {
       names[i] = cs.get(i).getKey().getBytes(StandardCharsets.UTF_8);
       plain[i] = JsonBytes.plain(names[i], 0, names[i].length) == names[i].length;
+      if (plain[i] && names[i].length < 8) {
+        for (int k = names[i].length; k >= 0; k--) {
+          quoted[i] = quoted[i] << 8 | (k == names[i].length ? '"' : names[i][k] & 0xFF);
+        }
+        quotedMask[i] = names[i].length == 7 ? -1L : (1L << (8 * (names[i].length + 1))) - 1;
+      }
       kids[i] = new ScanNode(cs.get(i).getValue(), hashPrefix);
     }
     Arrays.fill(hint, -1);
@@ -68,6 +82,9 @@ final class ScanNode {
 
   /** Whether {@code b} holds child {@code i}'s name at {@code at}, followed by a quote. */
   boolean named(int i, byte[] b, int at, int end) {
+    if (quoted[i] != 0 && at + 8 <= end) {
+      return ((long) JsonBytes.LONGS.get(b, at) & quotedMask[i]) == quoted[i];
+    }
     byte[] name = names[i];
     int q = at + name.length;
     return q < end && b[q] == '"' && same(name, b, at, name.length);
