@@ -105,6 +105,23 @@ class RoundWorkerTest {
   }
 
   @Test
+  void restoringAtEveryPhaseOfARoundChangesNothingAtAnyStaleness() throws Exception {
+    // The own update of round - D - 1 is not written (no merge applies it again): restores in every phase of the
+    // rounds (first rounds before any merge, waiting, mid-round, at a round's end) must not need it.
+    List<List<Example>> rows = stream(2, 400, 6);
+    for (int staleness : new int[] {0, 1, 2}) {
+      ParallelConfig par = new ParallelConfig(2, 40, staleness, ParallelConfig.Merge.AVERAGE, 3);
+      InProcessRounds straight = run(par, spec("adagrad", 0.1, 4, 8), rows, 11, -1);
+      for (long at = 1; at < 800; at += 37) {
+        InProcessRounds restored = run(par, spec("adagrad", 0.1, 4, 8), rows, 11, at);
+        assertThat(restored.global().state.params).as("staleness %d, restored after %d samples", staleness, at)
+            .containsExactly(straight.global().state.params);
+      }
+      assertThat(straight.applied()).hasSize(11); // 10 full rounds, then the empty last one that ends the input
+    }
+  }
+
+  @Test
   void withoutStalenessEveryWorkerStartsEachRoundFromTheGlobalModel() throws Exception {
     List<List<Example>> rows = stream(2, 500, 5);
     ParallelConfig par = new ParallelConfig(2, 100, 0, ParallelConfig.Merge.AVERAGE, 65_536);
