@@ -23,13 +23,14 @@ public abstract class DataSerializer<T> extends TypeSerializer<T> {
 
   @Override
   public TypeSerializer<T> duplicate() {
-    return this; // stateless: every field is configuration
+    return this; // every field is configuration, but for the copy buffer, which is taken under a lock
   }
 
   /**
-   * The largest copy buffer kept between copies: enough for a data-parallel worker of a 2^20-parameter model. Heap
-   * state is copied once per checkpoint (copy-on-write), and a buffer grown anew each time allocated about twice the
-   * state in short-lived arrays (docs/benchmarks.md, "Where the data-parallel system time goes").
+   * The largest copy buffer kept between copies: enough for a data-parallel worker of a model up to about 2^19
+   * parameters (at 2^18 its state is 13-16 MB). Heap state is copied once per checkpoint (copy-on-write), and a
+   * buffer grown anew each time allocated about twice the state in short-lived arrays (docs/benchmarks.md, "Where
+   * the data-parallel system time goes").
    */
   static final int KEEP_COPY_BUFFER = 64 << 20;
 
