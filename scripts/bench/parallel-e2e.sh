@@ -6,6 +6,8 @@
 # samples/s, and the median of the job's own samples_per_second reports (steady state), plus the final smoothed loss.
 # Extra JVM options for the train command via TRAIN_JAVA_OPTS (@TAG@ becomes the run's tag, e.g.
 # TRAIN_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/@TAG@.jfr,settings=profile).
+# JARS="A.jar B.jar" compares builds: each run trains every worker count with each jar in turn (column `jar`: its
+# position in JARS; the broker and producer use the first), so the builds meet the same load.
 # Usage: scripts/bench/parallel-e2e.sh CSV SPEC RUNS ROUND_SAMPLES STALENESS WORKERS...
 #   e.g. PRODUCE_OPTS="--categorical a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t" \
 #        scripts/bench/parallel-e2e.sh /work/bench/data/sparse20.csv scripts/bench/sparse20-adagrad.yaml 3 20000 1 1 2
@@ -13,7 +15,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CSV="$1"; SPEC="$2"; RUNS="$3"; H="$4"; D="$5"; shift 5
 WORKERS=("$@")
-JAR="$ROOT/target/streamtrain-0.1.0-SNAPSHOT.jar"
+read -r -a JARLIST <<<"${JARS:-$ROOT/target/streamtrain-0.1.0-SNAPSHOT.jar}"
+JAR="${JARLIST[0]}"
 CP="$(cat "$ROOT/target/classpath.txt")"
 WORK="$(mktemp -d /tmp/parallel-e2e.XXXXXX)"
 # shellcheck source=jvm-opens.sh
@@ -45,10 +48,12 @@ spec_for() { # WORKERS TAG: the spec with this run's topics and parallel section
     echo "parallel: {workers: $1, round_samples: $H, staleness: $D}" >>"$WORK/$2.yaml"
   fi
 }
-printf '%-4s %-8s %8s %8s %6s %12s %12s %10s\n' run workers wall_s cpu_s sys_s whole_sps steady_sps loss
+printf '%-4s %-3s %-8s %8s %8s %6s %12s %12s %10s\n' run jar workers wall_s cpu_s sys_s whole_sps steady_sps loss
 for run in $(seq "$RUNS"); do
   for w in "${WORKERS[@]}"; do
-    tag="r$run-w$w"
+  for j in "${!JARLIST[@]}"; do
+    JAR="${JARLIST[$j]}"
+    tag="r$run-w$w-j$j"
     spec_for "$w" "$tag"
     t0=$(date +%s.%N)
     opts="${TRAIN_JAVA_OPTS:-}"
@@ -61,7 +66,8 @@ for run in $(seq "$RUNS"); do
     loss=$(grep -o '"loss_smoothed": *[0-9.eE+-]*' "$WORK/$tag.metrics" | tail -1 | awk -F: '{print $2+0}')
     cpu=$(awk '{print $1 + $2}' "$WORK/$tag.time")
     sys=$(awk '{print $2}' "$WORK/$tag.time")
-    awk -v r="$run" -v w="$w" -v a="$t0" -v b="$t1" -v n="$N" -v s="$steady" -v c="$cpu" -v y="$sys" -v l="$loss" \
-      'BEGIN {printf "%-4s %-8s %8.2f %8.2f %6.2f %12.0f %12s %10s\n", r, w, b - a, c, y, n / (b - a), s, l}'
+    awk -v r="$run" -v j="$j" -v w="$w" -v a="$t0" -v b="$t1" -v n="$N" -v s="$steady" -v c="$cpu" -v y="$sys" \
+      -v l="$loss" 'BEGIN {printf "%-4s %-3s %-8s %8.2f %8.2f %6.2f %12.0f %12s %10s\n", r, j, w, b - a, c, y, n / (b - a), s, l}'
+  done
   done
 done

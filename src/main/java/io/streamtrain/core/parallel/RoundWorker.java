@@ -292,10 +292,13 @@ public final class RoundWorker {
     Doubles.write(out, global);
     Doubles.write(out, roundStart);
     out.writeInt(own.length);
-    for (double[] d : own) {
-      out.writeBoolean(d != null);
-      if (d != null) {
-        Doubles.write(out, d);
+    for (int i = 0; i < own.length; i++) {
+      // own[round % (D + 1)] holds round - D - 1, which no merge applies again (the next ones add rounds
+      // round - D .. round - 1) and this round's end overwrites: written as absent, as before the first round.
+      boolean live = own[i] != null && i != (int) (round % own.length);
+      out.writeBoolean(live);
+      if (live) {
+        Doubles.write(out, own[i]);
       }
     }
     merged.write(out);

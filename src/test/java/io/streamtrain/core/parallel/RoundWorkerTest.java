@@ -94,13 +94,17 @@ class RoundWorkerTest {
 
   @Test
   void restoringEveryStateMidStreamChangesNothing() throws Exception {
+    // At every staleness and in every phase of the rounds (before any merge, waiting, mid-round, at a round's end):
+    // the own update of round - D - 1, which a worker's state omits, is never needed again.
     List<List<Example>> rows = stream(3, 800, 4);
-    ParallelConfig par = new ParallelConfig(3, 50, 1, ParallelConfig.Merge.AVERAGE, 4);
-    InProcessRounds straight = run(par, spec("sgd", 0.1, 4, 16), rows, 9, -1);
-    for (long at : new long[] {1, 333, 1_201, 2_399}) {
-      InProcessRounds restored = run(par, spec("sgd", 0.1, 4, 16), rows, 9, at);
-      assertThat(restored.global().state.params).as("restored after %d samples", at)
-          .containsExactly(straight.global().state.params);
+    for (int staleness : new int[] {0, 1, 2}) {
+      ParallelConfig par = new ParallelConfig(3, 50, staleness, ParallelConfig.Merge.AVERAGE, 4);
+      InProcessRounds straight = run(par, spec("sgd", 0.1, 4, 16), rows, 9, -1);
+      for (long at = 1; at < 2_400; at += 37) {
+        InProcessRounds restored = run(par, spec("sgd", 0.1, 4, 16), rows, 9, at);
+        assertThat(restored.global().state.params).as("staleness %d, restored after %d samples", staleness, at)
+            .containsExactly(straight.global().state.params);
+      }
     }
   }
 
