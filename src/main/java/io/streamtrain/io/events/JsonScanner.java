@@ -10,21 +10,29 @@ import java.util.Arrays;
  * paths (member names compared as bytes), checks the whole text against JSON's grammar as it goes, and stores the
  * value at the end of each path in that path's slot: a string as its String (the slot's last one reused), or
  * hashed as {@code name=value} from its bytes at a hashed field's path (well-formed UTF-8 hashes as its String
- * does), an array of strings there hashed element by
- * element ({@link JsonEventReader#HASHED_LIST}), a number in the slot's {@link SlotNumber}, a boolean.
+ * does), an array of strings there hashed element by element ({@link JsonEventReader#HASHED_LIST}), a number in the
+ * slot's {@link SlotNumber}, a boolean.
  *
  * <p>It reads only what it can read exactly as the Jackson-based reader does and answers {@code false} for
  * anything else, and the caller then reads the event with Jackson: text that is not strict JSON (Jackson refuses
  * it, or it is a case this scanner does not judge: a byte-order mark, a non-object root, bytes after the root),
  * an escaped member name or an escaped string at a path's end, an object or an array kept whole or walked by index,
  * integers of more than 18 digits, numbers longer than {@value #MAX_NUMBER} characters, nesting deeper than
- * {@value #MAX_DEPTH}, text that is not well-formed UTF-8. Doubles are the correctly rounded value of their text
+ * {@value #MAX_DEPTH}, names and strings longer than {@value #MAX_NAME} and {@value #MAX_STRING} bytes, text that
+ * is not well-formed UTF-8. Doubles are the correctly rounded value of their text
  * (Jackson's {@code Double.parseDouble}): one exact multiplication or division when the decimal significand has at
  * most 15 digits and the power of ten is at most 22, else {@code Double.parseDouble} itself.
  */
 final class JsonScanner {
   private static final int MAX_DEPTH = 100;
   private static final int MAX_NUMBER = 100;
+  /**
+   * The longest member name and string, in bytes, this scanner reads: below Jackson's default limits (50,000 and
+   * 20,000,000 characters, {@code StreamReadConstraints}; a character takes at least one byte), so that Jackson
+   * judges anything longer.
+   */
+  private static final int MAX_NAME = 40_000;
+  private static final int MAX_STRING = 16_000_000;
   private final ScanNode root;
   private final ReadEvent event;
   /** The event's bytes and where they end. */
@@ -81,7 +89,7 @@ final class JsonScanner {
         p += node.names[h].length + 2;
       } else {
         p = string(p + 1);
-        if (p < 0) {
+        if (p < 0 || strLen > MAX_NAME) {
           return -1;
         }
         if (node != null) {
@@ -295,7 +303,7 @@ final class JsonScanner {
     strAt = at;
     strLen = p - at;
     strEscaped = escaped;
-    return p + 1;
+    return strLen > MAX_STRING ? -1 : p + 1;
   }
 
 

@@ -133,6 +133,24 @@ class JsonScannerTest {
     assertThat(fast.scanned).isGreaterThan(6_000);
   }
 
+  @Test
+  void namesAndStringsPastJacksonsLimitsAreLeftToJackson() throws Exception {
+    EventMapping m = EventMapping.fromSpec(new SpecReader("input.mapping", JsonHashedReadTest.STRINGS));
+    JsonEventReader fast = new JsonEventReader(m.fields(), m.hashable(), true);
+    JsonEventReader jackson = new JsonEventReader(m.fields(), m.hashable(), false);
+    for (int n : new int[] {39_999, 40_001, 49_999, 50_001, 60_000}) {
+      String name = "n".repeat(n);
+      for (String text : new String[] {"{\"m\": \"ctr\", \"y\": 1, \"" + name + "\": 2}",
+          "{\"m\": \"ctr\", \"y\": 1, \"a\": \"" + name + "\"}"}) {
+        assertSameOutcome(m, fast, jackson, text.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    // A name past Jackson's default limit (50,000) is refused by Jackson, so by the reader with the scanner too.
+    byte[] longName = ("{\"m\": \"ctr\", \"y\": 1, \"" + "n".repeat(50_001) + "\": 2}")
+        .getBytes(StandardCharsets.UTF_8);
+    assertThat(assertSameOutcome(m, fast, jackson, longName)).isFalse();
+  }
+
   /**
    * Decodes {@code bytes} with both readers and asserts the same outcome: both refuse the bytes, or both map (with
    * names and with a hashed space) to the same samples or the same refusal. Returns whether the bytes were read.
