@@ -26,9 +26,10 @@ import org.apache.avro.io.DecoderFactory;
  *
  * <p>A slot holds what the GenericRecord path ({@code EventDecoder.Avro}) gives {@link Values}, so the mapping's
  * results and refusal messages are the same: a String for a string (the generic path's Utf8 has the same text),
- * the number as the boxed Integer, Long, Float or Double would read ({@link SlotNumber}, not boxed), a Boolean, an enum's symbol text, null for a null (a union's null branch
- * included: absent). A map with paths going on through its keys is read entry by entry, each key on the paths
- * compiled as a field (its last occurrence counts, as in the generic path's map). A value that is not a scalar (a
+ * a number as its boxed Integer, Long, Float or Double reads (a {@link SlotNumber}, not boxed), a Boolean, an enum's
+ * symbol text, null for a null (a union's null branch included: absent). A map with paths going on through its
+ * keys is read entry by entry, each key on the paths compiled as a field (its last occurrence counts, as in the
+ * generic path's map). A value that is not a scalar (a
  * record, array, map, bytes or fixed) at the end of a path, or an array with paths going on through it (indices),
  * is read whole by a GenericDatumReader of its schema
  * (an array of strings into a list of Strings), and the deeper paths are walked in it. A string at the path of a
@@ -236,29 +237,21 @@ public final class AvroEventReader implements EventDecoder, EventDecoder.AvroBod
    * would keep (made from the elements' bytes), or when empty as an empty list.
    */
   private void hashStrings(int slot, BinaryDecoder d, Object[] values) throws IOException {
-    long[] hs = event.listHashes[slot];
-    if (hs == null) {
-      hs = new long[8];
-    }
     int count = 0;
     boolean ascii = true;
     for (long n = d.readArrayStart(); n != 0; n = d.arrayNext()) {
       for (long i = 0; i < n; i++) {
         long h = hashString(slot, d);
         ascii &= !hasher.lastHadNonAscii();
-        if (count == hs.length) {
-          hs = java.util.Arrays.copyOf(hs, 2 * count);
-        }
         if (2 * count + 1 >= spans.length) {
           spans = java.util.Arrays.copyOf(spans, 4 * count + 4);
         }
-        hs[count] = h;
+        event.listHash(slot, count, h);
         spans[2 * count] = lastAt;
         spans[2 * count + 1] = lastLength;
         count++;
       }
     }
-    event.listHashes[slot] = hs;
     event.listSizes[slot] = count;
     if (count > 0 && ascii) {
       values[slot] = JsonEventReader.HASHED_LIST;

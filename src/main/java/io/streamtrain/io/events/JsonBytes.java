@@ -136,7 +136,8 @@ final class JsonBytes {
    * significand has at most 15 digits and the power of ten is at most 22 (both exact doubles), else
    * {@code Double.parseDouble}.
    */
-  static double decimal(byte[] b, int start, int stop, boolean negative, int intAt, int intEnd, int fracEnd, int expAt) {
+  static double decimal(byte[] b, int start, int stop, boolean negative, int intAt, int intEnd, int fracEnd,
+      int expAt) {
     long m = 0;
     int significant = 0;
     int exp10 = 0;

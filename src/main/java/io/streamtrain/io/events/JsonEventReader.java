@@ -94,7 +94,8 @@ public final class JsonEventReader implements EventDecoder {
    * {@code name=value} straight from Jackson's character buffer, with {@link FeatureSpace#INDEX_SEED} and
    * {@link FeatureSpace#SIGN_SEED}, and kept as {@link #HASHED} with its hash ({@link ReadEvent#lastHash}) instead of
    * a String. Only at a path that no other field reads and that ends no deeper path, and only ASCII text (other
-   * text is kept as its String, hashed later from it as before); values of other types are kept as before.
+   * text is kept as its String, hashed later from it as before); values of other types are kept as before. The
+   * scanner also hashes well-formed non-ASCII text from its bytes, which gives the same hash as its String.
    */
   public JsonEventReader(Collection<EventMapping.Field> fields, Collection<EventMapping.Field> hashed) {
     this(fields, hashed, true);

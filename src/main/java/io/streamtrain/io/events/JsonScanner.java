@@ -219,11 +219,6 @@ final class JsonScanner {
       event.values[slot] = EMPTY;
       return p + 1;
     }
-    long[] hs = event.listHashes[slot];
-    if (hs == null) {
-      hs = new long[8];
-      event.listHashes[slot] = hs;
-    }
     int count = 0;
     while (true) {
       if (p >= end || b[p] != '"') {
@@ -233,11 +228,7 @@ final class JsonScanner {
       if (p < 0 || strEscaped) {
         return -1;
       }
-      if (count == hs.length) {
-        hs = Arrays.copyOf(hs, 2 * count);
-        event.listHashes[slot] = hs;
-      }
-      hs[count++] = hash(s, b, strAt, strLen);
+      event.listHash(slot, count++, hash(s, b, strAt, strLen));
       p = JsonBytes.ws(b, p, end);
       if (p >= end) {
         return -1;

@@ -22,7 +22,7 @@ final class ReadEvent {
   boolean object;
   /** What the event should have been, for the mapping's refusal when it was not: "JSON object" or "record". */
   String kind = "JSON object";
-  /** Whether some value was kept as {@link JsonEventReader#HASHED}. */
+  /** Whether some value was kept as {@link JsonEventReader#HASHED} or {@link JsonEventReader#HASHED_LIST}. */
   boolean anyHashed;
 
   void add(EventMapping.Field f, int slot) {
@@ -62,9 +62,25 @@ final class ReadEvent {
     return v;
   }
 
-  /** Per slot: the hashes of a value kept as {@link JsonEventReader#HASHED_LIST} (null until one is), and their count. */
+  /**
+   * Per slot: the hashes of a value kept as {@link JsonEventReader#HASHED_LIST} (null until one is), and their
+   * count.
+   */
   long[][] listHashes;
   int[] listSizes;
+
+  /** Keeps {@code h} as hash {@code k} of the list read at {@code slot}, growing the slot's array as needed. */
+  void listHash(int slot, int k, long h) {
+    long[] hs = listHashes[slot];
+    if (hs == null) {
+      hs = new long[8];
+      listHashes[slot] = hs;
+    } else if (k == hs.length) {
+      hs = Arrays.copyOf(hs, 2 * k);
+      listHashes[slot] = hs;
+    }
+    hs[k] = h;
+  }
 
   /** The hash of the value {@link #get} returned last, when that was {@link JsonEventReader#HASHED}. */
   long lastHash() {
@@ -72,8 +88,8 @@ final class ReadEvent {
   }
 
   /**
-   * Adds the hashes of the value {@link #get} returned last, a {@link JsonEventReader#HASHED_LIST}, to {@code out} as hashed
-   * fields of {@code space} (slot and sign, value 1 as a categorical field's), in order.
+   * Adds the hashes of the value {@link #get} returned last, a {@link JsonEventReader#HASHED_LIST}, to {@code out}
+   * as hashed fields of {@code space} (slot and sign, value 1 as a categorical field's), in order.
    */
   void addLastHashes(io.streamtrain.io.MutableSample out, FeatureSpace space) {
     long[] hs = listHashes[lastSlot];
